@@ -1,0 +1,77 @@
+"""The home-care outcomes portal: the application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from portal.config import load_config
+from portal.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="common/templates",
+        static_folder="static",
+    )
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,  # type: ignore[list-item]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_directory())
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+
+    import portal.models  # noqa: F401 - registers every table on the metadata
+    from portal.common import database, errors, templating
+
+    database.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from portal.accounts.views import bp as accounts_bp
+    from portal.common.views import bp as common_bp
+    from portal.outcomes.views import bp as outcomes_bp
+    from portal.payments.views import bp as payments_bp
+    from portal.providers.views import bp as providers_bp
+    from portal.recommendations.views import bp as recommendations_bp
+
+    for blueprint in (
+        common_bp,
+        accounts_bp,
+        providers_bp,
+        outcomes_bp,
+        recommendations_bp,
+        payments_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    from portal.demo.commands import demo_cli
+
+    app.cli.add_command(demo_cli)
+    return app
+
+
+def _migrations_directory() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")

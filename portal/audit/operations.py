@@ -1,0 +1,53 @@
+"""Writing the audit trail. Every operation that changes state calls ``record``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import inspect
+
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+
+
+def snapshot(obj: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The column values of a model instance, as JSON-safe values."""
+    mapper = inspect(obj).mapper
+    names = fields or tuple(c.key for c in mapper.column_attrs)
+    return {name: _jsonable(getattr(obj, name)) for name in names}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record(
+    action: str,
+    entity: Any,
+    *,
+    by: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    provider_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event for ``entity`` to the session; the request's commit saves both."""
+    db.session.flush()  # so a new entity has its id
+    event = AuditEvent(
+        actor_id=getattr(by, "id", None),
+        action=action,
+        entity_type=type(entity).__tablename__,
+        entity_id=entity.id,
+        provider_id=provider_id if provider_id is not None else getattr(entity, "provider_id", None),
+        before=before,
+        after=after if after is not None else snapshot(entity),
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,62 @@
+"""Dates the contracts run on: financial-year quarters and England working days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import holidays
+
+from portal.common.models import utcnow
+
+
+def today() -> dt.date:
+    """The council's date. England is UTC or UTC+1; day boundaries use UK time."""
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+
+
+def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar quarter holding ``day``: councils report Apr-Jun, Jul-Sep, Oct-Dec, Jan-Mar."""
+    first_month = ((day.month - 1) // 3) * 3 + 1
+    start = dt.date(day.year, first_month, 1)
+    end_month = first_month + 2
+    next_month_start = (
+        dt.date(day.year + 1, 1, 1) if end_month == 12 else dt.date(day.year, end_month + 1, 1)
+    )
+    return start, next_month_start - dt.timedelta(days=1)
+
+
+def financial_quarter_label(start: dt.date) -> str:
+    """2026-10-01 -> 'Q3 2026/27' (the UK financial year starts on 1 April)."""
+    fy_start = start.year if start.month >= 4 else start.year - 1
+    quarter = ((start.month - 4) % 12) // 3 + 1
+    return f"Q{quarter} {fy_start}/{str(fy_start + 1)[-2:]}"
+
+
+@lru_cache(maxsize=16)
+def _england_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _england_holidays(day.year)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date ``days`` England working days after ``start`` (bank holidays excluded)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def format_date(day: dt.date | dt.datetime | None) -> str:
+    """GOV.UK style: 5 January 2026."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%B %Y}"

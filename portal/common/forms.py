@@ -1,0 +1,37 @@
+"""Form fields shared across the portal, with messages in the design system's voice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import DateField
+
+
+class GovDateField(DateField):
+    """A day, month and year date that says what is wrong the GOV.UK way."""
+
+    def __init__(self, label: str, *, invalid_message: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, **kwargs)
+        self.invalid_message = invalid_message or f"{label} must be a real date"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not any(str(v).strip() for v in valuelist):
+            self.data = None
+            return
+        parts = [str(v).strip() for v in valuelist]
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            self.data = None
+            raise ValueError(self.invalid_message)
+        day, month, year = (int(p) for p in parts)
+        if year < 1900:
+            self.data = None
+            raise ValueError(self.invalid_message)
+        try:
+            self.data = dt.date(year, month, day)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(self.invalid_message) from error

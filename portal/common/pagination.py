@@ -1,0 +1,75 @@
+"""Pagination done in SQL: a LIMIT/OFFSET page and a COUNT, never a list in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request, url_for
+from sqlalchemy import Select, func, select
+
+from portal.extensions import db
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first_item(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.size + 1
+
+    @property
+    def last_item(self) -> int:
+        return min(self.total, self.number * self.size)
+
+    def pagination_params(self) -> dict[str, Any]:
+        """Parameters for govukPagination, keeping the page's other query arguments."""
+        if self.pages <= 1:
+            return {}
+
+        def href(number: int) -> str:
+            args = {k: v for k, v in request.args.items() if k != "page"}
+            assert request.endpoint is not None
+            return url_for(request.endpoint, **(request.view_args or {}), **args, page=number)
+
+        items: list[dict[str, Any]] = []
+        previous_shown = 0
+        for number in range(1, self.pages + 1):
+            if number in (1, self.pages) or abs(number - self.number) <= 1:
+                if previous_shown and number - previous_shown > 1:
+                    items.append({"ellipsis": True})
+                items.append(
+                    {"number": number, "href": href(number), "current": number == self.number}
+                )
+                previous_shown = number
+        params: dict[str, Any] = {"items": items}
+        if self.number > 1:
+            params["previous"] = {"href": href(self.number - 1)}
+        if self.number < self.pages:
+            params["next"] = {"href": href(self.number + 1)}
+        return params
+
+
+def requested_page() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def paginate(statement: Select[Any], *, size: int | None = None, scalars: bool = True) -> Page:
+    size = size or current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    ) or 0
+    number = min(requested_page(), max(1, -(-total // size)))
+    paged = statement.limit(size).offset((number - 1) * size)
+    result = db.session.execute(paged)
+    items = list(result.scalars()) if scalars else list(result.all())
+    return Page(items=items, total=total, number=number, size=size)

@@ -1,0 +1,100 @@
+"""Filters and globals the templates share: money, dates, navigation by role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import wtforms_errors
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+from portal.accounts.roles import Role
+from portal.common.dates import format_date
+from portal.common.money import format_hours_figure, format_minutes_as_hours, format_pence
+from portal.common.nhs import format_nhs_number
+
+# Each role's service navigation, in order: (label, endpoint, blueprint it stands for).
+NAVIGATION: dict[Role, list[tuple[str, str, str]]] = {
+    Role.PROVIDER_MANAGER: [
+        ("Service users", "providers.service_users", "providers"),
+        ("Recommendations", "recommendations.provider_list", "recommendations"),
+    ],
+    Role.CARE_MANAGER: [
+        ("Review queue", "recommendations.queue", "recommendations"),
+        ("Service users", "providers.service_users", "providers"),
+    ],
+    Role.COMMISSIONER: [
+        ("Providers", "providers.provider_list", "providers"),
+        ("Service users", "providers.service_users", "providers"),
+    ],
+    Role.FINANCE_OFFICER: [
+        ("Payments", "payments.payment_list", "payments"),
+        ("Batches", "payments.batch_list", "payments"),
+    ],
+    Role.ADMINISTRATOR: [("Accounts", "accounts.account_list", "accounts")],
+}
+
+
+def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for role in Role:  # a stable order for people holding several roles
+        if role not in roles:
+            continue
+        for label, endpoint, _blueprint in NAVIGATION[role]:
+            if endpoint in seen:
+                continue
+            seen.add(endpoint)
+            href = url_for(endpoint)
+            items.append(
+                {
+                    "text": label,
+                    "href": href,
+                    "active": request.endpoint == endpoint
+                    or (request.path.startswith(href) and href != "/"),
+                }
+            )
+    return items
+
+
+def form_error_summary(form: Any) -> dict[str, Any]:
+    """govukErrorSummary parameters: each field's first error linked to the field, and
+    errors about the form as a whole (``form.form_errors``) as plain text."""
+    params: dict[str, Any] = wtforms_errors(form)
+    date_fields = {
+        f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)
+    }
+    items = []
+    for item in params["errorList"]:
+        if item.get("href") == "#None":
+            continue
+        if item.get("href") in date_fields:  # a date's first input is its day
+            item = {**item, "href": item["href"] + "-day"}
+        items.append(item)
+    params["errorList"] = items + [
+        {"text": message} for message in getattr(form, "form_errors", [])
+    ]
+    return params
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(form_error_summary)
+    app.jinja_env.filters["pence"] = format_pence
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["nhs_number"] = format_nhs_number
+    app.jinja_env.filters["hours"] = format_minutes_as_hours
+    app.jinja_env.filters["hours_figure"] = format_hours_figure
+
+    @app.context_processor
+    def inject_layout() -> dict[str, Any]:
+        navigation = (
+            navigation_for(current_user.roles) if current_user.is_authenticated else []
+        )
+        return {
+            "council_name": current_app.config["COUNCIL_NAME"],
+            "brand_colour": current_app.config["COUNCIL_BRAND_COLOUR"],
+            "service_name": current_app.config["SERVICE_NAME"],
+            "support_email": current_app.config["SUPPORT_EMAIL"],
+            "navigation": navigation,
+        }

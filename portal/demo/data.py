@@ -1,0 +1,301 @@
+"""Demo data: one council's home care market, realistic enough to click through.
+
+Deterministic (a seeded random generator) so every install shows the same people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.accounts.operations import create_user
+from portal.accounts.roles import Role
+from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.council.models import get_settings
+from portal.extensions import db
+from portal.outcomes.measures import MEASURES, MeasureResult
+from portal.outcomes.models import (
+    OutcomeAnswer,
+    OutcomeReturn,
+    PeriodKind,
+    ReportingPeriod,
+    ReturnStatus,
+)
+from portal.payments.operations import create_rule
+from portal.providers.enums import (
+    CareCategory,
+    ContractType,
+    CqcRating,
+    Funding,
+    PricingZone,
+    ProviderStatus,
+    QafLevel,
+    Quadrant,
+)
+from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    role: Role
+    note: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("provider.manager@brightwater.example", "Priya Shah", Role.PROVIDER_MANAGER,
+                "care agency manager at Brightwater Home Care (East), a trusted assessor"),
+    DemoAccount("care.manager@council.example", "Daniel Okafor", Role.CARE_MANAGER,
+                "council care manager: the review queue"),
+    DemoAccount("commissioner@council.example", "Helen Marsh", Role.COMMISSIONER,
+                "council commissioner: providers and reporting"),
+    DemoAccount("finance@council.example", "Tom Reilly", Role.FINANCE_OFFICER,
+                "council finance officer: payments and batches"),
+    DemoAccount("admin@council.example", "Sam Clarke", Role.ADMINISTRATOR,
+                "portal administrator: accounts"),
+)
+
+PATCH_PROVIDERS = (
+    ("Brightwater Home Care (East)", Quadrant.EAST, True, ProviderStatus.ACTIVE, CqcRating.GOOD),
+    ("Eastgate Community Care", Quadrant.EAST, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
+    ("Westfield Care at Home", Quadrant.WEST, True, ProviderStatus.ACTIVE, CqcRating.OUTSTANDING),
+    ("Riverside Domiciliary Services", Quadrant.WEST, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
+    ("Central Care Partnership", Quadrant.CENTRAL, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
+    ("Town Centre Homecare", Quadrant.CENTRAL, False, ProviderStatus.SUSPENDED,
+     CqcRating.REQUIRES_IMPROVEMENT),
+    ("Southern Vale Care", Quadrant.SOUTH, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
+    ("Meadowbank Support Services", Quadrant.SOUTH, False, ProviderStatus.SUSPENDED,
+     CqcRating.REQUIRES_IMPROVEMENT),
+)
+
+FRAMEWORK_PROVIDERS = (
+    "Acorn Care Services", "Beacon Homecare", "Caring Hands Agency", "Dovecote Care",
+    "Evergreen Support", "Firstlight Home Care", "Greenleaf Care", "Harbour Homecare",
+    "Ivy Lane Care", "Juniper Domiciliary Care", "Kingfisher Care at Home", "Lantern Homecare",
+)
+
+GIVEN_NAMES = (
+    "Margaret", "John", "Patricia", "David", "Barbara", "Peter", "Joan", "Michael", "Dorothy",
+    "Alan", "Irene", "Brian", "Jean", "Keith", "Sheila", "Ronald", "Maureen", "Derek", "Eileen",
+    "Kenneth", "Pauline", "Trevor", "Sylvia", "Colin", "Doreen", "Gordon", "Valerie", "Raymond",
+    "Brenda", "Stanley", "Ayesha", "Tariq", "Grace", "Winston", "Mei", "Rajesh", "Olena", "Kofi",
+)
+FAMILY_NAMES = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
+    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Lewis", "Turner", "Hill", "Moore",
+    "Ahmed", "Begum", "Nowak", "Mensah", "Campbell", "Kaur", "Murphy", "Cooper", "Ward", "Price",
+)
+
+RATE_BY_ZONE = {
+    PricingZone.URBAN: 1951,
+    PricingZone.FRINGE: 2040,
+    PricingZone.RURAL: 2165,
+    PricingZone.ISOLATED: 2290,
+}
+
+
+def demo_data_present() -> bool:
+    return db.session.scalar(select(Provider.id).limit(1)) is not None
+
+
+def nhs_number_from(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randint(0, 9) for _ in range(9)]
+        if digits[0] == 0:
+            continue
+        total = sum(d * w for d, w in zip(digits, range(10, 1, -1), strict=True))
+        check = 11 - total % 11
+        if check == 11:
+            check = 0
+        if check == 10:
+            continue
+        return "".join(map(str, digits)) + str(check)
+
+
+def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
+    rng = random.Random(seed)
+    on = today()
+    get_settings()  # fails loudly if the migrations have not run
+
+    patch: list[Provider] = []
+    for index, (name, quadrant, trusted, status, cqc) in enumerate(PATCH_PROVIDERS, start=1):
+        provider = Provider(
+            name=name,
+            supplier_reference=f"SUP{10000 + index}",
+            contract_type=ContractType.PATCH,
+            quadrant=quadrant,
+            status=status,
+            strategic_tier=True,
+            trusted_assessor=trusted,
+            cqc_rating=cqc,
+            qaf_level=QafLevel.C if status == ProviderStatus.SUSPENDED else rng.choice([QafLevel.A, QafLevel.B]),
+            category_rows=[
+                ProviderCategory(category=CareCategory.STANDARD_ADULT),
+                ProviderCategory(category=CareCategory.DISCHARGE_TO_ASSESS),
+                *([ProviderCategory(category=CareCategory.PALLIATIVE)] if index % 2 else []),
+            ],
+        )
+        patch.append(provider)
+    framework: list[Provider] = []
+    for index, name in enumerate(FRAMEWORK_PROVIDERS, start=1):
+        framework.append(
+            Provider(
+                name=name,
+                supplier_reference=f"SUP{20000 + index}",
+                contract_type=ContractType.FRAMEWORK,
+                quadrant=None,
+                status=ProviderStatus.ACTIVE,
+                strategic_tier=index <= 4,
+                trusted_assessor=False,
+                cqc_rating=rng.choice([CqcRating.GOOD, CqcRating.GOOD, CqcRating.OUTSTANDING, CqcRating.NOT_YET_RATED]),
+                qaf_level=rng.choice([QafLevel.A, QafLevel.B, QafLevel.B, QafLevel.C, None]),
+                category_rows=[
+                    ProviderCategory(category=CareCategory.STANDARD_ADULT),
+                    *([ProviderCategory(category=CareCategory.CHILDREN_AND_YOUNG_PEOPLE)] if index % 4 == 0 else []),
+                ],
+            )
+        )
+    db.session.add_all(patch + framework)
+    db.session.flush()
+
+    accounts = {}
+    for account in DEMO_ACCOUNTS:
+        accounts[account.role] = create_user(
+            email=account.email,
+            name=account.name,
+            password=DEMO_PASSWORD,
+            roles={account.role},
+            provider_id=patch[0].id if account.role == Role.PROVIDER_MANAGER else None,
+        )
+
+    create_rule(effective_from=dt.date(2021, 8, 28), weeks=4, by=accounts[Role.COMMISSIONER])
+
+    quarter_start, quarter_end = quarter_bounds(on)
+    due_days = get_settings().outcome_return_due_days
+    previous_start, previous_end = quarter_bounds(quarter_start - dt.timedelta(days=1))
+    previous = ReportingPeriod(
+        kind=PeriodKind.OUTCOMES,
+        label=financial_quarter_label(previous_start),
+        start_date=previous_start,
+        end_date=previous_end,
+        due_date=previous_end + dt.timedelta(days=due_days),
+        opened_by_id=accounts[Role.COMMISSIONER].id,
+    )
+    current = ReportingPeriod(
+        kind=PeriodKind.OUTCOMES,
+        label=financial_quarter_label(quarter_start),
+        start_date=quarter_start,
+        end_date=quarter_end,
+        due_date=quarter_end + dt.timedelta(days=due_days),
+        opened_by_id=accounts[Role.COMMISSIONER].id,
+    )
+    db.session.add_all([previous, current])
+    db.session.flush()
+
+    active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
+    used_nhs: set[str] = set()
+    for number in range(1, people + 1):
+        quadrant = rng.choice(list(Quadrant))
+        if rng.random() < 0.7:
+            # Brightwater gets a good share so the demo provider has a real caseload.
+            provider = patch[0] if quadrant == Quadrant.EAST and rng.random() < 0.6 else active_patch[quadrant]
+        else:
+            provider = rng.choice(framework)
+        zone = rng.choices(list(PricingZone), weights=[55, 25, 15, 5])[0]
+        nhs = nhs_number_from(rng) if rng.random() < 0.85 else None
+        if nhs in used_nhs:
+            nhs = None
+        if nhs:
+            used_nhs.add(nhs)
+        person = ServiceUser(
+            case_reference=f"AS{400000 + number * 37:06d}",
+            nhs_number=nhs,
+            given_name=rng.choice(GIVEN_NAMES),
+            family_name=rng.choice(FAMILY_NAMES),
+            date_of_birth=dt.date(rng.randint(1928, 1975), rng.randint(1, 12), rng.randint(1, 28)),
+            funding=Funding.HEALTH if rng.random() < 0.12 else Funding.COUNCIL,
+            quadrant=quadrant,
+            pricing_zone=zone,
+            provider_id=provider.id,
+        )
+        db.session.add(person)
+        db.session.flush()
+        rate = RATE_BY_ZONE[zone] + rng.choice([-20, 0, 0, 15, 30])
+        started = on - dt.timedelta(days=rng.randint(120, 900))
+        db.session.add(
+            PackageLine(
+                service_user_id=person.id,
+                provider_id=provider.id,
+                calls_per_day=rng.choices([1, 2, 3, 4], weights=[15, 30, 25, 30])[0],
+                minutes_per_call=rng.choice([15, 30, 30, 30, 45, 60]),
+                carers_per_call=2 if rng.random() < 0.12 else 1,
+                days_per_week=7,
+                hourly_rate_pence=rate,
+                start_date=started,
+            )
+        )
+        if rng.random() < 0.25:
+            db.session.add(
+                PackageLine(
+                    service_user_id=person.id,
+                    provider_id=provider.id,
+                    calls_per_day=1,
+                    minutes_per_call=rng.choice([60, 90, 120]),
+                    carers_per_call=1,
+                    days_per_week=rng.choice([1, 2, 3]),
+                    hourly_rate_pence=rate,
+                    start_date=started + dt.timedelta(days=rng.randint(0, 60)),
+                )
+            )
+        if provider.strategic_tier and started < previous_start and rng.random() < 0.8:
+            _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
+    db.session.flush()
+
+
+def _add_previous_return(
+    rng: random.Random,
+    period: ReportingPeriod,
+    person: ServiceUser,
+    provider: Provider,
+    reviewer_id: int,
+) -> None:
+    """Last quarter's accepted return, so care managers see some outcome history."""
+    outcome_return = OutcomeReturn(
+        period_id=period.id,
+        service_user_id=person.id,
+        provider_id=provider.id,
+        status=ReturnStatus.ACCEPTED,
+        submitted_at=dt.datetime.combine(period.end_date, dt.time(10, 0), tzinfo=dt.UTC),
+    )
+    for measure in MEASURES:
+        result = rng.choices(list(MeasureResult), weights=[60, 20, 12, 8])[0]
+        outcome_return.answers.append(
+            OutcomeAnswer(
+                measure=measure.code,
+                result=result,
+                evidence=(
+                    ""
+                    if result == MeasureResult.NOT_APPLICABLE
+                    else rng.choice(
+                        [
+                            "Confirmed at the quarterly care review.",
+                            "Reported by the person and their daughter during calls.",
+                            "Care notes show this every day this quarter.",
+                            "Observed by the care coordinator on a spot check.",
+                        ]
+                    )
+                ),
+                not_applicable_reason=(
+                    "Family provide this support." if result == MeasureResult.NOT_APPLICABLE else ""
+                ),
+                evidence_sources=[rng.choice(measure.sources).value],
+            )
+        )
+    db.session.add(outcome_return)

@@ -1,0 +1,28 @@
+"""Every model, imported in one place so the metadata Alembic compares is complete."""
+
+from portal.accounts.models import User, UserRole
+from portal.audit.models import AuditEvent
+from portal.council.models import CouncilSettings
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.payments.models import Payment, PaymentBatch, PaymentRule
+from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
+from portal.recommendations.models import ProposedLine, Recommendation
+
+__all__ = [
+    "AuditEvent",
+    "CouncilSettings",
+    "OutcomeAnswer",
+    "OutcomeReturn",
+    "PackageLine",
+    "Payment",
+    "PaymentBatch",
+    "PaymentRule",
+    "ProposedLine",
+    "Provider",
+    "ProviderCategory",
+    "Recommendation",
+    "ReportingPeriod",
+    "ServiceUser",
+    "User",
+    "UserRole",
+]

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.models import TimestampMixin
+from portal.common.types import enum_type
+from portal.extensions import db
+from portal.outcomes.measures import MeasureResult
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.providers.models import ServiceUser
+
+
+class PeriodKind(enum.StrEnum):
+    OUTCOMES = "outcomes"  # a quarter of Appendix A returns
+    CAPACITY = "capacity"  # a month of capacity returns
+
+
+class ReturnStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"  # returned to the provider for correction
+    ACCEPTED = "accepted"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "submitted": "Submitted",
+            "returned": "Returned for correction",
+            "accepted": "Accepted",
+        }[self.value]
+
+
+class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "reporting_periods"
+    __table_args__ = (
+        UniqueConstraint("kind", "start_date"),
+        CheckConstraint("end_date >= start_date", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[PeriodKind] = mapped_column(enum_type(PeriodKind, "period_kind"))
+    label: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """One service user's Appendix A return for one quarter."""
+
+    __tablename__ = "outcome_returns"
+    __table_args__ = (
+        UniqueConstraint("period_id", "service_user_id"),
+        Index("ix_outcome_returns_provider_period_status", "provider_id", "period_id", "status"),
+        Index("ix_outcome_returns_service_user", "service_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"))
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    status: Mapped[ReturnStatus] = mapped_column(
+        enum_type(ReturnStatus, "return_status"), default=ReturnStatus.DRAFT
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    period: Mapped[ReportingPeriod] = relationship()
+    service_user: Mapped[ServiceUser] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+    answers: Mapped[list[OutcomeAnswer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OutcomeAnswer.measure"
+    )
+
+    def answer_for(self, code: str) -> OutcomeAnswer | None:
+        return next((a for a in self.answers if a.measure == code), None)
+
+
+class OutcomeAnswer(db.Model):  # type: ignore[name-defined,misc]
+    """The provider's answer for one Appendix A measure."""
+
+    __tablename__ = "outcome_answers"
+    __table_args__ = (UniqueConstraint("return_id", "measure"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("outcome_returns.id"))
+    measure: Mapped[str] = mapped_column(String(5))
+    result: Mapped[MeasureResult] = mapped_column(enum_type(MeasureResult, "measure_result"))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    not_applicable_reason: Mapped[str] = mapped_column(Text, default="")
+    # Evidence source codes (EvidenceSource values) ticked from Appendix A's list.
+    evidence_sources: Mapped[list[str]] = mapped_column(JSON, default=list)

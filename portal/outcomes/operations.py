@@ -1,0 +1,115 @@
+"""Changes to outcome returns. Each writes an audit event; the request commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from portal.accounts.models import User
+from portal.audit.operations import record, snapshot
+from portal.common.errors import DomainError
+from portal.common.models import utcnow
+from portal.extensions import db
+from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, MeasureResult
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.outcomes.queries import find_return
+from portal.providers.models import ServiceUser
+
+EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    measure: str
+    result: MeasureResult
+    evidence: str = ""
+    not_applicable_reason: str = ""
+    evidence_sources: list[str] = field(default_factory=list)
+
+
+def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
+    data = snapshot(outcome_return, ("status", "submitted_at", "submitted_by_id"))
+    data["answers"] = {
+        a.measure: {
+            "result": a.result.value,
+            "evidence": a.evidence,
+            "not_applicable_reason": a.not_applicable_reason,
+            "evidence_sources": list(a.evidence_sources),
+        }
+        for a in outcome_return.answers
+    }
+    return data
+
+
+def check_answer(answer: AnswerData) -> None:
+    """Appendix A's rules for one answer, whatever route it came in by."""
+    measure = MEASURES_BY_CODE.get(answer.measure)
+    if measure is None:
+        raise DomainError(f"{answer.measure} is not an Appendix A measure")
+    if answer.result == MeasureResult.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
+        raise DomainError(f"Enter why measure {measure.code} does not apply")
+    if answer.result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not answer.evidence.strip():
+        raise DomainError(f"Enter the evidence for measure {measure.code}")
+    allowed = {source.value for source in measure.sources}
+    if not set(answer.evidence_sources) <= allowed:
+        raise DomainError(f"Measure {measure.code} has an evidence source not in Appendix A")
+
+
+def save_answers(
+    *,
+    period: ReportingPeriod,
+    service_user: ServiceUser,
+    answers: list[AnswerData],
+    by: User,
+) -> OutcomeReturn:
+    """Create or update the person's return for the period as a draft with these answers."""
+    for answer in answers:
+        check_answer(answer)
+    outcome_return = find_return(period.id, service_user.id)
+    if outcome_return is None:
+        outcome_return = OutcomeReturn(
+            period_id=period.id,
+            service_user_id=service_user.id,
+            provider_id=service_user.provider_id,
+            status=ReturnStatus.DRAFT,
+        )
+        db.session.add(outcome_return)
+        db.session.flush()
+        before = None
+        action = "outcome_return.created"
+    else:
+        if outcome_return.status not in EDITABLE:
+            raise DomainError("This return has been submitted and can no longer be changed")
+        before = _return_snapshot(outcome_return)
+        action = "outcome_return.updated"
+
+    existing = {a.measure: a for a in outcome_return.answers}
+    for answer in answers:
+        row = existing.get(answer.measure)
+        if row is None:
+            row = OutcomeAnswer(measure=answer.measure)
+            outcome_return.answers.append(row)
+        row.result = answer.result
+        row.evidence = answer.evidence.strip()
+        row.not_applicable_reason = (
+            answer.not_applicable_reason.strip()
+            if answer.result == MeasureResult.NOT_APPLICABLE
+            else ""
+        )
+        row.evidence_sources = sorted(answer.evidence_sources)
+    db.session.flush()
+    record(action, outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))
+    return outcome_return
+
+
+def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
+    if outcome_return.status not in EDITABLE:
+        raise DomainError("This return has already been submitted")
+    answered = {a.measure for a in outcome_return.answers}
+    missing = [m.code for m in MEASURES if m.code not in answered]
+    if missing:
+        raise DomainError("Answer every measure before submitting: " + ", ".join(missing))
+    before = _return_snapshot(outcome_return)
+    outcome_return.status = ReturnStatus.SUBMITTED
+    outcome_return.submitted_at = utcnow()
+    outcome_return.submitted_by_id = by.id
+    record("outcome_return.submitted", outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))

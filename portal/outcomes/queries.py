@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod, ReturnStatus
+
+
+def outcome_period_on(day: dt.date) -> ReportingPeriod | None:
+    """The open quarterly outcomes period that ``day`` falls in, if one has been opened."""
+    return db.session.scalar(
+        select(ReportingPeriod).where(
+            ReportingPeriod.kind == PeriodKind.OUTCOMES,
+            ReportingPeriod.start_date <= day,
+            ReportingPeriod.end_date >= day,
+        )
+    )
+
+
+def get_period(period_id: int) -> ReportingPeriod:
+    period = db.session.get(ReportingPeriod, period_id)
+    if period is None or period.kind != PeriodKind.OUTCOMES:
+        abort(404)
+    return period
+
+
+def get_return(return_id: int, *, provider_id: int | None) -> OutcomeReturn:
+    statement = select(OutcomeReturn).where(OutcomeReturn.id == return_id)
+    if provider_id is not None:
+        statement = statement.where(OutcomeReturn.provider_id == provider_id)
+    outcome_return = db.session.scalar(statement)
+    if outcome_return is None:
+        abort(404)
+    return outcome_return
+
+
+def find_return(period_id: int, service_user_id: int) -> OutcomeReturn | None:
+    return db.session.scalar(
+        select(OutcomeReturn).where(
+            OutcomeReturn.period_id == period_id,
+            OutcomeReturn.service_user_id == service_user_id,
+        )
+    )
+
+
+def returns_for_service_user(service_user_id: int, *, provider_id: int | None) -> list[OutcomeReturn]:
+    """A person's outcome history, newest quarter first."""
+    statement = (
+        select(OutcomeReturn)
+        .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
+        .where(OutcomeReturn.service_user_id == service_user_id)
+        .order_by(ReportingPeriod.start_date.desc())
+    )
+    if provider_id is not None:
+        statement = statement.where(OutcomeReturn.provider_id == provider_id)
+    return list(db.session.scalars(statement))
+
+
+def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:
+    """The newest return a provider has submitted for the person, for care managers."""
+    return db.session.scalar(
+        select(OutcomeReturn)
+        .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
+        .where(
+            OutcomeReturn.service_user_id == service_user_id,
+            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+        )
+        .order_by(ReportingPeriod.start_date.desc())
+        .limit(1)
+    )

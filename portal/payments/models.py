@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.models import TimestampMixin
+from portal.common.types import enum_type
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.providers.models import Provider, ServiceUser
+    from portal.recommendations.models import Recommendation
+
+
+class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A version of the one-off payment rule for approved reductions.
+
+    Amount = weekly hours removed x the package's hourly rate x ``weeks``, in whole pence,
+    raised to ``minimum_pence`` and limited to ``cap_pence`` where those are set. Rules are
+    never changed: a new version starts from its ``effective_from`` date.
+    """
+
+    __tablename__ = "payment_rules"
+    __table_args__ = (
+        CheckConstraint("weeks BETWEEN 1 AND 52", name="weeks_range"),
+        CheckConstraint("minimum_pence IS NULL OR minimum_pence >= 0", name="minimum_positive"),
+        CheckConstraint("cap_pence IS NULL OR cap_pence > 0", name="cap_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    weeks: Mapped[int] = mapped_column(Integer, default=4)
+    minimum_pence: Mapped[int | None] = mapped_column(Integer)
+    cap_pence: Mapped[int | None] = mapped_column(Integer)
+    effective_from: Mapped[dt.date] = mapped_column(Date, unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class PaymentStatus(enum.StrEnum):
+    APPROVED = "approved"  # ready to be batched
+    BATCHED = "batched"
+    EXPORTED = "exported"
+
+    @property
+    def label(self) -> str:
+        return {
+            "approved": "Ready to batch",
+            "batched": "In a batch",
+            "exported": "Exported",
+        }[self.value]
+
+
+class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A one-off payment to a provider, created when a reduction is approved."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        Index("ix_payments_status_created", "status", "created_at"),
+        Index("ix_payments_batch", "batch_id"),
+        Index("ix_payments_provider", "provider_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), unique=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("payment_rules.id"))
+    weekly_minutes_removed: Mapped[int] = mapped_column(Integer)
+    hourly_rate_pence: Mapped[int] = mapped_column(Integer)
+    weeks: Mapped[int] = mapped_column(Integer)
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    status: Mapped[PaymentStatus] = mapped_column(
+        enum_type(PaymentStatus, "payment_status"), default=PaymentStatus.APPROVED
+    )
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"))
+
+    provider: Mapped[Provider] = relationship()
+    service_user: Mapped[ServiceUser] = relationship()
+    recommendation: Mapped[Recommendation] = relationship()
+    rule: Mapped[PaymentRule] = relationship()
+    batch: Mapped[PaymentBatch | None] = relationship(back_populates="payments")
+
+
+class BatchStatus(enum.StrEnum):
+    OPEN = "open"
+    EXPORTED = "exported"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class PaymentBatch(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "payment_batches"
+    __table_args__ = (UniqueConstraint("reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20))
+    status: Mapped[BatchStatus] = mapped_column(
+        enum_type(BatchStatus, "batch_status"), default=BatchStatus.OPEN
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    exported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    exported_by: Mapped[User | None] = relationship(foreign_keys=[exported_by_id])
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="batch", order_by="Payment.reference"
+    )

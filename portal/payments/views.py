@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.accounts.roles import Role
+from portal.common.access import roles_required
+from portal.common.errors import DomainError, show_on_form
+from portal.common.pagination import paginate
+from portal.payments import operations
+from portal.payments.exports import payment_list_csv
+from portal.payments.forms import CreateBatchForm, ExportBatchForm
+from portal.payments.models import BatchStatus
+from portal.payments.queries import (
+    batch_payments,
+    batches_statement,
+    get_batch,
+    ready_payments_statement,
+    ready_payments_total,
+)
+
+bp = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_OFFICER)
+def payment_list() -> BaseResponse | str:
+    form = CreateBatchForm()
+    if form.validate_on_submit():
+        try:
+            batch = operations.create_batch(list(form.payment_ids.data or []), by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(f"Batch {batch.reference} created with {len(batch.payments)} payments", "success")
+            return redirect(url_for("payments.batch", batch_id=batch.id))
+    count, total = ready_payments_total()
+    page = paginate(ready_payments_statement())
+    return render_template(
+        "payments/payment_list.html", form=form, page=page, ready_count=count, ready_total=total
+    )
+
+
+@bp.get("/batches")
+@roles_required(Role.FINANCE_OFFICER)
+def batch_list() -> str:
+    page = paginate(batches_statement(), scalars=False)
+    return render_template("payments/batch_list.html", page=page)
+
+
+@bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_OFFICER)
+def batch(batch_id: int) -> BaseResponse | str:
+    payment_batch = get_batch(batch_id)
+    form = ExportBatchForm()
+    if form.validate_on_submit():
+        try:
+            operations.export_batch(payment_batch, by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"Batch {payment_batch.reference} exported. Download its payment list below.",
+                "success",
+            )
+            return redirect(url_for("payments.batch", batch_id=payment_batch.id))
+    payments = batch_payments(payment_batch.id)
+    return render_template(
+        "payments/batch.html",
+        batch=payment_batch,
+        payments=payments,
+        total=sum(p.amount_pence for p in payments),
+        form=form,
+        BatchStatus=BatchStatus,
+    )
+
+
+@bp.get("/batches/<int:batch_id>/payment-list.csv")
+@roles_required(Role.FINANCE_OFFICER)
+def payment_list_download(batch_id: int) -> Response:
+    payment_batch = get_batch(batch_id)
+    if payment_batch.status != BatchStatus.EXPORTED:
+        abort(404)  # the list exists once the batch is exported and can no longer change
+    return Response(
+        stream_with_context(payment_list_csv(payment_batch)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="payment-list-{payment_batch.reference}.csv"'
+        },
+    )

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import enum
+
+
+class ContractType(enum.StrEnum):
+    PATCH = "patch"
+    FRAMEWORK = "framework"
+    SPOT = "spot"
+    LEGACY = "legacy"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Quadrant(enum.StrEnum):
+    EAST = "east"
+    WEST = "west"
+    CENTRAL = "central"
+    SOUTH = "south"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ProviderStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXITED = "exited"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class CqcRating(enum.StrEnum):
+    OUTSTANDING = "outstanding"
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+    NOT_YET_RATED = "not_yet_rated"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class QafLevel(enum.StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+    @property
+    def label(self) -> str:
+        return {"A": "A Excellent", "B": "B Good", "C": "C Compliant", "D": "D Non-compliant"}[
+            self.value
+        ]
+
+
+class CareCategory(enum.StrEnum):
+    STANDARD_ADULT = "standard_adult"
+    CHILDREN_AND_YOUNG_PEOPLE = "children_and_young_people"
+    DISCHARGE_TO_ASSESS = "discharge_to_assess"
+    PALLIATIVE = "palliative"
+
+    @property
+    def label(self) -> str:
+        return {
+            "standard_adult": "Standard adult",
+            "children_and_young_people": "Children and young people",
+            "discharge_to_assess": "Discharge to assess",
+            "palliative": "Palliative and end of life",
+        }[self.value]
+
+
+class Funding(enum.StrEnum):
+    COUNCIL = "council"
+    HEALTH = "health"
+
+    @property
+    def label(self) -> str:
+        return {"council": "Council", "health": "Health (continuing healthcare)"}[self.value]
+
+
+class PricingZone(enum.StrEnum):
+    URBAN = "urban"
+    FRINGE = "fringe"
+    RURAL = "rural"
+    ISOLATED = "isolated"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.models import TimestampMixin
+from portal.common.money import divide_round_half_up
+from portal.common.types import enum_type
+from portal.extensions import db
+from portal.providers.enums import (
+    CareCategory,
+    ContractType,
+    CqcRating,
+    Funding,
+    PricingZone,
+    ProviderStatus,
+    QafLevel,
+    Quadrant,
+)
+
+
+class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "providers"
+    __table_args__ = (
+        CheckConstraint(
+            "contract_type != 'patch' OR quadrant IS NOT NULL", name="patch_has_quadrant"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The council's supplier number for the agency, used on payment lists.
+    supplier_reference: Mapped[str] = mapped_column(String(40), unique=True)
+    contract_type: Mapped[ContractType] = mapped_column(enum_type(ContractType, "contract_type"))
+    quadrant: Mapped[Quadrant | None] = mapped_column(enum_type(Quadrant, "quadrant"))
+    status: Mapped[ProviderStatus] = mapped_column(
+        enum_type(ProviderStatus, "provider_status"), default=ProviderStatus.ACTIVE
+    )
+    strategic_tier: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusted_assessor: Mapped[bool] = mapped_column(Boolean, default=False)
+    cqc_rating: Mapped[CqcRating] = mapped_column(enum_type(CqcRating, "cqc_rating"))
+    qaf_level: Mapped[QafLevel | None] = mapped_column(enum_type(QafLevel, "qaf_level"))
+
+    category_rows: Mapped[list[ProviderCategory]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ProviderCategory.category"
+    )
+
+    @property
+    def categories(self) -> list[CareCategory]:
+        return [row.category for row in self.category_rows]
+
+
+class ProviderCategory(db.Model):  # type: ignore[name-defined,misc]
+    """A care category the provider is awarded under its contract."""
+
+    __tablename__ = "provider_categories"
+    __table_args__ = (UniqueConstraint("provider_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    category: Mapped[CareCategory] = mapped_column(enum_type(CareCategory, "care_category"))
+
+
+class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "service_users"
+    __table_args__ = (
+        Index("ix_service_users_provider_family_name", "provider_id", "family_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The council's case reference from its social care case system.
+    case_reference: Mapped[str] = mapped_column(String(20), unique=True)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    funding: Mapped[Funding] = mapped_column(enum_type(Funding, "funding"))
+    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, "quadrant"))
+    pricing_zone: Mapped[PricingZone] = mapped_column(enum_type(PricingZone, "pricing_zone"))
+    # The provider supporting the person now. Moves between providers are recorded by
+    # ending one provider's package lines and starting another's.
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+
+    provider: Mapped[Provider] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """One line of a care package, e.g. 4 calls a day, 30 minutes, 7 days a week.
+
+    Lines are never edited: a change ends a line (end_date, the last day it applies) and
+    starts a new one, so any past week's package can be reconstructed.
+    """
+
+    __tablename__ = "package_lines"
+    __table_args__ = (
+        CheckConstraint("calls_per_day BETWEEN 1 AND 12", name="calls_per_day_range"),
+        CheckConstraint("minutes_per_call BETWEEN 5 AND 720", name="minutes_per_call_range"),
+        CheckConstraint("carers_per_call IN (1, 2)", name="carers_per_call_range"),
+        CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week_range"),
+        CheckConstraint("hourly_rate_pence > 0", name="hourly_rate_positive"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+        Index("ix_package_lines_service_user_dates", "service_user_id", "start_date", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    calls_per_day: Mapped[int] = mapped_column(Integer)
+    minutes_per_call: Mapped[int] = mapped_column(Integer)
+    carers_per_call: Mapped[int] = mapped_column(Integer, default=1)
+    days_per_week: Mapped[int] = mapped_column(Integer, default=7)
+    hourly_rate_pence: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The approved recommendation that started this line, when one did.
+    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"))
+
+    @property
+    def weekly_minutes(self) -> int:
+        """Care hours bought a week, in minutes: a double-handed call counts both carers."""
+        return weekly_minutes(
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+        )
+
+    @property
+    def weekly_cost_pence(self) -> int:
+        return divide_round_half_up(self.weekly_minutes * self.hourly_rate_pence, 60)
+
+    @property
+    def description(self) -> str:
+        return describe_line(
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+        )
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+def weekly_minutes(calls_per_day: int, minutes_per_call: int, carers: int, days: int) -> int:
+    return calls_per_day * minutes_per_call * carers * days
+
+
+def describe_line(calls_per_day: int, minutes_per_call: int, carers: int, days: int) -> str:
+    calls = "1 call a day" if calls_per_day == 1 else f"{calls_per_day} calls a day"
+    handed = ", double-handed" if carers == 2 else ""
+    week = "7 days a week" if days == 7 else f"{days} days a week"
+    return f"{calls}, {minutes_per_call} minutes{handed}, {week}"

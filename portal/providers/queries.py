@@ -1,0 +1,118 @@
+"""Reads for providers, service users and packages.
+
+Every lookup of a provider's records takes ``provider_id``: the signed-in provider
+manager's provider, or None for council staff who may see every provider. A record of
+another provider is simply not found, so the view answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from portal.accounts.roles import Role
+from portal.extensions import db
+from portal.providers.models import PackageLine, Provider, ServiceUser
+
+
+def viewer_provider_id() -> int | None:
+    """The provider the signed-in user is confined to, or None for council staff."""
+    if current_user.has_role(Role.PROVIDER_MANAGER):
+        provider_id: int | None = current_user.provider_id
+        if provider_id is None:  # a provider manager without a provider sees nothing
+            abort(404)
+        return provider_id
+    return None
+
+
+def _active_on(day: dt.date) -> Any:
+    return and_(
+        PackageLine.start_date <= day,
+        or_(PackageLine.end_date.is_(None), PackageLine.end_date >= day),
+    )
+
+
+def weekly_minutes_expression() -> Any:
+    return (
+        PackageLine.calls_per_day
+        * PackageLine.minutes_per_call
+        * PackageLine.carers_per_call
+        * PackageLine.days_per_week
+    )
+
+
+def service_users_statement(
+    *, provider_id: int | None, search: str = "", on: dt.date
+) -> Select[Any]:
+    """Service users with their weekly hours today, in name order, for a list page."""
+    hours = (
+        select(
+            PackageLine.service_user_id,
+            func.sum(weekly_minutes_expression()).label("weekly_minutes"),
+        )
+        .where(_active_on(on))
+        .group_by(PackageLine.service_user_id)
+        .subquery()
+    )
+    statement = (
+        select(ServiceUser, Provider.name, hours.c.weekly_minutes)
+        .join(Provider, Provider.id == ServiceUser.provider_id)
+        .outerjoin(hours, hours.c.service_user_id == ServiceUser.id)
+        .order_by(ServiceUser.family_name, ServiceUser.given_name, ServiceUser.id)
+    )
+    if provider_id is not None:
+        statement = statement.where(ServiceUser.provider_id == provider_id)
+    term = search.strip()
+    if term:
+        like = f"%{term.lower()}%"
+        statement = statement.where(
+            or_(
+                func.lower(ServiceUser.given_name + " " + ServiceUser.family_name).like(like),
+                func.lower(ServiceUser.case_reference).like(like),
+                ServiceUser.nhs_number == term.replace(" ", ""),
+            )
+        )
+    return statement
+
+
+def get_service_user(service_user_id: int, *, provider_id: int | None) -> ServiceUser:
+    statement = (
+        select(ServiceUser)
+        .options(joinedload(ServiceUser.provider))
+        .where(ServiceUser.id == service_user_id)
+    )
+    if provider_id is not None:
+        statement = statement.where(ServiceUser.provider_id == provider_id)
+    service_user = db.session.scalar(statement)
+    if service_user is None:
+        abort(404)
+    return service_user
+
+
+def current_lines(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
+    return list(
+        db.session.scalars(
+            select(PackageLine)
+            .where(PackageLine.service_user_id == service_user_id, _active_on(on))
+            .order_by(PackageLine.start_date, PackageLine.id)
+        )
+    )
+
+
+def package_history(service_user_id: int) -> list[PackageLine]:
+    return list(
+        db.session.scalars(
+            select(PackageLine)
+            .where(PackageLine.service_user_id == service_user_id)
+            .order_by(PackageLine.start_date.desc(), PackageLine.id.desc())
+        )
+    )
+
+
+def providers_statement() -> Select[Any]:
+    return select(Provider).order_by(Provider.contract_type, Provider.quadrant, Provider.name)

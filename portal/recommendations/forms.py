@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.common.forms import GovDateField
+from portal.recommendations.models import ChangeKind
+from portal.recommendations.operations import LineProposal, RecommendationData
+
+
+class ProposedLineForm(Form):
+    """What one current package line should become (no CSRF of its own: it sits in a form)."""
+
+    calls_per_day = IntegerField(
+        "Calls a day",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the number of calls a day, or 0 to end the line"),
+            NumberRange(min=0, max=12, message="Calls a day must be between 0 and 12"),
+        ],
+    )
+    minutes_per_call = IntegerField(
+        "Minutes a call",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the minutes a call"),
+            NumberRange(min=5, max=720, message="Minutes a call must be between 5 and 720"),
+        ],
+    )
+    carers_per_call = RadioField(
+        "Carers a call",
+        choices=[("1", "One carer"), ("2", "Two carers (double-handed)")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how many carers each call needs")],
+    )
+    days_per_week = IntegerField(
+        "Days a week",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the days a week"),
+            NumberRange(min=1, max=7, message="Days a week must be between 1 and 7"),
+        ],
+    )
+
+
+class RecommendationForm(FlaskForm):
+    kind = RadioField(
+        "What change do you recommend?",
+        choices=[
+            (ChangeKind.REDUCE.value, "Reduce the package"),
+            (ChangeKind.INCREASE.value, "Increase the package"),
+            (ChangeKind.REFRAME.value, "Reframe the package (same hours, a different shape)"),
+        ],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether to reduce, increase or reframe the package")],
+    )
+    lines = FieldList(FormField(ProposedLineForm), min_entries=0)
+    reason = TextAreaField(
+        "Why is the change right for the person?",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter why the change is right for the person"),
+            Length(max=4000, message="The reason must be 4,000 characters or fewer"),
+        ],
+    )
+    evidence = TextAreaField(
+        "What is the evidence?",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter the evidence for the change"),
+            Length(max=4000, message="The evidence must be 4,000 characters or fewer"),
+        ],
+    )
+    person_consulted_and_agrees = BooleanField(
+        "The person was consulted and agrees with the change",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm the person was consulted and agrees")],
+    )
+    family_consulted = BooleanField(
+        "Their family or representative was consulted, where appropriate",
+        widget=GovCheckboxInput(),
+        validators=[Optional()],
+    )
+    risk_assessed = BooleanField(
+        "The risks of the change have been assessed",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm the risks of the change have been assessed")],
+    )
+    proposed_start_date = GovDateField(
+        "When should the change start?",
+        invalid_message="The start date must be a real date, for example 27 3 2027",
+        validators=[InputRequired(message="Enter the date the change should start")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def to_data(self, line_ids: list[int]) -> RecommendationData:
+        proposals = []
+        for line_id, entry in zip(line_ids, self.lines.entries, strict=True):
+            sub: Any = entry.form
+            proposals.append(
+                LineProposal(
+                    replaces_line_id=line_id,
+                    calls_per_day=int(sub.calls_per_day.data),
+                    minutes_per_call=int(sub.minutes_per_call.data),
+                    carers_per_call=int(sub.carers_per_call.data),
+                    days_per_week=int(sub.days_per_week.data),
+                )
+            )
+        return RecommendationData(
+            kind=ChangeKind(self.kind.data),
+            lines=proposals,
+            reason=self.reason.data or "",
+            evidence=self.evidence.data or "",
+            person_consulted_and_agrees=bool(self.person_consulted_and_agrees.data),
+            family_consulted=bool(self.family_consulted.data),
+            risk_assessed=bool(self.risk_assessed.data),
+            proposed_start_date=self.proposed_start_date.data,  # type: ignore[arg-type]
+        )
+
+
+class SubmitRecommendationForm(FlaskForm):
+    submit = SubmitField("Submit recommendation", widget=GovSubmitInput())
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Your decision",
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether to approve or reject the recommendation")],
+    )
+    start_date = GovDateField(
+        "Agreed start date",
+        invalid_message="The agreed start date must be a real date, for example 27 3 2027",
+        validators=[Optional()],
+    )
+    reason = TextAreaField(
+        "Reason for rejecting",
+        widget=GovTextArea(),
+        validators=[Length(max=4000, message="The reason must be 4,000 characters or fewer")],
+    )
+    submit = SubmitField("Confirm decision", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "approve" and self.start_date.data is None and not self.start_date.errors:
+            self.start_date.errors.append("Enter the date the change starts")
+            valid = False
+        if self.decision.data == "reject" and not (self.reason.data or "").strip():
+            self.reason.errors.append("Enter why you are rejecting the recommendation")
+            valid = False
+        return valid

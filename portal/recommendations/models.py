@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.models import TimestampMixin
+from portal.common.types import enum_type
+from portal.extensions import db
+from portal.providers.models import describe_line, weekly_minutes
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.providers.models import PackageLine, Provider, ServiceUser
+
+
+class ChangeKind(enum.StrEnum):
+    REDUCE = "reduce"
+    INCREASE = "increase"
+    REFRAME = "reframe"  # same hours, a different shape
+
+    @property
+    def label(self) -> str:
+        return {"reduce": "Reduce", "increase": "Increase", "reframe": "Reframe"}[self.value]
+
+
+class RecommendationStatus(enum.StrEnum):
+    DRAFT = "draft"  # saved, not yet confirmed on the check answers page
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "submitted": "Awaiting decision",
+            "approved": "Approved",
+            "rejected": "Rejected",
+        }[self.value]
+
+
+class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A trusted assessor provider's recommendation to change a person's package."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (
+        Index("ix_recommendations_status_submitted", "status", "submitted_at"),
+        Index("ix_recommendations_provider_status", "provider_id", "status"),
+        Index("ix_recommendations_service_user", "service_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    kind: Mapped[ChangeKind] = mapped_column(enum_type(ChangeKind, "change_kind"))
+    status: Mapped[RecommendationStatus] = mapped_column(
+        enum_type(RecommendationStatus, "recommendation_status"),
+        default=RecommendationStatus.DRAFT,
+    )
+    reason: Mapped[str] = mapped_column(Text)  # the strengths-based reason
+    evidence: Mapped[str] = mapped_column(Text)
+    person_consulted_and_agrees: Mapped[bool] = mapped_column(Boolean)
+    family_consulted: Mapped[bool] = mapped_column(Boolean, default=False)
+    risk_assessed: Mapped[bool] = mapped_column(Boolean)
+    proposed_start_date: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    agreed_start_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    service_user: Mapped[ServiceUser] = relationship()
+    provider: Mapped[Provider] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    lines: Mapped[list[ProposedLine]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ProposedLine.id"
+    )
+
+    @property
+    def proposed_weekly_minutes(self) -> int:
+        return sum(line.weekly_minutes for line in self.lines)
+
+
+class ProposedLine(db.Model):  # type: ignore[name-defined,misc]
+    """What one current package line would become. ``calls_per_day`` 0 removes the line."""
+
+    __tablename__ = "proposed_lines"
+    __table_args__ = (
+        CheckConstraint("calls_per_day BETWEEN 0 AND 12", name="calls_per_day_range"),
+        CheckConstraint("minutes_per_call BETWEEN 5 AND 720", name="minutes_per_call_range"),
+        CheckConstraint("carers_per_call IN (1, 2)", name="carers_per_call_range"),
+        CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    replaces_line_id: Mapped[int] = mapped_column(ForeignKey("package_lines.id"))
+    calls_per_day: Mapped[int] = mapped_column(Integer)
+    minutes_per_call: Mapped[int] = mapped_column(Integer)
+    carers_per_call: Mapped[int] = mapped_column(Integer)
+    days_per_week: Mapped[int] = mapped_column(Integer)
+
+    replaces: Mapped[PackageLine] = relationship(lazy="joined")
+
+    @property
+    def weekly_minutes(self) -> int:
+        return weekly_minutes(
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+        )
+
+    @property
+    def description(self) -> str:
+        if self.calls_per_day == 0:
+            return "Line ends"
+        return describe_line(
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+        )

@@ -1,0 +1,241 @@
+"""Trusted assessor recommendations: drafted and submitted by a provider, decided by a
+council care manager. Approval changes the package lines and, for a reduction, creates the
+provider's one-off payment, all in the one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from portal.accounts.models import User
+from portal.audit.operations import record, snapshot
+from portal.common.dates import add_working_days, today
+from portal.common.errors import DomainError
+from portal.common.models import utcnow
+from portal.council.models import get_settings
+from portal.extensions import db
+from portal.payments.operations import create_reduction_payment
+from portal.providers.enums import ProviderStatus
+from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
+from portal.providers.queries import current_lines
+from portal.recommendations.models import (
+    ChangeKind,
+    ProposedLine,
+    Recommendation,
+    RecommendationStatus,
+)
+from portal.recommendations.queries import open_recommendation
+
+_FIELDS = (
+    "kind",
+    "status",
+    "reason",
+    "evidence",
+    "person_consulted_and_agrees",
+    "family_consulted",
+    "risk_assessed",
+    "proposed_start_date",
+    "submitted_at",
+    "decision_due_date",
+    "decided_at",
+    "decided_by_id",
+    "decision_reason",
+    "agreed_start_date",
+)
+
+
+@dataclass(frozen=True)
+class LineProposal:
+    replaces_line_id: int
+    calls_per_day: int
+    minutes_per_call: int
+    carers_per_call: int
+    days_per_week: int
+
+    @property
+    def weekly_minutes(self) -> int:
+        if self.calls_per_day == 0:
+            return 0
+        return weekly_minutes(
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+        )
+
+
+@dataclass(frozen=True)
+class RecommendationData:
+    kind: ChangeKind
+    lines: list[LineProposal]
+    reason: str
+    evidence: str
+    person_consulted_and_agrees: bool
+    family_consulted: bool
+    risk_assessed: bool
+    proposed_start_date: dt.date
+
+
+def _snapshot(recommendation: Recommendation) -> dict[str, object]:
+    data = snapshot(recommendation, _FIELDS)
+    data["lines"] = [
+        {
+            "replaces_line_id": line.replaces_line_id,
+            "calls_per_day": line.calls_per_day,
+            "minutes_per_call": line.minutes_per_call,
+            "carers_per_call": line.carers_per_call,
+            "days_per_week": line.days_per_week,
+        }
+        for line in recommendation.lines
+    ]
+    return data
+
+
+def check_kind_matches_hours(kind: ChangeKind, minutes_before: int, minutes_after: int) -> None:
+    if kind == ChangeKind.REDUCE and minutes_after >= minutes_before:
+        raise DomainError("A reduction must propose fewer weekly hours than now", field="kind")
+    if kind == ChangeKind.INCREASE and minutes_after <= minutes_before:
+        raise DomainError("An increase must propose more weekly hours than now", field="kind")
+    if kind == ChangeKind.REFRAME and minutes_after != minutes_before:
+        raise DomainError(
+            "A reframe keeps the same weekly hours: change the shape, not the total", field="kind"
+        )
+
+
+def save_draft(
+    service_user: ServiceUser, data: RecommendationData, *, by: User
+) -> Recommendation:
+    """Create or update the provider's draft recommendation for this person."""
+    provider = service_user.provider
+    if not provider.trusted_assessor or provider.status != ProviderStatus.ACTIVE:
+        raise DomainError(f"{provider.name} is not an active trusted assessor")
+    if not data.person_consulted_and_agrees:
+        raise DomainError(
+            "Confirm the person was consulted and agrees", field="person_consulted_and_agrees"
+        )
+    if not data.risk_assessed:
+        raise DomainError("Confirm the risk has been assessed", field="risk_assessed")
+    if data.proposed_start_date <= today():
+        raise DomainError("The proposed start date must be in the future", field="proposed_start_date")
+
+    lines = {line.id: line for line in current_lines(service_user.id, on=today())}
+    if not lines or {p.replaces_line_id for p in data.lines} != set(lines):
+        raise DomainError("The package has changed since you opened the form: start again")
+    check_kind_matches_hours(
+        data.kind,
+        sum(line.weekly_minutes for line in lines.values()),
+        sum(p.weekly_minutes for p in data.lines),
+    )
+
+    recommendation = open_recommendation(service_user.id)
+    if recommendation is not None and recommendation.status != RecommendationStatus.DRAFT:
+        raise DomainError("A recommendation for this person is already awaiting a decision")
+    if recommendation is None:
+        recommendation = Recommendation(
+            service_user_id=service_user.id,
+            provider_id=service_user.provider_id,
+            status=RecommendationStatus.DRAFT,
+            created_by_id=by.id,
+        )
+        db.session.add(recommendation)
+        before = None
+        action = "recommendation.created"
+    else:
+        before = _snapshot(recommendation)
+        action = "recommendation.updated"
+    recommendation.kind = data.kind
+    recommendation.reason = data.reason.strip()
+    recommendation.evidence = data.evidence.strip()
+    recommendation.person_consulted_and_agrees = data.person_consulted_and_agrees
+    recommendation.family_consulted = data.family_consulted
+    recommendation.risk_assessed = data.risk_assessed
+    recommendation.proposed_start_date = data.proposed_start_date
+    recommendation.lines = [
+        ProposedLine(
+            replaces_line_id=p.replaces_line_id,
+            calls_per_day=p.calls_per_day,
+            minutes_per_call=p.minutes_per_call,
+            carers_per_call=p.carers_per_call,
+            days_per_week=p.days_per_week,
+        )
+        for p in data.lines
+    ]
+    db.session.flush()
+    record(action, recommendation, by=by, before=before, after=_snapshot(recommendation))
+    return recommendation
+
+
+def submit(recommendation: Recommendation, *, by: User) -> None:
+    if recommendation.status != RecommendationStatus.DRAFT:
+        raise DomainError("This recommendation has already been submitted")
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.SUBMITTED
+    recommendation.submitted_at = utcnow()
+    recommendation.decision_due_date = add_working_days(
+        today(), get_settings().decision_target_working_days
+    )
+    record("recommendation.submitted", recommendation, by=by, before=before, after=_snapshot(recommendation))
+
+
+def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) -> None:
+    """Approve, change the package lines from ``start_date`` and, for a reduction, create
+    the provider's one-off payment."""
+    if recommendation.status != RecommendationStatus.SUBMITTED:
+        raise DomainError("Only a recommendation awaiting a decision can be approved")
+    if start_date <= today():
+        raise DomainError("The agreed start date must be in the future", field="start_date")
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.APPROVED
+    recommendation.decided_at = utcnow()
+    recommendation.decided_by_id = by.id
+    recommendation.agreed_start_date = start_date
+    _change_package(recommendation, start_date=start_date, by=by)
+    record("recommendation.approved", recommendation, by=by, before=before, after=_snapshot(recommendation))
+    if recommendation.kind == ChangeKind.REDUCE:
+        create_reduction_payment(recommendation, on=start_date, by=by)
+
+
+def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
+    if recommendation.status != RecommendationStatus.SUBMITTED:
+        raise DomainError("Only a recommendation awaiting a decision can be rejected")
+    if not reason.strip():
+        raise DomainError("Enter why you are rejecting the recommendation", field="reason")
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.REJECTED
+    recommendation.decided_at = utcnow()
+    recommendation.decided_by_id = by.id
+    recommendation.decision_reason = reason.strip()
+    record("recommendation.rejected", recommendation, by=by, before=before, after=_snapshot(recommendation))
+
+
+def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: User) -> None:
+    """End each replaced line the day before ``start_date`` and start its successor."""
+    last_old_day = start_date - dt.timedelta(days=1)
+    for proposal in recommendation.lines:
+        old = proposal.replaces
+        if old.end_date is not None and old.end_date < start_date:
+            raise DomainError(
+                "The package has changed since this recommendation was made: reject it and "
+                "ask the provider for a new one"
+            )
+        if old.start_date > last_old_day:
+            raise DomainError(
+                f"The agreed start date must be after {old.start_date:%d/%m/%Y}, "
+                "when the current line began",
+                field="start_date",
+            )
+        before = snapshot(old, ("end_date",))
+        old.end_date = last_old_day
+        record("package_line.ended", old, by=by, before=before, after=snapshot(old, ("end_date",)))
+        if proposal.calls_per_day == 0:
+            continue
+        new = PackageLine(
+            service_user_id=old.service_user_id,
+            provider_id=old.provider_id,
+            calls_per_day=proposal.calls_per_day,
+            minutes_per_call=proposal.minutes_per_call,
+            carers_per_call=proposal.carers_per_call,
+            days_per_week=proposal.days_per_week,
+            hourly_rate_pence=old.hourly_rate_pence,
+            start_date=start_date,
+            recommendation_id=recommendation.id,
+        )
+        db.session.add(new)
+        record("package_line.started", new, by=by)

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import CASEWORK_ROLES, Role
+from portal.common.access import roles_required
+from portal.common.dates import today
+from portal.common.errors import DomainError, show_on_form
+from portal.common.pagination import paginate
+from portal.outcomes.measures import OUTCOMES
+from portal.outcomes.queries import latest_submitted_return
+from portal.payments.operations import reductions_for
+from portal.payments.queries import rule_in_force
+from portal.payments.rules import calculate_reduction_payment
+from portal.providers.models import PackageLine
+from portal.providers.queries import current_lines, get_service_user, viewer_provider_id
+from portal.recommendations import operations
+from portal.recommendations.forms import (
+    DecisionForm,
+    RecommendationForm,
+    SubmitRecommendationForm,
+)
+from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
+from portal.recommendations.queries import (
+    get_recommendation,
+    open_recommendation,
+    provider_recommendations_statement,
+    queue_statement,
+)
+
+bp = Blueprint("recommendations", __name__, template_folder="templates")
+
+
+def _prefill(form: RecommendationForm, lines: list[PackageLine], draft: Any) -> None:
+    """Start from the provider's draft if there is one, otherwise from the package now."""
+    if draft is not None:
+        form.kind.data = draft.kind.value
+        form.reason.data = draft.reason
+        form.evidence.data = draft.evidence
+        form.person_consulted_and_agrees.data = draft.person_consulted_and_agrees
+        form.family_consulted.data = draft.family_consulted
+        form.risk_assessed.data = draft.risk_assessed
+        form.proposed_start_date.data = draft.proposed_start_date
+    proposed = {p.replaces_line_id: p for p in draft.lines} if draft else {}
+    for line in lines:
+        source = proposed.get(line.id, line)
+        form.lines.append_entry(
+            {
+                "calls_per_day": source.calls_per_day,
+                "minutes_per_call": source.minutes_per_call,
+                "carers_per_call": str(source.carers_per_call),
+                "days_per_week": source.days_per_week,
+            }
+        )
+
+
+@bp.route("/service-users/<int:service_user_id>/recommendations/new", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_MANAGER)
+def new(service_user_id: int) -> Response | str:
+    service_user = get_service_user(service_user_id, provider_id=viewer_provider_id())
+    if not service_user.provider.trusted_assessor:
+        abort(404)
+    existing = open_recommendation(service_user.id)
+    if existing is not None and existing.status == RecommendationStatus.SUBMITTED:
+        return redirect(url_for("recommendations.view", recommendation_id=existing.id))
+    lines = current_lines(service_user.id, on=today())
+    if not lines:
+        abort(404)
+
+    form = RecommendationForm()
+    if request.method != "POST":
+        _prefill(form, lines, existing)
+    if form.validate_on_submit():
+        if len(form.lines.entries) != len(lines):
+            form.form_errors.append("The package has changed since you opened the form: start again")
+        else:
+            try:
+                recommendation = operations.save_draft(
+                    service_user, form.to_data([line.id for line in lines]), by=current_user
+                )
+            except DomainError as error:
+                show_on_form(form, error)
+            else:
+                return redirect(
+                    url_for("recommendations.check", recommendation_id=recommendation.id)
+                )
+    return render_template(
+        "recommendations/new.html",
+        form=form,
+        service_user=service_user,
+        line_forms=list(zip(lines, form.lines.entries, strict=False)),
+    )
+
+
+@bp.route("/recommendations/<int:recommendation_id>/check", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_MANAGER)
+def check(recommendation_id: int) -> Response | str:
+    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
+    if recommendation.status != RecommendationStatus.DRAFT:
+        return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    form = SubmitRecommendationForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit(recommendation, by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"Recommendation sent to the council. A care manager will decide by "
+                f"{recommendation.decision_due_date:%-d %B %Y}.",
+                "success",
+            )
+            return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    return render_template(
+        "recommendations/check.html", form=form, recommendation=recommendation
+    )
+
+
+@bp.get("/recommendations/<int:recommendation_id>")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def view(recommendation_id: int) -> str:
+    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
+    if recommendation.status == RecommendationStatus.DRAFT and current_user.provider_id is None:
+        abort(404)  # drafts are the provider's own until submitted
+    return render_template("recommendations/view.html", recommendation=recommendation)
+
+
+@bp.get("/recommendations")
+@roles_required(Role.PROVIDER_MANAGER)
+def provider_list() -> str:
+    provider_id = viewer_provider_id()
+    assert provider_id is not None
+    page = paginate(provider_recommendations_statement(provider_id))
+    return render_template("recommendations/provider_list.html", page=page)
+
+
+@bp.get("/review")
+@roles_required(Role.CARE_MANAGER)
+def queue() -> str:
+    page = paginate(queue_statement())
+    return render_template("recommendations/queue.html", page=page, today=today())
+
+
+def _payment_preview(recommendation: Recommendation) -> Any:
+    if recommendation.kind != ChangeKind.REDUCE:
+        return None
+    rule = rule_in_force(recommendation.proposed_start_date)
+    if rule is None:
+        return None
+    return calculate_reduction_payment(
+        reductions_for(recommendation),
+        weeks=rule.weeks,
+        minimum_pence=rule.minimum_pence,
+        cap_pence=rule.cap_pence,
+    )
+
+
+@bp.route("/review/<int:recommendation_id>", methods=["GET", "POST"])
+@roles_required(Role.CARE_MANAGER)
+def review(recommendation_id: int) -> Response | str:
+    recommendation = get_recommendation(recommendation_id, provider_id=None)
+    if recommendation.status == RecommendationStatus.DRAFT:
+        abort(404)
+    if recommendation.status != RecommendationStatus.SUBMITTED:
+        return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    form = DecisionForm()
+    if not form.is_submitted():
+        form.start_date.data = recommendation.proposed_start_date
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                assert form.start_date.data is not None
+                operations.approve(recommendation, by=current_user, start_date=form.start_date.data)
+                message = f"Recommendation approved. The package changes from {form.start_date.data:%-d %B %Y}."
+            else:
+                operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
+                message = "Recommendation rejected. The provider can see your reason."
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(message, "success")
+            return redirect(url_for("recommendations.queue"))
+    service_user = get_service_user(recommendation.service_user_id, provider_id=None)
+    return render_template(
+        "recommendations/review.html",
+        form=form,
+        recommendation=recommendation,
+        service_user=service_user,
+        lines=current_lines(service_user.id, on=today()),
+        latest_return=latest_submitted_return(service_user.id),
+        outcomes=OUTCOMES,
+        payment=_payment_preview(recommendation),
+    )
