@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from portal.providers.models import Provider
 
 
-class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,9 +30,7 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     last_signed_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     provider: Mapped[Provider | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -55,7 +53,7 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
         return check_password_hash(self.password_hash, password)
 
 
-class UserRole(db.Model):  # type: ignore[name-defined,misc]
+class UserRole(db.Model):  # type: ignore[name-defined]
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 

@@ -25,7 +25,13 @@ def authenticate(email: str, password: str) -> User | None:
 def record_sign_in(user: User) -> None:
     before = snapshot(user, ("last_signed_in_at",))
     user.last_signed_in_at = utcnow()
-    record("account.signed_in", user, by=user, before=before, after=snapshot(user, ("last_signed_in_at",)))
+    record(
+        "account.signed_in",
+        user,
+        by=user,
+        before=before,
+        after=snapshot(user, ("last_signed_in_at",)),
+    )
 
 
 def create_user(

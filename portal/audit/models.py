@@ -10,7 +10,7 @@ from portal.common.models import utcnow
 from portal.extensions import db
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Who did what to which record, when, with the record's values before and after.
 
     Written by the operations in the same transaction as the change, never updated.

@@ -45,7 +45,9 @@ def record(
         action=action,
         entity_type=type(entity).__tablename__,
         entity_id=entity.id,
-        provider_id=provider_id if provider_id is not None else getattr(entity, "provider_id", None),
+        provider_id=provider_id
+        if provider_id is not None
+        else getattr(entity, "provider_id", None),
         before=before,
         after=after if after is not None else snapshot(entity),
     )

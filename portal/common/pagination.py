@@ -36,9 +36,11 @@ class Page:
             return {}
 
         def href(number: int) -> str:
-            args = {k: v for k, v in request.args.items() if k != "page"}
+            values: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+            values.update(request.view_args or {})
+            values["page"] = number
             assert request.endpoint is not None
-            return url_for(request.endpoint, **(request.view_args or {}), **args, page=number)
+            return url_for(request.endpoint, **values)
 
         items: list[dict[str, Any]] = []
         previous_shown = 0
@@ -65,9 +67,10 @@ def requested_page() -> int:
 
 def paginate(statement: Select[Any], *, size: int | None = None, scalars: bool = True) -> Page:
     size = size or current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ) or 0
+    total = (
+        db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        or 0
+    )
     number = min(requested_page(), max(1, -(-total // size)))
     paged = statement.limit(size).offset((number - 1) * size)
     result = db.session.execute(paged)

@@ -62,9 +62,7 @@ def form_error_summary(form: Any) -> dict[str, Any]:
     """govukErrorSummary parameters: each field's first error linked to the field, and
     errors about the form as a whole (``form.form_errors``) as plain text."""
     params: dict[str, Any] = wtforms_errors(form)
-    date_fields = {
-        f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)
-    }
+    date_fields = {f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)}
     items = []
     for item in params["errorList"]:
         if item.get("href") == "#None":
@@ -88,9 +86,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
-        navigation = (
-            navigation_for(current_user.roles) if current_user.is_authenticated else []
-        )
+        navigation = navigation_for(current_user.roles) if current_user.is_authenticated else []
         return {
             "council_name": current_app.config["COUNCIL_NAME"],
             "brand_colour": current_app.config["COUNCIL_BRAND_COLOUR"],

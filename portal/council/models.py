@@ -7,7 +7,7 @@ from portal.common.models import TimestampMixin
 from portal.extensions import db
 
 
-class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """The council's business settings: a single row, changed by commissioners.
 
     The council's name and brand are configuration (see portal/config.py), not data.

@@ -49,16 +49,33 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("provider.manager@brightwater.example", "Priya Shah", Role.PROVIDER_MANAGER,
-                "care agency manager at Brightwater Home Care (East), a trusted assessor"),
-    DemoAccount("care.manager@council.example", "Daniel Okafor", Role.CARE_MANAGER,
-                "council care manager: the review queue"),
-    DemoAccount("commissioner@council.example", "Helen Marsh", Role.COMMISSIONER,
-                "council commissioner: providers and reporting"),
-    DemoAccount("finance@council.example", "Tom Reilly", Role.FINANCE_OFFICER,
-                "council finance officer: payments and batches"),
-    DemoAccount("admin@council.example", "Sam Clarke", Role.ADMINISTRATOR,
-                "portal administrator: accounts"),
+    DemoAccount(
+        "provider.manager@brightwater.example",
+        "Priya Shah",
+        Role.PROVIDER_MANAGER,
+        "care agency manager at Brightwater Home Care (East), a trusted assessor",
+    ),
+    DemoAccount(
+        "care.manager@council.example",
+        "Daniel Okafor",
+        Role.CARE_MANAGER,
+        "council care manager: the review queue",
+    ),
+    DemoAccount(
+        "commissioner@council.example",
+        "Helen Marsh",
+        Role.COMMISSIONER,
+        "council commissioner: providers and reporting",
+    ),
+    DemoAccount(
+        "finance@council.example",
+        "Tom Reilly",
+        Role.FINANCE_OFFICER,
+        "council finance officer: payments and batches",
+    ),
+    DemoAccount(
+        "admin@council.example", "Sam Clarke", Role.ADMINISTRATOR, "portal administrator: accounts"
+    ),
 )
 
 PATCH_PROVIDERS = (
@@ -67,30 +84,117 @@ PATCH_PROVIDERS = (
     ("Westfield Care at Home", Quadrant.WEST, True, ProviderStatus.ACTIVE, CqcRating.OUTSTANDING),
     ("Riverside Domiciliary Services", Quadrant.WEST, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
     ("Central Care Partnership", Quadrant.CENTRAL, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
-    ("Town Centre Homecare", Quadrant.CENTRAL, False, ProviderStatus.SUSPENDED,
-     CqcRating.REQUIRES_IMPROVEMENT),
+    (
+        "Town Centre Homecare",
+        Quadrant.CENTRAL,
+        False,
+        ProviderStatus.SUSPENDED,
+        CqcRating.REQUIRES_IMPROVEMENT,
+    ),
     ("Southern Vale Care", Quadrant.SOUTH, False, ProviderStatus.ACTIVE, CqcRating.GOOD),
-    ("Meadowbank Support Services", Quadrant.SOUTH, False, ProviderStatus.SUSPENDED,
-     CqcRating.REQUIRES_IMPROVEMENT),
+    (
+        "Meadowbank Support Services",
+        Quadrant.SOUTH,
+        False,
+        ProviderStatus.SUSPENDED,
+        CqcRating.REQUIRES_IMPROVEMENT,
+    ),
 )
 
 FRAMEWORK_PROVIDERS = (
-    "Acorn Care Services", "Beacon Homecare", "Caring Hands Agency", "Dovecote Care",
-    "Evergreen Support", "Firstlight Home Care", "Greenleaf Care", "Harbour Homecare",
-    "Ivy Lane Care", "Juniper Domiciliary Care", "Kingfisher Care at Home", "Lantern Homecare",
+    "Acorn Care Services",
+    "Beacon Homecare",
+    "Caring Hands Agency",
+    "Dovecote Care",
+    "Evergreen Support",
+    "Firstlight Home Care",
+    "Greenleaf Care",
+    "Harbour Homecare",
+    "Ivy Lane Care",
+    "Juniper Domiciliary Care",
+    "Kingfisher Care at Home",
+    "Lantern Homecare",
 )
 
 GIVEN_NAMES = (
-    "Margaret", "John", "Patricia", "David", "Barbara", "Peter", "Joan", "Michael", "Dorothy",
-    "Alan", "Irene", "Brian", "Jean", "Keith", "Sheila", "Ronald", "Maureen", "Derek", "Eileen",
-    "Kenneth", "Pauline", "Trevor", "Sylvia", "Colin", "Doreen", "Gordon", "Valerie", "Raymond",
-    "Brenda", "Stanley", "Ayesha", "Tariq", "Grace", "Winston", "Mei", "Rajesh", "Olena", "Kofi",
+    "Margaret",
+    "John",
+    "Patricia",
+    "David",
+    "Barbara",
+    "Peter",
+    "Joan",
+    "Michael",
+    "Dorothy",
+    "Alan",
+    "Irene",
+    "Brian",
+    "Jean",
+    "Keith",
+    "Sheila",
+    "Ronald",
+    "Maureen",
+    "Derek",
+    "Eileen",
+    "Kenneth",
+    "Pauline",
+    "Trevor",
+    "Sylvia",
+    "Colin",
+    "Doreen",
+    "Gordon",
+    "Valerie",
+    "Raymond",
+    "Brenda",
+    "Stanley",
+    "Ayesha",
+    "Tariq",
+    "Grace",
+    "Winston",
+    "Mei",
+    "Rajesh",
+    "Olena",
+    "Kofi",
 )
 FAMILY_NAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
-    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
-    "Wood", "Jackson", "Clarke", "Khan", "Hughes", "Edwards", "Lewis", "Turner", "Hill", "Moore",
-    "Ahmed", "Begum", "Nowak", "Mensah", "Campbell", "Kaur", "Murphy", "Cooper", "Ward", "Price",
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Khan",
+    "Hughes",
+    "Edwards",
+    "Lewis",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Ahmed",
+    "Begum",
+    "Nowak",
+    "Mensah",
+    "Campbell",
+    "Kaur",
+    "Murphy",
+    "Cooper",
+    "Ward",
+    "Price",
 )
 
 RATE_BY_ZONE = {
@@ -135,7 +239,9 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             strategic_tier=True,
             trusted_assessor=trusted,
             cqc_rating=cqc,
-            qaf_level=QafLevel.C if status == ProviderStatus.SUSPENDED else rng.choice([QafLevel.A, QafLevel.B]),
+            qaf_level=QafLevel.C
+            if status == ProviderStatus.SUSPENDED
+            else rng.choice([QafLevel.A, QafLevel.B]),
             category_rows=[
                 ProviderCategory(category=CareCategory.STANDARD_ADULT),
                 ProviderCategory(category=CareCategory.DISCHARGE_TO_ASSESS),
@@ -154,11 +260,17 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                 status=ProviderStatus.ACTIVE,
                 strategic_tier=index <= 4,
                 trusted_assessor=False,
-                cqc_rating=rng.choice([CqcRating.GOOD, CqcRating.GOOD, CqcRating.OUTSTANDING, CqcRating.NOT_YET_RATED]),
+                cqc_rating=rng.choice(
+                    [CqcRating.GOOD, CqcRating.GOOD, CqcRating.OUTSTANDING, CqcRating.NOT_YET_RATED]
+                ),
                 qaf_level=rng.choice([QafLevel.A, QafLevel.B, QafLevel.B, QafLevel.C, None]),
                 category_rows=[
                     ProviderCategory(category=CareCategory.STANDARD_ADULT),
-                    *([ProviderCategory(category=CareCategory.CHILDREN_AND_YOUNG_PEOPLE)] if index % 4 == 0 else []),
+                    *(
+                        [ProviderCategory(category=CareCategory.CHILDREN_AND_YOUNG_PEOPLE)]
+                        if index % 4 == 0
+                        else []
+                    ),
                 ],
             )
         )
@@ -205,7 +317,11 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
         quadrant = rng.choice(list(Quadrant))
         if rng.random() < 0.7:
             # Brightwater gets a good share so the demo provider has a real caseload.
-            provider = patch[0] if quadrant == Quadrant.EAST and rng.random() < 0.6 else active_patch[quadrant]
+            provider = (
+                patch[0]
+                if quadrant == Quadrant.EAST and rng.random() < 0.6
+                else active_patch[quadrant]
+            )
         else:
             provider = rng.choice(framework)
         zone = rng.choices(list(PricingZone), weights=[55, 25, 15, 5])[0]

@@ -38,12 +38,18 @@ class OutcomeReturnForm(FlaskForm):
         for measure in MEASURES:
             fields = self.measure_fields(measure)
             result = fields["result"].data
-            if result == MeasureResult.NOT_APPLICABLE and not (fields["na_reason"].data or "").strip():
-                fields["na_reason"].errors.append(f"Enter why measure {measure.code} does not apply")
+            if (
+                result == MeasureResult.NOT_APPLICABLE
+                and not (fields["na_reason"].data or "").strip()
+            ):
+                fields["na_reason"].errors.append(
+                    f"Enter why measure {measure.code} does not apply"
+                )
                 valid = False
-            if result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not (
-                fields["evidence"].data or ""
-            ).strip():
+            if (
+                result in (MeasureResult.MET, MeasureResult.PARTLY_MET)
+                and not (fields["evidence"].data or "").strip()
+            ):
                 fields["evidence"].errors.append(
                     f"Enter the evidence that measure {measure.code} is "
                     f"{'met' if result == MeasureResult.MET else 'partly met'}"
@@ -101,7 +107,12 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
         TextAreaField(
             f"Evidence for measure {code}",
             widget=GovTextArea(),
-            validators=[Length(max=4000, message=f"Evidence for measure {code} must be 4,000 characters or fewer")],
+            validators=[
+                Length(
+                    max=4000,
+                    message=f"Evidence for measure {code} must be 4,000 characters or fewer",
+                )
+            ],
         ),
     )
     setattr(
@@ -119,7 +130,12 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
         TextAreaField(
             f"If measure {code} does not apply, why not?",
             widget=GovTextArea(),
-            validators=[Length(max=2000, message=f"The reason for measure {code} must be 2,000 characters or fewer")],
+            validators=[
+                Length(
+                    max=2000,
+                    message=f"The reason for measure {code} must be 2,000 characters or fewer",
+                )
+            ],
         ),
     )
 

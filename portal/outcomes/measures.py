@@ -91,10 +91,16 @@ OUTCOMES: tuple[Outcome, ...] = (
         1,
         "The individual can maintain or increase their level of personal care",
         (
-            Measure("1.1", "The individual can manage and maintain nutrition", _PERSONAL_CARE_SOURCES),
-            Measure("1.2", "The individual is able to maintain personal hygiene", _PERSONAL_CARE_SOURCES),
+            Measure(
+                "1.1", "The individual can manage and maintain nutrition", _PERSONAL_CARE_SOURCES
+            ),
+            Measure(
+                "1.2", "The individual is able to maintain personal hygiene", _PERSONAL_CARE_SOURCES
+            ),
             Measure("1.3", "The individual is able to manage toilet needs", _PERSONAL_CARE_SOURCES),
-            Measure("1.4", "The individual is able to be appropriately clothed", _PERSONAL_CARE_SOURCES),
+            Measure(
+                "1.4", "The individual is able to be appropriately clothed", _PERSONAL_CARE_SOURCES
+            ),
         ),
     ),
     Outcome(

@@ -48,7 +48,7 @@ class ReturnStatus(enum.StrEnum):
         }[self.value]
 
 
-class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "reporting_periods"
     __table_args__ = (
         UniqueConstraint("kind", "start_date"),
@@ -64,7 +64,7 @@ class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """One service user's Appendix A return for one quarter."""
 
     __tablename__ = "outcome_returns"
@@ -95,7 +95,7 @@ class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined,misc
         return next((a for a in self.answers if a.measure == code), None)
 
 
-class OutcomeAnswer(db.Model):  # type: ignore[name-defined,misc]
+class OutcomeAnswer(db.Model):  # type: ignore[name-defined]
     """The provider's answer for one Appendix A measure."""
 
     __tablename__ = "outcome_answers"

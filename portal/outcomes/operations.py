@@ -47,7 +47,10 @@ def check_answer(answer: AnswerData) -> None:
         raise DomainError(f"{answer.measure} is not an Appendix A measure")
     if answer.result == MeasureResult.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
         raise DomainError(f"Enter why measure {measure.code} does not apply")
-    if answer.result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not answer.evidence.strip():
+    if (
+        answer.result in (MeasureResult.MET, MeasureResult.PARTLY_MET)
+        and not answer.evidence.strip()
+    ):
         raise DomainError(f"Enter the evidence for measure {measure.code}")
     allowed = {source.value for source in measure.sources}
     if not set(answer.evidence_sources) <= allowed:
@@ -112,4 +115,10 @@ def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     outcome_return.status = ReturnStatus.SUBMITTED
     outcome_return.submitted_at = utcnow()
     outcome_return.submitted_by_id = by.id
-    record("outcome_return.submitted", outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))
+    record(
+        "outcome_return.submitted",
+        outcome_return,
+        by=by,
+        before=before,
+        after=_return_snapshot(outcome_return),
+    )

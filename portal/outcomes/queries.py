@@ -46,7 +46,9 @@ def find_return(period_id: int, service_user_id: int) -> OutcomeReturn | None:
     )
 
 
-def returns_for_service_user(service_user_id: int, *, provider_id: int | None) -> list[OutcomeReturn]:
+def returns_for_service_user(
+    service_user_id: int, *, provider_id: int | None
+) -> list[OutcomeReturn]:
     """A person's outcome history, newest quarter first."""
     statement = (
         select(OutcomeReturn)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from portal.recommendations.models import Recommendation
 
 
-class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A version of the one-off payment rule for approved reductions.
 
     Amount = weekly hours removed x the package's hourly rate x ``weeks``, in whole pence,
@@ -64,7 +64,7 @@ class PaymentStatus(enum.StrEnum):
         }[self.value]
 
 
-class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A one-off payment to a provider, created when a reduction is approved."""
 
     __tablename__ = "payments"
@@ -106,7 +106,7 @@ class BatchStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class PaymentBatch(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class PaymentBatch(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "payment_batches"
     __table_args__ = (UniqueConstraint("reference"),)
 

@@ -85,9 +85,7 @@ def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:
     if not payment_ids:
         raise DomainError("Select at least one payment to put in the batch", field="payment_ids")
     payments = list(
-        db.session.scalars(
-            select(Payment).where(Payment.id.in_(payment_ids)).with_for_update()
-        )
+        db.session.scalars(select(Payment).where(Payment.id.in_(payment_ids)).with_for_update())
     )
     if len(payments) != len(set(payment_ids)) or any(
         p.status != PaymentStatus.APPROVED or p.batch_id is not None for p in payments
@@ -97,9 +95,14 @@ def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:
             field="payment_ids",
         )
     today = utcnow().date()
-    count_today = db.session.scalar(
-        select(func.count(PaymentBatch.id)).where(PaymentBatch.reference.like(f"B{today:%Y%m%d}-%"))
-    ) or 0
+    count_today = (
+        db.session.scalar(
+            select(func.count(PaymentBatch.id)).where(
+                PaymentBatch.reference.like(f"B{today:%Y%m%d}-%")
+            )
+        )
+        or 0
+    )
     batch = PaymentBatch(
         reference=f"B{today:%Y%m%d}-{count_today + 1:02d}",
         status=BatchStatus.OPEN,
@@ -111,7 +114,13 @@ def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:
         before = snapshot(payment, ("status", "batch_id"))
         payment.batch_id = batch.id
         payment.status = PaymentStatus.BATCHED
-        record("payment.batched", payment, by=by, before=before, after=snapshot(payment, ("status", "batch_id")))
+        record(
+            "payment.batched",
+            payment,
+            by=by,
+            before=before,
+            after=snapshot(payment, ("status", "batch_id")),
+        )
     record(
         "payment_batch.created",
         batch,
@@ -135,7 +144,13 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
     for payment in batch.payments:
         payment_before = snapshot(payment, ("status",))
         payment.status = PaymentStatus.EXPORTED
-        record("payment.exported", payment, by=by, before=payment_before, after=snapshot(payment, ("status",)))
+        record(
+            "payment.exported",
+            payment,
+            by=by,
+            before=payment_before,
+            after=snapshot(payment, ("status",)),
+        )
     record(
         "payment_batch.exported",
         batch,

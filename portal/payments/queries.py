@@ -31,9 +31,11 @@ def _with_payee(statement: Select[Any]) -> Select[Any]:
 
 def ready_payments_statement() -> Select[Any]:
     """Approved payments not yet in a batch, oldest first."""
-    return _with_payee(select(Payment)).where(
-        Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None)
-    ).order_by(Payment.created_at, Payment.id)
+    return (
+        _with_payee(select(Payment))
+        .where(Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
+        .order_by(Payment.created_at, Payment.id)
+    )
 
 
 def ready_payments_total() -> tuple[int, int]:

@@ -39,7 +39,9 @@ def calculate_reduction_payment(
     210 minutes x 2050p x 4 / 60 = 28,700p, £287.00.
     """
     minutes_removed = sum(r.minutes_before - r.minutes_after for r in reductions)
-    minute_pence = sum((r.minutes_before - r.minutes_after) * r.hourly_rate_pence for r in reductions)
+    minute_pence = sum(
+        (r.minutes_before - r.minutes_after) * r.hourly_rate_pence for r in reductions
+    )
     if minutes_removed <= 0 or minute_pence <= 0:
         raise ValueError("a reduction payment needs hours removed")
     amount = divide_round_half_up(minute_pence * weeks, 60)

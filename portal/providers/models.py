@@ -30,7 +30,7 @@ from portal.providers.enums import (
 )
 
 
-class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "providers"
     __table_args__ = (
         CheckConstraint(
@@ -61,7 +61,7 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         return [row.category for row in self.category_rows]
 
 
-class ProviderCategory(db.Model):  # type: ignore[name-defined,misc]
+class ProviderCategory(db.Model):  # type: ignore[name-defined]
     """A care category the provider is awarded under its contract."""
 
     __tablename__ = "provider_categories"
@@ -72,11 +72,9 @@ class ProviderCategory(db.Model):  # type: ignore[name-defined,misc]
     category: Mapped[CareCategory] = mapped_column(enum_type(CareCategory, "care_category"))
 
 
-class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "service_users"
-    __table_args__ = (
-        Index("ix_service_users_provider_family_name", "provider_id", "family_name"),
-    )
+    __table_args__ = (Index("ix_service_users_provider_family_name", "provider_id", "family_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The council's case reference from its social care case system.
@@ -99,7 +97,7 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         return f"{self.given_name} {self.family_name}"
 
 
-class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """One line of a care package, e.g. 4 calls a day, 30 minutes, 7 days a week.
 
     Lines are never edited: a change ends a line (end_date, the last day it applies) and

@@ -71,7 +71,9 @@ class RecommendationForm(FlaskForm):
             (ChangeKind.REFRAME.value, "Reframe the package (same hours, a different shape)"),
         ],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Select whether to reduce, increase or reframe the package")],
+        validators=[
+            InputRequired(message="Select whether to reduce, increase or reframe the package")
+        ],
     )
     lines = FieldList(FormField(ProposedLineForm), min_entries=0)
     reason = TextAreaField(
@@ -146,7 +148,9 @@ class DecisionForm(FlaskForm):
         "Your decision",
         choices=[("approve", "Approve"), ("reject", "Reject")],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Select whether to approve or reject the recommendation")],
+        validators=[
+            InputRequired(message="Select whether to approve or reject the recommendation")
+        ],
     )
     start_date = GovDateField(
         "Agreed start date",
@@ -162,10 +166,14 @@ class DecisionForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        if self.decision.data == "approve" and self.start_date.data is None and not self.start_date.errors:
-            self.start_date.errors.append("Enter the date the change starts")
+        if (
+            self.decision.data == "approve"
+            and self.start_date.data is None
+            and not self.start_date.errors
+        ):
+            self.start_date.errors = [*self.start_date.errors, "Enter the date the change starts"]
             valid = False
         if self.decision.data == "reject" and not (self.reason.data or "").strip():
-            self.reason.errors.append("Enter why you are rejecting the recommendation")
+            self.reason.errors = [*self.reason.errors, "Enter why you are rejecting the recommendation"]
             valid = False
         return valid

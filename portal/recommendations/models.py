@@ -43,7 +43,7 @@ class RecommendationStatus(enum.StrEnum):
         }[self.value]
 
 
-class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
+class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A trusted assessor provider's recommendation to change a person's package."""
 
     __tablename__ = "recommendations"
@@ -88,7 +88,7 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined,mis
         return sum(line.weekly_minutes for line in self.lines)
 
 
-class ProposedLine(db.Model):  # type: ignore[name-defined,misc]
+class ProposedLine(db.Model):  # type: ignore[name-defined]
     """What one current package line would become. ``calls_per_day`` 0 removes the line."""
 
     __tablename__ = "proposed_lines"

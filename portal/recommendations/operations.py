@@ -99,9 +99,7 @@ def check_kind_matches_hours(kind: ChangeKind, minutes_before: int, minutes_afte
         )
 
 
-def save_draft(
-    service_user: ServiceUser, data: RecommendationData, *, by: User
-) -> Recommendation:
+def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User) -> Recommendation:
     """Create or update the provider's draft recommendation for this person."""
     provider = service_user.provider
     if not provider.trusted_assessor or provider.status != ProviderStatus.ACTIVE:
@@ -113,7 +111,9 @@ def save_draft(
     if not data.risk_assessed:
         raise DomainError("Confirm the risk has been assessed", field="risk_assessed")
     if data.proposed_start_date <= today():
-        raise DomainError("The proposed start date must be in the future", field="proposed_start_date")
+        raise DomainError(
+            "The proposed start date must be in the future", field="proposed_start_date"
+        )
 
     lines = {line.id: line for line in current_lines(service_user.id, on=today())}
     if not lines or {p.replaces_line_id for p in data.lines} != set(lines):
@@ -171,7 +171,13 @@ def submit(recommendation: Recommendation, *, by: User) -> None:
     recommendation.decision_due_date = add_working_days(
         today(), get_settings().decision_target_working_days
     )
-    record("recommendation.submitted", recommendation, by=by, before=before, after=_snapshot(recommendation))
+    record(
+        "recommendation.submitted",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation),
+    )
 
 
 def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) -> None:
@@ -187,7 +193,13 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     recommendation.decided_by_id = by.id
     recommendation.agreed_start_date = start_date
     _change_package(recommendation, start_date=start_date, by=by)
-    record("recommendation.approved", recommendation, by=by, before=before, after=_snapshot(recommendation))
+    record(
+        "recommendation.approved",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation),
+    )
     if recommendation.kind == ChangeKind.REDUCE:
         create_reduction_payment(recommendation, on=start_date, by=by)
 
@@ -202,7 +214,13 @@ def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
     recommendation.decided_at = utcnow()
     recommendation.decided_by_id = by.id
     recommendation.decision_reason = reason.strip()
-    record("recommendation.rejected", recommendation, by=by, before=before, after=_snapshot(recommendation))
+    record(
+        "recommendation.rejected",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation),
+    )
 
 
 def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: User) -> None:

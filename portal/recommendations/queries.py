@@ -46,9 +46,7 @@ def open_recommendation(service_user_id: int) -> Recommendation | None:
         select(Recommendation)
         .where(
             Recommendation.service_user_id == service_user_id,
-            Recommendation.status.in_(
-                [RecommendationStatus.DRAFT, RecommendationStatus.SUBMITTED]
-            ),
+            Recommendation.status.in_([RecommendationStatus.DRAFT, RecommendationStatus.SUBMITTED]),
         )
         .order_by(Recommendation.id.desc())
         .limit(1)

@@ -76,7 +76,9 @@ def new(service_user_id: int) -> Response | str:
         _prefill(form, lines, existing)
     if form.validate_on_submit():
         if len(form.lines.entries) != len(lines):
-            form.form_errors.append("The package has changed since you opened the form: start again")
+            form.form_errors.append(
+                "The package has changed since you opened the form: start again"
+            )
         else:
             try:
                 recommendation = operations.save_draft(
@@ -115,9 +117,7 @@ def check(recommendation_id: int) -> Response | str:
                 "success",
             )
             return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
-    return render_template(
-        "recommendations/check.html", form=form, recommendation=recommendation
-    )
+    return render_template("recommendations/check.html", form=form, recommendation=recommendation)
 
 
 @bp.get("/recommendations/<int:recommendation_id>")

@@ -1,0 +1,59 @@
+# The two commands: `make run` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+ASSET_SOURCES := $(shell find portal/assets -type f) scripts/build-assets.mjs
+
+.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres system-packages clean
+
+install: $(VENV)/.installed portal/static/css/portal.css
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+portal/static/css/portal.css: node_modules/.installed $(ASSET_SOURCES)
+	npm run --silent build
+
+run: install
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo
+	@$(BIN)/flask demo accounts
+	@echo
+	@echo "The portal is at http://127.0.0.1:5000 (Ctrl+C stops it)."
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+system-packages:
+	scripts/install-system-packages.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test-sqlite: install system-packages
+	@echo "=== pytest on SQLite ==="
+	$(BIN)/pytest
+
+test-postgres: install system-packages
+	@echo "=== pytest on PostgreSQL ==="
+	scripts/with-postgres.sh $(BIN)/pytest
+
+test: lint typecheck test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) node_modules portal/static .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal import create_app
+from portal.extensions import db
+from tests.client import CheckedClient
+from tests.databases import backend_name, create_database, drop_database
+
+pytest_plugins = ["tests.fixtures"]
+
+
+def pytest_report_header() -> str:
+    return f"database backend: {backend_name()}"
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "tests-only",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "COUNCIL_NAME": "Testshire County Council",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = create_database(tmp_path_factory.mktemp("db"), "tests")
+    migrated = make_app(url)
+    with migrated.app_context():
+        flask_migrate.upgrade()  # the real migrations, never create_all
+        db.engine.dispose()
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Flask:
+    app = make_app(database_url)
+    app.test_client_class = CheckedClient
+    return app
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[Any]:
+    """Each test runs inside a transaction that is rolled back afterwards. The request's own
+    commit releases a savepoint instead, so views behave exactly as in production."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        db.session = session  # type: ignore[assignment]
+        try:
+            yield session
+        finally:
+            session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Any) -> CheckedClient:
+    return app.test_client()  # type: ignore[return-value]

@@ -1,0 +1,139 @@
+"""The mission's loop through the web pages: outcome return, recommendation, approval,
+package change and payment, batch and payment list."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from sqlalchemy import select
+
+from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
+from portal.common.dates import today
+from portal.extensions import db
+from portal.outcomes.models import OutcomeReturn, ReturnStatus
+from portal.payments.models import Payment, PaymentBatch
+from portal.providers.models import PackageLine
+from portal.recommendations.models import Recommendation, RecommendationStatus
+from tests.client import text_of
+from tests.fixtures import World, sign_in
+from tests.integration.helpers import date_parts, full_return_form, reduction_form
+
+
+def test_provider_submits_an_outcome_return_after_checking_answers(client, world: World) -> None:
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    url = f"/service-users/{world.person.id}/outcome-returns/{world.period.id}"
+    response = client.post(url, data=full_return_form(not_applicable=None))
+    assert response.status_code == 302
+    check_url = response.location
+    page = text_of(client.get(check_url))
+    assert "Check your answers before submitting the return" in page
+    assert "Seen at the care review for 5.1." in page
+
+    outcome_return = db.session.scalar(select(OutcomeReturn))
+    assert outcome_return.status == ReturnStatus.DRAFT
+    response = client.post(check_url)
+    assert response.status_code == 302
+    assert outcome_return.status == ReturnStatus.SUBMITTED
+    assert len(outcome_return.answers) == 9
+    assert "Outcome return for Margaret Able submitted" in text_of(client.get(response.location))
+
+    # Submitted returns are read-only: the form now sends the provider to the read-only page.
+    assert client.get(url).status_code == 302
+
+
+def test_return_form_explains_each_problem_and_saves_nothing(client, world: World) -> None:
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    data = full_return_form()
+    data["m1_1_result"] = ""  # no answer
+    data["m2_1_evidence"] = ""  # met without evidence
+    data["m5_1_result"] = "not_applicable"  # without a reason
+    response = client.post(
+        f"/service-users/{world.person.id}/outcome-returns/{world.period.id}", data=data
+    )
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "There is a problem" in page
+    assert "Select whether measure 1.1 is met, partly met, not met or not applicable" in page
+    assert "Enter the evidence that measure 2.1 is met" in page
+    assert "Enter why measure 5.1 does not apply" in page
+    assert db.session.scalar(select(OutcomeReturn)) is None
+
+
+def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
+    start = today() + dt.timedelta(days=14)
+
+    # 1-2. The provider manager returns outcomes and recommends 4 calls a day -> 3.
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    url = f"/service-users/{world.person.id}/outcome-returns/{world.period.id}"
+    client.post(client.post(url, data=full_return_form()).location)
+    response = client.post(
+        f"/service-users/{world.person.id}/recommendations/new",
+        data=reduction_form(calls=3, start=start),
+    )
+    assert response.status_code == 302, text_of(response)
+    check_page = text_of(client.get(response.location))
+    assert "4 calls a day, 30 minutes, 7 days a week" in check_page
+    assert "3 calls a day, 30 minutes, 7 days a week" in check_page
+    client.post(response.location)
+    recommendation = db.session.scalar(select(Recommendation))
+    assert recommendation.status == RecommendationStatus.SUBMITTED
+    client.post("/sign-out")
+
+    # 3. The care manager finds it in the queue and sees both packages and the outcome return.
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    queue = text_of(client.get("/review"))
+    assert "Margaret Able" in queue and "Brightwater Home Care" in queue
+    review = text_of(client.get(f"/review/{recommendation.id}"))
+    assert "Current and proposed package" in review
+    assert "Latest outcome return" in review and "Seen at the care review for 1.1." in review
+    assert "one-off payment to Brightwater Home Care of £287.00" in review
+    response = client.post(
+        f"/review/{recommendation.id}",
+        data={"decision": "approve", "start_date": date_parts(start)},
+    )
+    assert response.status_code == 302
+
+    # 4. The old line ends the day before; the new line starts on the agreed date.
+    lines = db.session.scalars(
+        select(PackageLine).where(PackageLine.service_user_id == world.person.id).order_by(PackageLine.id)
+    ).all()
+    assert [(line.calls_per_day, line.start_date, line.end_date) for line in lines] == [
+        (4, world.line.start_date, start - dt.timedelta(days=1)),
+        (3, start, None),
+    ]
+    payment = db.session.scalar(select(Payment))
+    assert payment.amount_pence == 28700  # 3.5 hours x £20.50 x 4 weeks
+    client.post("/sign-out")
+
+    # 5. Finance batches the payment, exports the batch and downloads the payment list.
+    sign_in(client, world.users[Role.FINANCE_OFFICER])
+    assert "£287.00" in text_of(client.get("/payments"))
+    response = client.post("/payments", data={"payment_ids": [str(payment.id)]})
+    assert response.status_code == 302
+    batch = db.session.scalar(select(PaymentBatch))
+    assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").status_code == 404
+    client.post(f"/payments/batches/{batch.id}")
+    download = client.get(f"/payments/batches/{batch.id}/payment-list.csv")
+    assert download.status_code == 200
+    assert download.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert len(rows) == 1
+    assert rows[0]["amount_gbp"] == "287.00"
+    assert rows[0]["amount_pence"] == "28700"
+    assert rows[0]["provider_name"] == "Brightwater Home Care"
+    assert rows[0]["service_user_case_reference"] == world.person.case_reference
+
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {
+        "outcome_return.submitted",
+        "recommendation.submitted",
+        "recommendation.approved",
+        "package_line.ended",
+        "package_line.started",
+        "payment.created",
+        "payment_batch.created",
+        "payment_batch.exported",
+    } <= actions

@@ -1,0 +1,76 @@
+import datetime as dt
+
+import pytest
+
+from portal.common.dates import add_working_days, financial_quarter_label, quarter_bounds
+from portal.common.money import (
+    divide_round_half_up,
+    format_hours_figure,
+    format_pence,
+    parse_pounds,
+    pence_to_decimal_string,
+)
+from portal.common.nhs import is_valid_nhs_number
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [(0, "£0.00"), (5, "£0.05"), (28700, "£287.00"), (123456789, "£1,234,567.89"), (-250, "-£2.50")],
+)
+def test_pence_are_shown_as_pounds(pence: int, text: str) -> None:
+    assert format_pence(pence) == text
+
+
+def test_payment_files_use_plain_decimal_pounds() -> None:
+    assert pence_to_decimal_string(123456) == "1234.56"
+    assert pence_to_decimal_string(7) == "0.07"
+
+
+@pytest.mark.parametrize(("text", "pence"), [("£1,234.5", 123450), ("19.51", 1951), ("20", 2000)])
+def test_amounts_typed_in_pounds_become_pence(text: str, pence: int) -> None:
+    assert parse_pounds(text) == pence
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.234", "£-2", "1,23"])
+def test_nonsense_amounts_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not an amount"):
+        parse_pounds(text)
+
+
+def test_rounding_is_half_up_to_whole_pence() -> None:
+    assert divide_round_half_up(150, 60) == 3  # 2.5 rounds up
+    assert divide_round_half_up(149, 60) == 2
+    assert divide_round_half_up(-150, 60) == -3
+
+
+def test_hours_are_shown_without_trailing_zeros() -> None:
+    assert format_hours_figure(210) == "3.5"
+    assert format_hours_figure(840) == "14"
+    assert format_hours_figure(None) == "0"
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("9434765919", True),
+        ("943 476 5919", True),
+        ("9434765918", False),  # wrong check digit
+        ("943476591", False),  # nine digits
+        ("abcdefghij", False),
+    ],
+)
+def test_nhs_numbers_are_checked_by_modulus_11(number: str, valid: bool) -> None:
+    assert is_valid_nhs_number(number) is valid
+
+
+def test_quarters_follow_the_financial_year() -> None:
+    assert quarter_bounds(dt.date(2026, 11, 23)) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert financial_quarter_label(dt.date(2026, 10, 1)) == "Q3 2026/27"
+    assert financial_quarter_label(dt.date(2027, 1, 1)) == "Q4 2026/27"
+    assert financial_quarter_label(dt.date(2026, 4, 1)) == "Q1 2026/27"
+
+
+def test_decision_targets_skip_weekends_and_england_bank_holidays() -> None:
+    # Friday 18 December 2026 + 10 working days skips Christmas Day, Boxing Day (substitute
+    # Monday 28th) and New Year's Day.
+    assert add_working_days(dt.date(2026, 12, 18), 10) == dt.date(2027, 1, 6)
