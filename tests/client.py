@@ -16,7 +16,7 @@ _parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
 
 
 def check_page(response: TestResponse) -> None:
-    if not response.mimetype == "text/html" or response.status_code in (301, 302, 303):
+    if response.mimetype != "text/html" or response.status_code in (301, 302, 303):
         return
     html = response.get_data(as_text=True)
     document = _parser.parse(html)  # raises on malformed HTML

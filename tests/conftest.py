@@ -50,6 +50,14 @@ def app(database_url: str) -> Flask:
     return app
 
 
+class _TestSession(scoped_session):  # type: ignore[type-arg]
+    """The app ends each request with ``session.remove()``; in a test the one session lives
+    on so the test can keep reading its objects. Commits and rollbacks still happen."""
+
+    def remove(self) -> None:
+        pass
+
+
 @pytest.fixture
 def db_session(app: Flask) -> Iterator[Any]:
     """Each test runs inside a transaction that is rolled back afterwards. The request's own
@@ -58,14 +66,14 @@ def db_session(app: Flask) -> Iterator[Any]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        session = scoped_session(
+        session = _TestSession(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         db.session = session  # type: ignore[assignment]
         try:
             yield session
         finally:
-            session.remove()
+            scoped_session.remove(session)
             db.session = original
             transaction.rollback()
             connection.close()

@@ -55,6 +55,8 @@ def world(db_session: Any) -> World:
         Role.ADMINISTRATOR: UserFactory(roles=[Role.ADMINISTRATOR], name="Ada Admin"),
     }
     other_manager = UserFactory(roles=[Role.PROVIDER_MANAGER], provider_id=other.id)
+    # Commit (to the test's savepoint) so a request's rollback cannot take the world with it.
+    db_session.commit()
     return World(provider, other, person, line, other_person, period, users, other_manager)
 
 

@@ -174,6 +174,9 @@ class DecisionForm(FlaskForm):
             self.start_date.errors = [*self.start_date.errors, "Enter the date the change starts"]
             valid = False
         if self.decision.data == "reject" and not (self.reason.data or "").strip():
-            self.reason.errors = [*self.reason.errors, "Enter why you are rejecting the recommendation"]
+            self.reason.errors = [
+                *self.reason.errors,
+                "Enter why you are rejecting the recommendation",
+            ]
             valid = False
         return valid

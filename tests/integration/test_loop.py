@@ -98,7 +98,9 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
 
     # 4. The old line ends the day before; the new line starts on the agreed date.
     lines = db.session.scalars(
-        select(PackageLine).where(PackageLine.service_user_id == world.person.id).order_by(PackageLine.id)
+        select(PackageLine)
+        .where(PackageLine.service_user_id == world.person.id)
+        .order_by(PackageLine.id)
     ).all()
     assert [(line.calls_per_day, line.start_date, line.end_date) for line in lines] == [
         (4, world.line.start_date, start - dt.timedelta(days=1)),

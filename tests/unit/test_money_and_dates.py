@@ -15,7 +15,13 @@ from portal.common.nhs import is_valid_nhs_number
 
 @pytest.mark.parametrize(
     ("pence", "text"),
-    [(0, "£0.00"), (5, "£0.05"), (28700, "£287.00"), (123456789, "£1,234,567.89"), (-250, "-£2.50")],
+    [
+        (0, "£0.00"),
+        (5, "£0.05"),
+        (28700, "£287.00"),
+        (123456789, "£1,234,567.89"),
+        (-250, "-£2.50"),
+    ],
 )
 def test_pence_are_shown_as_pounds(pence: int, text: str) -> None:
     assert format_pence(pence) == text

@@ -1,0 +1,81 @@
+"""With CSRF protection switched on, as in production, a POST without the form's token is
+refused and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
+from portal.extensions import db
+from tests.client import CheckedClient, text_of
+from tests.conftest import make_app
+from tests.factories import PASSWORD
+from tests.fixtures import World
+
+
+@pytest.fixture(scope="module")
+def csrf_app(database_url: str) -> Flask:
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    app.test_client_class = CheckedClient
+    return app
+
+
+@pytest.fixture
+def csrf_client(csrf_app: Flask, db_session: Any) -> CheckedClient:
+    return csrf_app.test_client()  # type: ignore[return-value]
+
+
+def _token(client: CheckedClient, url: str) -> str:
+    match = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def test_sign_in_without_a_token_is_refused(csrf_client: CheckedClient, world: World) -> None:
+    user = world.users[Role.PROVIDER_MANAGER]
+    response = csrf_client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Your form could not be sent" in text_of(response)
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
+
+
+def test_sign_in_with_the_token_works(csrf_client: CheckedClient, world: World) -> None:
+    user = world.users[Role.PROVIDER_MANAGER]
+    token = _token(csrf_client, "/sign-in")
+    response = csrf_client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_every_post_route_refuses_a_missing_token(
+    csrf_app: Flask, csrf_client: CheckedClient, world: World
+) -> None:
+    user = world.users[Role.PROVIDER_MANAGER]
+    token = _token(csrf_client, "/sign-in")
+    csrf_client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    arguments = {
+        "service_user_id": world.person.id,
+        "period_id": world.period.id,
+        "return_id": 1,
+        "recommendation_id": 1,
+        "batch_id": 1,
+    }
+    posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    assert len(posts) >= 8
+    for rule in posts:
+        url = rule.build({name: arguments[name] for name in rule.arguments}, append_unknown=False)[
+            1
+        ]
+        response = csrf_client.post(url, data={})
+        assert response.status_code == 400, url

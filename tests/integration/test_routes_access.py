@@ -1,0 +1,119 @@
+"""Walks app.url_map: every view declares who may use it, ids are typed, and no GET, for
+any role, changes anything in the database."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from werkzeug.routing import IntegerConverter, Rule
+
+from portal.accounts.roles import Role
+from portal.extensions import db
+from tests.fixtures import World, sign_in
+from tests.integration.records import Stages, every_stage
+
+
+def _rules(app: Flask) -> list[Rule]:
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def test_every_view_declares_its_access(app: Flask) -> None:
+    undeclared = [
+        rule.endpoint
+        for rule in _rules(app)
+        if not getattr(app.view_functions[rule.endpoint], "access", None)
+    ]
+    assert undeclared == []
+
+
+def test_every_id_in_a_url_is_an_integer(app: Flask) -> None:
+    untyped = [
+        f"{rule.rule} ({argument})"
+        for rule in _rules(app)
+        for argument, converter in rule._converters.items()
+        if argument.endswith("_id") and not isinstance(converter, IntegerConverter)
+    ]
+    assert untyped == []
+
+
+def test_only_the_sign_in_pages_are_public(app: Flask) -> None:
+    public = sorted(
+        rule.endpoint
+        for rule in _rules(app)
+        if app.view_functions[rule.endpoint].access == "public"
+    )
+    assert public == [
+        "accounts.home",
+        "accounts.sign_in",
+        "accounts.signed_out",
+        "common.accessibility",
+        "common.healthz",
+    ]
+
+
+def _fingerprint() -> str:
+    """Every row of every table, hashed: any insert, update or delete changes it."""
+    digest = hashlib.sha256()
+    for table in sorted(db.metadata.tables.values(), key=lambda t: t.name):
+        for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def _arguments(world: World, stages: Stages) -> dict[str, Any]:
+    return {
+        "service_user_id": world.person.id,
+        "period_id": world.period.id,
+        "return_id": stages.outcome_return.id,
+        "recommendation_id": stages.recommendation.id,
+        "batch_id": stages.batch.id,
+    }
+
+
+@pytest.mark.parametrize("role", [None, *Role])
+def test_no_get_changes_state(app: Flask, client, world: World, role: Role | None) -> None:
+    stages = every_stage(world)
+    db.session.commit()
+    if role is not None:
+        sign_in(client, world.users[role])
+    arguments = _arguments(world, stages)
+    checked = 0
+    for rule in _rules(app):
+        if "GET" not in (rule.methods or ()):
+            continue
+        url = rule.build({name: arguments[name] for name in rule.arguments}, append_unknown=False)[
+            1
+        ]
+        before = _fingerprint()
+        response = client.get(url)
+        assert response.status_code < 500, url
+        db.session.execute(text("SELECT 1"))  # a fresh look after the request's rollback
+        assert _fingerprint() == before, f"GET {url} changed the database as {role}"
+        checked += 1
+    assert checked >= 15
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, world: World) -> None:
+    response = client.get(f"/service-users/{world.person.id}")
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in?next=")
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (Role.FINANCE_OFFICER, "/review"),
+        (Role.PROVIDER_MANAGER, "/review"),
+        (Role.PROVIDER_MANAGER, "/payments"),
+        (Role.CARE_MANAGER, "/payments/batches"),
+        (Role.COMMISSIONER, "/accounts"),
+        (Role.ADMINISTRATOR, "/service-users"),
+    ],
+)
+def test_roles_without_the_job_are_refused(as_role, role: Role, url: str) -> None:
+    response = as_role(role).get(url)
+    assert response.status_code == 403
