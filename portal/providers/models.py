@@ -12,10 +12,11 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.common.models import TimestampMixin
 from portal.common.money import divide_round_half_up
+from portal.common.nhs import is_valid_nhs_number, normalise_nhs_number
 from portal.common.types import enum_type
 from portal.extensions import db
 from portal.providers.enums import (
@@ -95,6 +96,15 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @validates("nhs_number")
+    def _check_nhs_number(self, _key: str, value: str | None) -> str | None:
+        """Optional, but when given it must pass the modulus 11 check digit."""
+        if value is None or not value.strip():
+            return None
+        if not is_valid_nhs_number(value):
+            raise ValueError(f"{value!r} is not a valid NHS number")
+        return normalise_nhs_number(value)
 
 
 class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]

@@ -80,3 +80,14 @@ def test_decision_targets_skip_weekends_and_england_bank_holidays() -> None:
     # Friday 18 December 2026 + 10 working days skips Christmas Day, Boxing Day (substitute
     # Monday 28th) and New Year's Day.
     assert add_working_days(dt.date(2026, 12, 18), 10) == dt.date(2027, 1, 6)
+
+
+def test_a_service_user_cannot_hold_an_invalid_nhs_number() -> None:
+    import portal.models  # noqa: F401 - every mapper, so relationships resolve
+    from portal.providers.models import ServiceUser
+
+    person = ServiceUser(nhs_number="943 476 5919")
+    assert person.nhs_number == "9434765919"
+    with pytest.raises(ValueError, match="not a valid NHS number"):
+        ServiceUser(nhs_number="9434765918")
+    assert ServiceUser(nhs_number="").nhs_number is None
