@@ -42,9 +42,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     WTFormsHelpers(app)
 
     import portal.models  # noqa: F401 - registers every table on the metadata
-    from portal.common import database, errors, templating
+    from portal.common import database, errors, security, templating
 
     database.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
 

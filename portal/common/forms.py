@@ -18,6 +18,13 @@ class GovDateField(DateField):
         super().__init__(label, **kwargs)
         self.invalid_message = invalid_message or f"{label} must be a real date"
 
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        # The widget expects day, month and year; a request without the field at all
+        # (not a browser) should show the field empty, not break the page.
+        if self.raw_data is not None and len(self.raw_data) != 3:
+            self.raw_data = None
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not any(str(v).strip() for v in valuelist):
             self.data = None
