@@ -1,6 +1,6 @@
 """A test client that checks every HTML page it fetches, as a careful reviewer would:
 well-formed HTML, a title, no duplicate ids, and an error summary whenever a field shows an
-error."""
+error, and a legend on every fieldset."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def check_page(response: TestResponse) -> None:
     ids = [element.get("id") for element in document.iter() if element.get("id")]
     duplicated = [value for value, count in Counter(ids).items() if count > 1]
     assert not duplicated, f"duplicate ids: {duplicated}"
+    for fieldset in document.iter("fieldset"):
+        legend = fieldset.find("legend")
+        words = "".join(legend.itertext()).strip() if legend is not None else ""
+        assert words, "a fieldset without a legend: its radios or inputs have no question"
     if "govuk-error-message" in html:
         assert "govuk-error-summary" in html, "a field error without the error summary"
         assert (title.text or "").startswith("Error: "), "an error page title must start 'Error:'"

@@ -12,11 +12,12 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import Role
 from portal.extensions import db
+from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser
 
 
@@ -115,4 +116,10 @@ def package_history(service_user_id: int) -> list[PackageLine]:
 
 
 def providers_statement() -> Select[Any]:
-    return select(Provider).order_by(Provider.contract_type, Provider.quadrant, Provider.name)
+    """Patch providers first, by quadrant, then Framework, Spot and Legacy."""
+    contract_order = case(
+        {ContractType.PATCH: 0, ContractType.FRAMEWORK: 1, ContractType.SPOT: 2},
+        value=Provider.contract_type,
+        else_=3,
+    )
+    return select(Provider).order_by(contract_order, Provider.quadrant, Provider.name)
