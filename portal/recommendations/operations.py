@@ -201,7 +201,8 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
         after=_snapshot(recommendation),
     )
     if recommendation.kind == ChangeKind.REDUCE:
-        create_reduction_payment(recommendation, on=start_date, by=by)
+        # The rule in force on the day of the decision, whatever the start date.
+        create_reduction_payment(recommendation, on=today(), by=by)
 
 
 def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:

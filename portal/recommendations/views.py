@@ -148,7 +148,7 @@ def queue() -> str:
 def _payment_preview(recommendation: Recommendation) -> Any:
     if recommendation.kind != ChangeKind.REDUCE:
         return None
-    rule = rule_in_force(recommendation.proposed_start_date)
+    rule = rule_in_force(today())  # the rule approving today would use
     if rule is None:
         return None
     return calculate_reduction_payment(
