@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.accounts.views import bp as accounts_bp
     from portal.common.views import bp as common_bp
+    from portal.outcomes.period_views import bp as periods_bp
     from portal.outcomes.views import bp as outcomes_bp
     from portal.payments.views import bp as payments_bp
     from portal.providers.views import bp as providers_bp
@@ -61,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         accounts_bp,
         providers_bp,
         outcomes_bp,
+        periods_bp,
         recommendations_bp,
         payments_bp,
     ):

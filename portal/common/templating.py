@@ -18,6 +18,7 @@ from portal.common.nhs import format_nhs_number
 NAVIGATION: dict[Role, list[tuple[str, str, str]]] = {
     Role.PROVIDER_MANAGER: [
         ("Service users", "providers.service_users", "providers"),
+        ("Outcome returns", "periods.period_list", "periods"),
         ("Recommendations", "recommendations.provider_list", "recommendations"),
     ],
     Role.CARE_MANAGER: [
@@ -26,6 +27,7 @@ NAVIGATION: dict[Role, list[tuple[str, str, str]]] = {
     ],
     Role.COMMISSIONER: [
         ("Providers", "providers.provider_list", "providers"),
+        ("Outcome returns", "periods.period_list", "periods"),
         ("Service users", "providers.service_users", "providers"),
     ],
     Role.FINANCE_OFFICER: [
@@ -93,4 +95,5 @@ def init_app(app: Flask) -> None:
             "service_name": current_app.config["SERVICE_NAME"],
             "support_email": current_app.config["SUPPORT_EMAIL"],
             "navigation": navigation,
+            "Role": Role,
         }

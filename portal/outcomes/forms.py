@@ -6,12 +6,14 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from portal.common.forms import GovDateField
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.operations import AnswerData
@@ -146,3 +148,17 @@ for _measure in MEASURES:
 
 class SubmitReturnForm(FlaskForm):
     submit = SubmitField("Submit return", widget=GovSubmitInput())
+
+
+class OpenPeriodForm(FlaskForm):
+    quarter = SelectField(
+        "Quarter",
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the quarter to open")],
+    )
+    due_date = GovDateField(
+        "When are the returns due?",
+        invalid_message="The due date must be a real date, for example 14 1 2027",
+        validators=[InputRequired(message="Enter the date the returns are due")],
+    )
+    submit = SubmitField("Open the period", widget=GovSubmitInput())

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
+from portal.common.dates import financial_quarter_label, format_date, quarter_bounds
 from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, MeasureResult
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
-from portal.outcomes.queries import find_return
+from portal.outcomes.models import (
+    OutcomeAnswer,
+    OutcomeReturn,
+    PeriodKind,
+    ReportingPeriod,
+    ReturnStatus,
+)
+from portal.outcomes.queries import find_period, find_return
 from portal.providers.models import ServiceUser
 
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
@@ -122,3 +130,30 @@ def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
         before=before,
         after=_return_snapshot(outcome_return),
     )
+
+
+def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> ReportingPeriod:
+    """Open a quarter for Appendix A returns. Returns owed follow from the package lines."""
+    start, end = quarter_bounds(start_date)
+    if start != start_date:
+        raise DomainError(
+            "A reporting period starts on the first day of a quarter", field="quarter"
+        )
+    label = financial_quarter_label(start)
+    if find_period(start) is not None:
+        raise DomainError(f"{label} is already open", field="quarter")
+    if due_date <= end:
+        raise DomainError(
+            f"The due date must be after the quarter ends on {format_date(end)}", field="due_date"
+        )
+    period = ReportingPeriod(
+        kind=PeriodKind.OUTCOMES,
+        label=label,
+        start_date=start,
+        end_date=end,
+        due_date=due_date,
+        opened_by_id=by.id,
+    )
+    db.session.add(period)
+    record("reporting_period.opened", period, by=by)
+    return period

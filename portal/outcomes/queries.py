@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import abort
 from sqlalchemy import select
@@ -17,6 +18,22 @@ def outcome_period_on(day: dt.date) -> ReportingPeriod | None:
             ReportingPeriod.start_date <= day,
             ReportingPeriod.end_date >= day,
         )
+    )
+
+
+def find_period(start_date: dt.date) -> ReportingPeriod | None:
+    return db.session.scalar(
+        select(ReportingPeriod).where(
+            ReportingPeriod.kind == PeriodKind.OUTCOMES, ReportingPeriod.start_date == start_date
+        )
+    )
+
+
+def periods_statement() -> Any:
+    return (
+        select(ReportingPeriod)
+        .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+        .order_by(ReportingPeriod.start_date.desc())
     )
 
 

@@ -31,6 +31,13 @@ def _csv_safe(text: str) -> str:
 
 
 def payment_list_csv(batch: PaymentBatch) -> Iterator[str]:
+    """Rows are written as they are read. The batch's own values are taken now, while the
+    request's session is open: the body streams after the view has returned."""
+    batch_id, batch_reference = batch.id, batch.reference
+    return _rows(batch_id, batch_reference)
+
+
+def _rows(batch_id: int, batch_reference: str) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -42,10 +49,10 @@ def payment_list_csv(batch: PaymentBatch) -> Iterator[str]:
 
     writer.writerow(HEADER)
     yield flush()
-    for row in batch_payment_rows(batch.id):
+    for row in batch_payment_rows(batch_id):
         writer.writerow(
             (
-                batch.reference,
+                batch_reference,
                 row.reference,
                 _csv_safe(row.supplier_reference),
                 _csv_safe(row.name),

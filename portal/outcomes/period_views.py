@@ -1,0 +1,103 @@
+"""Reporting periods: commissioners open quarters; providers work through who they owe
+returns for; commissioners see who is missing and late."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import CASEWORK_ROLES, Role
+from portal.common.access import roles_required
+from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.errors import DomainError, show_on_form
+from portal.common.pagination import paginate
+from portal.outcomes import operations
+from portal.outcomes.forms import OpenPeriodForm
+from portal.outcomes.queries import get_period, periods_statement
+from portal.outcomes.tasks import TaskState, provider_progress, state_counts, task_list_statement
+from portal.providers.queries import viewer_provider_id
+
+bp = Blueprint("periods", __name__, template_folder="templates", url_prefix="/outcome-periods")
+
+
+@bp.get("")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def period_list() -> str:
+    page = paginate(periods_statement())
+    return render_template("outcomes/period_list.html", page=page, today=today())
+
+
+def _quarter_choices() -> list[tuple[str, str]]:
+    """The previous quarter, this one and the next two."""
+    start = quarter_bounds(today())[0]
+    starts = [quarter_bounds(start - dt.timedelta(days=1))[0], start]
+    for _ in range(2):
+        starts.append(quarter_bounds(starts[-1] + dt.timedelta(days=100))[0])
+    return [
+        (s.isoformat(), f"{financial_quarter_label(s)} ({s:%B} to {quarter_bounds(s)[1]:%B %Y})")
+        for s in starts
+    ]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def open_period() -> Response | str:
+    form = OpenPeriodForm()
+    form.quarter.choices = [("", "Select a quarter"), *_quarter_choices()]
+    if form.validate_on_submit():
+        try:
+            period = operations.open_period(
+                start_date=dt.date.fromisoformat(form.quarter.data or ""),
+                due_date=form.due_date.data,  # type: ignore[arg-type]
+                by=current_user,
+            )
+        except (DomainError, ValueError) as error:
+            show_on_form(
+                form,
+                error
+                if isinstance(error, DomainError)
+                else DomainError("Select the quarter to open", field="quarter"),
+            )
+        else:
+            flash(f"{period.label} is open for outcome returns", "success")
+            return redirect(url_for("periods.period", period_id=period.id))
+    return render_template("outcomes/open_period.html", form=form)
+
+
+@bp.get("/<int:period_id>")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def period(period_id: int) -> str:
+    reporting_period = get_period(period_id)
+    provider_id = viewer_provider_id()
+    if provider_id is None:
+        progress = provider_progress(reporting_period)
+        return render_template(
+            "outcomes/period_progress.html",
+            period=reporting_period,
+            progress=progress,
+            owed=sum(p.owed for p in progress),
+            handed_in=sum(p.submitted for p in progress),
+            today=today(),
+        )
+    search = request.args.get("q", "")[:100]
+    state_value = request.args.get("state", "")
+    state = TaskState(state_value) if state_value in {s.value for s in TaskState} else None
+    page = paginate(
+        task_list_statement(reporting_period, provider_id=provider_id, search=search, state=state),
+        scalars=False,
+    )
+    counts = state_counts(reporting_period, provider_id=provider_id)
+    return render_template(
+        "outcomes/task_list.html",
+        period=reporting_period,
+        page=page,
+        counts=counts,
+        total=sum(counts.values()),
+        search=search,
+        state=state,
+        TaskState=TaskState,
+        today=today(),
+    )

@@ -1,0 +1,189 @@
+"""Who owes which outcome returns for a period: derived from the package lines, never typed.
+
+A return is owed for every service user who had a package line with a strategic-tier
+provider at any time in the quarter; the provider of the person's latest such line owes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, String, and_, case, func, literal_column, or_, select, type_coerce
+
+from portal.extensions import db
+from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.providers.models import PackageLine, Provider, ServiceUser
+
+
+class TaskState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ACCEPTED = "accepted"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "draft": "Draft",
+            "submitted": "Submitted",
+            "returned": "Returned for correction",
+            "accepted": "Accepted",
+        }[self.value]
+
+    @property
+    def tag_colour(self) -> str:
+        return {
+            "not_started": "grey",
+            "draft": "yellow",
+            "submitted": "blue",
+            "returned": "red",
+            "accepted": "green",
+        }[self.value]
+
+
+def owed_subquery(period: ReportingPeriod) -> Any:
+    """(service_user_id, provider_id) for every return owed in the period."""
+    overlapping = (
+        select(
+            PackageLine.service_user_id,
+            PackageLine.provider_id,
+            func.row_number()
+            .over(
+                partition_by=PackageLine.service_user_id,
+                order_by=(PackageLine.start_date.desc(), PackageLine.id.desc()),
+            )
+            .label("newest"),
+        )
+        .join(Provider, Provider.id == PackageLine.provider_id)
+        .where(
+            Provider.strategic_tier.is_(True),
+            PackageLine.start_date <= period.end_date,
+            or_(PackageLine.end_date.is_(None), PackageLine.end_date >= period.start_date),
+        )
+        .subquery()
+    )
+    return (
+        select(overlapping.c.service_user_id, overlapping.c.provider_id)
+        .where(overlapping.c.newest == 1)
+        .subquery("owed")
+    )
+
+
+def _state_expression() -> Any:
+    # Read the status as plain text: "not started" is no return at all, not a status.
+    # The constant is written into the SQL, not bound, so PostgreSQL sees the same
+    # expression in SELECT and GROUP BY.
+    return func.coalesce(
+        type_coerce(OutcomeReturn.status, String),
+        literal_column(f"'{TaskState.NOT_STARTED.value}'", String),
+    )
+
+
+def task_list_statement(
+    period: ReportingPeriod,
+    *,
+    provider_id: int,
+    search: str = "",
+    state: TaskState | None = None,
+) -> Select[Any]:
+    """The provider's people owed a return, with each return's state, in name order."""
+    owed = owed_subquery(period)
+    statement = (
+        select(ServiceUser, OutcomeReturn, _state_expression().label("state"))
+        .join(owed, owed.c.service_user_id == ServiceUser.id)
+        .outerjoin(
+            OutcomeReturn,
+            and_(
+                OutcomeReturn.service_user_id == ServiceUser.id,
+                OutcomeReturn.period_id == period.id,
+            ),
+        )
+        .where(owed.c.provider_id == provider_id)
+        .order_by(ServiceUser.family_name, ServiceUser.given_name, ServiceUser.id)
+    )
+    term = search.strip().lower()
+    if term:
+        like = f"%{term}%"
+        statement = statement.where(
+            or_(
+                func.lower(ServiceUser.given_name + " " + ServiceUser.family_name).like(like),
+                func.lower(ServiceUser.case_reference).like(like),
+            )
+        )
+    if state is not None:
+        statement = statement.where(_state_expression() == state.value)
+    return statement
+
+
+def state_counts(period: ReportingPeriod, *, provider_id: int) -> dict[TaskState, int]:
+    """How many of the provider's owed returns are in each state (every state listed)."""
+    owed = owed_subquery(period)
+    rows = db.session.execute(
+        select(_state_expression(), func.count())
+        .select_from(owed)
+        .outerjoin(
+            OutcomeReturn,
+            and_(
+                OutcomeReturn.service_user_id == owed.c.service_user_id,
+                OutcomeReturn.period_id == period.id,
+            ),
+        )
+        .where(owed.c.provider_id == provider_id)
+        .group_by(_state_expression())
+    ).all()
+    counts = dict.fromkeys(TaskState, 0)
+    for state, count in rows:
+        counts[TaskState(state)] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class ProviderProgress:
+    provider_id: int
+    provider_name: str
+    owed: int
+    submitted: int  # submitted or accepted
+    accepted: int
+    late: int  # submitted after the due date
+
+    @property
+    def missing(self) -> int:
+        return self.owed - self.submitted
+
+    @property
+    def completion_percent(self) -> int:
+        return 0 if self.owed == 0 else round(100 * self.submitted / self.owed)
+
+
+def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
+    """For commissioners: per provider, returns owed, in, accepted and late, in one query."""
+    owed = owed_subquery(period)
+    handed_in = OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED])
+    rows = db.session.execute(
+        select(
+            Provider.id,
+            Provider.name,
+            func.count(owed.c.service_user_id),
+            func.count(case((handed_in, 1))),
+            func.count(case((OutcomeReturn.status == ReturnStatus.ACCEPTED, 1))),
+            func.count(
+                case((and_(handed_in, func.date(OutcomeReturn.submitted_at) > period.due_date), 1))
+            ),
+        )
+        .select_from(owed)
+        .join(Provider, Provider.id == owed.c.provider_id)
+        .outerjoin(
+            OutcomeReturn,
+            and_(
+                OutcomeReturn.service_user_id == owed.c.service_user_id,
+                OutcomeReturn.period_id == period.id,
+            ),
+        )
+        .group_by(Provider.id, Provider.name)
+        .order_by(Provider.name)
+    ).all()
+    return [ProviderProgress(*row) for row in rows]

@@ -1,0 +1,110 @@
+"""Reporting periods: opened by commissioners; the returns owed follow from package lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
+from portal.common.dates import quarter_bounds, today
+from portal.extensions import db
+from portal.outcomes.models import ReportingPeriod
+from tests.client import text_of
+from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory
+from tests.fixtures import World
+from tests.integration.helpers import date_parts
+from tests.integration.records import submitted_return
+
+
+def _next_quarter() -> tuple[dt.date, dt.date]:
+    return quarter_bounds(quarter_bounds(today())[1] + dt.timedelta(days=1))
+
+
+def test_a_commissioner_opens_a_quarter(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    start, end = _next_quarter()
+    response = client.post(
+        "/outcome-periods/new",
+        data={"quarter": start.isoformat(), "due_date": date_parts(end + dt.timedelta(days=14))},
+    )
+    assert response.status_code == 302
+    period = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.start_date == start))
+    assert period.end_date == end
+    assert "is open for outcome returns" in text_of(client.get(response.location))
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "reporting_period.opened")
+    )
+
+
+def test_a_quarter_opens_once_and_is_due_after_it_ends(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    page = text_of(
+        client.post(
+            "/outcome-periods/new",
+            data={
+                "quarter": world.period.start_date.isoformat(),
+                "due_date": date_parts(world.period.end_date + dt.timedelta(days=14)),
+            },
+        )
+    )
+    assert f"{world.period.label} is already open" in page
+    start, end = _next_quarter()
+    page = text_of(
+        client.post(
+            "/outcome-periods/new", data={"quarter": start.isoformat(), "due_date": date_parts(end)}
+        )
+    )
+    assert "The due date must be after the quarter ends" in page
+
+
+def test_the_task_list_shows_exactly_the_people_owed_returns(as_role, world: World) -> None:
+    period = world.period
+    ended = ServiceUserFactory(provider=world.provider, given_name="Edna", family_name="Ended")
+    PackageLineFactory(
+        service_user=ended,
+        start_date=period.start_date - dt.timedelta(days=200),
+        end_date=period.start_date - dt.timedelta(days=1),
+    )
+    late_start = ServiceUserFactory(provider=world.provider, given_name="Lola", family_name="Late")
+    PackageLineFactory(service_user=late_start, start_date=period.end_date)
+    small = ProviderFactory(strategic_tier=False)
+    not_strategic = ServiceUserFactory(provider=small, given_name="Nora", family_name="Small")
+    PackageLineFactory(service_user=not_strategic)
+    db.session.commit()
+
+    page = text_of(as_role(Role.PROVIDER_MANAGER).get(f"/outcome-periods/{period.id}"))
+    assert "Able, Margaret" in page
+    assert "Late, Lola" in page  # a line starting on the quarter's last day still counts
+    assert "Ended, Edna" not in page
+    assert "Other, Olive" not in page  # another provider's person
+    assert "Small, Nora" not in page
+    assert "Not started (2)" in page
+
+
+def test_states_are_counted_and_filtered(as_role, world: World) -> None:
+    second = ServiceUserFactory(provider=world.provider, given_name="Bob", family_name="Baker")
+    PackageLineFactory(service_user=second)
+    submitted_return(world, world.person)
+    db.session.commit()
+    client = as_role(Role.PROVIDER_MANAGER)
+    url = f"/outcome-periods/{world.period.id}"
+    page = text_of(client.get(url))
+    assert "Not started (1)" in page
+    assert "Submitted (1)" in page
+    submitted_only = text_of(client.get(url + "?state=submitted"))
+    assert "Able, Margaret" in submitted_only
+    assert "Baker, Bob" not in submitted_only
+    found = text_of(client.get(url + "?q=baker"))
+    assert "Baker, Bob" in found
+    assert "Able, Margaret" not in found
+
+
+def test_commissioners_see_completion_by_provider(as_role, world: World) -> None:
+    submitted_return(world, world.person)
+    db.session.commit()
+    page = text_of(as_role(Role.COMMISSIONER).get(f"/outcome-periods/{world.period.id}"))
+    assert "1 of 2 returns owed are in" in page
+    assert "Brightwater Home Care 1 1 0 0 0 100%" in page
+    assert "Rival Care Ltd 1 0 1 0 0 0%" in page
