@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+)
 from wtforms import DateField
 
 
@@ -42,3 +47,27 @@ class GovDateField(DateField):
         except ValueError as error:
             self.data = None
             raise ValueError(self.invalid_message) from error
+
+
+def _drop_empty_hint(params: dict[str, Any]) -> dict[str, Any]:
+    hint = params.get("hint")
+    if isinstance(hint, dict) and not (hint.get("text") or hint.get("html")):
+        params["hint"] = None
+    return params
+
+
+class GovRadios(GovRadioInput):
+    """Radios that leave out the hint when there is none (the widget renders an empty one)."""
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        return _drop_empty_hint(super().map_gov_params(field, **kwargs))
+
+
+class GovCheckboxes(GovCheckboxesInput):
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        return _drop_empty_hint(super().map_gov_params(field, **kwargs))
+
+
+class GovCheckbox(GovCheckboxInput):
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        return _drop_empty_hint(super().map_gov_params(field, **kwargs))

@@ -14,49 +14,49 @@ from portal.common.dates import format_date
 from portal.common.money import format_hours_figure, format_minutes_as_hours, format_pence
 from portal.common.nhs import format_nhs_number
 
-# Each role's service navigation, in order: (label, endpoint, blueprint it stands for).
-NAVIGATION: dict[Role, list[tuple[str, str, str]]] = {
+# Each role's service navigation, in order: (label, endpoint).
+NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PROVIDER_MANAGER: [
-        ("Service users", "providers.service_users", "providers"),
-        ("Outcome returns", "periods.period_list", "periods"),
-        ("Recommendations", "recommendations.provider_list", "recommendations"),
+        ("Service users", "providers.service_users"),
+        ("Outcome returns", "periods.period_list"),
+        ("Recommendations", "recommendations.provider_list"),
     ],
     Role.CARE_MANAGER: [
-        ("Review queue", "recommendations.queue", "recommendations"),
-        ("Service users", "providers.service_users", "providers"),
+        ("Review queue", "recommendations.queue"),
+        ("Service users", "providers.service_users"),
     ],
     Role.COMMISSIONER: [
-        ("Providers", "providers.provider_list", "providers"),
-        ("Outcome returns", "periods.period_list", "periods"),
-        ("Service users", "providers.service_users", "providers"),
+        ("Providers", "providers.provider_list"),
+        ("Outcome returns", "periods.period_list"),
+        ("Service users", "providers.service_users"),
     ],
     Role.FINANCE_OFFICER: [
-        ("Payments", "payments.payment_list", "payments"),
-        ("Batches", "payments.batch_list", "payments"),
+        ("Payments", "payments.payment_list"),
+        ("Batches", "payments.batch_list"),
     ],
-    Role.ADMINISTRATOR: [("Accounts", "accounts.account_list", "accounts")],
+    Role.ADMINISTRATOR: [("Accounts", "accounts.account_list")],
 }
 
 
 def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
+    """The signed-in user's menu. The current item is the one whose address is the longest
+    start of this page's, so /payments/batches/3 marks "Batches", not "Payments"."""
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for role in Role:  # a stable order for people holding several roles
         if role not in roles:
             continue
-        for label, endpoint, _blueprint in NAVIGATION[role]:
+        for label, endpoint in NAVIGATION[role]:
             if endpoint in seen:
                 continue
             seen.add(endpoint)
-            href = url_for(endpoint)
-            items.append(
-                {
-                    "text": label,
-                    "href": href,
-                    "active": request.endpoint == endpoint
-                    or (request.path.startswith(href) and href != "/"),
-                }
-            )
+            items.append({"text": label, "href": url_for(endpoint), "active": False})
+    path = request.path
+    matches = [
+        item for item in items if path == item["href"] or path.startswith(item["href"] + "/")
+    ]
+    if matches:
+        max(matches, key=lambda item: len(item["href"]))["active"] = True
     return items
 
 

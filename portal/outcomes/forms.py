@@ -4,8 +4,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
@@ -13,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.common.forms import GovDateField
+from portal.common.forms import GovCheckboxes, GovDateField, GovRadios
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.operations import AnswerData
@@ -95,7 +93,7 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
         RadioField(
             f"Is measure {code} met?",
             choices=RESULT_CHOICES,
-            widget=GovRadioInput(),
+            widget=GovRadios(),
             validators=[
                 InputRequired(
                     message=f"Select whether measure {code} is met, partly met, not met or not applicable"
@@ -123,7 +121,7 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
         SelectMultipleField(
             f"Evidence sources for measure {code}",
             choices=[(s.value, s.label) for s in measure.sources],
-            widget=GovCheckboxesInput(),
+            widget=GovCheckboxes(),
         ),
     )
     setattr(

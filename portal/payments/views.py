@@ -42,7 +42,11 @@ def payment_list() -> BaseResponse | str:
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Batch {batch.reference} created with {len(batch.payments)} payments", "success")
+            count = len(batch.payments)
+            flash(
+                f"Batch {batch.reference} created with {count} payment{'' if count == 1 else 's'}",
+                "success",
+            )
             return redirect(url_for("payments.batch", batch_id=batch.id))
     count, total = ready_payments_total()
     page = paginate(ready_payments_statement())

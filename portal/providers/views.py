@@ -46,11 +46,15 @@ def service_user(service_user_id: int) -> str:
     lines = current_lines(person.id, on=on)
     period = outcome_period_on(on)
     is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
+    history = package_history(person.id)
     return render_template(
         "providers/service_user.html",
         person=person,
         lines=lines,
-        history=package_history(person.id),
+        history=history,
+        upcoming=sorted(
+            (line for line in history if line.start_date > on), key=lambda line: line.start_date
+        ),
         weekly_minutes=sum(line.weekly_minutes for line in lines),
         weekly_cost=sum(line.weekly_cost_pence for line in lines),
         returns=returns_for_service_user(person.id, provider_id=provider_id),

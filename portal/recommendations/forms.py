@@ -4,8 +4,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
@@ -22,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.common.forms import GovDateField
+from portal.common.forms import GovCheckbox, GovDateField, GovRadios
 from portal.recommendations.models import ChangeKind
 from portal.recommendations.operations import LineProposal, RecommendationData
 
@@ -49,7 +47,7 @@ class ProposedLineForm(Form):
     carers_per_call = RadioField(
         "Carers a call",
         choices=[("1", "One carer"), ("2", "Two carers (double-handed)")],
-        widget=GovRadioInput(),
+        widget=GovRadios(),
         validators=[InputRequired(message="Select how many carers each call needs")],
     )
     days_per_week = IntegerField(
@@ -70,7 +68,7 @@ class RecommendationForm(FlaskForm):
             (ChangeKind.INCREASE.value, "Increase the package"),
             (ChangeKind.REFRAME.value, "Reframe the package (same hours, a different shape)"),
         ],
-        widget=GovRadioInput(),
+        widget=GovRadios(),
         validators=[
             InputRequired(message="Select whether to reduce, increase or reframe the package")
         ],
@@ -94,17 +92,17 @@ class RecommendationForm(FlaskForm):
     )
     person_consulted_and_agrees = BooleanField(
         "The person was consulted and agrees with the change",
-        widget=GovCheckboxInput(),
+        widget=GovCheckbox(),
         validators=[InputRequired(message="Confirm the person was consulted and agrees")],
     )
     family_consulted = BooleanField(
         "Their family or representative was consulted, where appropriate",
-        widget=GovCheckboxInput(),
+        widget=GovCheckbox(),
         validators=[Optional()],
     )
     risk_assessed = BooleanField(
         "The risks of the change have been assessed",
-        widget=GovCheckboxInput(),
+        widget=GovCheckbox(),
         validators=[InputRequired(message="Confirm the risks of the change have been assessed")],
     )
     proposed_start_date = GovDateField(
@@ -147,7 +145,7 @@ class DecisionForm(FlaskForm):
     decision = RadioField(
         "Your decision",
         choices=[("approve", "Approve"), ("reject", "Reject")],
-        widget=GovRadioInput(),
+        widget=GovRadios(),
         validators=[
             InputRequired(message="Select whether to approve or reject the recommendation")
         ],
