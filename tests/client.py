@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from html import unescape
 from typing import Any
 
 import html5lib
@@ -45,4 +46,4 @@ def text_of(response: TestResponse) -> str:
     """The page's visible words on one line, for asserting what a user would read."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())

@@ -12,17 +12,20 @@ from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, T
 from wtforms.validators import InputRequired, Length
 
 from portal.common.forms import GovCheckboxes, GovDateField, GovRadios
-from portal.outcomes.measures import MEASURES, Measure, MeasureResult
+from portal.outcomes.measures import OUTCOMES, Measure, MeasureResult, Outcome
 from portal.outcomes.models import OutcomeReturn
-from portal.outcomes.operations import AnswerData
+from portal.outcomes.operations import AnswerData, answer_problem
 
 RESULT_CHOICES = [(r.value, r.label) for r in MeasureResult]
 
 
-class OutcomeReturnForm(FlaskForm):
-    """All nine Appendix A measures; fields are named after each measure (m1_1_result...)."""
+class OutcomeForm(FlaskForm):
+    """One Appendix A outcome's measures. Fields are named after each measure
+    (m1_1_result, m1_1_evidence...); ``outcome_form_class`` makes the class for each outcome."""
 
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    outcome: Outcome
+    save_and_continue = SubmitField("Save and continue", widget=GovSubmitInput())
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
 
     def measure_fields(self, measure: Measure) -> dict[str, Any]:
         name = measure.field_name
@@ -33,34 +36,42 @@ class OutcomeReturnForm(FlaskForm):
             "na_reason": self[f"{name}_na_reason"],
         }
 
+    @property
+    def is_draft(self) -> bool:
+        return bool(self.save_draft.data)
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        for measure in MEASURES:
+        if self.is_draft:
+            # A draft may be incomplete: only too-long text and unknown choices stop it.
+            for measure in self.outcome.measures:
+                self.measure_fields(measure)["result"].errors = [
+                    e
+                    for e in self.measure_fields(measure)["result"].errors
+                    if "Select whether" not in e
+                ]
+            return not any(field.errors for field in self)
+        for measure in self.outcome.measures:
             fields = self.measure_fields(measure)
-            result = fields["result"].data
-            if (
-                result == MeasureResult.NOT_APPLICABLE
-                and not (fields["na_reason"].data or "").strip()
-            ):
-                fields["na_reason"].errors.append(
-                    f"Enter why measure {measure.code} does not apply"
-                )
-                valid = False
-            if (
-                result in (MeasureResult.MET, MeasureResult.PARTLY_MET)
-                and not (fields["evidence"].data or "").strip()
-            ):
-                fields["evidence"].errors.append(
-                    f"Enter the evidence that measure {measure.code} is "
-                    f"{'met' if result == MeasureResult.MET else 'partly met'}"
-                )
+            problem = answer_problem(
+                measure,
+                fields["result"].data,
+                evidence=fields["evidence"].data or "",
+                not_applicable_reason=fields["na_reason"].data or "",
+            )
+            if problem is not None:
+                field_key, message = problem
+                fields[field_key].errors = [*fields[field_key].errors, message]
                 valid = False
         return valid
 
     def answers(self) -> list[AnswerData]:
+        """The answers given on this page; a measure with no result yet is left out."""
         answers = []
-        for measure in MEASURES:
+        for measure in self.outcome.measures:
             fields = self.measure_fields(measure)
+            if not fields["result"].data:
+                continue
             answers.append(
                 AnswerData(
                     measure=measure.code,
@@ -73,7 +84,7 @@ class OutcomeReturnForm(FlaskForm):
         return answers
 
     def fill_from(self, outcome_return: OutcomeReturn) -> None:
-        for measure in MEASURES:
+        for measure in self.outcome.measures:
             answer = outcome_return.answer_for(measure.code)
             if answer is None:
                 continue
@@ -140,12 +151,46 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
     )
 
 
-for _measure in MEASURES:
-    _add_measure_fields(OutcomeReturnForm, _measure)
+def _make_outcome_form(outcome: Outcome) -> type[OutcomeForm]:
+    form_class = type(f"Outcome{outcome.number}Form", (OutcomeForm,), {"outcome": outcome})
+    for measure in outcome.measures:
+        _add_measure_fields(form_class, measure)
+    return form_class
+
+
+OUTCOME_FORMS = {outcome.number: _make_outcome_form(outcome) for outcome in OUTCOMES}
 
 
 class SubmitReturnForm(FlaskForm):
     submit = SubmitField("Submit return", widget=GovSubmitInput())
+
+
+class StartFromPreviousForm(FlaskForm):
+    submit = SubmitField("Start from last quarter’s answers", widget=GovSubmitInput())
+
+
+class ReviewReturnForm(FlaskForm):
+    decision = RadioField(
+        "Your decision",
+        choices=[("accept", "Accept the return"), ("return", "Return it for correction")],
+        widget=GovRadios(),
+        validators=[
+            InputRequired(message="Select whether to accept the return or return it for correction")
+        ],
+    )
+    reason = TextAreaField(
+        "If you return it: what needs correcting",
+        widget=GovTextArea(),
+        validators=[Length(max=2000, message="The reason must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data == "return" and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, "Enter what the provider needs to correct"]
+            valid = False
+        return valid
 
 
 class OpenPeriodForm(FlaskForm):

@@ -83,10 +83,15 @@ class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Why the council returned it for correction; the provider sees this.
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     period: Mapped[ReportingPeriod] = relationship()
     service_user: Mapped[ServiceUser] = relationship()
-    submitted_by: Mapped[User | None] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     answers: Mapped[list[OutcomeAnswer]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="OutcomeAnswer.measure"
     )

@@ -11,7 +11,7 @@ from portal.common.dates import financial_quarter_label, format_date, quarter_bo
 from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.extensions import db
-from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, MeasureResult
+from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
     OutcomeReturn,
@@ -19,7 +19,7 @@ from portal.outcomes.models import (
     ReportingPeriod,
     ReturnStatus,
 )
-from portal.outcomes.queries import find_period, find_return
+from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.providers.models import ServiceUser
 
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
@@ -35,7 +35,17 @@ class AnswerData:
 
 
 def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
-    data = snapshot(outcome_return, ("status", "submitted_at", "submitted_by_id"))
+    data = snapshot(
+        outcome_return,
+        (
+            "status",
+            "submitted_at",
+            "submitted_by_id",
+            "reviewed_at",
+            "reviewed_by_id",
+            "review_reason",
+        ),
+    )
     data["answers"] = {
         a.measure: {
             "result": a.result.value,
@@ -48,21 +58,40 @@ def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
     return data
 
 
-def check_answer(answer: AnswerData) -> None:
-    """Appendix A's rules for one answer, whatever route it came in by."""
+def answer_problem(
+    measure: Measure, result: str | None, *, evidence: str, not_applicable_reason: str
+) -> tuple[str, str] | None:
+    """Appendix A's rules for one answer: (the field at fault, the message), or None."""
+    if not result:
+        return (
+            "result",
+            f"Select whether measure {measure.code} is met, partly met, not met or not applicable",
+        )
+    if result == MeasureResult.NOT_APPLICABLE and not not_applicable_reason.strip():
+        return ("na_reason", f"Enter why measure {measure.code} does not apply")
+    if result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not evidence.strip():
+        met = "met" if result == MeasureResult.MET else "partly met"
+        return ("evidence", f"Enter the evidence that measure {measure.code} is {met}")
+    return None
+
+
+def check_answer(answer: AnswerData, *, complete: bool = True) -> None:
+    """An answer fit to save; with ``complete``, also fit to submit."""
     measure = MEASURES_BY_CODE.get(answer.measure)
     if measure is None:
         raise DomainError(f"{answer.measure} is not an Appendix A measure")
-    if answer.result == MeasureResult.NOT_APPLICABLE and not answer.not_applicable_reason.strip():
-        raise DomainError(f"Enter why measure {measure.code} does not apply")
-    if (
-        answer.result in (MeasureResult.MET, MeasureResult.PARTLY_MET)
-        and not answer.evidence.strip()
-    ):
-        raise DomainError(f"Enter the evidence for measure {measure.code}")
     allowed = {source.value for source in measure.sources}
     if not set(answer.evidence_sources) <= allowed:
         raise DomainError(f"Measure {measure.code} has an evidence source not in Appendix A")
+    if complete:
+        problem = answer_problem(
+            measure,
+            answer.result,
+            evidence=answer.evidence,
+            not_applicable_reason=answer.not_applicable_reason,
+        )
+        if problem is not None:
+            raise DomainError(problem[1])
 
 
 def save_answers(
@@ -71,10 +100,12 @@ def save_answers(
     service_user: ServiceUser,
     answers: list[AnswerData],
     by: User,
+    complete: bool = True,
 ) -> OutcomeReturn:
-    """Create or update the person's return for the period as a draft with these answers."""
+    """Create or update the person's return for the period with these answers. Answers may
+    be incomplete (``complete=False``) while the return is a draft."""
     for answer in answers:
-        check_answer(answer)
+        check_answer(answer, complete=complete)
     outcome_return = find_return(period.id, service_user.id)
     if outcome_return is None:
         outcome_return = OutcomeReturn(
@@ -115,16 +146,102 @@ def save_answers(
 def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     if outcome_return.status not in EDITABLE:
         raise DomainError("This return has already been submitted")
-    answered = {a.measure for a in outcome_return.answers}
-    missing = [m.code for m in MEASURES if m.code not in answered]
-    if missing:
-        raise DomainError("Answer every measure before submitting: " + ", ".join(missing))
+    problems = return_problems(outcome_return)
+    if problems:
+        raise DomainError("Before submitting: " + "; ".join(problems))
     before = _return_snapshot(outcome_return)
     outcome_return.status = ReturnStatus.SUBMITTED
     outcome_return.submitted_at = utcnow()
     outcome_return.submitted_by_id = by.id
     record(
         "outcome_return.submitted",
+        outcome_return,
+        by=by,
+        before=before,
+        after=_return_snapshot(outcome_return),
+    )
+
+
+def return_problems(outcome_return: OutcomeReturn) -> list[str]:
+    """What stops the return being submitted, measure by measure, in Appendix A order."""
+    problems = []
+    for measure in MEASURES:
+        answer = outcome_return.answer_for(measure.code)
+        problem = answer_problem(
+            measure,
+            answer.result if answer else None,
+            evidence=answer.evidence if answer else "",
+            not_applicable_reason=answer.not_applicable_reason if answer else "",
+        )
+        if problem is not None:
+            problems.append(problem[1])
+    return problems
+
+
+def start_from_previous(
+    *, period: ReportingPeriod, service_user: ServiceUser, by: User
+) -> OutcomeReturn:
+    """Pre-fill a new draft from the person's latest earlier return, to be reviewed."""
+    previous = previous_return(service_user.id, before=period.start_date)
+    if previous is None:
+        raise DomainError(f"{service_user.full_name} has no earlier return to start from")
+    existing = find_return(period.id, service_user.id)
+    if existing is not None and existing.answers:
+        raise DomainError("This return already has answers: change them instead")
+    outcome_return = save_answers(
+        period=period,
+        service_user=service_user,
+        answers=[
+            AnswerData(
+                measure=a.measure,
+                result=a.result,
+                evidence=a.evidence,
+                not_applicable_reason=a.not_applicable_reason,
+                evidence_sources=list(a.evidence_sources),
+            )
+            for a in previous.answers
+        ],
+        by=by,
+        complete=False,
+    )
+    record(
+        "outcome_return.started_from_previous",
+        outcome_return,
+        by=by,
+        after={"copied_from_return_id": previous.id},
+    )
+    return outcome_return
+
+
+def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
+    if outcome_return.status != ReturnStatus.SUBMITTED:
+        raise DomainError("Only a submitted return can be accepted")
+    before = _return_snapshot(outcome_return)
+    outcome_return.status = ReturnStatus.ACCEPTED
+    outcome_return.reviewed_at = utcnow()
+    outcome_return.reviewed_by_id = by.id
+    outcome_return.review_reason = ""
+    record(
+        "outcome_return.accepted",
+        outcome_return,
+        by=by,
+        before=before,
+        after=_return_snapshot(outcome_return),
+    )
+
+
+def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: str) -> None:
+    if outcome_return.status != ReturnStatus.SUBMITTED:
+        raise DomainError("Only a submitted return can be returned for correction")
+    if not reason.strip():
+        raise DomainError("Enter what the provider needs to correct", field="reason")
+    before = _return_snapshot(outcome_return)
+    outcome_return.status = ReturnStatus.RETURNED
+    outcome_return.reviewed_at = utcnow()
+    outcome_return.reviewed_by_id = by.id
+    outcome_return.review_reason = reason.strip()
+    record(
+        "outcome_return.returned_for_correction",
         outcome_return,
         by=by,
         before=before,

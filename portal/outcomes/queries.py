@@ -90,3 +90,18 @@ def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:
         .order_by(ReportingPeriod.start_date.desc())
         .limit(1)
     )
+
+
+def previous_return(service_user_id: int, *, before: dt.date) -> OutcomeReturn | None:
+    """The person's latest return for a quarter before ``before``, submitted or not."""
+    return db.session.scalar(
+        select(OutcomeReturn)
+        .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
+        .where(
+            OutcomeReturn.service_user_id == service_user_id,
+            ReportingPeriod.start_date < before,
+            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+        )
+        .order_by(ReportingPeriod.start_date.desc())
+        .limit(1)
+    )

@@ -15,7 +15,7 @@ from playwright.sync_api import Locator
 
 from portal.accounts.roles import Role
 from portal.common.dates import format_date, today
-from portal.outcomes.measures import MEASURES
+from portal.outcomes.measures import OUTCOMES
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer, Seed
 from tests.factories import PASSWORD
@@ -75,16 +75,19 @@ def test_the_loop_from_outcome_return_to_payment_list(
     provider.click_button(f"Start the {seed.period_label} outcome return")
     provider.expect_heading(f"Appendix A outcome return, {seed.period_label}")
     page = provider.page
-    for measure in MEASURES:
-        page.get_by_role("group", name=f"Is measure {measure.code} met?").get_by_label(
-            "Met", exact=True
-        ).check()
-        page.get_by_label(f"Evidence for measure {measure.code}").fill(
-            f"Seen at the care review for {measure.code}."
-        )
-        sources = page.get_by_role("group", name=f"Evidence sources for measure {measure.code}")
-        sources.get_by_role("checkbox").first.check()
-    provider.click_button("Continue")
+    provider.click_link(re.compile(r"^Outcome 1: "), exact=False)
+    for outcome in OUTCOMES:
+        provider.expect_heading(outcome.text)
+        for measure in outcome.measures:
+            page.get_by_role("group", name=f"Is measure {measure.code} met?").get_by_label(
+                "Met", exact=True
+            ).check()
+            page.get_by_label(f"Evidence for measure {measure.code}").fill(
+                f"Seen at the care review for {measure.code}."
+            )
+            sources = page.get_by_role("group", name=f"Evidence sources for measure {measure.code}")
+            sources.get_by_role("checkbox").first.check()
+        provider.click_button("Save and continue")
     provider.expect_heading("Check your answers before submitting the return")
     assert "Seen at the care review for 5.1." in provider.text()
     provider.click_button("Submit return")

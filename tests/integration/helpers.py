@@ -1,25 +1,44 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from portal.common.dates import today
 from portal.outcomes.measures import MEASURES
 
 
-def full_return_form(*, not_applicable: str | None = None) -> dict[str, object]:
-    """Form data answering all nine measures as met, with evidence and a source each."""
-    data: dict[str, object] = {}
+def outcome_page_form(outcome_number: int, **overrides: str) -> dict[str, object]:
+    """One outcome page answered: every measure met, with evidence and a source each.
+    ``overrides`` replace fields by name, e.g. m1_1_result="not_applicable"."""
+    data: dict[str, object] = {"save_and_continue": "Save and continue"}
     for measure in MEASURES:
+        if measure.outcome_number != outcome_number:
+            continue
         name = measure.field_name
         data[f"{name}_result"] = "met"
         data[f"{name}_evidence"] = f"Seen at the care review for {measure.code}."
         data[f"{name}_sources"] = [measure.sources[0].value]
         data[f"{name}_na_reason"] = ""
-    if not_applicable:
-        name = "m" + not_applicable.replace(".", "_")
-        data[f"{name}_result"] = "not_applicable"
-        data[f"{name}_evidence"] = ""
+    data.update(overrides)
     return data
+
+
+def return_url(person_id: int, period_id: int, outcome_number: int | None = None) -> str:
+    url = f"/service-users/{person_id}/outcome-returns/{period_id}"
+    return f"{url}/outcomes/{outcome_number}" if outcome_number else url
+
+
+def complete_return(client: Any, person_id: int, period_id: int) -> str:
+    """Answer all five outcome pages; returns the check answers page's address."""
+    response = None
+    for number in range(1, 6):
+        response = client.post(
+            return_url(person_id, period_id, number), data=outcome_page_form(number)
+        )
+        assert response.status_code == 302, f"outcome {number} was not saved"
+    assert response is not None
+    assert response.location.endswith("/check")
+    return str(response.location)
 
 
 def date_parts(day: dt.date) -> list[str]:

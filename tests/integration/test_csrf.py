@@ -70,6 +70,7 @@ def test_every_post_route_refuses_a_missing_token(
         "return_id": 1,
         "recommendation_id": 1,
         "batch_id": 1,
+        "outcome_number": 1,
     }
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
     assert len(posts) >= 8

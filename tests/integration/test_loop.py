@@ -13,53 +13,12 @@ from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import today
 from portal.extensions import db
-from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments.models import Payment, PaymentBatch
 from portal.providers.models import PackageLine
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from tests.client import text_of
 from tests.fixtures import World, sign_in
-from tests.integration.helpers import date_parts, full_return_form, reduction_form
-
-
-def test_provider_submits_an_outcome_return_after_checking_answers(client, world: World) -> None:
-    sign_in(client, world.users[Role.PROVIDER_MANAGER])
-    url = f"/service-users/{world.person.id}/outcome-returns/{world.period.id}"
-    response = client.post(url, data=full_return_form(not_applicable=None))
-    assert response.status_code == 302
-    check_url = response.location
-    page = text_of(client.get(check_url))
-    assert "Check your answers before submitting the return" in page
-    assert "Seen at the care review for 5.1." in page
-
-    outcome_return = db.session.scalar(select(OutcomeReturn))
-    assert outcome_return.status == ReturnStatus.DRAFT
-    response = client.post(check_url)
-    assert response.status_code == 302
-    assert outcome_return.status == ReturnStatus.SUBMITTED
-    assert len(outcome_return.answers) == 9
-    assert "Outcome return for Margaret Able submitted" in text_of(client.get(response.location))
-
-    # Submitted returns are read-only: the form now sends the provider to the read-only page.
-    assert client.get(url).status_code == 302
-
-
-def test_return_form_explains_each_problem_and_saves_nothing(client, world: World) -> None:
-    sign_in(client, world.users[Role.PROVIDER_MANAGER])
-    data = full_return_form()
-    data["m1_1_result"] = ""  # no answer
-    data["m2_1_evidence"] = ""  # met without evidence
-    data["m5_1_result"] = "not_applicable"  # without a reason
-    response = client.post(
-        f"/service-users/{world.person.id}/outcome-returns/{world.period.id}", data=data
-    )
-    assert response.status_code == 200
-    page = text_of(response)
-    assert "There is a problem" in page
-    assert "Select whether measure 1.1 is met, partly met, not met or not applicable" in page
-    assert "Enter the evidence that measure 2.1 is met" in page
-    assert "Enter why measure 5.1 does not apply" in page
-    assert db.session.scalar(select(OutcomeReturn)) is None
+from tests.integration.helpers import complete_return, date_parts, reduction_form
 
 
 def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
@@ -67,8 +26,7 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
 
     # 1-2. The provider manager returns outcomes and recommends 4 calls a day -> 3.
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
-    url = f"/service-users/{world.person.id}/outcome-returns/{world.period.id}"
-    client.post(client.post(url, data=full_return_form()).location)
+    client.post(complete_return(client, world.person.id, world.period.id))
     response = client.post(
         f"/service-users/{world.person.id}/recommendations/new",
         data=reduction_form(calls=3, start=start),

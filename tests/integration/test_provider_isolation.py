@@ -7,7 +7,7 @@ from portal.accounts.roles import Role
 from portal.extensions import db
 from tests.client import text_of
 from tests.fixtures import World
-from tests.integration.helpers import full_return_form, reduction_form
+from tests.integration.helpers import outcome_page_form, reduction_form
 from tests.integration.records import every_stage
 
 
@@ -19,6 +19,7 @@ def test_another_providers_records_are_not_found(as_role, world: World) -> None:
     for url in (
         f"/service-users/{other.id}",
         f"/service-users/{other.id}/outcome-returns/{world.period.id}",
+        f"/service-users/{other.id}/outcome-returns/{world.period.id}/outcomes/1",
         f"/service-users/{other.id}/recommendations/new",
         f"/outcome-returns/{stages.other_return.id}",
         f"/outcome-returns/{stages.other_return.id}/check",
@@ -30,8 +31,8 @@ def test_another_providers_records_are_not_found(as_role, world: World) -> None:
     # Writing by URL is refused in the same way and changes nothing.
     assert (
         client.post(
-            f"/service-users/{other.id}/outcome-returns/{world.period.id}",
-            data=full_return_form(),
+            f"/service-users/{other.id}/outcome-returns/{world.period.id}/outcomes/1",
+            data=outcome_page_form(1),
         ).status_code
         == 404
     )

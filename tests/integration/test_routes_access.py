@@ -71,6 +71,7 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "return_id": stages.outcome_return.id,
         "recommendation_id": stages.recommendation.id,
         "batch_id": stages.batch.id,
+        "outcome_number": 1,
     }
 
 
