@@ -1,0 +1,61 @@
+"""Each migration upgrades a database that already holds records, as a council's will."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import text
+
+from portal.extensions import db
+from tests.conftest import make_app
+from tests.databases import create_database, drop_database
+
+FIRST_REVISION_ROWS = [
+    "INSERT INTO providers (id, name, supplier_reference, contract_type, quadrant, status, "
+    "strategic_tier, trusted_assessor, cqc_rating, created_at, updated_at) VALUES "
+    "(1, 'Brightwater', 'SUP1', 'patch', 'east', 'active', true, true, 'good', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO users (id, email, name, password_hash, provider_id, active, created_at, "
+    "updated_at) VALUES (1, 'a@example.test', 'A', 'x', 1, true, CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP)",
+    "INSERT INTO service_users (id, case_reference, given_name, family_name, date_of_birth, "
+    "funding, quadrant, pricing_zone, provider_id, created_at, updated_at) VALUES "
+    "(1, 'AS1', 'Margaret', 'Able', '1940-05-17', 'council', 'east', 'urban', 1, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO reporting_periods (id, kind, label, start_date, end_date, due_date, "
+    "created_at, updated_at) VALUES (1, 'outcomes', 'Q3 2026/27', '2026-10-01', "
+    "'2026-12-31', '2027-01-14', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO outcome_returns (id, period_id, service_user_id, provider_id, status, "
+    "created_at, updated_at) VALUES (1, 1, 1, 1, 'submitted', CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP)",
+    "INSERT INTO outcome_answers (id, return_id, measure, result, evidence, "
+    "not_applicable_reason, evidence_sources) VALUES (1, 1, '1.1', 'met', 'Seen', '', '[]')",
+]
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> str:
+    url = create_database(tmp_path, "upgrade")
+    yield url
+    drop_database(url)
+
+
+def test_upgrading_keeps_every_record(empty_database: str) -> None:
+    app = make_app(empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            for statement in FIRST_REVISION_ROWS:
+                connection.execute(text(statement))
+        flask_migrate.upgrade()  # to the newest revision
+        with db.engine.connect() as connection:
+            answers = connection.execute(
+                text(
+                    "SELECT r.status, r.review_reason, a.evidence FROM outcome_returns r "
+                    "JOIN outcome_answers a ON a.return_id = r.id"
+                )
+            ).all()
+        db.engine.dispose()
+    assert answers == [("submitted", "", "Seen")]
