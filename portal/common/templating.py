@@ -24,6 +24,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.CARE_MANAGER: [
         ("Review queue", "recommendations.queue"),
         ("Service users", "providers.service_users"),
+        ("Outcome returns", "periods.period_list"),
     ],
     Role.COMMISSIONER: [
         ("Providers", "providers.provider_list"),

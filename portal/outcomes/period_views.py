@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
@@ -15,10 +15,13 @@ from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
 from portal.outcomes import operations
+from portal.outcomes.exports import table_f_rows_csv
 from portal.outcomes.forms import OpenPeriodForm
 from portal.outcomes.queries import get_period, periods_statement
+from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.tasks import TaskState, provider_progress, state_counts, task_list_statement
-from portal.providers.queries import viewer_provider_id
+from portal.providers.enums import ContractType, Quadrant
+from portal.providers.queries import provider_choices, viewer_provider_id
 
 bp = Blueprint("periods", __name__, template_folder="templates", url_prefix="/outcome-periods")
 
@@ -44,7 +47,7 @@ def _quarter_choices() -> list[tuple[str, str]]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.COMMISSIONER)
-def open_period() -> Response | str:
+def open_period() -> BaseResponse | str:
     form = OpenPeriodForm()
     form.quarter.choices = [("", "Select a quarter"), *_quarter_choices()]
     if form.validate_on_submit():
@@ -100,4 +103,48 @@ def period(period_id: int) -> str:
         state=state,
         TaskState=TaskState,
         today=today(),
+    )
+
+
+def _table_f_filters() -> tuple[Filters, dict[str, str]]:
+    """Filters from the query string, ignoring anything that is not a real choice."""
+    args = {key: request.args.get(key, "") for key in ("provider", "contract", "quadrant")}
+    provider_id = int(args["provider"]) if args["provider"].isdigit() else None
+    contract = args["contract"] if args["contract"] in {c.value for c in ContractType} else ""
+    quadrant = args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else ""
+    filters = Filters(
+        provider_id=provider_id,
+        contract_type=ContractType(contract) if contract else None,
+        quadrant=Quadrant(quadrant) if quadrant else None,
+    )
+    return filters, {k: v for k, v in args.items() if v}
+
+
+@bp.get("/<int:period_id>/table-f")
+@roles_required(*CASEWORK_ROLES)
+def table_f_view(period_id: int) -> str:
+    reporting_period = get_period(period_id)
+    filters, chosen = _table_f_filters()
+    return render_template(
+        "outcomes/table_f.html",
+        table=table_f(reporting_period, filters),
+        providers=provider_choices(),
+        chosen=chosen,
+        ContractType=ContractType,
+        Quadrant=Quadrant,
+    )
+
+
+@bp.get("/<int:period_id>/table-f.csv")
+@roles_required(*CASEWORK_ROLES)
+def table_f_csv(period_id: int) -> Response:
+    reporting_period = get_period(period_id)
+    filters, _ = _table_f_filters()
+    table = table_f(reporting_period, filters)
+    return Response(
+        table_f_rows_csv(table),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="table-f-{reporting_period.label.replace(" ", "-").replace("/", "-")}.csv"'
+        },
     )

@@ -123,3 +123,11 @@ def providers_statement() -> Select[Any]:
         else_=3,
     )
     return select(Provider).order_by(contract_order, Provider.quadrant, Provider.name)
+
+
+def provider_choices() -> list[tuple[int, str]]:
+    """(id, name) of every provider, by name, for filters."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
+    ]
