@@ -8,6 +8,7 @@ from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.pagination import paginate
 from portal.outcomes.queries import find_return, outcome_period_on, returns_for_service_user
+from portal.outcomes.story import outcome_story
 from portal.providers.queries import (
     current_lines,
     get_service_user,
@@ -58,6 +59,7 @@ def service_user(service_user_id: int) -> str:
         weekly_minutes=sum(line.weekly_minutes for line in lines),
         weekly_cost=sum(line.weekly_cost_pence for line in lines),
         returns=returns_for_service_user(person.id, provider_id=provider_id),
+        story=outcome_story(person.id, provider_id=provider_id),
         recommendations=recommendations_for_service_user(person.id, provider_id=provider_id),
         period=period,
         current_return=find_return(period.id, person.id) if period else None,

@@ -10,6 +10,7 @@ from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import quarter_bounds
 from portal.extensions import db
+from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from tests.client import text_of
 from tests.factories import OutcomePeriodFactory
@@ -158,3 +159,25 @@ def test_providers_cannot_review_returns(as_role, world: World) -> None:
     response = client.post(f"/outcome-returns/{outcome_return.id}", data={"decision": "accept"})
     assert response.status_code == 403
     assert outcome_return.status == ReturnStatus.SUBMITTED
+
+
+def test_the_persons_page_tells_how_their_outcomes_moved(as_role, world: World) -> None:
+    start, end = quarter_bounds(world.period.start_date - dt.timedelta(days=1))
+    earlier_period = OutcomePeriodFactory(start_date=start, end_date=end)
+    earlier = submitted_return(world, world.person)
+    earlier.period_id = earlier_period.id
+    for answer in earlier.answers:
+        if answer.measure == "1.2":
+            answer.result = MeasureResult.NOT_MET
+    db.session.flush()
+    submitted_return(world, world.person)  # this quarter: everything met
+    db.session.commit()
+
+    page = text_of(as_role(Role.CARE_MANAGER).get(f"/service-users/{world.person.id}"))
+    assert "How Margaret’s outcomes have moved" in page
+    assert f"{earlier_period.label} {world.period.label}" in page
+    assert (
+        "Outcome 1 : The individual can maintain or increase their level of personal care Not met Met"
+        in page
+    )
+    assert "1.2 : The individual is able to maintain personal hygiene Not met Met" in page

@@ -1,0 +1,74 @@
+"""A person's outcome story: each measure's result quarter by quarter, and whether each
+outcome was met, from the returns providers submitted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.outcomes.measures import OUTCOMES, MeasureResult
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
+
+QUARTERS_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    code: str
+    text: str
+    is_outcome: bool
+    cells: list[str | None]  # per quarter: a MeasureResult value, "met"/"not_met" for outcomes
+
+
+@dataclass(frozen=True)
+class Story:
+    quarters: list[str]
+    rows: list[StoryRow]
+
+
+def outcome_story(service_user_id: int, *, provider_id: int | None) -> Story | None:
+    """The last eight quarters' returned answers in one query; None when there are none."""
+    statement = (
+        select(
+            ReportingPeriod.label,
+            ReportingPeriod.start_date,
+            OutcomeAnswer.measure,
+            OutcomeAnswer.result,
+        )
+        .join(OutcomeReturn, OutcomeReturn.period_id == ReportingPeriod.id)
+        .join(OutcomeAnswer, OutcomeAnswer.return_id == OutcomeReturn.id)
+        .where(
+            OutcomeReturn.service_user_id == service_user_id,
+            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+        )
+        .order_by(ReportingPeriod.start_date)
+    )
+    if provider_id is not None:
+        statement = statement.where(OutcomeReturn.provider_id == provider_id)
+    results: dict[str, dict[str, MeasureResult]] = {}
+    for label, _start, measure, result in db.session.execute(statement):
+        results.setdefault(label, {})[measure] = result
+    if not results:
+        return None
+    quarters = list(results)[-QUARTERS_SHOWN:]
+    rows: list[StoryRow] = []
+    for outcome in OUTCOMES:
+        outcome_cells: list[str | None] = []
+        for quarter in quarters:
+            answers = [results[quarter].get(m.code) for m in outcome.measures]
+            applicable = [a for a in answers if a not in (None, MeasureResult.NOT_APPLICABLE)]
+            if not applicable:
+                outcome_cells.append(None)
+            else:
+                met = all(a == MeasureResult.MET for a in applicable)
+                outcome_cells.append("met" if met else "not_met")
+        rows.append(StoryRow(str(outcome.number), outcome.text, True, outcome_cells))
+        for measure in outcome.measures:
+            cells: list[str | None] = []
+            for quarter in quarters:
+                value = results[quarter].get(measure.code)
+                cells.append(value.value if value else None)
+            rows.append(StoryRow(measure.code, measure.text, False, cells))
+    return Story(quarters=quarters, rows=rows)
