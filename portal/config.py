@@ -38,6 +38,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": environment == "production",
         "REMEMBER_COOKIE_SECURE": environment == "production",
         "PAGE_SIZE": 25,
+        # Uploads are checked for their own limit (2MB); this stops anything far bigger early.
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }
     if environment == "development":

@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         template = {
             403: "common/errors/403.html",
             404: "common/errors/404.html",
+            413: "common/errors/413.html",
             405: "common/errors/generic.html",
         }.get(code, "common/errors/generic.html")
         return render_template(template, error=error), code

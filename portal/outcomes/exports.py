@@ -1,11 +1,16 @@
-"""Table F as CSV, for committee papers and spreadsheets."""
+"""CSV out: Table F for committee papers, and the bulk upload template for providers."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
+from portal.outcomes.measures import MEASURES
+from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.table_f import TableF
+from portal.outcomes.uploads import HEADER
+from portal.providers.models import ServiceUser
 
 
 def _percent(value: float | None) -> str:
@@ -42,4 +47,27 @@ def table_f_rows_csv(table: TableF) -> str:
                 _percent(row.change),
             )
         )
+    return buffer.getvalue()
+
+
+def upload_template_csv(people: Iterable[tuple[ServiceUser, OutcomeReturn | None]]) -> str:
+    """The bulk upload template: one row per person owed a return, with any answers already
+    saved in a draft filled in."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for person, outcome_return in people:
+        row = [person.case_reference, person.full_name]
+        for measure in MEASURES:
+            answer = outcome_return.answer_for(measure.code) if outcome_return else None
+            if answer is None:
+                row += ["", "", "", ""]
+                continue
+            row += [
+                answer.result.label.lower(),
+                answer.evidence,
+                "; ".join(answer.evidence_sources),
+                answer.not_applicable_reason,
+            ]
+        writer.writerow(row)
     return buffer.getvalue()

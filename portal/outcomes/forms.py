@@ -3,18 +3,28 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovFileInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length
 
-from portal.common.forms import GovCheckboxes, GovDateField, GovRadios
+from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios
 from portal.outcomes.measures import OUTCOMES, Measure, MeasureResult, Outcome
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.operations import AnswerData, answer_problem
+from portal.outcomes.uploads import MAX_BYTES
 
 RESULT_CHOICES = [(r.value, r.label) for r in MeasureResult]
 
@@ -205,3 +215,25 @@ class OpenPeriodForm(FlaskForm):
         validators=[InputRequired(message="Enter the date the returns are due")],
     )
     submit = SubmitField("Open the period", widget=GovSubmitInput())
+
+
+class UploadReturnsForm(FlaskForm):
+    file = FileField(
+        "Upload a file",
+        widget=GovFileInput(),
+        validators=[
+            FileRequired(message="Select a CSV or Excel file"),
+            FileAllowed(
+                ["csv", "xlsx"], message="The selected file must be a CSV or an Excel (.xlsx) file"
+            ),
+            FileSize(max_size=MAX_BYTES, message="The file must be smaller than 2MB"),
+        ],
+    )
+    confirm = BooleanField(
+        "I confirm these returns are correct to the best of my knowledge, and want to submit them",
+        widget=GovCheckbox(),
+        validators=[
+            InputRequired(message="Confirm the returns are correct before you submit them")
+        ],
+    )
+    submit = SubmitField("Upload and submit", widget=GovSubmitInput())

@@ -274,3 +274,52 @@ def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> Reportin
     db.session.add(period)
     record("reporting_period.opened", period, by=by)
     return period
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    submitted: int
+    unchanged: int
+
+
+def same_answers(outcome_return: OutcomeReturn, answers: list[AnswerData]) -> bool:
+    saved = {
+        a.measure: (a.result, a.evidence, a.not_applicable_reason, sorted(a.evidence_sources))
+        for a in outcome_return.answers
+    }
+    given = {
+        a.measure: (
+            a.result,
+            a.evidence.strip(),
+            a.not_applicable_reason.strip() if a.result == MeasureResult.NOT_APPLICABLE else "",
+            sorted(a.evidence_sources),
+        )
+        for a in answers
+    }
+    return saved == given
+
+
+def import_returns(
+    *,
+    period: ReportingPeriod,
+    rows: list[tuple[ServiceUser, list[AnswerData]]],
+    existing: dict[int, OutcomeReturn],
+    by: User,
+) -> ImportResult:
+    """Save and submit an uploaded file's returns, all checked beforehand. A row matching a
+    return already submitted is left alone, so uploading a file twice changes nothing."""
+    submitted = unchanged = 0
+    for person, answers in rows:
+        current = existing.get(person.id)
+        if current is not None and current.status not in EDITABLE:
+            if not same_answers(current, answers):
+                raise DomainError(
+                    f"{person.case_reference}’s return has already been submitted: ask the "
+                    "council to return it for correction before changing it"
+                )
+            unchanged += 1
+            continue
+        outcome_return = save_answers(period=period, service_user=person, answers=answers, by=by)
+        submit_return(outcome_return, by=by)
+        submitted += 1
+    return ImportResult(submitted=submitted, unchanged=unchanged)

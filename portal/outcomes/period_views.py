@@ -14,12 +14,21 @@ from portal.common.access import roles_required
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
+from portal.extensions import db
 from portal.outcomes import operations
-from portal.outcomes.exports import table_f_rows_csv
-from portal.outcomes.forms import OpenPeriodForm
+from portal.outcomes.exports import table_f_rows_csv, upload_template_csv
+from portal.outcomes.forms import OpenPeriodForm, UploadReturnsForm
+from portal.outcomes.models import OutcomeReturn
+from portal.outcomes.operations import EDITABLE
 from portal.outcomes.queries import get_period, periods_statement
 from portal.outcomes.table_f import Filters, table_f
-from portal.outcomes.tasks import TaskState, provider_progress, state_counts, task_list_statement
+from portal.outcomes.tasks import (
+    TaskState,
+    provider_progress,
+    state_counts,
+    task_list_statement,
+)
+from portal.outcomes.uploads import Problem, UploadError, plan_upload, read_table
 from portal.providers.enums import ContractType, Quadrant
 from portal.providers.queries import provider_choices, viewer_provider_id
 
@@ -147,4 +156,74 @@ def table_f_csv(period_id: int) -> Response:
         headers={
             "Content-Disposition": f'attachment; filename="table-f-{reporting_period.label.replace(" ", "-").replace("/", "-")}.csv"'
         },
+    )
+
+
+@bp.get("/<int:period_id>/upload-template.csv")
+@roles_required(Role.PROVIDER_MANAGER)
+def upload_template(period_id: int) -> Response:
+    reporting_period = get_period(period_id)
+    provider_id = viewer_provider_id()
+    assert provider_id is not None
+    statement = task_list_statement(reporting_period, provider_id=provider_id).where(
+        OutcomeReturn.status.is_(None) | OutcomeReturn.status.in_(EDITABLE)
+    )
+    people = [
+        (person, outcome_return) for person, outcome_return, _state in db.session.execute(statement)
+    ]
+    return Response(
+        upload_template_csv(people),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="outcome-returns-{_slug(reporting_period.label)}.csv"'
+        },
+    )
+
+
+def _slug(label: str) -> str:
+    return label.lower().replace(" ", "-").replace("/", "-")
+
+
+@bp.route("/<int:period_id>/upload", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_MANAGER)
+def upload(period_id: int) -> BaseResponse | str:
+    reporting_period = get_period(period_id)
+    provider_id = viewer_provider_id()
+    assert provider_id is not None
+    form = UploadReturnsForm()
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        uploaded = form.file.data
+        try:
+            rows = read_table(uploaded.filename or "", uploaded.read())
+        except UploadError as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            plan = plan_upload(reporting_period, provider_id=provider_id, rows=rows)
+            problems = plan.problems
+            if problems:
+                count = len(problems)
+                form.file.errors = [
+                    *form.file.errors,
+                    f"The file has {count} problem{'' if count == 1 else 's'}: nothing has been "
+                    "saved. Correct the file and upload it again",
+                ]
+            elif not plan.rows:
+                form.file.errors = [
+                    *form.file.errors,
+                    "The file has no answers in it: fill in at least one person’s row",
+                ]
+            else:
+                result = operations.import_returns(
+                    period=reporting_period, rows=plan.rows, existing=plan.existing, by=current_user
+                )
+                message = (
+                    f"{result.submitted} return{'' if result.submitted == 1 else 's'} submitted"
+                )
+                if result.unchanged:
+                    message += f"; {result.unchanged} already submitted and unchanged"
+                flash(message, "success")
+                return redirect(url_for("periods.period", period_id=reporting_period.id))
+    return render_template(
+        "outcomes/upload.html", form=form, period=reporting_period, problems=problems
     )

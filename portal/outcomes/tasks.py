@@ -187,3 +187,26 @@ def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
         .order_by(Provider.name)
     ).all()
     return [ProviderProgress(*row) for row in rows]
+
+
+def owed_people(period: ReportingPeriod, *, provider_id: int) -> dict[str, int]:
+    """Case reference (upper case) -> service user id, for the provider's people owed."""
+    owed = owed_subquery(period)
+    rows = db.session.execute(
+        select(ServiceUser.case_reference, ServiceUser.id)
+        .join(owed, owed.c.service_user_id == ServiceUser.id)
+        .where(owed.c.provider_id == provider_id)
+    )
+    return {reference.upper(): person_id for reference, person_id in rows}
+
+
+def returns_by_person(period: ReportingPeriod, person_ids: list[int]) -> dict[int, OutcomeReturn]:
+    """The period's existing returns for these people, in one query."""
+    if not person_ids:
+        return {}
+    returns = db.session.scalars(
+        select(OutcomeReturn).where(
+            OutcomeReturn.period_id == period.id, OutcomeReturn.service_user_id.in_(person_ids)
+        )
+    )
+    return {r.service_user_id: r for r in returns}

@@ -131,3 +131,11 @@ def provider_choices() -> list[tuple[int, str]]:
         (row.id, row.name)
         for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
     ]
+
+
+def people_by_id(person_ids: list[int]) -> dict[int, ServiceUser]:
+    """Service users by id, in one query (callers have already scoped the ids)."""
+    if not person_ids:
+        return {}
+    people = db.session.scalars(select(ServiceUser).where(ServiceUser.id.in_(person_ids)))
+    return {person.id: person for person in people}
