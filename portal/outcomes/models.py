@@ -96,6 +96,11 @@ class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
         cascade="all, delete-orphan", lazy="selectin", order_by="OutcomeAnswer.measure"
     )
 
+    @property
+    def is_late(self) -> bool:
+        """Sent after the period's due date: marked, never refused."""
+        return self.submitted_at is not None and self.submitted_at.date() > self.period.due_date
+
     def answer_for(self, code: str) -> OutcomeAnswer | None:
         return next((a for a in self.answers if a.measure == code), None)
 

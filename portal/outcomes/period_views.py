@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -94,6 +103,8 @@ def period(period_id: int) -> str:
             handed_in=sum(p.submitted for p in progress),
             today=today(),
         )
+    # Remember where the provider is in a long list, to bring them back after each return.
+    session["task_list"] = {"period_id": reporting_period.id, "url": request.full_path}
     search = request.args.get("q", "")[:100]
     state_value = request.args.get("state", "")
     state = TaskState(state_value) if state_value in {s.value for s in TaskState} else None
@@ -227,3 +238,12 @@ def upload(period_id: int) -> BaseResponse | str:
     return render_template(
         "outcomes/upload.html", form=form, period=reporting_period, problems=problems
     )
+
+
+def task_list_url(period_id: int) -> str:
+    """The provider's place in the period's task list (page, filter and search), if they
+    came from there; otherwise its first page."""
+    place = session.get("task_list") or {}
+    if place.get("period_id") == period_id and str(place.get("url", "")).startswith("/"):
+        return str(place["url"])
+    return url_for("periods.period", period_id=period_id)

@@ -17,6 +17,7 @@ from portal.outcomes.forms import (
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.outcomes.operations import EDITABLE, answer_problem, return_problems
+from portal.outcomes.period_views import task_list_url
 from portal.outcomes.queries import find_return, get_period, get_return, previous_return
 from portal.providers.models import ServiceUser
 from portal.providers.queries import get_service_user, viewer_provider_id
@@ -77,6 +78,7 @@ def edit_return(service_user_id: int, period_id: int) -> Response | str:
         states=states,
         all_complete=all(state == "Completed" for state in states.values()),
         copy_form=StartFromPreviousForm() if can_copy else None,
+        task_list_url=task_list_url(period.id),
     )
 
 
@@ -167,10 +169,11 @@ def check_return(return_id: int) -> Response | str:
             show_on_form(form, error)
         else:
             flash(
-                f"Outcome return for {outcome_return.service_user.full_name} submitted",
+                f"Outcome return for {outcome_return.service_user.full_name} submitted"
+                + (" after the due date: it is marked late" if outcome_return.is_late else ""),
                 "success",
             )
-            return redirect(url_for("outcomes.view_return", return_id=outcome_return.id))
+            return redirect(task_list_url(outcome_return.period_id))
     return render_template(
         "outcomes/check_return.html",
         form=form,

@@ -14,7 +14,7 @@ from portal.outcomes.models import ReportingPeriod
 from tests.client import text_of
 from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory
 from tests.fixtures import World
-from tests.integration.helpers import date_parts
+from tests.integration.helpers import complete_return, date_parts
 from tests.integration.records import submitted_return
 
 
@@ -108,3 +108,34 @@ def test_commissioners_see_completion_by_provider(as_role, world: World) -> None
     assert "1 of 2 returns owed are in" in page
     assert "Brightwater Home Care 1 1 0 0 0 100%" in page
     assert "Rival Care Ltd 1 0 1 0 0 0%" in page
+
+
+def test_after_each_return_the_provider_is_back_where_they_were_in_the_list(
+    as_role, world: World
+) -> None:
+    for number in range(30):
+        person = ServiceUserFactory(provider=world.provider, family_name=f"Zed{number:02d}")
+        PackageLineFactory(service_user=person)
+    db.session.commit()
+    client = as_role(Role.PROVIDER_MANAGER)
+    place = f"/outcome-periods/{world.period.id}?state=not_started&page=2"
+    assert "Zed" in text_of(client.get(place))
+    check_url = complete_return(client, world.person.id, world.period.id)
+    response = client.post(check_url)
+    assert response.location == place
+    assert "Outcome return for Margaret Able submitted" in text_of(client.get(response.location))
+
+
+def test_a_return_after_the_due_date_is_accepted_and_marked_late(as_role, world: World) -> None:
+    world.period.due_date = today() - dt.timedelta(days=1)
+    world.period.end_date = today() - dt.timedelta(days=2)
+    world.period.start_date = world.period.end_date - dt.timedelta(days=80)
+    db.session.commit()
+    client = as_role(Role.PROVIDER_MANAGER)
+    response = client.post(complete_return(client, world.person.id, world.period.id))
+    assert response.status_code == 302
+    assert "submitted after the due date: it is marked late" in text_of(
+        client.get(response.location)
+    )
+    page = text_of(client.get(f"/outcome-periods/{world.period.id}?state=submitted"))
+    assert "Submitted Late" in page
