@@ -6,7 +6,7 @@ from portal.council.models import CouncilSettings
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
 from portal.payments.models import Payment, PaymentBatch, PaymentRule
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
-from portal.recommendations.models import ProposedLine, Recommendation
+from portal.recommendations.models import ProposedLine, Recommendation, RecommendationMessage
 
 __all__ = [
     "AuditEvent",
@@ -21,6 +21,7 @@ __all__ = [
     "Provider",
     "ProviderCategory",
     "Recommendation",
+    "RecommendationMessage",
     "ReportingPeriod",
     "ServiceUser",
     "User",

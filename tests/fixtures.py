@@ -37,6 +37,10 @@ class World:
 
 @pytest.fixture
 def world(db_session: Any) -> World:
+    return build_world(db_session)
+
+
+def build_world(session: Any) -> World:
     provider = ProviderFactory(name="Brightwater Home Care")
     other = ProviderFactory(name="Rival Care Ltd", trusted_assessor=True)
     person = ServiceUserFactory(provider=provider, given_name="Margaret", family_name="Able")
@@ -56,7 +60,7 @@ def world(db_session: Any) -> World:
     }
     other_manager = UserFactory(roles=[Role.PROVIDER_MANAGER], provider_id=other.id)
     # Commit (to the test's savepoint) so a request's rollback cannot take the world with it.
-    db_session.commit()
+    session.commit()
     return World(provider, other, person, line, other_person, period, users, other_manager)
 
 

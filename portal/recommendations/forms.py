@@ -144,10 +144,14 @@ class SubmitRecommendationForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         "Your decision",
-        choices=[("approve", "Approve"), ("reject", "Reject")],
+        choices=[
+            ("approve", "Approve"),
+            ("reject", "Reject"),
+            ("more_information", "Ask the provider for more information"),
+        ],
         widget=GovRadios(),
         validators=[
-            InputRequired(message="Select whether to approve or reject the recommendation")
+            InputRequired(message="Select whether to approve, reject or ask for more information")
         ],
     )
     start_date = GovDateField(
@@ -160,6 +164,11 @@ class DecisionForm(FlaskForm):
         widget=GovTextArea(),
         validators=[Length(max=4000, message="The reason must be 4,000 characters or fewer")],
     )
+    question = TextAreaField(
+        "If you need more information: your question",
+        widget=GovTextArea(),
+        validators=[Length(max=4000, message="The question must be 4,000 characters or fewer")],
+    )
     submit = SubmitField("Confirm decision", widget=GovSubmitInput())
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -171,6 +180,9 @@ class DecisionForm(FlaskForm):
         ):
             self.start_date.errors = [*self.start_date.errors, "Enter the date the change starts"]
             valid = False
+        if self.decision.data == "more_information" and not (self.question.data or "").strip():
+            self.question.errors = [*self.question.errors, "Enter what you need to know"]
+            valid = False
         if self.decision.data == "reject" and not (self.reason.data or "").strip():
             self.reason.errors = [
                 *self.reason.errors,
@@ -178,3 +190,19 @@ class DecisionForm(FlaskForm):
             ]
             valid = False
         return valid
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(
+        "Your answer",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter your answer"),
+            Length(max=4000, message="The answer must be 4,000 characters or fewer"),
+        ],
+    )
+    send = SubmitField("Send answer", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    withdraw = SubmitField("Withdraw this recommendation", widget=GovSubmitInput())

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.common.models import TimestampMixin
+from portal.common.models import TimestampMixin, utcnow
 from portal.common.types import enum_type
 from portal.extensions import db
 from portal.providers.models import describe_line, weekly_minutes
@@ -30,17 +30,30 @@ class ChangeKind(enum.StrEnum):
 class RecommendationStatus(enum.StrEnum):
     DRAFT = "draft"  # saved, not yet confirmed on the check answers page
     SUBMITTED = "submitted"
+    MORE_INFORMATION = "more_information"  # the care manager asked the provider a question
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the provider, before a decision
 
     @property
     def label(self) -> str:
         return {
             "draft": "Draft",
             "submitted": "Awaiting decision",
+            "more_information": "More information needed",
             "approved": "Approved",
             "rejected": "Rejected",
+            "withdrawn": "Withdrawn",
         }[self.value]
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be decided: the provider may withdraw it, and may not start another."""
+        return self in (
+            RecommendationStatus.DRAFT,
+            RecommendationStatus.SUBMITTED,
+            RecommendationStatus.MORE_INFORMATION,
+        )
 
 
 class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
@@ -82,6 +95,9 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     lines: Mapped[list[ProposedLine]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ProposedLine.id"
     )
+    messages: Mapped[list[RecommendationMessage]] = relationship(
+        lazy="selectin", order_by="RecommendationMessage.id"
+    )
 
     @property
     def proposed_weekly_minutes(self) -> int:
@@ -122,3 +138,29 @@ class ProposedLine(db.Model):  # type: ignore[name-defined]
         return describe_line(
             self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
         )
+
+
+class MessageKind(enum.StrEnum):
+    QUESTION = "question"  # the care manager asks for more information
+    ANSWER = "answer"  # the provider replies
+
+    @property
+    def label(self) -> str:
+        return {"question": "Question from the council", "answer": "Answer from the provider"}[
+            self.value
+        ]
+
+
+class RecommendationMessage(db.Model):  # type: ignore[name-defined]
+    """A question about a recommendation and the provider's answer, kept as a thread."""
+
+    __tablename__ = "recommendation_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(enum_type(MessageKind, "message_kind"))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
-from portal.common.dates import add_working_days, today
+from portal.common.dates import add_working_days, format_date, today
 from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.council.models import get_settings
@@ -20,8 +20,10 @@ from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
 from portal.providers.queries import current_lines
 from portal.recommendations.models import (
     ChangeKind,
+    MessageKind,
     ProposedLine,
     Recommendation,
+    RecommendationMessage,
     RecommendationStatus,
 )
 from portal.recommendations.queries import open_recommendation
@@ -180,11 +182,30 @@ def submit(recommendation: Recommendation, *, by: User) -> None:
     )
 
 
+def _lock_for_decision(recommendation: Recommendation) -> None:
+    """Take the row lock and re-read the recommendation, so two care managers deciding at
+    once are served one after the other: the second finds it decided and is told by whom."""
+    db.session.refresh(recommendation, with_for_update=True)
+    if recommendation.status == RecommendationStatus.SUBMITTED:
+        return
+    if recommendation.decided_by is not None and recommendation.decided_at is not None:
+        raise DomainError(
+            f"{recommendation.decided_by.name} {recommendation.status.label.lower()} this "
+            f"recommendation on {format_date(recommendation.decided_at)}"
+        )
+    raise DomainError(
+        {
+            RecommendationStatus.MORE_INFORMATION: "The provider has been asked for more "
+            "information: the recommendation comes back to the queue when they answer",
+            RecommendationStatus.WITHDRAWN: "The provider has withdrawn this recommendation",
+        }.get(recommendation.status, "This recommendation is not awaiting a decision")
+    )
+
+
 def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) -> None:
     """Approve, change the package lines from ``start_date`` and, for a reduction, create
     the provider's one-off payment."""
-    if recommendation.status != RecommendationStatus.SUBMITTED:
-        raise DomainError("Only a recommendation awaiting a decision can be approved")
+    _lock_for_decision(recommendation)
     if start_date <= today():
         raise DomainError("The agreed start date must be in the future", field="start_date")
     before = _snapshot(recommendation)
@@ -206,10 +227,9 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
 
 
 def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
-    if recommendation.status != RecommendationStatus.SUBMITTED:
-        raise DomainError("Only a recommendation awaiting a decision can be rejected")
     if not reason.strip():
         raise DomainError("Enter why you are rejecting the recommendation", field="reason")
+    _lock_for_decision(recommendation)
     before = _snapshot(recommendation)
     recommendation.status = RecommendationStatus.REJECTED
     recommendation.decided_at = utcnow()
@@ -258,3 +278,68 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
         )
         db.session.add(new)
         record("package_line.started", new, by=by)
+
+
+def request_information(recommendation: Recommendation, *, by: User, question: str) -> None:
+    """Ask the provider for more: the item leaves the queue until they answer."""
+    if not question.strip():
+        raise DomainError("Enter what you need to know", field="question")
+    _lock_for_decision(recommendation)
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.MORE_INFORMATION
+    _add_message(recommendation, MessageKind.QUESTION, question, by=by)
+    record(
+        "recommendation.information_requested",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation) | {"question": question.strip()},
+    )
+
+
+def answer_information_request(recommendation: Recommendation, *, by: User, answer: str) -> None:
+    """The provider answers; the recommendation goes back into the care managers' queue."""
+    if not answer.strip():
+        raise DomainError("Enter your answer", field="answer")
+    db.session.refresh(recommendation, with_for_update=True)
+    if recommendation.status != RecommendationStatus.MORE_INFORMATION:
+        raise DomainError("The council is not waiting for an answer on this recommendation")
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.SUBMITTED
+    _add_message(recommendation, MessageKind.ANSWER, answer, by=by)
+    record(
+        "recommendation.information_given",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation) | {"answer": answer.strip()},
+    )
+
+
+def withdraw(recommendation: Recommendation, *, by: User) -> None:
+    """The provider takes back a recommendation before it is decided."""
+    db.session.refresh(recommendation, with_for_update=True)
+    if not recommendation.status.is_open:
+        raise DomainError(
+            f"This recommendation has been {recommendation.status.label.lower()} and can no "
+            "longer be withdrawn"
+        )
+    before = _snapshot(recommendation)
+    recommendation.status = RecommendationStatus.WITHDRAWN
+    record(
+        "recommendation.withdrawn",
+        recommendation,
+        by=by,
+        before=before,
+        after=_snapshot(recommendation),
+    )
+
+
+def _add_message(recommendation: Recommendation, kind: MessageKind, text: str, *, by: User) -> None:
+    db.session.add(
+        RecommendationMessage(
+            recommendation_id=recommendation.id, kind=kind, text=text.strip(), author_id=by.id
+        )
+    )
+    db.session.flush()
+    db.session.expire(recommendation, ["messages"])

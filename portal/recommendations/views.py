@@ -20,9 +20,11 @@ from portal.providers.models import PackageLine
 from portal.providers.queries import current_lines, get_service_user, viewer_provider_id
 from portal.recommendations import operations
 from portal.recommendations.forms import (
+    AnswerForm,
     DecisionForm,
     RecommendationForm,
     SubmitRecommendationForm,
+    WithdrawForm,
 )
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.recommendations.queries import (
@@ -65,7 +67,7 @@ def new(service_user_id: int) -> Response | str:
     if not service_user.provider.trusted_assessor:
         abort(404)
     existing = open_recommendation(service_user.id)
-    if existing is not None and existing.status == RecommendationStatus.SUBMITTED:
+    if existing is not None and existing.status != RecommendationStatus.DRAFT:
         return redirect(url_for("recommendations.view", recommendation_id=existing.id))
     lines = current_lines(service_user.id, on=today())
     if not lines:
@@ -126,7 +128,59 @@ def view(recommendation_id: int) -> str:
     recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
     if recommendation.status == RecommendationStatus.DRAFT and current_user.provider_id is None:
         abort(404)  # drafts are the provider's own until submitted
-    return render_template("recommendations/view.html", recommendation=recommendation)
+    is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
+    return render_template(
+        "recommendations/view.html",
+        recommendation=recommendation,
+        answer_form=AnswerForm()
+        if is_provider and recommendation.status == RecommendationStatus.MORE_INFORMATION
+        else None,
+        withdraw_form=WithdrawForm()
+        if is_provider
+        and recommendation.status.is_open
+        and recommendation.status != RecommendationStatus.DRAFT
+        else None,
+    )
+
+
+@bp.post("/recommendations/<int:recommendation_id>/answer")
+@roles_required(Role.PROVIDER_MANAGER)
+def answer(recommendation_id: int) -> Response | str:
+    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            operations.answer_information_request(
+                recommendation, by=current_user, answer=form.answer.data or ""
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                "Answer sent. The recommendation is back with the council for a decision.",
+                "success",
+            )
+            return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    return render_template(
+        "recommendations/view.html",
+        recommendation=recommendation,
+        answer_form=form,
+        withdraw_form=WithdrawForm(),
+        form=form,
+    )
+
+
+@bp.post("/recommendations/<int:recommendation_id>/withdraw")
+@roles_required(Role.PROVIDER_MANAGER)
+def withdraw(recommendation_id: int) -> Response:
+    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
+    try:
+        operations.withdraw(recommendation, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Recommendation withdrawn. The package is unchanged.", "success")
+    return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
 
 
 @bp.get("/recommendations")
@@ -165,7 +219,7 @@ def review(recommendation_id: int) -> Response | str:
     recommendation = get_recommendation(recommendation_id, provider_id=None)
     if recommendation.status == RecommendationStatus.DRAFT:
         abort(404)
-    if recommendation.status != RecommendationStatus.SUBMITTED:
+    if recommendation.status != RecommendationStatus.SUBMITTED and request.method == "GET":
         return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
     form = DecisionForm()
     if not form.is_submitted():
@@ -176,6 +230,11 @@ def review(recommendation_id: int) -> Response | str:
                 assert form.start_date.data is not None
                 operations.approve(recommendation, by=current_user, start_date=form.start_date.data)
                 message = f"Recommendation approved. The package changes from {form.start_date.data:%-d %B %Y}."
+            elif form.decision.data == "more_information":
+                operations.request_information(
+                    recommendation, by=current_user, question=form.question.data or ""
+                )
+                message = "Question sent. The recommendation comes back to the queue when the provider answers."
             else:
                 operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
                 message = "Recommendation rejected. The provider can see your reason."

@@ -1,0 +1,169 @@
+"""Asking for more information, withdrawing, and two care managers deciding at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import func, select
+
+from portal.accounts.roles import Role
+from portal.common.errors import DomainError
+from portal.extensions import db
+from portal.payments.models import Payment
+from portal.providers.models import PackageLine
+from portal.recommendations import operations
+from portal.recommendations.models import Recommendation, RecommendationStatus
+from tests.client import text_of
+from tests.conftest import make_app
+from tests.databases import backend_name, create_database, drop_database
+from tests.factories import UserFactory
+from tests.fixtures import World, build_world, sign_in
+from tests.integration.records import submitted_reduction
+
+
+def test_more_information_goes_to_the_provider_and_back_to_the_queue(client, world: World) -> None:
+    recommendation = submitted_reduction(world, world.person)
+    db.session.commit()
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    page = text_of(
+        client.post(f"/review/{recommendation.id}", data={"decision": "more_information"})
+    )
+    assert "Enter what you need to know" in page
+    response = client.post(
+        f"/review/{recommendation.id}",
+        data={"decision": "more_information", "question": "Has the OT seen the kitchen?"},
+    )
+    assert response.status_code == 302, text_of(response)[-1500:]
+    assert recommendation.status == RecommendationStatus.MORE_INFORMATION
+    assert "No recommendations are awaiting a decision" in text_of(client.get("/review"))
+    client.post("/sign-out")
+
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    page = text_of(client.get(f"/recommendations/{recommendation.id}"))
+    assert "The council needs more information Has the OT seen the kitchen?" in page
+    client.post(
+        f"/recommendations/{recommendation.id}/answer",
+        data={"answer": "Yes, on 2 November; the report is on the care record."},
+    )
+    assert recommendation.status == RecommendationStatus.SUBMITTED
+    client.post("/sign-out")
+
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    assert "Margaret Able" in text_of(client.get("/review"))
+    review = text_of(client.get(f"/review/{recommendation.id}"))
+    assert "Question from the council" in review
+    assert "Yes, on 2 November; the report is on the care record." in review
+
+
+def test_a_provider_withdraws_before_a_decision(client, world: World) -> None:
+    recommendation = submitted_reduction(world, world.person)
+    db.session.commit()
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    response = client.post(f"/recommendations/{recommendation.id}/withdraw")
+    assert "Recommendation withdrawn" in text_of(client.get(response.location))
+    assert recommendation.status == RecommendationStatus.WITHDRAWN
+    client.post("/sign-out")
+
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    page = text_of(
+        client.post(
+            f"/review/{recommendation.id}",
+            data={"decision": "reject", "reason": "Not needed"},
+        )
+    )
+    assert "The provider has withdrawn this recommendation" in page
+    assert recommendation.status == RecommendationStatus.WITHDRAWN
+
+
+def test_the_second_care_manager_is_told_who_decided(client, world: World) -> None:
+    recommendation = submitted_reduction(world, world.person)
+    second = UserFactory(roles=[Role.CARE_MANAGER], name="Second Caremanager")
+    db.session.commit()
+    operations.approve(
+        recommendation,
+        by=world.users[Role.CARE_MANAGER],
+        start_date=recommendation.proposed_start_date,
+    )
+    db.session.commit()
+    sign_in(client, second)
+    page = text_of(
+        client.post(
+            f"/review/{recommendation.id}",
+            data={"decision": "reject", "reason": "Too soon"},
+        )
+    )
+    assert "Carl Caremanager approved this recommendation on" in page
+    assert recommendation.status == RecommendationStatus.APPROVED
+    assert db.session.scalar(select(func.count(Payment.id))) == 1
+
+
+@pytest.mark.skipif(
+    backend_name() != "postgresql", reason="row locks between two connections need PostgreSQL"
+)
+def test_two_decisions_at_once_leave_one(tmp_path: Path) -> None:
+    """Two real connections: the first care manager locks the recommendation and takes its
+    time; the second, deciding meanwhile, waits for the lock and is then told who decided."""
+    url = create_database(tmp_path, "race")
+    app = make_app(url)
+    try:
+        with app.app_context():
+            flask_migrate.upgrade()
+            world = build_world(db.session)
+            recommendation = submitted_reduction(world, world.person)
+            other = UserFactory(roles=[Role.CARE_MANAGER], name="Second Caremanager")
+            db.session.commit()
+            ids = (recommendation.id, world.users[Role.CARE_MANAGER].id, other.id)
+
+        locked = threading.Event()
+        outcomes: dict[str, str] = {}
+
+        def first() -> None:
+            with app.app_context():
+                rec = db.session.get(Recommendation, ids[0])
+                user = db.session.get(type(world.users[Role.CARE_MANAGER]), ids[1])
+                operations.approve(rec, by=user, start_date=rec.proposed_start_date)
+                locked.set()
+                time.sleep(0.5)  # hold the lock while the second care manager tries
+                db.session.commit()
+                outcomes["first"] = "approved"
+
+        def second() -> None:
+            locked.wait(5)
+            with app.app_context():
+                rec = db.session.get(Recommendation, ids[0])
+                user = db.session.get(type(world.users[Role.CARE_MANAGER]), ids[2])
+                started = time.monotonic()
+                try:
+                    operations.reject(rec, by=user, reason="Not yet")
+                    db.session.commit()
+                    outcomes["second"] = "rejected"
+                except DomainError as error:
+                    db.session.rollback()
+                    outcomes["second"] = error.message
+                outcomes["waited"] = f"{time.monotonic() - started:.2f}"
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+
+        assert outcomes["first"] == "approved"
+        assert outcomes["second"].startswith("Carl Caremanager approved this recommendation")
+        assert float(outcomes["waited"]) > 0.2  # it waited for the lock
+        with app.app_context():
+            rec = db.session.get(Recommendation, ids[0])
+            assert rec.status == RecommendationStatus.APPROVED
+            assert db.session.scalar(select(func.count(Payment.id))) == 1
+            lines = db.session.scalars(
+                select(PackageLine).where(PackageLine.service_user_id == rec.service_user_id)
+            ).all()
+            assert len(lines) == 2  # the old line ended once, one new line started
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
