@@ -92,9 +92,13 @@ def test_the_loop_from_outcome_return_to_payment_list(
     assert "Seen at the care review for 5.1." in provider.text()
     provider.click_button("Submit return")
     assert f"Outcome return for {seed.person_full_name} submitted" in provider.success_banner()
+    # Submitting brings the provider to the quarter's task list (commit c277c6b).
+    provider.expect_heading(f"Outcome returns for {seed.period_label}")
 
     # 2. ... and recommends 4 calls a day become 3 from a fortnight today.
-    provider.click_link(f"Back to {seed.person_full_name}")
+    provider.open_from_menu("Service users")
+    provider.click_link(seed.person_name)
+    provider.expect_heading(seed.person_full_name)
     provider.click_button("Recommend a package change")
     provider.expect_heading("Recommend a package change")
     page.get_by_label("Reduce the package").check()
