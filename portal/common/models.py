@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,3 +32,12 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def lock(instance: Any) -> None:
+    """Re-read ``instance`` and hold its row until the request's transaction ends, so two
+    people changing it at once are served one after the other. ``OF`` the instance's own
+    table: PostgreSQL will not lock the optional side of an eager-loading outer join."""
+    from portal.extensions import db
+
+    db.session.refresh(instance, with_for_update={"of": type(instance)})

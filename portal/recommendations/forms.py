@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.common.forms import GovCheckbox, GovDateField, GovRadios
-from portal.recommendations.models import ChangeKind
+from portal.recommendations.models import ChangeKind, ReasonCategory
 from portal.recommendations.operations import LineProposal, RecommendationData
 
 
@@ -74,6 +74,12 @@ class RecommendationForm(FlaskForm):
         ],
     )
     lines = FieldList(FormField(ProposedLineForm), min_entries=0)
+    reason_category = RadioField(
+        "What is the main reason for the change?",
+        choices=[(c.value, c.label) for c in ReasonCategory],
+        widget=GovRadios(),
+        validators=[InputRequired(message="Select the main reason for the change")],
+    )
     reason = TextAreaField(
         "Why is the change right for the person?",
         widget=GovTextArea(),
@@ -128,6 +134,7 @@ class RecommendationForm(FlaskForm):
         return RecommendationData(
             kind=ChangeKind(self.kind.data),
             lines=proposals,
+            reason_category=ReasonCategory(self.reason_category.data),
             reason=self.reason.data or "",
             evidence=self.evidence.data or "",
             person_consulted_and_agrees=bool(self.person_consulted_and_agrees.data),
@@ -206,3 +213,7 @@ class AnswerForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     withdraw = SubmitField("Withdraw this recommendation", widget=GovSubmitInput())
+
+
+class AssignForm(FlaskForm):
+    assign = SubmitField("Assign to me", widget=GovSubmitInput())

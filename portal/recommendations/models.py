@@ -27,6 +27,28 @@ class ChangeKind(enum.StrEnum):
         return {"reduce": "Reduce", "increase": "Increase", "reframe": "Reframe"}[self.value]
 
 
+class ReasonCategory(enum.StrEnum):
+    SKILLS_REGAINED = "skills_regained"
+    REABLEMENT = "reablement"
+    ASSISTIVE_TECHNOLOGY = "assistive_technology"
+    MORE_FAMILY_SUPPORT = "more_family_support"
+    NEEDS_INCREASED = "needs_increased"
+    HEALTH_CHANGED = "health_changed"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "skills_regained": "Skills regained",
+            "reablement": "Reablement",
+            "assistive_technology": "Assistive technology",
+            "more_family_support": "More support from family",
+            "needs_increased": "Needs have increased",
+            "health_changed": "Health has changed",
+            "other": "Another reason",
+        }[self.value]
+
+
 class RecommendationStatus(enum.StrEnum):
     DRAFT = "draft"  # saved, not yet confirmed on the check answers page
     SUBMITTED = "submitted"
@@ -74,6 +96,11 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         enum_type(RecommendationStatus, "recommendation_status"),
         default=RecommendationStatus.DRAFT,
     )
+    reason_category: Mapped[ReasonCategory] = mapped_column(
+        enum_type(ReasonCategory, "reason_category"),
+        default=ReasonCategory.OTHER,
+        server_default=ReasonCategory.OTHER.value,
+    )
     reason: Mapped[str] = mapped_column(Text)  # the strengths-based reason
     evidence: Mapped[str] = mapped_column(Text)
     person_consulted_and_agrees: Mapped[bool] = mapped_column(Boolean)
@@ -87,11 +114,14 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     agreed_start_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The care manager who has taken the item from the queue, if one has.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     service_user: Mapped[ServiceUser] = relationship()
     provider: Mapped[Provider] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     lines: Mapped[list[ProposedLine]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ProposedLine.id"
     )

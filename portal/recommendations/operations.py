@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
 from portal.common.dates import add_working_days, format_date, today
 from portal.common.errors import DomainError
-from portal.common.models import utcnow
+from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.payments.operations import create_reduction_payment
@@ -22,6 +22,7 @@ from portal.recommendations.models import (
     ChangeKind,
     MessageKind,
     ProposedLine,
+    ReasonCategory,
     Recommendation,
     RecommendationMessage,
     RecommendationStatus,
@@ -31,6 +32,8 @@ from portal.recommendations.queries import open_recommendation
 _FIELDS = (
     "kind",
     "status",
+    "reason_category",
+    "assigned_to_id",
     "reason",
     "evidence",
     "person_consulted_and_agrees",
@@ -67,6 +70,7 @@ class LineProposal:
 class RecommendationData:
     kind: ChangeKind
     lines: list[LineProposal]
+    reason_category: ReasonCategory
     reason: str
     evidence: str
     person_consulted_and_agrees: bool
@@ -143,6 +147,7 @@ def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User)
         before = _snapshot(recommendation)
         action = "recommendation.updated"
     recommendation.kind = data.kind
+    recommendation.reason_category = data.reason_category
     recommendation.reason = data.reason.strip()
     recommendation.evidence = data.evidence.strip()
     recommendation.person_consulted_and_agrees = data.person_consulted_and_agrees
@@ -185,7 +190,7 @@ def submit(recommendation: Recommendation, *, by: User) -> None:
 def _lock_for_decision(recommendation: Recommendation) -> None:
     """Take the row lock and re-read the recommendation, so two care managers deciding at
     once are served one after the other: the second finds it decided and is told by whom."""
-    db.session.refresh(recommendation, with_for_update=True)
+    lock(recommendation)
     if recommendation.status == RecommendationStatus.SUBMITTED:
         return
     if recommendation.decided_by is not None and recommendation.decided_at is not None:
@@ -301,7 +306,7 @@ def answer_information_request(recommendation: Recommendation, *, by: User, answ
     """The provider answers; the recommendation goes back into the care managers' queue."""
     if not answer.strip():
         raise DomainError("Enter your answer", field="answer")
-    db.session.refresh(recommendation, with_for_update=True)
+    lock(recommendation)
     if recommendation.status != RecommendationStatus.MORE_INFORMATION:
         raise DomainError("The council is not waiting for an answer on this recommendation")
     before = _snapshot(recommendation)
@@ -318,7 +323,7 @@ def answer_information_request(recommendation: Recommendation, *, by: User, answ
 
 def withdraw(recommendation: Recommendation, *, by: User) -> None:
     """The provider takes back a recommendation before it is decided."""
-    db.session.refresh(recommendation, with_for_update=True)
+    lock(recommendation)
     if not recommendation.status.is_open:
         raise DomainError(
             f"This recommendation has been {recommendation.status.label.lower()} and can no "
@@ -343,3 +348,21 @@ def _add_message(recommendation: Recommendation, kind: MessageKind, text: str, *
     )
     db.session.flush()
     db.session.expire(recommendation, ["messages"])
+
+
+def assign(recommendation: Recommendation, *, to: User, by: User) -> None:
+    """A care manager takes an item from the queue, so others can see it is in hand."""
+    if recommendation.status not in (
+        RecommendationStatus.SUBMITTED,
+        RecommendationStatus.MORE_INFORMATION,
+    ):
+        raise DomainError("Only a recommendation awaiting a decision can be assigned")
+    before = snapshot(recommendation, ("assigned_to_id",))
+    recommendation.assigned_to_id = to.id
+    record(
+        "recommendation.assigned",
+        recommendation,
+        by=by,
+        before=before,
+        after=snapshot(recommendation, ("assigned_to_id",)),
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
@@ -7,7 +8,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
-from portal.recommendations.models import Recommendation, RecommendationStatus
+from portal.providers.enums import Quadrant
+from portal.providers.models import ServiceUser
+from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
 
 def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Recommendation:
@@ -53,19 +56,44 @@ def open_recommendation(service_user_id: int) -> Recommendation | None:
     )
 
 
-def queue_statement() -> Select[Any]:
+@dataclass(frozen=True)
+class QueueFilters:
+    provider_id: int | None = None
+    quadrant: Quadrant | None = None  # the service user's
+    kind: ChangeKind | None = None
+    waiting_on_provider: bool = False  # more information asked for, not yet answered
+    assigned_to_id: int | None = None
+
+
+def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
     """Recommendations awaiting a decision, the one due soonest first."""
-    return (
+    filters = filters or QueueFilters()
+    status = (
+        RecommendationStatus.MORE_INFORMATION
+        if filters.waiting_on_provider
+        else RecommendationStatus.SUBMITTED
+    )
+    statement = (
         select(Recommendation)
         .join(Recommendation.service_user)
         .join(Recommendation.provider)
         .options(
             contains_eager(Recommendation.service_user),
             contains_eager(Recommendation.provider),
+            joinedload(Recommendation.assigned_to),
         )
-        .where(Recommendation.status == RecommendationStatus.SUBMITTED)
+        .where(Recommendation.status == status)
         .order_by(Recommendation.decision_due_date, Recommendation.submitted_at, Recommendation.id)
     )
+    if filters.provider_id is not None:
+        statement = statement.where(Recommendation.provider_id == filters.provider_id)
+    if filters.quadrant is not None:
+        statement = statement.where(ServiceUser.quadrant == filters.quadrant)
+    if filters.kind is not None:
+        statement = statement.where(Recommendation.kind == filters.kind)
+    if filters.assigned_to_id is not None:
+        statement = statement.where(Recommendation.assigned_to_id == filters.assigned_to_id)
+    return statement
 
 
 def provider_recommendations_statement(provider_id: int) -> Select[Any]:

@@ -16,11 +16,18 @@ from portal.outcomes.queries import latest_submitted_return
 from portal.payments.operations import reductions_for
 from portal.payments.queries import rule_in_force
 from portal.payments.rules import calculate_reduction_payment
+from portal.providers.enums import Quadrant
 from portal.providers.models import PackageLine
-from portal.providers.queries import current_lines, get_service_user, viewer_provider_id
+from portal.providers.queries import (
+    current_lines,
+    get_service_user,
+    provider_choices,
+    viewer_provider_id,
+)
 from portal.recommendations import operations
 from portal.recommendations.forms import (
     AnswerForm,
+    AssignForm,
     DecisionForm,
     RecommendationForm,
     SubmitRecommendationForm,
@@ -28,10 +35,12 @@ from portal.recommendations.forms import (
 )
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.recommendations.queries import (
+    QueueFilters,
     get_recommendation,
     open_recommendation,
     provider_recommendations_statement,
     queue_statement,
+    recommendations_for_service_user,
 )
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
@@ -41,6 +50,7 @@ def _prefill(form: RecommendationForm, lines: list[PackageLine], draft: Any) -> 
     """Start from the provider's draft if there is one, otherwise from the package now."""
     if draft is not None:
         form.kind.data = draft.kind.value
+        form.reason_category.data = draft.reason_category.value
         form.reason.data = draft.reason
         form.evidence.data = draft.evidence
         form.person_consulted_and_agrees.data = draft.person_consulted_and_agrees
@@ -192,11 +202,57 @@ def provider_list() -> str:
     return render_template("recommendations/provider_list.html", page=page)
 
 
+def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
+    """The queue's filters from the query string; anything unrecognised is ignored."""
+    args = {
+        key: request.args.get(key, "")
+        for key in ("provider", "quadrant", "kind", "state", "assigned")
+    }
+    chosen = {
+        "provider": args["provider"] if args["provider"].isdigit() else "",
+        "quadrant": args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else "",
+        "kind": args["kind"] if args["kind"] in {k.value for k in ChangeKind} else "",
+        "state": "waiting" if args["state"] == "waiting" else "",
+        "assigned": "me" if args["assigned"] == "me" else "",
+    }
+    filters = QueueFilters(
+        provider_id=int(chosen["provider"]) if chosen["provider"] else None,
+        quadrant=Quadrant(chosen["quadrant"]) if chosen["quadrant"] else None,
+        kind=ChangeKind(chosen["kind"]) if chosen["kind"] else None,
+        waiting_on_provider=chosen["state"] == "waiting",
+        assigned_to_id=current_user.id if chosen["assigned"] == "me" else None,
+    )
+    return filters, {k: v for k, v in chosen.items() if v}
+
+
 @bp.get("/review")
 @roles_required(Role.CARE_MANAGER)
 def queue() -> str:
-    page = paginate(queue_statement())
-    return render_template("recommendations/queue.html", page=page, today=today())
+    filters, chosen = _queue_filters()
+    page = paginate(queue_statement(filters))
+    return render_template(
+        "recommendations/queue.html",
+        page=page,
+        today=today(),
+        chosen=chosen,
+        filters=filters,
+        providers=provider_choices(),
+        Quadrant=Quadrant,
+        ChangeKind=ChangeKind,
+    )
+
+
+@bp.post("/review/<int:recommendation_id>/assign")
+@roles_required(Role.CARE_MANAGER)
+def assign(recommendation_id: int) -> Response:
+    recommendation = get_recommendation(recommendation_id, provider_id=None)
+    try:
+        operations.assign(recommendation, to=current_user, by=current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("Assigned to you", "success")
+    return redirect(url_for("recommendations.review", recommendation_id=recommendation.id))
 
 
 def _payment_preview(recommendation: Recommendation) -> Any:
@@ -253,4 +309,10 @@ def review(recommendation_id: int) -> Response | str:
         latest_return=latest_submitted_return(service_user.id),
         outcomes=OUTCOMES,
         payment=_payment_preview(recommendation),
+        assign_form=AssignForm() if recommendation.assigned_to_id != current_user.id else None,
+        earlier=[
+            r
+            for r in recommendations_for_service_user(service_user.id, provider_id=None)
+            if r.id != recommendation.id
+        ],
     )

@@ -106,6 +106,7 @@ def test_the_loop_from_outcome_return_to_payment_list(
     calls = line_1.get_by_label("Calls a day")
     assert calls.input_value() == "4"
     calls.fill("3")
+    page.get_by_label("Skills regained").check()
     page.get_by_label("Why is the change right for the person?").fill(
         "Margaret has regained the strength to make her own lunch."
     )

@@ -49,6 +49,7 @@ def reduction_form(*, calls: int = 3, start: dt.date | None = None) -> dict[str,
     start = start or today() + dt.timedelta(days=14)
     return {
         "kind": "reduce",
+        "reason_category": "skills_regained",
         "lines-0-calls_per_day": str(calls),
         "lines-0-minutes_per_call": "30",
         "lines-0-carers_per_call": "1",

@@ -19,7 +19,7 @@ from portal.payments.operations import create_batch, export_batch
 from portal.providers.models import ServiceUser
 from portal.providers.queries import current_lines
 from portal.recommendations import operations as recommendations
-from portal.recommendations.models import ChangeKind, Recommendation
+from portal.recommendations.models import ChangeKind, ReasonCategory, Recommendation
 from portal.recommendations.operations import LineProposal, RecommendationData
 from tests.fixtures import World
 
@@ -63,6 +63,7 @@ def submitted_reduction(world: World, person: ServiceUser, *, calls: int = 3) ->
                     days_per_week=line.days_per_week,
                 )
             ],
+            reason_category=ReasonCategory.SKILLS_REGAINED,
             reason="Regained skills.",
             evidence="Observed on visits.",
             person_consulted_and_agrees=True,

@@ -167,3 +167,26 @@ def test_two_decisions_at_once_leave_one(tmp_path: Path) -> None:
             db.engine.dispose()
     finally:
         drop_database(url)
+
+
+def test_the_queue_filters_and_a_care_manager_takes_an_item(client, world: World) -> None:
+    mine = submitted_reduction(world, world.person)
+    theirs = submitted_reduction(world, world.other_person)
+    db.session.commit()
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    everything = text_of(client.get("/review"))
+    assert "2 recommendations awaiting a decision" in everything
+    only_rival = text_of(client.get(f"/review?provider={world.other_provider.id}"))
+    assert "Olive Other" in only_rival
+    assert "Margaret Able" not in only_rival
+    assert "No recommendations are awaiting a decision" in text_of(
+        client.get("/review?kind=increase")
+    )
+
+    response = client.post(f"/review/{mine.id}/assign")
+    assert "Assigned to you" in text_of(client.get(response.location))
+    assert mine.assigned_to_id == world.users[Role.CARE_MANAGER].id
+    assigned = text_of(client.get("/review?assigned=me"))
+    assert "Margaret Able" in assigned
+    assert "Olive Other" not in assigned
+    assert theirs.assigned_to_id is None
