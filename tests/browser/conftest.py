@@ -57,7 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             seed = seed_database()
             db.session.remove()
 
-        server = LiveServer(url="", seed=seed)
+        server = LiveServer(url="", seed=seed, app=app)
         recorder = ErrorRecorder(server.errors)
         logging.getLogger("werkzeug").addHandler(recorder)
         http = make_server("127.0.0.1", 0, app, threaded=True)

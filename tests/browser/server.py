@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import cast
 
+from flask import Flask
+
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.extensions import db
@@ -42,6 +44,8 @@ class LiveServer:
     url: str
     seed: Seed
     errors: list[str] = field(default_factory=list)  # tracebacks the server logged
+    # The served app, for a test that writes its own records: `with live_server.app.app_context()`
+    app: Flask | None = None
 
     def take_errors(self, containing: str) -> list[str]:
         """Remove and return the errors mentioning ``containing``: a test that expects one."""
@@ -65,7 +69,8 @@ class ErrorRecorder(logging.Handler):
 def seed_database() -> Seed:
     """Commit the loop's world: a strategic-tier trusted assessor with Margaret (4 calls a day,
     30 minutes, 7 days a week at £20.50 an hour), a rival provider with Olive, this quarter's
-    outcome period, a 4-week payment rule, and one account for each role in the loop."""
+    outcome period, a 4-week payment rule, one account for each role in the loop, and a
+    commissioner's account."""
     provider = cast(Provider, ProviderFactory(name="Brightwater Home Care"))
     other = cast(Provider, ProviderFactory(name="Rival Care Ltd"))
     person = cast(
@@ -90,6 +95,7 @@ def seed_database() -> Seed:
         Role.PROVIDER_MANAGER: "priya.provider@brightwater.example.test",
         Role.CARE_MANAGER: "carl.caremanager@testshire.example.test",
         Role.FINANCE_OFFICER: "fin.officer@testshire.example.test",
+        Role.COMMISSIONER: "cora.commissioner@testshire.example.test",
     }
     UserFactory(
         roles=[Role.PROVIDER_MANAGER],
@@ -100,6 +106,9 @@ def seed_database() -> Seed:
     UserFactory(roles=[Role.CARE_MANAGER], name="Carl Caremanager", email=emails[Role.CARE_MANAGER])
     UserFactory(
         roles=[Role.FINANCE_OFFICER], name="Fin Officer", email=emails[Role.FINANCE_OFFICER]
+    )
+    UserFactory(
+        roles=[Role.COMMISSIONER], name="Cora Commissioner", email=emails[Role.COMMISSIONER]
     )
     db.session.commit()
     assert period.label == financial_quarter_label(quarter_bounds(today())[0])
