@@ -25,11 +25,13 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Review queue", "recommendations.queue"),
         ("Service users", "providers.service_users"),
         ("Outcome returns", "periods.period_list"),
+        ("Second approvals", "payments.second_approvals"),
     ],
     Role.COMMISSIONER: [
         ("Providers", "providers.provider_list"),
         ("Outcome returns", "periods.period_list"),
         ("Service users", "providers.service_users"),
+        ("Payment rule", "payments.rule_list"),
     ],
     Role.FINANCE_OFFICER: [
         ("Payments", "payments.payment_list"),

@@ -39,6 +39,10 @@ class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined]
         CheckConstraint("weeks BETWEEN 1 AND 52", name="weeks_range"),
         CheckConstraint("minimum_pence IS NULL OR minimum_pence >= 0", name="minimum_positive"),
         CheckConstraint("cap_pence IS NULL OR cap_pence > 0", name="cap_positive"),
+        CheckConstraint(
+            "second_approval_threshold_pence IS NULL OR second_approval_threshold_pence >= 0",
+            name="threshold_positive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,11 +50,14 @@ class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined]
     weeks: Mapped[int] = mapped_column(Integer, default=4)
     minimum_pence: Mapped[int | None] = mapped_column(Integer)
     cap_pence: Mapped[int | None] = mapped_column(Integer)
+    # Payments above this need a second approval by a different council officer.
+    second_approval_threshold_pence: Mapped[int | None] = mapped_column(Integer)
     effective_from: Mapped[dt.date] = mapped_column(Date, unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class PaymentStatus(enum.StrEnum):
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
     APPROVED = "approved"  # ready to be batched
     BATCHED = "batched"
     EXPORTED = "exported"
@@ -58,6 +65,7 @@ class PaymentStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
+            "awaiting_second_approval": "Awaiting second approval",
             "approved": "Ready to batch",
             "batched": "In a batch",
             "exported": "Exported",
@@ -89,8 +97,11 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
         enum_type(PaymentStatus, "payment_status"), default=PaymentStatus.APPROVED
     )
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"))
+    second_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    second_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     provider: Mapped[Provider] = relationship()
+    second_approved_by: Mapped[User | None] = relationship(foreign_keys=[second_approved_by_id])
     service_user: Mapped[ServiceUser] = relationship()
     recommendation: Mapped[Recommendation] = relationship()
     rule: Mapped[PaymentRule] = relationship()

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
+from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
-from portal.common.models import utcnow
+from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentRule, PaymentStatus
 from portal.payments.queries import rule_in_force
@@ -23,14 +24,31 @@ def create_rule(
     weeks: int = 4,
     minimum_pence: int | None = None,
     cap_pence: int | None = None,
+    second_approval_threshold_pence: int | None = None,
     by: User | None,
 ) -> PaymentRule:
-    version = (db.session.scalar(select(func.max(PaymentRule.version))) or 0) + 1
+    """A new version of the payment rule. Versions are never changed, and a new one cannot
+    start in the past, so every decision keeps the rule it was made under. (The first
+    version may be backdated to the contract's start.)"""
+    latest = db.session.scalar(select(PaymentRule).order_by(PaymentRule.version.desc()).limit(1))
+    if latest is not None and effective_from < today():
+        raise DomainError("The new rule must start today or later", field="effective_from")
+    if latest is not None and effective_from <= latest.effective_from:
+        raise DomainError(
+            f"The new rule must start after the current one, which starts on "
+            f"{format_date(latest.effective_from)}",
+            field="effective_from",
+        )
+    if not 1 <= weeks <= 52:
+        raise DomainError("Weeks of payment must be between 1 and 52", field="weeks")
+    if minimum_pence is not None and cap_pence is not None and minimum_pence > cap_pence:
+        raise DomainError("The minimum must not be more than the cap", field="minimum")
     rule = PaymentRule(
-        version=version,
+        version=(latest.version if latest else 0) + 1,
         weeks=weeks,
         minimum_pence=minimum_pence,
         cap_pence=cap_pence,
+        second_approval_threshold_pence=second_approval_threshold_pence,
         effective_from=effective_from,
         created_by_id=getattr(by, "id", None),
     )
@@ -73,11 +91,41 @@ def create_reduction_payment(recommendation: Recommendation, *, on: dt.date, by:
         hourly_rate_pence=calculation.hourly_rate_pence,
         weeks=calculation.weeks,
         amount_pence=calculation.amount_pence,
-        status=PaymentStatus.APPROVED,
+        status=PaymentStatus.AWAITING_SECOND_APPROVAL
+        if needs_second_approval(calculation.amount_pence, rule)
+        else PaymentStatus.APPROVED,
     )
     db.session.add(payment)
     record("payment.created", payment, by=by)
     return payment
+
+
+def needs_second_approval(amount_pence: int, rule: PaymentRule) -> bool:
+    threshold = rule.second_approval_threshold_pence
+    return threshold is not None and amount_pence > threshold
+
+
+def give_second_approval(payment: Payment, *, by: User) -> None:
+    """A second council officer confirms a payment above the threshold. The care manager who
+    approved the recommendation cannot also give the second approval."""
+    lock(payment)
+    if payment.status != PaymentStatus.AWAITING_SECOND_APPROVAL:
+        raise DomainError("This payment is not waiting for a second approval")
+    if payment.recommendation.decided_by_id == by.id:
+        raise DomainError(
+            "You approved the recommendation: a different officer must give the second approval"
+        )
+    before = snapshot(payment, ("status", "second_approved_by_id", "second_approved_at"))
+    payment.status = PaymentStatus.APPROVED
+    payment.second_approved_by_id = by.id
+    payment.second_approved_at = utcnow()
+    record(
+        "payment.second_approval",
+        payment,
+        by=by,
+        before=before,
+        after=snapshot(payment, ("status", "second_approved_by_id", "second_approved_at")),
+    )
 
 
 def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:

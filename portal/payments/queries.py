@@ -101,3 +101,22 @@ def batch_payment_rows(batch_id: int) -> Any:
         .order_by(Provider.name, Payment.reference)
         .execution_options(yield_per=500)
     )
+
+
+def rules_statement() -> Select[Any]:
+    return select(PaymentRule).order_by(PaymentRule.version.desc())
+
+
+def awaiting_second_approval_statement() -> Select[Any]:
+    return (
+        _with_payee(select(Payment))
+        .where(Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL)
+        .order_by(Payment.created_at, Payment.id)
+    )
+
+
+def get_payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    return payment

@@ -71,6 +71,7 @@ def test_every_post_route_refuses_a_missing_token(
         "recommendation_id": 1,
         "batch_id": 1,
         "outcome_number": 1,
+        "payment_id": 1,
     }
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
     assert len(posts) >= 8

@@ -72,6 +72,7 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "recommendation_id": stages.recommendation.id,
         "batch_id": stages.batch.id,
         "outcome_number": 1,
+        "payment_id": stages.batch.payments[0].id,
     }
 
 
