@@ -28,7 +28,7 @@ class TaskState(enum.StrEnum):
     def label(self) -> str:
         return {
             "not_started": "Not started",
-            "draft": "Draft",
+            "draft": "In progress",
             "submitted": "Submitted",
             "returned": "Returned for correction",
             "accepted": "Accepted",
