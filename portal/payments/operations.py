@@ -61,7 +61,7 @@ def reductions_for(recommendation: Recommendation) -> list[LineReduction]:
     return [
         LineReduction(
             minutes_before=line.replaces.weekly_minutes,
-            minutes_after=line.weekly_minutes if line.calls_per_day else 0,
+            minutes_after=line.weekly_minutes,
             hourly_rate_pence=line.replaces.hourly_rate_pence,
         )
         for line in recommendation.lines

@@ -8,12 +8,14 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.models import TimestampMixin, utcnow
+from portal.common.money import divide_round_half_up
 from portal.common.types import enum_type
 from portal.extensions import db
 from portal.providers.models import describe_line, weekly_minutes
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+    from portal.payments.models import Payment
     from portal.providers.models import PackageLine, Provider, ServiceUser
 
 
@@ -128,10 +130,25 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     messages: Mapped[list[RecommendationMessage]] = relationship(
         lazy="selectin", order_by="RecommendationMessage.id"
     )
+    # The one-off payment an approved reduction earned, if any.
+    payment: Mapped[Payment | None] = relationship(
+        primaryjoin="Payment.recommendation_id == Recommendation.id",
+        foreign_keys="Payment.recommendation_id",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def proposed_weekly_minutes(self) -> int:
         return sum(line.weekly_minutes for line in self.lines)
+
+    @property
+    def current_weekly_cost_pence(self) -> int:
+        return sum(line.replaces.weekly_cost_pence for line in self.lines)
+
+    @property
+    def proposed_weekly_cost_pence(self) -> int:
+        return sum(line.weekly_cost_pence for line in self.lines)
 
 
 class ProposedLine(db.Model):  # type: ignore[name-defined]
@@ -157,9 +174,16 @@ class ProposedLine(db.Model):  # type: ignore[name-defined]
 
     @property
     def weekly_minutes(self) -> int:
+        if self.calls_per_day == 0:
+            return 0
         return weekly_minutes(
             self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
         )
+
+    @property
+    def weekly_cost_pence(self) -> int:
+        """At the rate of the line it replaces: a change of shape keeps the package's rate."""
+        return divide_round_half_up(self.weekly_minutes * self.replaces.hourly_rate_pence, 60)
 
     @property
     def description(self) -> str:

@@ -94,3 +94,24 @@ def test_a_second_recommendation_waits_for_the_first(as_role, world: World) -> N
     response = client.get(f"/service-users/{world.person.id}/recommendations/new")
     assert response.status_code == 302
     assert response.location == f"/recommendations/{recommendation.id}"
+
+
+def test_the_provider_sees_the_decision_and_the_payment_due(client, world: World) -> None:
+    from portal.recommendations import operations
+    from tests.fixtures import sign_in
+
+    recommendation = submitted_reduction(world, world.person)
+    operations.approve(
+        recommendation,
+        by=world.users[Role.CARE_MANAGER],
+        start_date=recommendation.proposed_start_date,
+    )
+    db.session.commit()
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    page = text_of(client.get(f"/recommendations/{recommendation.id}"))
+    assert "Status Approved" in page
+    assert "Decided " in page
+    assert "Carl Caremanager" in page
+    assert "One-off payment £287.00 (ready to batch)" in page
+    assert "Weekly cost now Weekly cost proposed" in page
+    assert "£287.00 £215.25" in page

@@ -91,3 +91,9 @@ def test_a_service_user_cannot_hold_an_invalid_nhs_number() -> None:
     with pytest.raises(ValueError, match="not a valid NHS number"):
         ServiceUser(nhs_number="9434765918")
     assert ServiceUser(nhs_number="").nhs_number is None
+
+
+def test_decision_targets_skip_easter() -> None:
+    # Thursday 25 March 2027 + 10 working days skips Good Friday (26 March) and Easter
+    # Monday (29 March).
+    assert add_working_days(dt.date(2027, 3, 25), 10) == dt.date(2027, 4, 12)
