@@ -31,6 +31,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Providers", "providers.provider_list"),
         ("Outcome returns", "periods.period_list"),
         ("Service users", "providers.service_users"),
+        ("Trusted assessors", "recommendations.summary"),
         ("Payment rule", "payments.rule_list"),
     ],
     Role.FINANCE_OFFICER: [

@@ -42,6 +42,7 @@ from portal.recommendations.queries import (
     queue_statement,
     recommendations_for_service_user,
 )
+from portal.recommendations.summary import model_summary
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
@@ -315,4 +316,21 @@ def review(recommendation_id: int) -> Response | str:
             for r in recommendations_for_service_user(service_user.id, provider_id=None)
             if r.id != recommendation.id
         ],
+    )
+
+
+@bp.get("/recommendations/summary")
+@roles_required(Role.COMMISSIONER)
+def summary() -> str:
+    rows = model_summary()
+    return render_template(
+        "recommendations/summary.html",
+        rows=rows,
+        ChangeKind=ChangeKind,
+        totals={
+            "minutes": sum(r.weekly_minutes_released for r in rows),
+            "annual": sum(r.annual_value_pence for r in rows),
+            "paid": sum(r.payments_pence for r in rows),
+            "all": sum(r.total for r in rows),
+        },
     )

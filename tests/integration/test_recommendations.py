@@ -115,3 +115,24 @@ def test_the_provider_sees_the_decision_and_the_payment_due(client, world: World
     assert "One-off payment £287.00 (ready to batch)" in page
     assert "Weekly cost now Weekly cost proposed" in page
     assert "£287.00 £215.25" in page
+
+
+def test_commissioners_see_what_the_model_released(as_role, world: World) -> None:
+    from portal.recommendations import operations
+
+    approved = submitted_reduction(world, world.person)
+    operations.approve(
+        approved, by=world.users[Role.CARE_MANAGER], start_date=approved.proposed_start_date
+    )
+    rejected = submitted_reduction(world, world.other_person)
+    operations.reject(rejected, by=world.users[Role.CARE_MANAGER], reason="Not yet")
+    db.session.commit()
+    page = text_of(as_role(Role.COMMISSIONER).get("/recommendations/summary"))
+    assert "2 recommendations in all" in page
+    # 3.5 hours a week at £20.50 is £3,731.00 over 52 weeks.
+    assert (
+        "released 3.5 hours a week, worth £3,731.00 a year, for £287.00 in one-off payments" in page
+    )
+    assert "Brightwater Home Care 1 0 0 1 0 0 0 0.0" in page
+    assert "Rival Care Ltd 1 0 0 0 1 0 0 0.0" in page
+    assert "Brightwater Home Care 3.5 £3,731.00 £287.00" in page
