@@ -55,6 +55,10 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
                 continue
             seen.add(endpoint)
             items.append({"text": label, "href": url_for(endpoint), "active": False})
+    if items:  # everyone with a role has things that may need them
+        items.append(
+            {"text": "What needs you", "href": url_for("notifications.notices"), "active": False}
+        )
     path = request.path
     matches = [
         item for item in items if path == item["href"] or path.startswith(item["href"] + "/")
