@@ -60,6 +60,9 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
             {"text": "What needs you", "href": url_for("notifications.notices"), "active": False}
         )
     path = request.path
+    if request.blueprint == "outcomes":
+        # A return's pages sit under the person's address but belong to outcome returns.
+        path = url_for("periods.period_list") + "/"
     matches = [
         item for item in items if path == item["href"] or path.startswith(item["href"] + "/")
     ]

@@ -181,3 +181,9 @@ def test_the_persons_page_tells_how_their_outcomes_moved(as_role, world: World) 
         in page
     )
     assert "1.2 : The individual is able to maintain personal hygiene Not met Met" in page
+
+
+def test_the_menu_marks_outcome_returns_while_filling_one_in(as_role, world: World) -> None:
+    html = as_role(Role.PROVIDER_MANAGER).get(return_url(world.person.id, world.period.id, 1))
+    current = html.get_data(as_text=True).split("govuk-service-navigation__item--active")[1]
+    assert "Outcome returns" in current.split("</li>")[0]
