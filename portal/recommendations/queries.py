@@ -44,12 +44,13 @@ def recommendations_for_service_user(
 
 
 def open_recommendation(service_user_id: int) -> Recommendation | None:
-    """The person's recommendation that is still a draft or awaiting a decision."""
+    """The person's recommendation that is not yet decided: a draft, awaiting a decision, or
+    waiting for the provider's answer. While one is open the provider may not start another."""
     return db.session.scalar(
         select(Recommendation)
         .where(
             Recommendation.service_user_id == service_user_id,
-            Recommendation.status.in_([RecommendationStatus.DRAFT, RecommendationStatus.SUBMITTED]),
+            Recommendation.status.in_([s for s in RecommendationStatus if s.is_open]),
         )
         .order_by(Recommendation.id.desc())
         .limit(1)

@@ -190,3 +190,20 @@ def test_the_queue_filters_and_a_care_manager_takes_an_item(client, world: World
     assert "Margaret Able" in assigned
     assert "Olive Other" not in assigned
     assert theirs.assigned_to_id is None
+
+
+def test_no_second_recommendation_while_the_council_waits_for_an_answer(
+    client, world: World
+) -> None:
+    recommendation = submitted_reduction(world, world.person)
+    operations.request_information(
+        recommendation, by=world.users[Role.CARE_MANAGER], question="Who fitted the rails?"
+    )
+    db.session.commit()
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    response = client.get(f"/service-users/{world.person.id}/recommendations/new")
+    assert response.status_code == 302
+    assert response.location == f"/recommendations/{recommendation.id}"
+    assert "Recommend a package change" not in text_of(
+        client.get(f"/service-users/{world.person.id}")
+    )
