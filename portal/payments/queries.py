@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentBatch, PaymentRule, PaymentStatus
@@ -110,6 +110,7 @@ def rules_statement() -> Select[Any]:
 def awaiting_second_approval_statement() -> Select[Any]:
     return (
         _with_payee(select(Payment))
+        .options(joinedload(Payment.recommendation))
         .where(Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL)
         .order_by(Payment.created_at, Payment.id)
     )

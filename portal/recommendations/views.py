@@ -13,7 +13,7 @@ from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
-from portal.payments.operations import reductions_for
+from portal.payments.operations import needs_second_approval, reductions_for
 from portal.payments.queries import rule_in_force
 from portal.payments.rules import calculate_reduction_payment
 from portal.providers.enums import Quadrant
@@ -262,12 +262,16 @@ def _payment_preview(recommendation: Recommendation) -> Any:
     rule = rule_in_force(today())  # the rule approving today would use
     if rule is None:
         return None
-    return calculate_reduction_payment(
+    calculation = calculate_reduction_payment(
         reductions_for(recommendation),
         weeks=rule.weeks,
         minimum_pence=rule.minimum_pence,
         cap_pence=rule.cap_pence,
     )
+    return {
+        "calculation": calculation,
+        "needs_second_approval": needs_second_approval(calculation.amount_pence, rule),
+    }
 
 
 @bp.route("/review/<int:recommendation_id>", methods=["GET", "POST"])
