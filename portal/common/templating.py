@@ -89,8 +89,14 @@ def form_error_summary(form: Any) -> dict[str, Any]:
     return params
 
 
+def enum_choices(members: Any) -> list[tuple[str, str]]:
+    """(value, label) for each member of one of the portal's enums, for select boxes."""
+    return [(member.value, member.label) for member in members]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(form_error_summary)
+    app.add_template_global(enum_choices)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["nhs_number"] = format_nhs_number
