@@ -9,7 +9,7 @@ from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
 from portal.common.dates import financial_quarter_label, format_date, quarter_bounds
 from portal.common.errors import DomainError
-from portal.common.models import utcnow
+from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
@@ -214,6 +214,7 @@ def start_from_previous(
 
 
 def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
+    lock(outcome_return)  # two reviewers at once: the second finds it already reviewed
     if outcome_return.status != ReturnStatus.SUBMITTED:
         raise DomainError("Only a submitted return can be accepted")
     before = _return_snapshot(outcome_return)
@@ -231,10 +232,11 @@ def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
 
 
 def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: str) -> None:
-    if outcome_return.status != ReturnStatus.SUBMITTED:
-        raise DomainError("Only a submitted return can be returned for correction")
     if not reason.strip():
         raise DomainError("Enter what the provider needs to correct", field="reason")
+    lock(outcome_return)
+    if outcome_return.status != ReturnStatus.SUBMITTED:
+        raise DomainError("Only a submitted return can be returned for correction")
     before = _return_snapshot(outcome_return)
     outcome_return.status = ReturnStatus.RETURNED
     outcome_return.reviewed_at = utcnow()

@@ -147,7 +147,7 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
     @property
     def weekly_cost_pence(self) -> int:
-        return divide_round_half_up(self.weekly_minutes * self.hourly_rate_pence, 60)
+        return weekly_cost_pence(self.weekly_minutes, self.hourly_rate_pence)
 
     @property
     def description(self) -> str:
@@ -161,6 +161,11 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
 def weekly_minutes(calls_per_day: int, minutes_per_call: int, carers: int, days: int) -> int:
     return calls_per_day * minutes_per_call * carers * days
+
+
+def weekly_cost_pence(minutes: int, hourly_rate_pence: int) -> int:
+    """A week's care at an hourly rate, rounded once to whole pence."""
+    return divide_round_half_up(minutes * hourly_rate_pence, 60)
 
 
 def describe_line(calls_per_day: int, minutes_per_call: int, carers: int, days: int) -> str:

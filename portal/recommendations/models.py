@@ -8,10 +8,9 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.models import TimestampMixin, utcnow
-from portal.common.money import divide_round_half_up
 from portal.common.types import enum_type
 from portal.extensions import db
-from portal.providers.models import describe_line, weekly_minutes
+from portal.providers.models import describe_line, weekly_cost_pence, weekly_minutes
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -183,7 +182,7 @@ class ProposedLine(db.Model):  # type: ignore[name-defined]
     @property
     def weekly_cost_pence(self) -> int:
         """At the rate of the line it replaces: a change of shape keeps the package's rate."""
-        return divide_round_half_up(self.weekly_minutes * self.replaces.hourly_rate_pence, 60)
+        return weekly_cost_pence(self.weekly_minutes, self.replaces.hourly_rate_pence)
 
     @property
     def description(self) -> str:
