@@ -10,6 +10,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from portal.accounts.models import User, UserRole
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
 from portal.outcomes.models import PeriodKind, ReportingPeriod
 from portal.payments.models import PaymentRule
@@ -98,7 +99,7 @@ class PackageLineFactory(BaseFactory):
     calls_per_day = 4
     minutes_per_call = 30
     carers_per_call = 1
-    days_per_week = 7
+    days_of_week = EVERY_DAY
     hourly_rate_pence = 2050
     start_date = factory.LazyFunction(lambda: today() - dt.timedelta(days=200))
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
-from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import FieldList, FormField
 
 from portal.accounts.roles import Role
 from portal.common.dates import format_date
@@ -72,21 +72,27 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
 
 
 def form_error_summary(form: Any) -> dict[str, Any]:
-    """govukErrorSummary parameters: each field's first error linked to the field, and
-    errors about the form as a whole (``form.form_errors``) as plain text."""
-    params: dict[str, Any] = wtforms_errors(form)
-    date_fields = {f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)}
-    items = []
-    for item in params["errorList"]:
-        if item.get("href") == "#None":
-            continue
-        if item.get("href") in date_fields:  # a date's first input is its day
-            item = {**item, "href": item["href"] + "-day"}
-        items.append(item)
-    params["errorList"] = items + [
-        {"text": message} for message in getattr(form, "form_errors", [])
-    ]
-    return params
+    """govukErrorSummary parameters: each field's first error linked to the field, walking
+    into repeated sub-forms by the ids they were rendered with, and errors about the form as
+    a whole (``form.form_errors``) as plain text."""
+    items = [{"text": text, "href": href} for href, text in _field_errors(form)]
+    items += [{"text": message} for message in getattr(form, "form_errors", [])]
+    return {"titleText": "There is a problem", "errorList": items}
+
+
+def _field_errors(form: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                found += _field_errors(entry.form) if isinstance(entry, FormField) else []
+        elif isinstance(field, FormField):
+            found += _field_errors(field.form)
+        elif field.errors:
+            # A date's first input is its day; radios and checkboxes start at the field's id.
+            suffix = "-day" if isinstance(field.widget, GovDateInput) else ""
+            found.append((f"#{field.id}{suffix}", field.errors[0]))
+    return found
 
 
 def enum_choices(members: Any) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.accounts.operations import create_user
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult
@@ -352,7 +353,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                 calls_per_day=rng.choices([1, 2, 3, 4], weights=[15, 30, 25, 30])[0],
                 minutes_per_call=rng.choice([15, 30, 30, 30, 45, 60]),
                 carers_per_call=2 if rng.random() < 0.12 else 1,
-                days_per_week=7,
+                days_of_week=EVERY_DAY,
                 hourly_rate_pence=rate,
                 start_date=started,
             )
@@ -365,7 +366,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                     calls_per_day=1,
                     minutes_per_call=rng.choice([60, 90, 120]),
                     carers_per_call=1,
-                    days_per_week=rng.choice([1, 2, 3]),
+                    days_of_week=rng.choice([WEEKEND, 0b0010101, 0b0000100]),
                     hourly_rate_pence=rate,
                     start_date=started + dt.timedelta(days=rng.randint(0, 60)),
                 )

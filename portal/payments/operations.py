@@ -60,9 +60,9 @@ def create_rule(
 def reductions_for(recommendation: Recommendation) -> list[LineReduction]:
     return [
         LineReduction(
-            minutes_before=line.replaces.weekly_minutes,
+            minutes_before=line.current_weekly_minutes,
             minutes_after=line.weekly_minutes,
-            hourly_rate_pence=line.replaces.hourly_rate_pence,
+            hourly_rate_pence=line.hourly_rate_pence,
         )
         for line in recommendation.lines
     ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -12,12 +13,15 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.common.models import TimestampMixin
 from portal.common.money import divide_round_half_up
 from portal.common.nhs import is_valid_nhs_number, normalise_nhs_number
 from portal.common.types import enum_type
+from portal.common.weekdays import EVERY_DAY, describe_days
 from portal.extensions import db
 from portal.providers.enums import (
     CareCategory,
@@ -119,7 +123,7 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
         CheckConstraint("calls_per_day BETWEEN 1 AND 12", name="calls_per_day_range"),
         CheckConstraint("minutes_per_call BETWEEN 5 AND 720", name="minutes_per_call_range"),
         CheckConstraint("carers_per_call IN (1, 2)", name="carers_per_call_range"),
-        CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week_range"),
+        CheckConstraint("days_of_week BETWEEN 1 AND 127", name="days_of_week_range"),
         CheckConstraint("hourly_rate_pence > 0", name="hourly_rate_positive"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
         Index("ix_package_lines_service_user_dates", "service_user_id", "start_date", "end_date"),
@@ -131,12 +135,22 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
     calls_per_day: Mapped[int] = mapped_column(Integer)
     minutes_per_call: Mapped[int] = mapped_column(Integer)
     carers_per_call: Mapped[int] = mapped_column(Integer, default=1)
-    days_per_week: Mapped[int] = mapped_column(Integer, default=7)
+    # Which days the calls happen on: see portal.common.weekdays.
+    days_of_week: Mapped[int] = mapped_column(Integer, default=EVERY_DAY)
     hourly_rate_pence: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     # The approved recommendation that started this line, when one did.
     recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"))
+
+    @hybrid_property
+    def days_per_week(self) -> int:
+        return self.days_of_week.bit_count()
+
+    @days_per_week.inplace.expression
+    @classmethod
+    def _days_per_week_expression(cls) -> ColumnElement[int]:
+        return days_count_expression(cls.days_of_week)
 
     @property
     def weekly_minutes(self) -> int:
@@ -152,7 +166,7 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
     @property
     def description(self) -> str:
         return describe_line(
-            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_of_week
         )
 
     def is_active_on(self, day: dt.date) -> bool:
@@ -168,8 +182,15 @@ def weekly_cost_pence(minutes: int, hourly_rate_pence: int) -> int:
     return divide_round_half_up(minutes * hourly_rate_pence, 60)
 
 
-def describe_line(calls_per_day: int, minutes_per_call: int, carers: int, days: int) -> str:
+def days_count_expression(days_of_week: Any) -> ColumnElement[int]:
+    """How many days a week a mask column holds, in SQL both databases run."""
+    total: Any = days_of_week.bitwise_and(1)
+    for day in range(1, 7):
+        total = total + days_of_week.bitwise_rshift(day).bitwise_and(1)
+    return cast(ColumnElement[int], total)
+
+
+def describe_line(calls_per_day: int, minutes_per_call: int, carers: int, days_of_week: int) -> str:
     calls = "1 call a day" if calls_per_day == 1 else f"{calls_per_day} calls a day"
     handed = ", double-handed" if carers == 2 else ""
-    week = "7 days a week" if days == 7 else f"{days} days a week"
-    return f"{calls}, {minutes_per_call} minutes{handed}, {week}"
+    return f"{calls}, {minutes_per_call} minutes{handed}, {describe_days(days_of_week)}"

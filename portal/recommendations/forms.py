@@ -15,25 +15,27 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectMultipleField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.common.forms import GovCheckbox, GovDateField, GovRadios
+from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios
+from portal.common.weekdays import DAY_NAMES, EVERY_DAY, days_mask
 from portal.recommendations.models import ChangeKind, ReasonCategory
 from portal.recommendations.operations import LineProposal, RecommendationData
 
 
-class ProposedLineForm(Form):
-    """What one current package line should become (no CSRF of its own: it sits in a form)."""
+class LineForm(Form):
+    """A line of the proposed package (no CSRF of its own: it sits in a form)."""
 
     calls_per_day = IntegerField(
         "Calls a day",
         widget=GovTextInput(),
         validators=[
-            InputRequired(message="Enter the number of calls a day, or 0 to end the line"),
-            NumberRange(min=0, max=12, message="Calls a day must be between 0 and 12"),
+            InputRequired(message="Enter the number of calls a day"),
+            NumberRange(min=1, max=12, message="Calls a day must be between 1 and 12"),
         ],
     )
     minutes_per_call = IntegerField(
@@ -50,14 +52,43 @@ class ProposedLineForm(Form):
         widget=GovRadios(),
         validators=[InputRequired(message="Select how many carers each call needs")],
     )
-    days_per_week = IntegerField(
-        "Days a week",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the days a week"),
-            NumberRange(min=1, max=7, message="Days a week must be between 1 and 7"),
-        ],
+    days = SelectMultipleField(
+        "Days of the week",
+        choices=list(enumerate(DAY_NAMES)),
+        coerce=int,
+        widget=GovCheckboxes(),
+        validators=[DataRequired(message="Select the days the calls happen on")],
     )
+
+    def proposal(self, replaces_line_id: int | None) -> LineProposal:
+        return LineProposal(
+            replaces_line_id=replaces_line_id,
+            calls_per_day=int(self.calls_per_day.data or 0),
+            minutes_per_call=int(self.minutes_per_call.data or 0),
+            carers_per_call=int(self.carers_per_call.data or 1),
+            days_of_week=days_mask(self.days.data or []),
+        )
+
+
+class CurrentLineForm(LineForm):
+    """What a current line should become, or that it should end."""
+
+    end_line = BooleanField(
+        "End this line",
+        widget=GovCheckbox(),
+        validators=[Optional()],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if self.end_line.data:
+            return True  # nothing else about an ending line matters
+        return super().validate(extra_validators)
+
+    def proposal(self, replaces_line_id: int | None) -> LineProposal:
+        if self.end_line.data:
+            assert replaces_line_id is not None
+            return LineProposal(replaces_line_id, 0, 5, 1, EVERY_DAY)
+        return super().proposal(replaces_line_id)
 
 
 class RecommendationForm(FlaskForm):
@@ -73,7 +104,8 @@ class RecommendationForm(FlaskForm):
             InputRequired(message="Select whether to reduce, increase or reframe the package")
         ],
     )
-    lines = FieldList(FormField(ProposedLineForm), min_entries=0)
+    lines = FieldList(FormField(CurrentLineForm), min_entries=0)
+    new_lines = FieldList(FormField(LineForm), min_entries=0)
     reason_category = RadioField(
         "What is the main reason for the change?",
         choices=[(c.value, c.label) for c in ReasonCategory],
@@ -119,18 +151,10 @@ class RecommendationForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def to_data(self, line_ids: list[int]) -> RecommendationData:
-        proposals = []
-        for line_id, entry in zip(line_ids, self.lines.entries, strict=True):
-            sub: Any = entry.form
-            proposals.append(
-                LineProposal(
-                    replaces_line_id=line_id,
-                    calls_per_day=int(sub.calls_per_day.data),
-                    minutes_per_call=int(sub.minutes_per_call.data),
-                    carers_per_call=int(sub.carers_per_call.data),
-                    days_per_week=int(sub.days_per_week.data),
-                )
-            )
+        proposals = [
+            entry.form.proposal(line_id)
+            for line_id, entry in zip(line_ids, self.lines.entries, strict=True)
+        ] + [entry.form.proposal(None) for entry in self.new_lines.entries]
         return RecommendationData(
             kind=ChangeKind(self.kind.data),
             lines=proposals,

@@ -138,12 +138,16 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
 
     @property
+    def current_weekly_minutes(self) -> int:
+        return sum(line.current_weekly_minutes for line in self.lines)
+
+    @property
     def proposed_weekly_minutes(self) -> int:
         return sum(line.weekly_minutes for line in self.lines)
 
     @property
     def current_weekly_cost_pence(self) -> int:
-        return sum(line.replaces.weekly_cost_pence for line in self.lines)
+        return sum(line.current_weekly_cost_pence for line in self.lines)
 
     @property
     def proposed_weekly_cost_pence(self) -> int:
@@ -151,45 +155,79 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
 
 class ProposedLine(db.Model):  # type: ignore[name-defined]
-    """What one current package line would become. ``calls_per_day`` 0 removes the line."""
+    """One line of the proposed package: what a current line becomes (``calls_per_day`` 0
+    ends it), or, with no line to replace, a new line."""
 
     __tablename__ = "proposed_lines"
     __table_args__ = (
         CheckConstraint("calls_per_day BETWEEN 0 AND 12", name="calls_per_day_range"),
+        CheckConstraint(
+            "replaces_line_id IS NOT NULL OR calls_per_day >= 1", name="new_line_has_calls"
+        ),
         CheckConstraint("minutes_per_call BETWEEN 5 AND 720", name="minutes_per_call_range"),
         CheckConstraint("carers_per_call IN (1, 2)", name="carers_per_call_range"),
-        CheckConstraint("days_per_week BETWEEN 1 AND 7", name="days_per_week_range"),
+        CheckConstraint("days_of_week BETWEEN 1 AND 127", name="days_of_week_range"),
+        CheckConstraint("hourly_rate_pence > 0", name="hourly_rate_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
-    replaces_line_id: Mapped[int] = mapped_column(ForeignKey("package_lines.id"))
+    replaces_line_id: Mapped[int | None] = mapped_column(ForeignKey("package_lines.id"))
     calls_per_day: Mapped[int] = mapped_column(Integer)
     minutes_per_call: Mapped[int] = mapped_column(Integer)
     carers_per_call: Mapped[int] = mapped_column(Integer)
-    days_per_week: Mapped[int] = mapped_column(Integer)
+    days_of_week: Mapped[int] = mapped_column(Integer)
+    # The replaced line's rate, or for a new line the package's: a change of shape keeps
+    # the rate the council agreed with the provider.
+    hourly_rate_pence: Mapped[int] = mapped_column(Integer)
 
-    replaces: Mapped[PackageLine] = relationship(lazy="joined")
+    replaces: Mapped[PackageLine | None] = relationship(lazy="joined")
+
+    @property
+    def ends_line(self) -> bool:
+        return self.calls_per_day == 0
+
+    @property
+    def unchanged(self) -> bool:
+        """Proposes the replaced line exactly as it is."""
+        old = self.replaces
+        return old is not None and (
+            old.calls_per_day,
+            old.minutes_per_call,
+            old.carers_per_call,
+            old.days_of_week,
+        ) == (self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_of_week)
+
+    @property
+    def days_per_week(self) -> int:
+        return self.days_of_week.bit_count()
 
     @property
     def weekly_minutes(self) -> int:
-        if self.calls_per_day == 0:
+        if self.ends_line:
             return 0
         return weekly_minutes(
             self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
         )
 
     @property
+    def current_weekly_minutes(self) -> int:
+        return self.replaces.weekly_minutes if self.replaces is not None else 0
+
+    @property
     def weekly_cost_pence(self) -> int:
-        """At the rate of the line it replaces: a change of shape keeps the package's rate."""
-        return weekly_cost_pence(self.weekly_minutes, self.replaces.hourly_rate_pence)
+        return weekly_cost_pence(self.weekly_minutes, self.hourly_rate_pence)
+
+    @property
+    def current_weekly_cost_pence(self) -> int:
+        return self.replaces.weekly_cost_pence if self.replaces is not None else 0
 
     @property
     def description(self) -> str:
-        if self.calls_per_day == 0:
+        if self.ends_line:
             return "Line ends"
         return describe_line(
-            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_of_week
         )
 
 

@@ -51,18 +51,24 @@ _FIELDS = (
 
 @dataclass(frozen=True)
 class LineProposal:
-    replaces_line_id: int
+    """A current line as it should become (``calls_per_day`` 0 ends it), or with
+    ``replaces_line_id`` None, a new line."""
+
+    replaces_line_id: int | None
     calls_per_day: int
     minutes_per_call: int
     carers_per_call: int
-    days_per_week: int
+    days_of_week: int
 
     @property
     def weekly_minutes(self) -> int:
         if self.calls_per_day == 0:
             return 0
         return weekly_minutes(
-            self.calls_per_day, self.minutes_per_call, self.carers_per_call, self.days_per_week
+            self.calls_per_day,
+            self.minutes_per_call,
+            self.carers_per_call,
+            self.days_of_week.bit_count(),
         )
 
 
@@ -87,7 +93,8 @@ def _snapshot(recommendation: Recommendation) -> dict[str, object]:
             "calls_per_day": line.calls_per_day,
             "minutes_per_call": line.minutes_per_call,
             "carers_per_call": line.carers_per_call,
-            "days_per_week": line.days_per_week,
+            "days_of_week": line.days_of_week,
+            "hourly_rate_pence": line.hourly_rate_pence,
         }
         for line in recommendation.lines
     ]
@@ -122,8 +129,12 @@ def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User)
         )
 
     lines = {line.id: line for line in current_lines(service_user.id, on=today())}
-    if not lines or {p.replaces_line_id for p in data.lines} != set(lines):
+    replaced = [p.replaces_line_id for p in data.lines if p.replaces_line_id is not None]
+    if not lines or sorted(replaced) != sorted(lines):
         raise DomainError("The package has changed since you opened the form: start again")
+    if any(p.replaces_line_id is None and p.calls_per_day < 1 for p in data.lines):
+        raise DomainError("A new line needs at least 1 call a day")
+    rate = package_rate_pence(list(lines.values()))
     check_kind_matches_hours(
         data.kind,
         sum(line.weekly_minutes for line in lines.values()),
@@ -160,13 +171,22 @@ def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User)
             calls_per_day=p.calls_per_day,
             minutes_per_call=p.minutes_per_call,
             carers_per_call=p.carers_per_call,
-            days_per_week=p.days_per_week,
+            days_of_week=p.days_of_week,
+            hourly_rate_pence=rate
+            if p.replaces_line_id is None
+            else lines[p.replaces_line_id].hourly_rate_pence,
         )
         for p in data.lines
     ]
     db.session.flush()
     record(action, recommendation, by=by, before=before, after=_snapshot(recommendation))
     return recommendation
+
+
+def package_rate_pence(lines: list[PackageLine]) -> int:
+    """The hourly rate a new line is costed at: the rate of the latest current line."""
+    latest = max(lines, key=lambda line: (line.start_date, line.id))
+    return latest.hourly_rate_pence
 
 
 def submit(recommendation: Recommendation, *, by: User) -> None:
@@ -250,10 +270,14 @@ def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
 
 
 def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: User) -> None:
-    """End each replaced line the day before ``start_date`` and start its successor."""
+    """End each changed line the day before ``start_date`` and start its successor; start
+    each new line. Lines proposed as they are stay as they are."""
     last_old_day = start_date - dt.timedelta(days=1)
     for proposal in recommendation.lines:
         old = proposal.replaces
+        if old is None:
+            _start_line(recommendation, proposal, start_date=start_date, by=by)
+            continue
         if old.end_date is not None and old.end_date < start_date:
             raise DomainError(
                 "The package has changed since this recommendation was made: reject it and "
@@ -265,24 +289,31 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
                 "when the current line began",
                 field="start_date",
             )
+        if proposal.unchanged:
+            continue
         before = snapshot(old, ("end_date",))
         old.end_date = last_old_day
         record("package_line.ended", old, by=by, before=before, after=snapshot(old, ("end_date",)))
-        if proposal.calls_per_day == 0:
-            continue
-        new = PackageLine(
-            service_user_id=old.service_user_id,
-            provider_id=old.provider_id,
-            calls_per_day=proposal.calls_per_day,
-            minutes_per_call=proposal.minutes_per_call,
-            carers_per_call=proposal.carers_per_call,
-            days_per_week=proposal.days_per_week,
-            hourly_rate_pence=old.hourly_rate_pence,
-            start_date=start_date,
-            recommendation_id=recommendation.id,
-        )
-        db.session.add(new)
-        record("package_line.started", new, by=by)
+        if not proposal.ends_line:
+            _start_line(recommendation, proposal, start_date=start_date, by=by)
+
+
+def _start_line(
+    recommendation: Recommendation, proposal: ProposedLine, *, start_date: dt.date, by: User
+) -> None:
+    new = PackageLine(
+        service_user_id=recommendation.service_user_id,
+        provider_id=recommendation.provider_id,
+        calls_per_day=proposal.calls_per_day,
+        minutes_per_call=proposal.minutes_per_call,
+        carers_per_call=proposal.carers_per_call,
+        days_of_week=proposal.days_of_week,
+        hourly_rate_pence=proposal.hourly_rate_pence,
+        start_date=start_date,
+        recommendation_id=recommendation.id,
+    )
+    db.session.add(new)
+    record("package_line.started", new, by=by)
 
 
 def request_information(recommendation: Recommendation, *, by: User, question: str) -> None:

@@ -11,6 +11,7 @@ from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
+from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
 from portal.payments.operations import needs_second_approval, reductions_for
@@ -47,6 +48,15 @@ from portal.recommendations.summary import model_summary
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
 
+def _line_data(line: Any) -> dict[str, Any]:
+    return {
+        "calls_per_day": line.calls_per_day,
+        "minutes_per_call": line.minutes_per_call,
+        "carers_per_call": str(line.carers_per_call),
+        "days": days_in(line.days_of_week),
+    }
+
+
 def _prefill(form: RecommendationForm, lines: list[PackageLine], draft: Any) -> None:
     """Start from the provider's draft if there is one, otherwise from the package now."""
     if draft is not None:
@@ -60,15 +70,27 @@ def _prefill(form: RecommendationForm, lines: list[PackageLine], draft: Any) -> 
         form.proposed_start_date.data = draft.proposed_start_date
     proposed = {p.replaces_line_id: p for p in draft.lines} if draft else {}
     for line in lines:
-        source = proposed.get(line.id, line)
-        form.lines.append_entry(
-            {
-                "calls_per_day": source.calls_per_day,
-                "minutes_per_call": source.minutes_per_call,
-                "carers_per_call": str(source.carers_per_call),
-                "days_per_week": source.days_per_week,
-            }
-        )
+        proposal = proposed.get(line.id)
+        if proposal is not None and proposal.ends_line:
+            form.lines.append_entry({**_line_data(line), "end_line": True})
+        else:
+            form.lines.append_entry(_line_data(proposal or line))
+    for proposal in draft.lines if draft else []:
+        if proposal.replaces_line_id is None:
+            form.new_lines.append_entry(_line_data(proposal))
+
+
+def _change_new_lines(form: RecommendationForm) -> str | None:
+    """The "add a line" and "remove this line" buttons: change the form, save nothing.
+    Returns the id of the place on the page to return the provider to."""
+    if "add_line" in request.form:
+        form.new_lines.append_entry({"carers_per_call": "1", "days": list(range(7))})
+        return form.new_lines.entries[-1].id
+    removing = request.form.get("remove_line", "")
+    if removing:
+        form.new_lines.entries = [entry for entry in form.new_lines.entries if entry.id != removing]
+        return "new-lines"
+    return None
 
 
 @bp.route("/service-users/<int:service_user_id>/recommendations/new", methods=["GET", "POST"])
@@ -85,9 +107,12 @@ def new(service_user_id: int) -> Response | str:
         abort(404)
 
     form = RecommendationForm()
+    focus = None
     if request.method != "POST":
         _prefill(form, lines, existing)
-    if form.validate_on_submit():
+    else:
+        focus = _change_new_lines(form)
+    if focus is None and form.validate_on_submit():
         if len(form.lines.entries) != len(lines):
             form.form_errors.append(
                 "The package has changed since you opened the form: start again"
@@ -108,6 +133,10 @@ def new(service_user_id: int) -> Response | str:
         form=form,
         service_user=service_user,
         line_forms=list(zip(lines, form.lines.entries, strict=False)),
+        package_rate_pence=operations.package_rate_pence(lines),
+        current_minutes=sum(line.weekly_minutes for line in lines),
+        current_cost_pence=sum(line.weekly_cost_pence for line in lines),
+        focus=focus,
     )
 
 

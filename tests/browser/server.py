@@ -11,6 +11,7 @@ from flask import Flask
 
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser
@@ -83,7 +84,7 @@ def seed_database() -> Seed:
             service_user=person,
             calls_per_day=4,
             minutes_per_call=30,
-            days_per_week=7,
+            days_of_week=EVERY_DAY,
             hourly_rate_pence=2050,
         ),
     )

@@ -24,6 +24,7 @@ from portal.accounts.models import User
 from portal.accounts.roles import Role
 from portal.common.dates import format_date, today
 from portal.common.money import format_pence
+from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentRule, PaymentStatus
 from portal.payments.queries import rule_in_force
@@ -108,7 +109,7 @@ def make_world(live_server: LiveServer) -> WorldMaker:
                     service_user=service_user,
                     calls_per_day=CALLS,
                     minutes_per_call=MINUTES,
-                    days_per_week=DAYS,
+                    days_of_week=EVERY_DAY,
                     hourly_rate_pence=RATE_PENCE,
                 ),
             )
@@ -150,7 +151,7 @@ def submit_a_reduction(live_server: LiveServer, world: World, calls: int = CALLS
                         calls_per_day=calls,
                         minutes_per_call=MINUTES,
                         carers_per_call=1,
-                        days_per_week=DAYS,
+                        days_of_week=EVERY_DAY,
                     )
                 ],
                 reason_category=ReasonCategory.SKILLS_REGAINED,

@@ -60,7 +60,7 @@ def submitted_reduction(world: World, person: ServiceUser, *, calls: int = 3) ->
                     calls_per_day=calls,
                     minutes_per_call=line.minutes_per_call,
                     carers_per_call=line.carers_per_call,
-                    days_per_week=line.days_per_week,
+                    days_of_week=line.days_of_week,
                 )
             ],
             reason_category=ReasonCategory.SKILLS_REGAINED,

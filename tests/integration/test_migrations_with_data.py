@@ -32,6 +32,18 @@ FIRST_REVISION_ROWS = [
     "CURRENT_TIMESTAMP)",
     "INSERT INTO outcome_answers (id, return_id, measure, result, evidence, "
     "not_applicable_reason, evidence_sources) VALUES (1, 1, '1.1', 'met', 'Seen', '', '[]')",
+    "INSERT INTO package_lines (id, service_user_id, provider_id, calls_per_day, "
+    "minutes_per_call, carers_per_call, days_per_week, hourly_rate_pence, start_date, "
+    "created_at, updated_at) VALUES "
+    "(1, 1, 1, 4, 30, 1, 7, 2050, '2026-01-05', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+    "(2, 1, 1, 1, 60, 1, 3, 2050, '2026-01-05', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO recommendations (id, service_user_id, provider_id, kind, status, reason, "
+    "evidence, person_consulted_and_agrees, family_consulted, risk_assessed, "
+    "proposed_start_date, created_by_id, decision_reason, created_at, updated_at) VALUES "
+    "(1, 1, 1, 'reduce', 'draft', 'Skills', 'Seen', true, false, true, '2026-12-07', 1, '', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO proposed_lines (id, recommendation_id, replaces_line_id, calls_per_day, "
+    "minutes_per_call, carers_per_call, days_per_week) VALUES (1, 1, 2, 1, 60, 1, 2)",
 ]
 
 
@@ -57,5 +69,27 @@ def test_upgrading_keeps_every_record(empty_database: str) -> None:
                     "JOIN outcome_answers a ON a.return_id = r.id"
                 )
             ).all()
+            package_lines = connection.execute(
+                text("SELECT id, days_of_week FROM package_lines ORDER BY id")
+            ).all()
+            proposed = connection.execute(
+                text("SELECT days_of_week, hourly_rate_pence FROM proposed_lines")
+            ).all()
+        flask_migrate.downgrade(revision="0005")
+        with db.engine.connect() as connection:
+            days_back = sorted(
+                connection.execute(
+                    text(
+                        "SELECT days_per_week FROM package_lines UNION ALL "
+                        "SELECT days_per_week FROM proposed_lines"
+                    )
+                ).scalars()
+            )
         db.engine.dispose()
     assert answers == [("submitted", "", "Seen")]
+    # 7 days a week is every day; n days a week is read as Monday onwards.
+    assert package_lines == [(1, 127), (2, 0b0000111)]
+    # A proposed line takes the rate of the line it replaces.
+    assert proposed == [(0b0000011, 2050)]
+    # And back again, days counted from the days named.
+    assert days_back == [2, 3, 7]
