@@ -40,7 +40,7 @@ from portal.recommendations.operations import (
 )
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer
-from tests.browser.test_loop import fill_date, table_rows
+from tests.browser.test_loop import fill_date, sign_in, table_rows
 from tests.browser.test_outcomes import error_summary, signed_in
 from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory, UserFactory
 
@@ -513,3 +513,95 @@ def test_a_large_payment_needs_a_second_officer(
     finance.page.get_by_role("checkbox", name=f"Select payment {reference}").check()
     finance.click_button("Create batch")
     assert re.search(r"Batch \S+ created with 1 payment", finance.success_banner())
+
+
+# 4. An increase with a new line, built by keyboard at a phone's width --------------------
+
+
+def test_an_increase_adds_a_line_by_keyboard_on_a_phone(
+    open_browser: BrowserFactory, make_world: WorldMaker
+) -> None:
+    world = make_world(
+        "Wren Valley Care", ("Ivy", "Irwin"), officers={"Idris Hale": Role.CARE_MANAGER}
+    )
+    start = today() + dt.timedelta(days=28)
+    provider = open_browser("increase-provider", viewport={"width": 320, "height": 640})
+    provider.goto("/")
+    sign_in(provider, world.manager_email)
+    provider.goto(f"/service-users/{world.person_id}/recommendations/new")
+    provider.expect_heading("Recommend a package change")
+    page = provider.page
+    page.get_by_label("Increase the package").check()
+
+    # "Add a new line" by keyboard: the new line appears and its first box has the focus.
+    page.get_by_role("button", name="Add a new line").focus()
+    provider.press_and_wait("Enter")
+    provider.expect_heading("Recommend a package change")
+    assert provider.focused() == "new_lines-0-calls_per_day"
+    assert page.get_by_label("Increase the package").is_checked()  # nothing typed is lost
+    page.keyboard.type("1")
+    page.keyboard.press("Tab")
+    page.keyboard.type("45")
+    new_line = page.get_by_role("group", name="New line 1")
+    for weekend_day in ("Saturday", "Sunday"):
+        new_line.get_by_label(weekend_day).focus()
+        page.keyboard.press("Space")
+    assert not new_line.get_by_label("Sunday").is_checked()
+
+    # A second new line, added by mistake, is removed again.
+    page.get_by_role("button", name="Add a new line").focus()
+    provider.press_and_wait("Enter")
+    assert page.get_by_role("group", name="New line 2").count() == 1
+    page.get_by_role("button", name="Remove new line 2").focus()
+    provider.press_and_wait("Enter")
+    assert page.get_by_role("group", name="New line 2").count() == 0
+    assert (
+        page.get_by_role("group", name="New line 1").get_by_label("Minutes a call").input_value()
+        == "45"
+    )
+
+    page.get_by_label("Needs have increased").check()
+    page.get_by_label("Why is the change right for the person?").fill(
+        "Ivy now needs help with a hot lunch on weekdays since her stroke."
+    )
+    page.get_by_label("What is the evidence?").fill("Hospital discharge letter of last week.")
+    page.get_by_label("The person was consulted and agrees with the change").check()
+    page.get_by_label("The risks of the change have been assessed").check()
+    fill_date(provider, "When should the change start?", start)
+    # Enter in the last box sends the form on, as Continue does, not to "Add a new line".
+    page.get_by_role("group", name="When should the change start?").get_by_label("Year").focus()
+    provider.press_and_wait("Enter")
+    provider.expect_heading("Check your recommendation before sending it")
+    assert provider.page_width() <= 320
+    rows = table_rows(provider, "Current and proposed package")
+    # 3.75 more hours a week at £20.50: £76.875, £76.88 to the penny.
+    assert rows == [
+        [PACKAGE, "No change", "14", "14", "£287.00", "£287.00"],
+        ["New line", "1 call a day, 45 minutes, Monday to Friday", "0", "3.75", "£0.00", "£76.88"],
+        ["Total", "14", "17.75", "£287.00", "£363.88"],
+        ["Difference a week", "+3.75 hours", "+£76.88"],
+    ]
+    provider.click_button("Submit recommendation")
+    assert "Recommendation sent to the council" in provider.success_banner()
+    recommendation_url = provider.page.url
+
+    # The care manager approves it; the old line carries on and the new one starts.
+    council = open_browser("increase-care-manager")
+    council.goto("/")
+    sign_in(council, world.officers["Idris Hale"])
+    council.click_link(world.full_name)
+    council.expect_heading("Recommendation to increase the package")
+    assert "one-off payment" not in council.text()
+    council.page.get_by_label("Approve", exact=True).check()
+    council.click_button("Confirm decision")
+    assert f"The package changes from {format_date(start)}" in council.success_banner()
+    council.goto(f"/service-users/{world.person_id}")
+    history = table_rows(council, "Every package line, newest first")
+    assert [row[:3] for row in history] == [
+        ["1 call a day, 45 minutes, Monday to Friday", format_date(start), "Ongoing"],
+        [PACKAGE, format_date(today() - dt.timedelta(days=200)), "Ongoing"],
+    ]
+
+    provider.goto(recommendation_url)
+    assert summary_value(provider, "Status") == "Approved"
+    assert "One-off payment" not in provider.text()
