@@ -40,6 +40,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     WTFormsHelpers(app)
+    from portal.notifications.email import mail
+
+    mail.init_app(app)
 
     import portal.models  # noqa: F401 - registers every table on the metadata
     from portal.common import database, errors, security, templating
@@ -73,6 +76,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.demo.commands import demo_cli
 
     app.cli.add_command(demo_cli)
+    from portal.notifications.commands import email_cli
+
+    app.cli.add_command(email_cli)
     return app
 
 

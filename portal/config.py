@@ -41,6 +41,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Uploads are checked for their own limit (2MB); this stops anything far bigger early.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Email alongside "What needs you": sent only when an SMTP server is named.
+        "MAIL_SERVER": _env("SMTP_HOST", ""),
+        "MAIL_PORT": int(_env("SMTP_PORT", "587") or "587"),
+        "MAIL_USE_TLS": (_env("SMTP_STARTTLS", "true") or "").lower() == "true",
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": _env("SMTP_USERNAME") or None,
+        "MAIL_PASSWORD": _env("SMTP_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": _env("MAIL_FROM", "homecare.portal@example.gov.uk"),
+        # Links in emails need the portal's public address, e.g. https://homecare.example.gov.uk
+        "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
     }
     if environment == "development":
         config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-not-secret"

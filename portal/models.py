@@ -3,6 +3,7 @@
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
 from portal.council.models import CouncilSettings
+from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
 from portal.payments.models import Payment, PaymentBatch, PaymentRule
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
@@ -13,6 +14,7 @@ __all__ = [
     "CouncilSettings",
     "OutcomeAnswer",
     "OutcomeReturn",
+    "OutgoingEmail",
     "PackageLine",
     "Payment",
     "PaymentBatch",

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
+from portal.notifications.email import deliver_after_response
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +19,10 @@ def init_app(app: Flask) -> None:
     def commit_successful_post(response: Response) -> Response:
         if request.method == "POST" and 300 <= response.status_code < 400:
             db.session.commit()
+            # Emails the change wrote go once the response has: no one waits on SMTP.
+            ids = g.pop("queued_email_ids", None)
+            if ids:
+                response.call_on_close(partial(deliver_after_response, app, ids))
         else:
             db.session.rollback()
         return response

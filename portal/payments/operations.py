@@ -12,6 +12,7 @@ from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
+from portal.notifications import messages
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentRule, PaymentStatus
 from portal.payments.queries import rule_in_force
 from portal.payments.rules import LineReduction, calculate_reduction_payment
@@ -97,6 +98,8 @@ def create_reduction_payment(recommendation: Recommendation, *, on: dt.date, by:
     )
     db.session.add(payment)
     record("payment.created", payment, by=by)
+    if payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL:
+        messages.payment_needs_second_approval(payment, first_approver=by)
     return payment
 
 
