@@ -66,6 +66,7 @@ def service_user(service_user_id: int) -> str:
         open_recommendation=open_recommendation(person.id),
         can_return_outcomes=is_provider and person.provider.strategic_tier and period is not None,
         can_recommend=is_provider and person.provider.trusted_assessor and bool(lines),
+        not_a_trusted_assessor=is_provider and not person.provider.trusted_assessor,
         today=on,
     )
 

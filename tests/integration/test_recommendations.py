@@ -49,9 +49,10 @@ def test_a_provider_that_is_not_a_trusted_assessor_cannot_recommend(as_role, wor
     world.provider.trusted_assessor = False
     db.session.commit()
     client = as_role(Role.PROVIDER_MANAGER)
-    assert "Recommend a package change" not in text_of(
-        client.get(f"/service-users/{world.person.id}")
-    )
+    page = text_of(client.get(f"/service-users/{world.person.id}"))
+    assert "Recommend a package change" not in page
+    assert "Brightwater Home Care is not a trusted assessor, so it cannot recommend" in page
+    assert "is not a trusted assessor" in text_of(client.get("/recommendations"))
     assert client.get(f"/service-users/{world.person.id}/recommendations/new").status_code == 404
 
 
