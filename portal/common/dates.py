@@ -55,6 +55,27 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     return current
 
 
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """How many England working days fall after ``start``, up to and including ``end``."""
+    count = 0
+    current = start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def london_date(moment: dt.datetime) -> dt.date:
+    """The council's date at a stored moment. Stored moments are UTC; SQLite hands them
+    back without their zone, so a bare one is read as UTC."""
+    from zoneinfo import ZoneInfo
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo("Europe/London")).date()
+
+
 def format_date(day: dt.date | dt.datetime | None) -> str:
     """GOV.UK style: 5 January 2026."""
     if day is None:

@@ -236,7 +236,7 @@ class AnswerForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    withdraw = SubmitField("Withdraw this recommendation", widget=GovSubmitInput())
+    withdraw = SubmitField("Yes, withdraw it", widget=GovSubmitInput())
 
 
 class AssignForm(FlaskForm):

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
-from portal.common.dates import add_working_days, format_date, today
+from portal.common.dates import (
+    add_working_days,
+    format_date,
+    london_date,
+    today,
+    working_days_between,
+)
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
@@ -347,6 +353,14 @@ def answer_information_request(recommendation: Recommendation, *, by: User, answ
         raise DomainError("The council is not waiting for an answer on this recommendation")
     before = _snapshot(recommendation)
     recommendation.status = RecommendationStatus.SUBMITTED
+    # The clock stops while the council waits on the provider: the working days the
+    # question was open are added to the decision's due date.
+    asked = max(m.created_at for m in recommendation.messages if m.kind == MessageKind.QUESTION)
+    waited = working_days_between(london_date(asked), today())
+    if recommendation.decision_due_date is not None and waited:
+        recommendation.decision_due_date = add_working_days(
+            recommendation.decision_due_date, waited
+        )
     _add_message(recommendation, MessageKind.ANSWER, answer, by=by)
     record(
         "recommendation.information_given",

@@ -175,12 +175,12 @@ def view(recommendation_id: int) -> str:
         answer_form=AnswerForm()
         if is_provider and recommendation.status == RecommendationStatus.MORE_INFORMATION
         else None,
-        withdraw_form=WithdrawForm()
-        if is_provider
-        and recommendation.status.is_open
-        and recommendation.status != RecommendationStatus.DRAFT
-        else None,
+        can_withdraw=is_provider and _withdrawable(recommendation),
     )
+
+
+def _withdrawable(recommendation: Recommendation) -> bool:
+    return recommendation.status.is_open and recommendation.status != RecommendationStatus.DRAFT
 
 
 @bp.post("/recommendations/<int:recommendation_id>/answer")
@@ -197,7 +197,8 @@ def answer(recommendation_id: int) -> Response | str:
             show_on_form(form, error)
         else:
             flash(
-                "Answer sent. The recommendation is back with the council for a decision.",
+                "Answer sent. The recommendation is back with the council, who will decide by "
+                f"{recommendation.decision_due_date:%-d %B %Y}.",
                 "success",
             )
             return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
@@ -205,22 +206,31 @@ def answer(recommendation_id: int) -> Response | str:
         "recommendations/view.html",
         recommendation=recommendation,
         answer_form=form,
-        withdraw_form=WithdrawForm(),
+        can_withdraw=_withdrawable(recommendation),
         form=form,
     )
 
 
-@bp.post("/recommendations/<int:recommendation_id>/withdraw")
+@bp.route("/recommendations/<int:recommendation_id>/withdraw", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER_MANAGER)
-def withdraw(recommendation_id: int) -> Response:
+def withdraw(recommendation_id: int) -> Response | str:
+    """Asks first: withdrawing cannot be undone."""
     recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
-    try:
-        operations.withdraw(recommendation, by=current_user)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash("Recommendation withdrawn. The package is unchanged.", "success")
-    return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    back = url_for("recommendations.view", recommendation_id=recommendation.id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            operations.withdraw(recommendation, by=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Recommendation withdrawn. The package is unchanged.", "success")
+        return redirect(back)
+    if not _withdrawable(recommendation):
+        return redirect(back)
+    return render_template(
+        "recommendations/withdraw.html", recommendation=recommendation, form=form, back=back
+    )
 
 
 @bp.get("/recommendations")

@@ -326,7 +326,15 @@ def test_a_provider_withdraws_a_recommendation(
     provider.click_link(world.full_name)
     provider.expect_heading("Recommendation to reduce the package")
     assert summary_value(provider, "Status") == "Awaiting decision"
+    # Withdrawing asks first; "No, keep it" changes nothing.
     provider.click_button("Withdraw this recommendation")
+    provider.expect_heading(
+        "Are you sure you want to withdraw the recommendation to reduce the package?"
+    )
+    provider.click_link("No, keep it")
+    assert summary_value(provider, "Status") == "Awaiting decision"
+    provider.click_button("Withdraw this recommendation")
+    provider.click_button("Yes, withdraw it")
     provider.expect_heading("Recommendation to reduce the package")
     assert "Recommendation withdrawn. The package is unchanged." in provider.success_banner()
     assert summary_value(provider, "Status") == "Withdrawn"

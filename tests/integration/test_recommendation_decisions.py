@@ -63,9 +63,15 @@ def test_a_provider_withdraws_before_a_decision(client, world: World) -> None:
     recommendation = submitted_reduction(world, world.person)
     db.session.commit()
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    confirm = text_of(client.get(f"/recommendations/{recommendation.id}/withdraw"))
+    assert "Are you sure you want to withdraw the recommendation to reduce" in confirm
+    assert recommendation.status == RecommendationStatus.SUBMITTED  # asking changes nothing
     response = client.post(f"/recommendations/{recommendation.id}/withdraw")
     assert "Recommendation withdrawn" in text_of(client.get(response.location))
     assert recommendation.status == RecommendationStatus.WITHDRAWN
+    # Once withdrawn, the question is not asked again.
+    again = client.get(f"/recommendations/{recommendation.id}/withdraw")
+    assert again.status_code == 302
     client.post("/sign-out")
 
     sign_in(client, world.users[Role.CARE_MANAGER])

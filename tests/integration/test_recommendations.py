@@ -137,3 +137,25 @@ def test_commissioners_see_what_the_model_released(as_role, world: World) -> Non
     assert "Brightwater Home Care 1 0 0 1 0 0 0 0.0" in page
     assert "Rival Care Ltd 1 0 0 0 1 0 0 0.0" in page
     assert "Brightwater Home Care 3.5 £3,731.00 £287.00" in page
+
+
+def test_the_decision_clock_stops_while_the_provider_is_asked(world: World) -> None:
+    from portal.common.dates import add_working_days, working_days_between
+    from portal.recommendations import operations
+    from portal.recommendations.models import MessageKind
+
+    recommendation = submitted_reduction(world, world.person)
+    due = recommendation.decision_due_date
+    assert due is not None
+    operations.request_information(
+        recommendation, by=world.users[Role.CARE_MANAGER], question="Has the OT been?"
+    )
+    # The question was asked eight days ago and is answered today.
+    [question] = [m for m in recommendation.messages if m.kind == MessageKind.QUESTION]
+    question.created_at -= dt.timedelta(days=8)
+    operations.answer_information_request(
+        recommendation, by=world.users[Role.PROVIDER_MANAGER], answer="Yes, on Tuesday."
+    )
+    waited = working_days_between(today() - dt.timedelta(days=8), today())
+    assert waited >= 4  # eight calendar days hold at least four working days
+    assert recommendation.decision_due_date == add_working_days(due, waited)

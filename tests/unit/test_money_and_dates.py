@@ -2,7 +2,13 @@ import datetime as dt
 
 import pytest
 
-from portal.common.dates import add_working_days, financial_quarter_label, quarter_bounds
+from portal.common.dates import (
+    add_working_days,
+    financial_quarter_label,
+    london_date,
+    quarter_bounds,
+    working_days_between,
+)
 from portal.common.money import (
     divide_round_half_up,
     format_hours_figure,
@@ -97,3 +103,18 @@ def test_decision_targets_skip_easter() -> None:
     # Thursday 25 March 2027 + 10 working days skips Good Friday (26 March) and Easter
     # Monday (29 March).
     assert add_working_days(dt.date(2027, 3, 25), 10) == dt.date(2027, 4, 12)
+
+
+def test_the_days_a_question_waited_count_working_days_only() -> None:
+    # Asked on Friday 18 December 2026, answered on Tuesday 29 December: only the 21st,
+    # 22nd, 23rd, 24th and 29th count (Christmas Day and the Boxing Day holiday on the 28th
+    # do not), so the decision moves 5 working days later.
+    assert working_days_between(dt.date(2026, 12, 18), dt.date(2026, 12, 29)) == 5
+    assert working_days_between(dt.date(2026, 12, 18), dt.date(2026, 12, 18)) == 0
+
+
+def test_stored_moments_are_read_in_uk_time() -> None:
+    # 23:30 UTC on 30 June is already 1 July in British Summer Time; SQLite returns it bare.
+    bare = dt.datetime(2026, 6, 30, 23, 30)  # noqa: DTZ001 - as SQLite returns it
+    assert london_date(bare) == dt.date(2026, 7, 1)
+    assert london_date(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 12, 31)
