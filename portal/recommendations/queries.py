@@ -67,7 +67,7 @@ class QueueFilters:
 
 
 def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
-    """Recommendations awaiting a decision, the one due soonest first."""
+    """Recommendations awaiting a decision, oldest first: the one the provider sent first."""
     filters = filters or QueueFilters()
     status = (
         RecommendationStatus.MORE_INFORMATION
@@ -84,7 +84,7 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
             joinedload(Recommendation.assigned_to),
         )
         .where(Recommendation.status == status)
-        .order_by(Recommendation.decision_due_date, Recommendation.submitted_at, Recommendation.id)
+        .order_by(Recommendation.submitted_at, Recommendation.id)
     )
     if filters.provider_id is not None:
         statement = statement.where(Recommendation.provider_id == filters.provider_id)

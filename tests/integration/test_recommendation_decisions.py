@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from pathlib import Path
@@ -213,3 +214,15 @@ def test_no_second_recommendation_while_the_council_waits_for_an_answer(
     assert "Recommend a package change" not in text_of(
         client.get(f"/service-users/{world.person.id}")
     )
+
+
+def test_the_queue_puts_the_oldest_first(client, world: World) -> None:
+    """Oldest first, even when the older one's due date moved later while it waited."""
+    older = submitted_reduction(world, world.person)
+    newer = submitted_reduction(world, world.other_person)
+    older.submitted_at -= dt.timedelta(days=3)
+    older.decision_due_date = newer.decision_due_date + dt.timedelta(days=7)  # type: ignore[operator]
+    db.session.commit()
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    queue = text_of(client.get("/review"))
+    assert queue.index("Margaret Able") < queue.index("Olive Other")
