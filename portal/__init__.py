@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.accounts.views import bp as accounts_bp
     from portal.common.views import bp as common_bp
+    from portal.council.views import bp as council_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.outcomes.period_views import bp as periods_bp
     from portal.outcomes.views import bp as outcomes_bp
@@ -70,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         recommendations_bp,
         payments_bp,
         notifications_bp,
+        council_bp,
     ):
         app.register_blueprint(blueprint)
 

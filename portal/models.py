@@ -5,12 +5,13 @@ from portal.audit.models import AuditEvent
 from portal.council.models import CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
-from portal.payments.models import Payment, PaymentBatch, PaymentRule
+from portal.payments.models import BatchFile, Payment, PaymentBatch, PaymentRule
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
 from portal.recommendations.models import ProposedLine, Recommendation, RecommendationMessage
 
 __all__ = [
     "AuditEvent",
+    "BatchFile",
     "CouncilSettings",
     "OutcomeAnswer",
     "OutcomeReturn",

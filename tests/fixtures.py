@@ -9,6 +9,7 @@ import pytest
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.council.models import get_settings
 from portal.outcomes.models import ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser
 from tests.client import CheckedClient
@@ -49,6 +50,8 @@ def build_world(session: Any) -> World:
     PackageLineFactory(service_user=other_person)
     period = OutcomePeriodFactory()
     PaymentRuleFactory()
+    settings = get_settings()
+    settings.cost_centre, settings.nominal_code = "HC4100", "5210"
     users = {
         Role.PROVIDER_MANAGER: UserFactory(
             roles=[Role.PROVIDER_MANAGER], provider_id=provider.id, name="Priya Provider"

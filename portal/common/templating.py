@@ -20,6 +20,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Service users", "providers.service_users"),
         ("Outcome returns", "periods.period_list"),
         ("Recommendations", "recommendations.provider_list"),
+        ("Payments", "payments.provider_payments"),
     ],
     Role.CARE_MANAGER: [
         ("Review queue", "recommendations.queue"),
@@ -33,10 +34,12 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Service users", "providers.service_users"),
         ("Trusted assessors", "recommendations.summary"),
         ("Payment rule", "payments.rule_list"),
+        ("Settings", "council.settings"),
     ],
     Role.FINANCE_OFFICER: [
         ("Payments", "payments.payment_list"),
         ("Batches", "payments.batch_list"),
+        ("Summary", "payments.summary"),
     ],
     Role.ADMINISTRATOR: [("Accounts", "accounts.account_list")],
 }

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Integer
+from sqlalchemy import CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common.models import TimestampMixin
@@ -21,6 +21,9 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     decision_target_working_days: Mapped[int] = mapped_column(Integer, default=10)
     # Days after the quarter ends that an outcome return falls due.
     outcome_return_due_days: Mapped[int] = mapped_column(Integer, default=14)
+    # The finance ledger codes one-off payments are charged to, on every payment list.
+    cost_centre: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    nominal_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 def get_settings() -> CouncilSettings:

@@ -227,7 +227,10 @@ def nhs_number_from(rng: random.Random) -> str:
 def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     rng = random.Random(seed)
     on = today()
-    get_settings()  # fails loudly if the migrations have not run
+    settings = get_settings()  # fails loudly if the migrations have not run
+    # The demo council's ledger codes for one-off payments.
+    settings.cost_centre = settings.cost_centre or "HC4100"
+    settings.nominal_code = settings.nominal_code or "5210"
 
     patch: list[Provider] = []
     for index, (name, quadrant, trusted, status, cqc) in enumerate(PATCH_PROVIDERS, start=1):

@@ -1,68 +1,111 @@
-"""The payment list a finance officer downloads for an exported batch, streamed as CSV."""
+"""A batch's payment list, in the columns a council finance system loads, as CSV and as
+Excel. Both are made once, when the batch is exported, and kept byte for byte."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
-from portal.common.money import format_hours_figure, pence_to_decimal_string
-from portal.payments.models import PaymentBatch
-from portal.payments.queries import batch_payment_rows
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from portal.common.money import pence_to_decimal_string
 
 HEADER = (
     "batch_reference",
-    "payment_reference",
     "supplier_reference",
     "provider_name",
-    "service_user_case_reference",
-    "recommendation_id",
-    "weekly_hours_removed",
-    "hourly_rate_gbp",
-    "weeks",
     "amount_gbp",
-    "amount_pence",
+    "cost_centre",
+    "nominal_code",
+    "payment_reference",
+    "payment_type",
+    "service_user_case_reference",
+    "recommendation_reference",
+    "approval_date",
 )
 
-
-def _csv_safe(text: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# The same instant in every file's properties, so a file says nothing that changes.
+_FIXED_TIME = dt.datetime(2000, 1, 1)  # noqa: DTZ001 - Excel keeps no time zone
 
 
-def payment_list_csv(batch: PaymentBatch) -> Iterator[str]:
-    """Rows are written as they are read. The batch's own values are taken now, while the
-    request's session is open: the body streams after the view has returned."""
-    batch_id, batch_reference = batch.id, batch.reference
-    return _rows(batch_id, batch_reference)
+@dataclass(frozen=True)
+class PaymentListRow:
+    supplier_reference: str
+    provider_name: str
+    amount_pence: int
+    payment_reference: str
+    payment_type: str
+    case_reference: str
+    recommendation_reference: str
+    approval_date: dt.date
 
 
-def _rows(batch_id: int, batch_reference: str) -> Iterator[str]:
+def formula_safe(text: str) -> str:
+    """Stop a spreadsheet from running a cell as a formula (CSV and formula injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|") else text
+
+
+def _text_cells(row: PaymentListRow, batch_reference: str, codes: tuple[str, str]) -> list[str]:
+    return [
+        formula_safe(batch_reference),
+        formula_safe(row.supplier_reference),
+        formula_safe(row.provider_name),
+        pence_to_decimal_string(row.amount_pence),
+        formula_safe(codes[0]),
+        formula_safe(codes[1]),
+        formula_safe(row.payment_reference),
+        row.payment_type,
+        formula_safe(row.case_reference),
+        formula_safe(row.recommendation_reference),
+        row.approval_date.isoformat(),
+    ]
+
+
+def payment_list_csv(
+    rows: Iterable[PaymentListRow], *, batch_reference: str, cost_centre: str, nominal_code: str
+) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def flush() -> str:
-        value = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return value
-
     writer.writerow(HEADER)
-    yield flush()
-    for row in batch_payment_rows(batch_id):
-        writer.writerow(
-            (
-                batch_reference,
-                row.reference,
-                _csv_safe(row.supplier_reference),
-                _csv_safe(row.name),
-                _csv_safe(row.case_reference),
-                row.recommendation_id,
-                format_hours_figure(row.weekly_minutes_removed),
-                pence_to_decimal_string(row.hourly_rate_pence),
-                row.weeks,
-                pence_to_decimal_string(row.amount_pence),
-                row.amount_pence,
-            )
-        )
-        yield flush()
+    for row in rows:
+        writer.writerow(_text_cells(row, batch_reference, (cost_centre, nominal_code)))
+    return buffer.getvalue().encode("utf-8")
+
+
+def payment_list_xlsx(
+    rows: Iterable[PaymentListRow], *, batch_reference: str, cost_centre: str, nominal_code: str
+) -> bytes:
+    """Text as text (never a formula), the amount as a number of pounds to two places and
+    the approval date as a date."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "Home care outcomes portal"
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    sheet: Worksheet = workbook.create_sheet(title="Payment list")
+    sheet.append(list(HEADER))
+    for row in rows:
+        cells = []
+        for index, value in enumerate(
+            _text_cells(row, batch_reference, (cost_centre, nominal_code))
+        ):
+            column = HEADER[index]
+            if column == "amount_gbp":
+                cell = WriteOnlyCell(sheet, value=Decimal(value))
+                cell.number_format = "0.00"
+            elif column == "approval_date":
+                cell = WriteOnlyCell(sheet, value=row.approval_date)
+                cell.number_format = "yyyy-mm-dd"
+            else:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # text, even when it starts like a formula
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

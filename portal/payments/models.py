@@ -11,12 +11,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.common.models import TimestampMixin
+from portal.common.models import TimestampMixin, utcnow
 from portal.common.types import enum_type
 from portal.extensions import db
 
@@ -61,6 +64,8 @@ class PaymentStatus(enum.StrEnum):
     APPROVED = "approved"  # ready to be batched
     BATCHED = "batched"
     EXPORTED = "exported"
+    PAID = "paid"
+    CANCELLED = "cancelled"  # before export, with a reason; kept on record
 
     @property
     def label(self) -> str:
@@ -69,7 +74,27 @@ class PaymentStatus(enum.StrEnum):
             "approved": "Ready to batch",
             "batched": "In a batch",
             "exported": "Exported",
+            "paid": "Paid",
+            "cancelled": "Cancelled",
         }[self.value]
+
+    @property
+    def can_cancel(self) -> bool:
+        """Before export a payment can be cancelled; after it, only reversed."""
+        return self in (
+            PaymentStatus.AWAITING_SECOND_APPROVAL,
+            PaymentStatus.APPROVED,
+            PaymentStatus.BATCHED,
+        )
+
+
+class PaymentKind(enum.StrEnum):
+    PAYMENT = "payment"  # the one-off payment an approved reduction earns
+    REVERSAL = "reversal"  # takes back an exported payment, in a later batch
+
+    @property
+    def label(self) -> str:
+        return {"payment": "Payment", "reversal": "Reversal"}[self.value]
 
 
 class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
@@ -77,17 +102,36 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "payments"
     __table_args__ = (
-        CheckConstraint("amount_pence > 0", name="amount_positive"),
+        CheckConstraint(
+            "(kind = 'payment' AND amount_pence > 0 AND reverses_payment_id IS NULL) OR "
+            "(kind = 'reversal' AND amount_pence < 0 AND reverses_payment_id IS NOT NULL)",
+            name="amount_matches_kind",
+        ),
         Index("ix_payments_status_created", "status", "created_at"),
         Index("ix_payments_batch", "batch_id"),
         Index("ix_payments_provider", "provider_id"),
+        # One payment per recommendation; its reversal refers to the same recommendation.
+        Index(
+            "uq_payments_one_payment_per_recommendation",
+            "recommendation_id",
+            unique=True,
+            sqlite_where=text("kind = 'payment'"),
+            postgresql_where=text("kind = 'payment'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), unique=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    kind: Mapped[PaymentKind] = mapped_column(
+        enum_type(PaymentKind, "payment_kind"),
+        default=PaymentKind.PAYMENT,
+        server_default=PaymentKind.PAYMENT.value,
+    )
+    # For a reversal, the exported payment it takes back (each is reversed at most once).
+    reverses_payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("payment_rules.id"))
     weekly_minutes_removed: Mapped[int] = mapped_column(Integer)
     hourly_rate_pence: Mapped[int] = mapped_column(Integer)
@@ -99,6 +143,10 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"))
     second_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     second_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why it was cancelled or, for a reversal, why the payment is taken back.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     provider: Mapped[Provider] = relationship()
     second_approved_by: Mapped[User | None] = relationship(foreign_keys=[second_approved_by_id])
@@ -106,11 +154,16 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     recommendation: Mapped[Recommendation] = relationship()
     rule: Mapped[PaymentRule] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="payments")
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+    reverses: Mapped[Payment | None] = relationship(
+        remote_side=[id], foreign_keys=[reverses_payment_id]
+    )
 
 
 class BatchStatus(enum.StrEnum):
     OPEN = "open"
-    EXPORTED = "exported"
+    EXPORTED = "exported"  # its payment list is fixed and can be downloaded
+    PAID = "paid"  # finance has recorded the date the money went
 
     @property
     def label(self) -> str:
@@ -129,9 +182,30 @@ class PaymentBatch(TimestampMixin, db.Model):  # type: ignore[name-defined]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     exported_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    paid_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     exported_by: Mapped[User | None] = relationship(foreign_keys=[exported_by_id])
     payments: Mapped[list[Payment]] = relationship(
         back_populates="batch", order_by="Payment.reference"
     )
+
+    @staticmethod
+    def reference_for(batch_id: int) -> str:
+        return f"PB{batch_id:06d}"
+
+
+class BatchFile(db.Model):  # type: ignore[name-defined]
+    """A batch's payment list as exported, kept byte for byte: every later download is the
+    same file, whatever has changed in the council's settings since."""
+
+    __tablename__ = "batch_files"
+    __table_args__ = (UniqueConstraint("batch_id", "format"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batches.id"))
+    format: Mapped[str] = mapped_column(String(10))  # "csv" or "xlsx"
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

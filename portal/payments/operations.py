@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
-from portal.common.dates import format_date, today
+from portal.common.dates import format_date, london_date, today
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
+from portal.council.models import get_settings
 from portal.extensions import db
 from portal.notifications import messages
-from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentRule, PaymentStatus
-from portal.payments.queries import rule_in_force
+from portal.payments.exports import payment_list_csv, payment_list_xlsx
+from portal.payments.models import (
+    BatchFile,
+    BatchStatus,
+    Payment,
+    PaymentBatch,
+    PaymentKind,
+    PaymentRule,
+    PaymentStatus,
+)
+from portal.payments.queries import payment_list_rows, rule_in_force
 from portal.payments.rules import LineReduction, calculate_reduction_payment
 from portal.recommendations.models import ChangeKind, Recommendation
 
@@ -131,36 +143,34 @@ def give_second_approval(payment: Payment, *, by: User) -> None:
     )
 
 
-def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:
-    """Gather ready payments into a new open batch. Each payment joins exactly one batch."""
-    if not payment_ids:
-        raise DomainError("Select at least one payment to put in the batch", field="payment_ids")
-    payments = list(
-        db.session.scalars(select(Payment).where(Payment.id.in_(payment_ids)).with_for_update())
+def create_batch(*, provider_id: int | None, by: User) -> PaymentBatch:
+    """A new open batch of every payment ready to pay, or one provider's.
+
+    The ready payments are locked as they are read. When two finance officers create batches
+    at the same moment, PostgreSQL makes the second wait and then reads again: payments the
+    first batch took no longer match, so each payment lands in exactly one batch."""
+    statement = (
+        select(Payment)
+        .where(Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
+        .order_by(Payment.id)
+        .with_for_update()
     )
-    if len(payments) != len(set(payment_ids)) or any(
-        p.status != PaymentStatus.APPROVED or p.batch_id is not None for p in payments
-    ):
+    if provider_id is not None:
+        statement = statement.where(Payment.provider_id == provider_id)
+    payments = list(db.session.scalars(statement))
+    if not payments:
         raise DomainError(
-            "One or more of the payments is already in a batch: refresh the page and try again",
-            field="payment_ids",
+            "There are no payments ready to batch"
+            + (" for that provider" if provider_id is not None else "")
+            + ": another officer may have just batched them",
+            field="scope",
         )
-    today = utcnow().date()
-    count_today = (
-        db.session.scalar(
-            select(func.count(PaymentBatch.id)).where(
-                PaymentBatch.reference.like(f"B{today:%Y%m%d}-%")
-            )
-        )
-        or 0
-    )
     batch = PaymentBatch(
-        reference=f"B{today:%Y%m%d}-{count_today + 1:02d}",
-        status=BatchStatus.OPEN,
-        created_by_id=by.id,
+        reference=f"new-{secrets.token_hex(6)}", status=BatchStatus.OPEN, created_by_id=by.id
     )
     db.session.add(batch)
     db.session.flush()
+    batch.reference = PaymentBatch.reference_for(batch.id)
     for payment in payments:
         before = snapshot(payment, ("status", "batch_id"))
         payment.batch_id = batch.id
@@ -177,17 +187,26 @@ def create_batch(payment_ids: list[int], *, by: User) -> PaymentBatch:
         batch,
         by=by,
         provider_id=None,
-        after=snapshot(batch, ("reference", "status")) | {"payment_ids": sorted(payment_ids)},
+        after=snapshot(batch, ("reference", "status"))
+        | {"payment_ids": [p.id for p in payments], "provider_id": provider_id},
     )
     return batch
 
 
 def export_batch(batch: PaymentBatch, *, by: User) -> None:
-    """Lock the batch: from now on its payment list can be downloaded and never changes."""
+    """Fix the batch: its payment list is made now, as CSV and Excel, and kept byte for
+    byte; the batch can no longer change."""
+    lock(batch)
     if batch.status != BatchStatus.OPEN:
         raise DomainError("This batch has already been exported")
     if not batch.payments:
         raise DomainError("This batch has no payments to export")
+    settings = get_settings()
+    if not settings.cost_centre or not settings.nominal_code:
+        raise DomainError(
+            "The payment list needs the council's cost centre and nominal code: ask a "
+            "commissioner to set them in Settings"
+        )
     before = snapshot(batch, ("status", "exported_at", "exported_by_id"))
     batch.status = BatchStatus.EXPORTED
     batch.exported_at = utcnow()
@@ -202,11 +221,136 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
             before=payment_before,
             after=snapshot(payment, ("status",)),
         )
+    rows = payment_list_rows(batch.id)
+    codes = {
+        "batch_reference": batch.reference,
+        "cost_centre": settings.cost_centre,
+        "nominal_code": settings.nominal_code,
+    }
+    files = {
+        "csv": payment_list_csv(rows, **codes),
+        "xlsx": payment_list_xlsx(rows, **codes),
+    }
+    for file_format, content in files.items():
+        db.session.add(
+            BatchFile(
+                batch_id=batch.id,
+                format=file_format,
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+            )
+        )
     record(
         "payment_batch.exported",
         batch,
         by=by,
         provider_id=None,
         before=before,
-        after=snapshot(batch, ("status", "exported_at", "exported_by_id")),
+        after=snapshot(batch, ("status", "exported_at", "exported_by_id"))
+        | {
+            f"{name}_sha256": hashlib.sha256(content).hexdigest() for name, content in files.items()
+        },
     )
+
+
+def mark_batch_paid(batch: PaymentBatch, *, paid_on: dt.date, by: User) -> None:
+    """Record the date the council's finance system paid the batch."""
+    lock(batch)
+    if batch.status == BatchStatus.PAID:
+        raise DomainError(f"This batch was already marked paid on {format_date(batch.paid_on)}")
+    if batch.status != BatchStatus.EXPORTED:
+        raise DomainError("Export the batch before marking it paid")
+    if paid_on > today():
+        raise DomainError("The payment date cannot be in the future", field="paid_on")
+    exported_on = london_date(batch.exported_at) if batch.exported_at else today()
+    if paid_on < exported_on:
+        raise DomainError(
+            f"The payment date cannot be before the batch was exported, {format_date(exported_on)}",
+            field="paid_on",
+        )
+    before = snapshot(batch, ("status", "paid_on", "paid_recorded_by_id"))
+    batch.status = BatchStatus.PAID
+    batch.paid_on = paid_on
+    batch.paid_recorded_by_id = by.id
+    for payment in batch.payments:
+        payment_before = snapshot(payment, ("status",))
+        payment.status = PaymentStatus.PAID
+        record(
+            "payment.paid",
+            payment,
+            by=by,
+            before=payment_before,
+            after=snapshot(payment, ("status",)),
+        )
+    record(
+        "payment_batch.paid",
+        batch,
+        by=by,
+        provider_id=None,
+        before=before,
+        after=snapshot(batch, ("status", "paid_on", "paid_recorded_by_id")),
+    )
+
+
+_CANCEL_FIELDS = ("status", "batch_id", "reason", "cancelled_at", "cancelled_by_id")
+
+
+def cancel_payment(payment: Payment, *, reason: str, by: User) -> None:
+    """Stop a payment before it is exported. It stays on record, cancelled, with the reason;
+    if it was in an open batch it leaves it."""
+    if not reason.strip():
+        raise DomainError("Enter why the payment is being cancelled", field="reason")
+    lock(payment)
+    if payment.batch is not None:
+        lock(payment.batch)
+    if not payment.status.can_cancel or (
+        payment.batch is not None and payment.batch.status != BatchStatus.OPEN
+    ):
+        raise DomainError(
+            f"Payment {payment.reference} has been {payment.status.label.lower()}: it can no "
+            "longer be cancelled, only reversed in a later batch"
+        )
+    before = snapshot(payment, _CANCEL_FIELDS)
+    payment.status = PaymentStatus.CANCELLED
+    payment.batch_id = None
+    payment.reason = reason.strip()
+    payment.cancelled_at = utcnow()
+    payment.cancelled_by_id = by.id
+    record(
+        "payment.cancelled", payment, by=by, before=before, after=snapshot(payment, _CANCEL_FIELDS)
+    )
+
+
+def reverse_payment(payment: Payment, *, reason: str, by: User) -> Payment:
+    """Take back an exported payment: a reversing entry for the same amount, negative, ready
+    to go into a later batch. The exported batch is never edited."""
+    if not reason.strip():
+        raise DomainError("Enter why the payment is being reversed", field="reason")
+    lock(payment)
+    if payment.kind != PaymentKind.PAYMENT:
+        raise DomainError("A reversal cannot itself be reversed")
+    if payment.status not in (PaymentStatus.EXPORTED, PaymentStatus.PAID):
+        raise DomainError(f"Payment {payment.reference} has not been exported: cancel it instead")
+    existing = db.session.scalar(select(Payment).where(Payment.reverses_payment_id == payment.id))
+    if existing is not None:
+        raise DomainError(
+            f"Payment {payment.reference} has already been reversed by {existing.reference}"
+        )
+    reversal = Payment(
+        reference=f"{payment.reference}-R",
+        kind=PaymentKind.REVERSAL,
+        reverses_payment_id=payment.id,
+        provider_id=payment.provider_id,
+        service_user_id=payment.service_user_id,
+        recommendation_id=payment.recommendation_id,
+        rule_id=payment.rule_id,
+        weekly_minutes_removed=payment.weekly_minutes_removed,
+        hourly_rate_pence=payment.hourly_rate_pence,
+        weeks=payment.weeks,
+        amount_pence=-payment.amount_pence,
+        status=PaymentStatus.APPROVED,
+        reason=reason.strip(),
+    )
+    db.session.add(reversal)
+    record("payment.reversal_created", reversal, by=by)
+    return reversal

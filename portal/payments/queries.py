@@ -1,15 +1,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal.common.dates import london_date
 from portal.extensions import db
-from portal.payments.models import Payment, PaymentBatch, PaymentRule, PaymentStatus
+from portal.payments.exports import PaymentListRow
+from portal.payments.models import (
+    BatchFile,
+    BatchStatus,
+    Payment,
+    PaymentBatch,
+    PaymentKind,
+    PaymentRule,
+    PaymentStatus,
+)
 from portal.providers.models import Provider, ServiceUser
+from portal.recommendations.models import Recommendation
 
 
 def rule_in_force(on: dt.date) -> PaymentRule | None:
@@ -29,22 +41,49 @@ def _with_payee(statement: Select[Any]) -> Select[Any]:
     )
 
 
-def ready_payments_statement() -> Select[Any]:
-    """Approved payments not yet in a batch, oldest first."""
-    return (
-        _with_payee(select(Payment))
-        .where(Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
-        .order_by(Payment.created_at, Payment.id)
-    )
+_READY = (Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
+
+
+def ready_payments_statement(provider_id: int | None = None) -> Select[Any]:
+    """Approved payments (and reversals) not yet in a batch, oldest first."""
+    statement = _with_payee(select(Payment)).where(*_READY).order_by(Payment.created_at, Payment.id)
+    if provider_id is not None:
+        statement = statement.where(Payment.provider_id == provider_id)
+    return statement
 
 
 def ready_payments_total() -> tuple[int, int]:
     count, total = db.session.execute(
         select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_pence), 0)).where(
-            Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None)
+            *_READY
         )
     ).one()
     return int(count), int(total)
+
+
+@dataclass(frozen=True)
+class ProviderTotal:
+    provider_id: int
+    name: str
+    count: int
+    total_pence: int
+
+
+def ready_totals_by_provider() -> list[ProviderTotal]:
+    """What each provider is owed in payments ready to batch, in one grouped query."""
+    rows = db.session.execute(
+        select(
+            Provider.id,
+            Provider.name,
+            func.count(Payment.id),
+            func.sum(Payment.amount_pence),
+        )
+        .join(Provider, Provider.id == Payment.provider_id)
+        .where(*_READY)
+        .group_by(Provider.id, Provider.name)
+        .order_by(Provider.name)
+    )
+    return [ProviderTotal(pid, name, int(count), int(total)) for pid, name, count, total in rows]
 
 
 def batches_statement() -> Select[Any]:
@@ -81,26 +120,48 @@ def batch_payments(batch_id: int) -> list[Payment]:
     )
 
 
-def batch_payment_rows(batch_id: int) -> Any:
-    """The batch's payment list rows, streamed from the database in provider order."""
-    return db.session.execute(
+def payment_list_rows(batch_id: int) -> list[PaymentListRow]:
+    """The batch's payment list, in provider order: one query, joined."""
+    rows = db.session.execute(
         select(
             Payment.reference,
+            Payment.kind,
+            Payment.amount_pence,
+            Payment.second_approved_at,
+            Payment.created_at,
             Provider.name,
             Provider.supplier_reference,
             ServiceUser.case_reference,
-            Payment.recommendation_id,
-            Payment.weekly_minutes_removed,
-            Payment.hourly_rate_pence,
-            Payment.weeks,
-            Payment.amount_pence,
+            Recommendation.id,
+            Recommendation.decided_at,
         )
         .join(Provider, Provider.id == Payment.provider_id)
         .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
+        .join(Recommendation, Recommendation.id == Payment.recommendation_id)
         .where(Payment.batch_id == batch_id)
         .order_by(Provider.name, Payment.reference)
-        .execution_options(yield_per=500)
     )
+    result = []
+    for ref, kind, amount, second_at, created_at, name, supplier, case, rec_id, decided_at in rows:
+        # A payment is approved when the recommendation is (or at the second approval);
+        # a reversal when finance makes it.
+        if kind == PaymentKind.PAYMENT:
+            approved = second_at or decided_at or created_at
+        else:
+            approved = created_at
+        result.append(
+            PaymentListRow(
+                supplier_reference=supplier,
+                provider_name=name,
+                amount_pence=amount,
+                payment_reference=ref,
+                payment_type=kind.value,
+                case_reference=case,
+                recommendation_reference=Recommendation.reference_for(rec_id),
+                approval_date=london_date(approved),
+            )
+        )
+    return result
 
 
 def rules_statement() -> Select[Any]:
@@ -121,3 +182,48 @@ def get_payment(payment_id: int) -> Payment:
     if payment is None:
         abort(404)
     return payment
+
+
+def batch_file(batch_id: int, file_format: str) -> BatchFile | None:
+    return db.session.scalar(
+        select(BatchFile).where(BatchFile.batch_id == batch_id, BatchFile.format == file_format)
+    )
+
+
+def reversal_of(payment_id: int) -> Payment | None:
+    return db.session.scalar(select(Payment).where(Payment.reverses_payment_id == payment_id))
+
+
+def provider_payments_statement(provider_id: int) -> Select[Any]:
+    """A provider's own payments and reversals, newest first, with their batches."""
+    return (
+        select(Payment)
+        .join(Payment.service_user)
+        .outerjoin(Payment.batch)
+        .options(contains_eager(Payment.service_user), contains_eager(Payment.batch))
+        .where(Payment.provider_id == provider_id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+    )
+
+
+@dataclass(frozen=True)
+class ProviderBatch:
+    batch: PaymentBatch
+    count: int
+    total_pence: int
+
+
+def provider_batches(provider_id: int) -> list[ProviderBatch]:
+    """The exported batches holding a provider's payments, with the provider's share of
+    each: one line per remittance advice."""
+    rows = db.session.execute(
+        select(PaymentBatch, func.count(Payment.id), func.sum(Payment.amount_pence))
+        .join(Payment, Payment.batch_id == PaymentBatch.id)
+        .where(
+            Payment.provider_id == provider_id,
+            PaymentBatch.status != BatchStatus.OPEN,
+        )
+        .group_by(PaymentBatch.id)
+        .order_by(PaymentBatch.exported_at.desc(), PaymentBatch.id.desc())
+    )
+    return [ProviderBatch(batch, int(count), int(total)) for batch, count, total in rows]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -7,7 +9,7 @@ from flask import (
     flash,
     redirect,
     render_template,
-    stream_with_context,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -15,40 +17,63 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.roles import Role
 from portal.common.access import roles_required
-from portal.common.dates import today
+from portal.common.dates import format_date, today
 from portal.common.errors import DomainError, show_on_form
+from portal.common.money import format_pence
 from portal.common.pagination import paginate
+from portal.council.models import get_settings
 from portal.payments import operations
-from portal.payments.exports import payment_list_csv
 from portal.payments.forms import (
+    CancelPaymentForm,
     CreateBatchForm,
     ExportBatchForm,
+    MarkPaidForm,
     PaymentRuleForm,
+    ReversePaymentForm,
     SecondApprovalForm,
 )
-from portal.payments.models import BatchStatus
+from portal.payments.models import BatchStatus, PaymentBatch, PaymentKind, PaymentStatus
 from portal.payments.queries import (
     awaiting_second_approval_statement,
+    batch_file,
     batch_payments,
     batches_statement,
     get_batch,
     get_payment,
+    provider_batches,
+    provider_payments_statement,
     ready_payments_statement,
     ready_payments_total,
+    ready_totals_by_provider,
+    reversal_of,
     rule_in_force,
     rules_statement,
 )
+from portal.payments.remittance import remittance_pdf
+from portal.payments.remittances import remittance_for
+from portal.payments.summary import finance_summary
+from portal.providers.queries import viewer_provider_id
 
 bp = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
+
+
+def _provider_filter() -> int | None:
+    value = request.args.get("provider", "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.route("", methods=["GET", "POST"])
 @roles_required(Role.FINANCE_OFFICER)
 def payment_list() -> BaseResponse | str:
+    """Payments ready to pay, with what each provider is owed, and the batch-making form."""
+    totals = ready_totals_by_provider()
     form = CreateBatchForm()
+    form.provider_id.choices = [("", "Choose a provider")] + [
+        (str(t.provider_id), f"{t.name} ({t.count}, {format_pence(t.total_pence)})") for t in totals
+    ]
     if form.validate_on_submit():
         try:
-            batch = operations.create_batch(list(form.payment_ids.data or []), by=current_user)
+            batch = operations.create_batch(provider_id=form.chosen_provider_id(), by=current_user)
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -58,10 +83,18 @@ def payment_list() -> BaseResponse | str:
                 "success",
             )
             return redirect(url_for("payments.batch", batch_id=batch.id))
+    provider_id = _provider_filter()
     count, total = ready_payments_total()
-    page = paginate(ready_payments_statement())
+    page = paginate(ready_payments_statement(provider_id))
     return render_template(
-        "payments/payment_list.html", form=form, page=page, ready_count=count, ready_total=total
+        "payments/payment_list.html",
+        form=form,
+        page=page,
+        ready_count=count,
+        ready_total=total,
+        totals=totals,
+        provider_options=[(t.provider_id, t.name) for t in totals],
+        chosen={"provider": str(provider_id)} if provider_id else {},
     )
 
 
@@ -84,33 +117,163 @@ def batch(batch_id: int) -> BaseResponse | str:
             show_on_form(form, error)
         else:
             flash(
-                f"Batch {payment_batch.reference} exported. Download its payment list below.",
+                f"Batch {payment_batch.reference} exported. Its payment list is fixed: every "
+                "download is the same file.",
                 "success",
             )
             return redirect(url_for("payments.batch", batch_id=payment_batch.id))
+    return _batch_page(payment_batch, export_form=form, paid_form=MarkPaidForm())
+
+
+def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
     payments = batch_payments(payment_batch.id)
+    providers = sorted({p.provider for p in payments}, key=lambda provider: provider.name)
     return render_template(
         "payments/batch.html",
         batch=payment_batch,
         payments=payments,
+        providers=providers,
         total=sum(p.amount_pence for p in payments),
-        form=form,
+        settings=get_settings(),
         BatchStatus=BatchStatus,
+        **forms,
     )
 
 
-@bp.get("/batches/<int:batch_id>/payment-list.csv")
+@bp.post("/batches/<int:batch_id>/paid")
 @roles_required(Role.FINANCE_OFFICER)
-def payment_list_download(batch_id: int) -> Response:
+def mark_paid(batch_id: int) -> BaseResponse | str:
     payment_batch = get_batch(batch_id)
-    if payment_batch.status != BatchStatus.EXPORTED:
+    form = MarkPaidForm()
+    if form.validate_on_submit():
+        assert form.paid_on.data is not None
+        try:
+            operations.mark_batch_paid(payment_batch, paid_on=form.paid_on.data, by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"Batch {payment_batch.reference} marked paid on {format_date(form.paid_on.data)}. "
+                "Providers can see it.",
+                "success",
+            )
+            return redirect(url_for("payments.batch", batch_id=payment_batch.id))
+    return _batch_page(payment_batch, export_form=ExportBatchForm(), paid_form=form, form=form)
+
+
+_MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.get("/batches/<int:batch_id>/payment-list.<any(csv, xlsx):file_format>")
+@roles_required(Role.FINANCE_OFFICER)
+def payment_list_download(batch_id: int, file_format: str) -> Response:
+    """The payment list exactly as it was made when the batch was exported."""
+    payment_batch = get_batch(batch_id)
+    stored = batch_file(payment_batch.id, file_format)
+    if stored is None:
         abort(404)  # the list exists once the batch is exported and can no longer change
     return Response(
-        stream_with_context(payment_list_csv(payment_batch)),
-        mimetype="text/csv",
+        stored.content,
+        mimetype=_MEDIA_TYPES[file_format],
         headers={
-            "Content-Disposition": f'attachment; filename="payment-list-{payment_batch.reference}.csv"'
+            "Content-Disposition": f'attachment; filename="payment-list-{payment_batch.reference}.{file_format}"',
+            "ETag": f'"{stored.sha256}"',
         },
+    )
+
+
+@bp.get("/batches/<int:batch_id>/remittances/<int:provider_id>.pdf")
+@roles_required(Role.FINANCE_OFFICER, Role.PROVIDER_MANAGER)
+def remittance(batch_id: int, provider_id: int) -> Response:
+    """A provider's remittance advice for one exported batch. Providers get their own only."""
+    viewer = viewer_provider_id()
+    if viewer is not None and viewer != provider_id:
+        abort(404)
+    payment_batch = get_batch(batch_id)
+    if payment_batch.status == BatchStatus.OPEN:
+        abort(404)
+    advice = remittance_for(payment_batch, provider_id)
+    if advice is None:
+        abort(404)
+    return Response(
+        remittance_pdf(advice),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="remittance-{payment_batch.reference}-{provider_id}.pdf"'
+        },
+    )
+
+
+@bp.get("/<int:payment_id>")
+@roles_required(Role.FINANCE_OFFICER)
+def payment(payment_id: int) -> str:
+    found = get_payment(payment_id)
+    return render_template(
+        "payments/payment.html",
+        payment=found,
+        reversal=reversal_of(found.id),
+        PaymentStatus=PaymentStatus,
+        PaymentKind=PaymentKind,
+    )
+
+
+@bp.route("/<int:payment_id>/cancel", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_OFFICER)
+def cancel(payment_id: int) -> BaseResponse | str:
+    found = get_payment(payment_id)
+    form = CancelPaymentForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_payment(found, reason=form.reason.data or "", by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(f"Payment {found.reference} cancelled. It stays on record.", "success")
+            return redirect(url_for("payments.payment", payment_id=found.id))
+    return render_template("payments/cancel.html", payment=found, form=form)
+
+
+@bp.route("/<int:payment_id>/reverse", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_OFFICER)
+def reverse(payment_id: int) -> BaseResponse | str:
+    found = get_payment(payment_id)
+    form = ReversePaymentForm()
+    if form.validate_on_submit():
+        try:
+            reversal = operations.reverse_payment(
+                found, reason=form.reason.data or "", by=current_user
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"Reversal {reversal.reference} of {format_pence(reversal.amount_pence)} is ready "
+                "to go into the next batch.",
+                "success",
+            )
+            return redirect(url_for("payments.payment", payment_id=found.id))
+    return render_template("payments/reverse.html", payment=found, form=form)
+
+
+@bp.get("/summary")
+@roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
+def summary() -> str:
+    return render_template("payments/summary.html", summary=finance_summary())
+
+
+@bp.get("/yours")
+@roles_required(Role.PROVIDER_MANAGER)
+def provider_payments() -> str:
+    provider_id = viewer_provider_id()
+    assert provider_id is not None
+    return render_template(
+        "payments/provider_payments.html",
+        page=paginate(provider_payments_statement(provider_id)),
+        batches=provider_batches(provider_id),
+        provider_id=provider_id,
     )
 
 

@@ -131,11 +131,21 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
     # The one-off payment an approved reduction earned, if any.
     payment: Mapped[Payment | None] = relationship(
-        primaryjoin="Payment.recommendation_id == Recommendation.id",
+        primaryjoin="and_(Payment.recommendation_id == Recommendation.id, "
+        "Payment.kind == 'payment')",
         foreign_keys="Payment.recommendation_id",
         viewonly=True,
         uselist=False,
     )
+
+    @staticmethod
+    def reference_for(recommendation_id: int) -> str:
+        return f"TA{recommendation_id:06d}"
+
+    @property
+    def reference(self) -> str:
+        """How finance and providers refer to a recommendation: TA000123."""
+        return self.reference_for(self.id)
 
     @property
     def current_weekly_minutes(self) -> int:

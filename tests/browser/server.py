@@ -12,6 +12,7 @@ from flask import Flask
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.weekdays import EVERY_DAY
+from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser
@@ -92,6 +93,8 @@ def seed_database() -> Seed:
     PackageLineFactory(service_user=other_person)
     period = cast(ReportingPeriod, OutcomePeriodFactory())
     PaymentRuleFactory(weeks=4)
+    settings = get_settings()
+    settings.cost_centre, settings.nominal_code = "HC4100", "5210"
     emails = {
         Role.PROVIDER_MANAGER: "priya.provider@brightwater.example.test",
         Role.CARE_MANAGER: "carl.caremanager@testshire.example.test",

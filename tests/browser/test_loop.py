@@ -172,17 +172,15 @@ def test_the_loop_from_outcome_return_to_payment_list(
     finance.goto("/")
     sign_in(finance, seed.emails[Role.FINANCE_OFFICER])
     finance.open_from_menu("Payments")
-    finance.expect_heading("Payments ready to batch")
+    finance.expect_heading("Payments ready to pay")
     assert "£287.00" in finance.text()
-    payments = finance.page.get_by_role("checkbox", name=re.compile(r"^Select payment "))
-    assert payments.count() == 1
-    payments.check()
+    finance.page.get_by_label("Every payment ready to pay").check()
     finance.click_button("Create batch")
     assert re.search(r"Batch \S+ created with 1 payment", finance.success_banner())
     finance.click_button("Export payment list")
     assert "exported" in finance.success_banner()
     with finance.page.expect_download() as download_info:
-        finance.page.get_by_role("link", name="Download the payment list (CSV)").click()
+        finance.page.get_by_role("link", name=re.compile(r"^Payment list \S+ \(CSV\)$")).click()
     download = download_info.value
     assert download.suggested_filename == "payment-list-{}.csv".format(
         finance.heading().removeprefix("Batch ")

@@ -86,7 +86,7 @@ def exported_batch(world: World, recommendation: Recommendation) -> PaymentBatch
     payment = db.session.scalar(
         select(Payment).where(Payment.recommendation_id == recommendation.id)
     )
-    batch = create_batch([payment.id], by=world.users[Role.FINANCE_OFFICER])
+    batch = create_batch(provider_id=payment.provider_id, by=world.users[Role.FINANCE_OFFICER])
     export_batch(batch, by=world.users[Role.FINANCE_OFFICER])
     return batch
 

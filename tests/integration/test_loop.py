@@ -71,7 +71,7 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
     # 5. Finance batches the payment, exports the batch and downloads the payment list.
     sign_in(client, world.users[Role.FINANCE_OFFICER])
     assert "£287.00" in text_of(client.get("/payments"))
-    response = client.post("/payments", data={"payment_ids": [str(payment.id)]})
+    response = client.post("/payments", data={"scope": "all"})
     assert response.status_code == 302
     batch = db.session.scalar(select(PaymentBatch))
     assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").status_code == 404
@@ -82,7 +82,8 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert len(rows) == 1
     assert rows[0]["amount_gbp"] == "287.00"
-    assert rows[0]["amount_pence"] == "28700"
+    assert (rows[0]["cost_centre"], rows[0]["nominal_code"]) == ("HC4100", "5210")
+    assert rows[0]["recommendation_reference"] == payment.recommendation.reference
     assert rows[0]["provider_name"] == "Brightwater Home Care"
     assert rows[0]["service_user_case_reference"] == world.person.case_reference
 

@@ -73,6 +73,8 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "batch_id": stages.batch.id,
         "outcome_number": 1,
         "payment_id": stages.batch.payments[0].id,
+        "file_format": "csv",
+        "provider_id": stages.batch.payments[0].provider_id,
     }
 
 

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import Role
+from portal.audit.operations import record, snapshot
+from portal.common.access import roles_required
+from portal.common.models import lock
+from portal.council.forms import SettingsForm
+from portal.council.models import get_settings
+
+bp = Blueprint("council", __name__, template_folder="templates")
+
+_FIELDS = ("decision_target_working_days", "outcome_return_due_days", "cost_centre", "nominal_code")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def settings() -> Response | str:
+    """The council's business settings; each change is audited."""
+    current = get_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        lock(current)
+        before = snapshot(current, _FIELDS)
+        form.populate_obj(current)
+        current.cost_centre = current.cost_centre.strip().upper()
+        current.nominal_code = current.nominal_code.strip().upper()
+        record(
+            "council_settings.updated",
+            current,
+            by=current_user,
+            provider_id=None,
+            before=before,
+            after=snapshot(current, _FIELDS),
+        )
+        flash("Settings saved", "success")
+        return redirect(url_for("council.settings"))
+    return render_template("council/settings.html", form=form)

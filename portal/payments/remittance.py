@@ -1,0 +1,334 @@
+"""Remittance advice: a PDF for one provider in one payment batch, in the council's branding.
+
+Every piece of text that reaches a reportlab ``Paragraph`` goes through ``_text`` first, which
+escapes it: provider names, descriptions and even the council's own settings are typed by
+people, and Paragraph reads its text as markup (``<font>``, ``<a href>``, ``<img>``...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from portal.common.dates import format_date
+from portal.common.money import format_pence
+
+DEFAULT_BRAND_COLOUR = "#1d5b79"
+FONT_DIRECTORY = "/usr/share/fonts/truetype/liberation"
+REGULAR_FONT_FILE = "LiberationSans-Regular.ttf"
+BOLD_FONT_FILE = "LiberationSans-Bold.ttf"
+
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# C0 and C1 control characters other than tab and newline: they have no glyph and some of
+# them are not allowed in the markup Paragraph parses.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+_PAGE_WIDTH, _PAGE_HEIGHT = A4
+_SIDE_MARGIN = 18 * mm
+_BAND_HEIGHT = 22 * mm
+_TOP_MARGIN = _BAND_HEIGHT + 10 * mm
+_BOTTOM_MARGIN = 24 * mm
+_FRAME_WIDTH = _PAGE_WIDTH - 2 * _SIDE_MARGIN
+
+_TEXT_COLOUR = colors.HexColor("#0b0c0c")  # GOV.UK text
+_SECONDARY_TEXT = colors.HexColor("#505a5f")
+_RULE_COLOUR = colors.HexColor("#b1b4b6")
+_STRIPE_COLOUR = colors.HexColor("#f3f2f1")
+
+
+@dataclass(frozen=True)
+class RemittanceLine:
+    payment_reference: str  # e.g. "OOP0000123"
+    case_reference: str  # the service user's case reference, e.g. "AS400123"
+    recommendation_reference: str  # e.g. "TA000123"
+    description: str  # free text; may contain what a user typed
+    amount_pence: int  # integer pence; negative for a reversal
+
+
+@dataclass(frozen=True)
+class Remittance:
+    council_name: str  # "Northfield Borough Council"
+    service_name: str  # "Home care outcomes"
+    brand_colour: str  # hex like "#1d5b79"; DEFAULT_BRAND_COLOUR if it is not a valid #rrggbb
+    support_email: str
+    batch_reference: str  # "PB000012"
+    provider_name: str  # user-entered text: may contain <, >, &, quotes, non-Latin letters
+    supplier_reference: str
+    exported_on: dt.date
+    paid_on: dt.date | None
+    lines: list[RemittanceLine]
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    regular: str
+    bold: str
+
+
+@cache
+def _fonts(directory: str) -> _Fonts:
+    """Liberation Sans where the system has it, so names in any script up to the font's
+    coverage print; otherwise reportlab's built-in Helvetica (Latin-1 only)."""
+    regular_path = os.path.join(directory, REGULAR_FONT_FILE)
+    bold_path = os.path.join(directory, BOLD_FONT_FILE)
+    if not (os.path.isfile(regular_path) and os.path.isfile(bold_path)):
+        return _Fonts("Helvetica", "Helvetica-Bold")
+    try:
+        pdfmetrics.registerFont(TTFont("LiberationSans", regular_path))
+        pdfmetrics.registerFont(TTFont("LiberationSans-Bold", bold_path))
+    except Exception:  # an unreadable or broken font file: print with Helvetica instead
+        return _Fonts("Helvetica", "Helvetica-Bold")
+    pdfmetrics.registerFontFamily(
+        "LiberationSans",
+        normal="LiberationSans",
+        bold="LiberationSans-Bold",
+        italic="LiberationSans",
+        boldItalic="LiberationSans-Bold",
+    )
+    return _Fonts("LiberationSans", "LiberationSans-Bold")
+
+
+def brand_colour(value: str) -> colors.Color:
+    """The council's colour, or the default when the setting is not a #rrggbb colour."""
+    text = (value or "").strip()
+    return colors.HexColor(text if _HEX_COLOUR.fullmatch(text) else DEFAULT_BRAND_COLOUR)
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(" ", text or "")
+
+
+def _text(text: str) -> str:
+    """Plain text made safe to give a Paragraph: nothing in it is read as markup."""
+    return escape(_clean(text))
+
+
+@dataclass(frozen=True)
+class _Styles:
+    body: ParagraphStyle
+    label: ParagraphStyle
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    amount: ParagraphStyle
+    amount_bold: ParagraphStyle
+    band: ParagraphStyle
+    footer: ParagraphStyle
+
+
+def _styles(fonts: _Fonts) -> _Styles:
+    body = ParagraphStyle(
+        "body", fontName=fonts.regular, fontSize=10, leading=13, textColor=_TEXT_COLOUR
+    )
+    cell = ParagraphStyle("cell", parent=body, fontSize=9, leading=11.5)
+    cell_bold = ParagraphStyle("cell_bold", parent=cell, fontName=fonts.bold)
+    return _Styles(
+        body=body,
+        label=ParagraphStyle("label", parent=body, fontName=fonts.bold),
+        title=ParagraphStyle(
+            "title", parent=body, fontName=fonts.bold, fontSize=22, leading=26, spaceAfter=2
+        ),
+        subtitle=ParagraphStyle(
+            "subtitle", parent=body, fontSize=12, leading=15, textColor=_SECONDARY_TEXT
+        ),
+        cell=cell,
+        cell_bold=cell_bold,
+        amount=ParagraphStyle("amount", parent=cell, alignment=TA_RIGHT),
+        amount_bold=ParagraphStyle("amount_bold", parent=cell_bold, alignment=TA_RIGHT),
+        band=ParagraphStyle(
+            "band",
+            parent=body,
+            fontName=fonts.bold,
+            fontSize=16,
+            leading=19,
+            textColor=colors.white,
+        ),
+        footer=ParagraphStyle(
+            "footer", parent=body, fontSize=8, leading=10, textColor=_SECONDARY_TEXT
+        ),
+    )
+
+
+def _details(remittance: Remittance, styles: _Styles) -> Table:
+    paid = format_date(remittance.paid_on) if remittance.paid_on else "Not yet paid"
+    rows = [
+        ("To", remittance.provider_name),
+        ("Supplier reference", remittance.supplier_reference),
+        ("Payment batch", remittance.batch_reference),
+        ("Exported", format_date(remittance.exported_on)),
+        ("Paid", paid),
+    ]
+    data = [[Paragraph(_text(k), styles.label), Paragraph(_text(v), styles.body)] for k, v in rows]
+    table = Table(data, colWidths=[42 * mm, _FRAME_WIDTH - 42 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+    return table
+
+
+_COLUMNS = (
+    ("Payment reference", 25 * mm),
+    ("Case reference", 22 * mm),
+    ("Recommendation", 31 * mm),  # the heading's width, so it never breaks mid-word
+    ("What it is for", None),
+    ("Amount", 25 * mm),
+)
+
+
+def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -> Table:
+    fixed = sum(width for _, width in _COLUMNS if width is not None)
+    widths = [width if width is not None else _FRAME_WIDTH - fixed for _, width in _COLUMNS]
+    header = [
+        Paragraph(_text(name), styles.amount_bold if name == "Amount" else styles.cell_bold)
+        for name, _ in _COLUMNS
+    ]
+    data: list[list[Paragraph | str]] = [list(header)]
+    for line in remittance.lines:
+        data.append(
+            [
+                Paragraph(_text(line.payment_reference), styles.cell),
+                Paragraph(_text(line.case_reference), styles.cell),
+                Paragraph(_text(line.recommendation_reference), styles.cell),
+                Paragraph(_text(line.description), styles.cell),
+                Paragraph(_text(format_pence(line.amount_pence)), styles.amount),
+            ]
+        )
+    total_pence = sum((line.amount_pence for line in remittance.lines), 0)
+    data.append(
+        [
+            Paragraph("Total", styles.cell_bold),
+            "",
+            "",
+            "",
+            Paragraph(_text(format_pence(total_pence)), styles.amount_bold),
+        ]
+    )
+    last = len(data) - 1
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("LINEBELOW", (0, 0), (-1, 0), 1.5, brand),
+        ("LINEBELOW", (0, 1), (-1, last - 1), 0.5, _RULE_COLOUR),
+        ("LINEABOVE", (0, last), (-1, last), 1.5, _TEXT_COLOUR),
+        ("SPAN", (0, last), (3, last)),
+    ]
+    if last > 1:
+        style.append(("ROWBACKGROUNDS", (0, 1), (-1, last - 1), [colors.white, _STRIPE_COLOUR]))
+    # splitInRow: a description longer than a page (typed text has no limit) carries on over
+    # the page break instead of stopping the whole PDF with a LayoutError.
+    table = Table(data, colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+class _Page:
+    """Draws what every page has: the brand band at the top and the footer."""
+
+    def __init__(self, remittance: Remittance, styles: _Styles, brand: colors.Color) -> None:
+        self.styles = styles
+        self.brand = brand
+        self.council = _text(remittance.council_name)
+        self.footer = _text(
+            f"{remittance.council_name}, {remittance.service_name}. "
+            f"Questions about this remittance: {remittance.support_email}"
+        )
+
+    def __call__(self, canvas: Canvas, _doc: object) -> None:
+        canvas.saveState()
+        canvas.setFillColor(self.brand)
+        canvas.rect(0, _PAGE_HEIGHT - _BAND_HEIGHT, _PAGE_WIDTH, _BAND_HEIGHT, stroke=0, fill=1)
+        self._band_text(canvas)
+        self._footer(canvas)
+        canvas.restoreState()
+
+    def _band_text(self, canvas: Canvas) -> None:
+        # A long council name shrinks, then wraps, rather than running off the band.
+        for size in (16, 14, 12, 10):
+            style = ParagraphStyle(
+                "band_fit", parent=self.styles.band, fontSize=size, leading=size * 1.2
+            )
+            paragraph = Paragraph(self.council, style)
+            _, height = paragraph.wrap(_FRAME_WIDTH, _BAND_HEIGHT)
+            if height <= _BAND_HEIGHT - 6 * mm:
+                break
+        y = _PAGE_HEIGHT - _BAND_HEIGHT / 2 - height / 2
+        paragraph.drawOn(canvas, _SIDE_MARGIN, y)
+
+    def _footer(self, canvas: Canvas) -> None:
+        number_width = 20 * mm
+        top = _BOTTOM_MARGIN - 8 * mm
+        canvas.setStrokeColor(_RULE_COLOUR)
+        canvas.setLineWidth(0.5)
+        canvas.line(_SIDE_MARGIN, top + 2 * mm, _PAGE_WIDTH - _SIDE_MARGIN, top + 2 * mm)
+        text = Paragraph(self.footer, self.styles.footer)
+        _, height = text.wrap(_FRAME_WIDTH - number_width, _BOTTOM_MARGIN)
+        text.drawOn(canvas, _SIDE_MARGIN, top - height)
+        page = Paragraph(
+            f"Page {canvas.getPageNumber()}",
+            ParagraphStyle("page", parent=self.styles.footer, alignment=TA_RIGHT),
+        )
+        _, page_height = page.wrap(number_width, _BOTTOM_MARGIN)
+        page.drawOn(canvas, _PAGE_WIDTH - _SIDE_MARGIN - number_width, top - page_height)
+
+
+def remittance_pdf(remittance: Remittance) -> bytes:
+    """The remittance advice as PDF bytes; the same remittance always gives the same bytes."""
+    fonts = _fonts(FONT_DIRECTORY)
+    styles = _styles(fonts)
+    brand = brand_colour(remittance.brand_colour)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=_SIDE_MARGIN,
+        rightMargin=_SIDE_MARGIN,
+        topMargin=_TOP_MARGIN,
+        bottomMargin=_BOTTOM_MARGIN,
+        title=_clean(f"Remittance advice {remittance.batch_reference}, {remittance.provider_name}"),
+        author=_clean(remittance.council_name),
+        subject=_clean(remittance.service_name),
+        creator=_clean(remittance.council_name),
+        lang="en-GB",
+        displayDocTitle=True,
+        invariant=1,
+    )
+    story: list[Flowable] = [
+        Paragraph("Remittance advice", styles.title),
+        Paragraph(_text(remittance.service_name), styles.subtitle),
+        Spacer(1, 8 * mm),
+        _details(remittance, styles),
+        Spacer(1, 8 * mm),
+        _lines_table(remittance, styles, brand),
+    ]
+    page = _Page(remittance, styles, brand)
+    doc.build(story, onFirstPage=page, onLaterPages=page)
+    return buffer.getvalue()
