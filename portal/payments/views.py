@@ -122,7 +122,7 @@ def batch(batch_id: int) -> BaseResponse | str:
                 "success",
             )
             return redirect(url_for("payments.batch", batch_id=payment_batch.id))
-    return _batch_page(payment_batch, export_form=form, paid_form=MarkPaidForm())
+    return _batch_page(payment_batch, export_form=form, paid_form=MarkPaidForm(), form=form)
 
 
 def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
