@@ -76,6 +76,16 @@ def notices_for(user: User) -> list[Notice]:
                 open_batches,
             )
         )
+        unpaid = _count(
+            select(func.count(PaymentBatch.id)).where(PaymentBatch.status == BatchStatus.EXPORTED)
+        )
+        notices.append(
+            Notice(
+                f"{unpaid} exported batch{'' if unpaid == 1 else 'es'} not yet marked paid",
+                url_for("payments.batch_list"),
+                unpaid,
+            )
+        )
     return notices
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from portal.common.money import divide_round_half_up
 from portal.extensions import db
-from portal.payments.models import Payment
+from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.models import Provider
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
@@ -78,13 +78,24 @@ def model_summary() -> list[ProviderSummary]:
         if provider_id in summaries:
             summaries[provider_id].decision_days = values
 
+    # Hours released count each approved reduction's payment once; the money is what
+    # stands after cancellations and reversals.
+    is_payment = Payment.kind == PaymentKind.PAYMENT
+    standing = Payment.status != PaymentStatus.CANCELLED
     money = db.session.execute(
         select(
             Payment.provider_id,
-            func.sum(Payment.weekly_minutes_removed),
-            func.sum(Payment.weekly_minutes_removed * Payment.hourly_rate_pence),
+            func.sum(case((is_payment, Payment.weekly_minutes_removed), else_=0)),
+            func.sum(
+                case(
+                    (is_payment, Payment.weekly_minutes_removed * Payment.hourly_rate_pence),
+                    else_=0,
+                )
+            ),
             func.sum(Payment.amount_pence),
-        ).group_by(Payment.provider_id)
+        )
+        .where(standing)
+        .group_by(Payment.provider_id)
     )
     for provider_id, minutes, minute_pence, paid in money:
         if provider_id in summaries:
