@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.accounts.operations import create_user
 from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
@@ -37,6 +38,9 @@ from portal.providers.enums import (
     Quadrant,
 )
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
+from portal.providers.queries import current_lines
+from portal.recommendations.models import ChangeKind, ReasonCategory, Recommendation
+from portal.recommendations.operations import LineProposal, RecommendationData
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -377,6 +381,104 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
         if provider.strategic_tier and started < previous_start and rng.random() < 0.8:
             _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
     db.session.flush()
+    _add_casework(patch[0], accounts)
+
+
+def _add_casework(provider: Provider, accounts: dict[Role, User]) -> None:
+    """Recommendations at each stage and a paid batch of one-off payments, made through the
+    operations as people would, so every demo account has work to look at."""
+    from portal.payments import operations as payments
+    from portal.recommendations import operations as recommendations
+
+    manager, care_manager = accounts[Role.PROVIDER_MANAGER], accounts[Role.CARE_MANAGER]
+    finance = accounts[Role.FINANCE_OFFICER]
+    start = today() + dt.timedelta(days=14)
+    people = db.session.scalars(
+        select(ServiceUser).where(ServiceUser.provider_id == provider.id).order_by(ServiceUser.id)
+    ).all()
+    # People whose first line has an even number of calls, so each change below fits them.
+    candidates = []
+    for person in people:
+        lines = current_lines(person.id, on=today())
+        if lines and lines[0].calls_per_day in (2, 4) and lines[0].minutes_per_call <= 60:
+            candidates.append((person, lines))
+
+    def recommend(index: int, kind: ChangeKind, reason: ReasonCategory, why: str) -> Recommendation:
+        person, lines = candidates[index]
+        first = lines[0]
+        calls, minutes = first.calls_per_day, first.minutes_per_call
+        if kind == ChangeKind.REDUCE:
+            calls -= 1
+        elif kind == ChangeKind.INCREASE:
+            calls += 1
+        else:  # the same hours as half the calls, each twice as long
+            calls, minutes = calls // 2, minutes * 2
+        proposals = [
+            LineProposal(
+                line.id,
+                line.calls_per_day,
+                line.minutes_per_call,
+                line.carers_per_call,
+                line.days_of_week,
+            )
+            for line in lines
+        ]
+        proposals[0] = LineProposal(
+            first.id, calls, minutes, first.carers_per_call, first.days_of_week
+        )
+        recommendation = recommendations.save_draft(
+            person,
+            RecommendationData(
+                kind=kind,
+                lines=proposals,
+                reason_category=reason,
+                reason=why,
+                evidence="Seen by the care coordinator on three visits this month; notes on file.",
+                person_consulted_and_agrees=True,
+                family_consulted=True,
+                risk_assessed=True,
+                proposed_start_date=start,
+            ),
+            by=manager,
+        )
+        recommendations.submit(recommendation, by=manager)
+        return recommendation
+
+    if len(candidates) < 7:
+        return
+    reasons = [
+        "Has regained the confidence to wash and dress without help.",
+        "A kettle tipper and perching stool mean lunch is made without us.",
+        "Her daughter now visits every evening and helps at bedtime.",
+    ]
+    paid = []
+    for index, why in enumerate(reasons):
+        recommendation = recommend(index, ChangeKind.REDUCE, ReasonCategory.SKILLS_REGAINED, why)
+        recommendations.approve(recommendation, by=care_manager, start_date=start)
+        paid.append(recommendation)
+    batch = payments.create_batch(provider_id=provider.id, by=finance)
+    payments.export_batch(batch, by=finance)
+    payments.mark_batch_paid(batch, paid_on=today(), by=finance)
+    # Approved since the batch: ready for finance to pay.
+    approved = recommend(3, ChangeKind.REDUCE, ReasonCategory.REABLEMENT, "Reablement is complete.")
+    recommendations.approve(approved, by=care_manager, start_date=start)
+    # Waiting for the council.
+    recommend(
+        4, ChangeKind.REDUCE, ReasonCategory.ASSISTIVE_TECHNOLOGY, "A falls sensor is fitted."
+    )
+    recommend(
+        5,
+        ChangeKind.INCREASE,
+        ReasonCategory.NEEDS_INCREASED,
+        "Mobility has declined since a fall.",
+    )
+    # Waiting for the provider's answer.
+    question = recommend(
+        6, ChangeKind.REFRAME, ReasonCategory.OTHER, "Prefers fewer, longer visits."
+    )
+    recommendations.request_information(
+        question, by=care_manager, question="Has the person tried the longer morning call yet?"
+    )
 
 
 def _add_previous_return(

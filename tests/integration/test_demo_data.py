@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
+from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.recommendations.models import Recommendation, RecommendationStatus
 from tests.client import text_of
 
 
@@ -26,6 +28,20 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
     ).one()
     assert rates[0] >= 1900 and rates[1] <= 2350
     assert count(select(func.count(User.id))) == len(DEMO_ACCOUNTS) == 5
+    # Casework at each stage, so every account has something to see.
+    statuses = dict(
+        db.session.execute(
+            select(Recommendation.status, func.count()).group_by(Recommendation.status)
+        ).all()
+    )
+    assert statuses == {
+        RecommendationStatus.APPROVED: 4,
+        RecommendationStatus.SUBMITTED: 2,
+        RecommendationStatus.MORE_INFORMATION: 1,
+    }
+    payment_statuses = sorted(db.session.scalars(select(Payment.status)))
+    assert payment_statuses == [PaymentStatus.APPROVED] + [PaymentStatus.PAID] * 3
+    assert count(select(func.count()).where(PaymentBatch.status == BatchStatus.PAID)) == 1
 
 
 def test_every_demo_account_can_sign_in(client, db_session: Any) -> None:
