@@ -68,6 +68,8 @@ def payment_list() -> BaseResponse | str:
     """Payments ready to pay, with what each provider is owed, and the batch-making form."""
     totals = ready_totals_by_provider()
     form = CreateBatchForm()
+    if not form.is_submitted():
+        form.scope.data = "all"
     form.provider_id.choices = [("", "Choose a provider")] + [
         (str(t.provider_id), f"{t.name} ({t.count}, {format_pence(t.total_pence)})") for t in totals
     ]
@@ -135,6 +137,7 @@ def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
         providers=providers,
         total=sum(p.amount_pence for p in payments),
         settings=get_settings(),
+        today=today(),
         BatchStatus=BatchStatus,
         **forms,
     )

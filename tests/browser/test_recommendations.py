@@ -479,7 +479,7 @@ def test_a_large_payment_needs_a_second_officer(
 
     # Finance cannot batch it yet.
     finance = signed_in(open_browser, "second-approval-finance", world.officers["Finn Ford"])
-    finance.expect_heading("Payments ready to batch")
+    finance.expect_heading("Payments ready to pay")
     assert reference not in finance.text()
 
     # A cannot give the second approval to a payment for a recommendation A approved.
@@ -513,12 +513,16 @@ def test_a_large_payment_needs_a_second_officer(
 
     # Finance now sees it, and batches it (so no payment of ours is left waiting for a batch).
     finance.open_from_menu("Payments")
-    finance.expect_heading("Payments ready to batch")
-    ready = table_rows(finance, "Payments ready to batch")
-    assert [row[1:3] + row[4:] for row in ready if row[1] == reference] == [
+    finance.expect_heading("Payments ready to pay")
+    ready = table_rows(finance, "Payments ready to pay")
+    assert [row[0:2] + row[3:] for row in ready if row[0] == reference] == [
         [reference, world.provider_name, format_date(today()), shown]
     ]
-    finance.page.get_by_role("checkbox", name=f"Select payment {reference}").check()
+    # Only this provider's payments go in the batch.
+    finance.page.get_by_role("radio", name="One provider’s").check()
+    finance.page.get_by_label("If one provider’s: which provider").select_option(
+        label=f"{world.provider_name} (1, {shown})"
+    )
     finance.click_button("Create batch")
     assert re.search(r"Batch \S+ created with 1 payment", finance.success_banner())
 
