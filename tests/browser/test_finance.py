@@ -13,8 +13,6 @@ import csv
 import datetime as dt
 import io
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +47,7 @@ from tests.browser.test_recommendations import (
     summary_value,
 )
 from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory, UserFactory
+from tests.pdf_tools import poppler
 
 pytestmark = pytest.mark.browser
 
@@ -183,27 +182,15 @@ def download(browser: Browser, link: str) -> tuple[str, bytes]:
     return downloaded.suggested_filename, Path(downloaded.path()).read_bytes()
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (Debian package poppler-utils)")
-    return path
-
-
-def _run(*command: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603 - a fixed tool found by shutil.which
-    return result.stdout
-
-
 def pdf_text(pdf: bytes, folder: Path) -> str:
     """Check ``pdf`` is a PDF that draws at least one page; its text, on one line."""
     assert pdf.startswith(b"%PDF"), f"not a PDF: {pdf[:20]!r}"
     folder.mkdir(parents=True)
     path = folder / "remittance.pdf"
     path.write_bytes(pdf)
-    _run(_tool("pdftoppm"), "-png", "-r", "50", str(path), str(folder / "page"))
+    poppler("pdftoppm", "-png", "-r", "50", str(path), str(folder / "page"))
     assert list(folder.glob("page*.png")), "pdftoppm drew no page"
-    text = _run(_tool("pdftotext"), "-enc", "UTF-8", str(path), "-")
+    text = poppler("pdftotext", "-enc", "UTF-8", str(path), "-")
     return " ".join(text.split())
 
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import struct
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,31 +15,19 @@ from portal.payments.remittance import (
     brand_colour,
     remittance_pdf,
 )
+from tests.pdf_tools import poppler
 
 INJECTED_PROVIDER = 'Evil <font color="red">Care</font> & <b>Sons</b>'
 INJECTED_DESCRIPTION = '<a href="javascript:alert(1)">x</a>'
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (Debian package poppler-utils)")
-    return path
-
-
-def _run(*command: str) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603 - a fixed tool found by shutil.which
-    return result.stdout
-
-
 def _pages(pdf: bytes, tmp_path: Path, *, layout: bool = True) -> list[str]:
     """The PDF's text, one string a page: as laid out on the page, or else in the order it is
     drawn (where a heading wrapped over two lines of a table cell comes out in one piece)."""
-    pdftotext = _tool("pdftotext")
     path = tmp_path / "remittance.pdf"
     path.write_bytes(pdf)
     mode = "-layout" if layout else "-raw"
-    text = _run(pdftotext, mode, "-enc", "UTF-8", str(path), "-")
+    text = poppler("pdftotext", mode, "-enc", "UTF-8", str(path), "-")
     return [page for page in text.split("\f") if page.strip()]
 
 
@@ -88,13 +74,12 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_the_pdf_renders_as_an_a4_page(tmp_path: Path) -> None:
-    pdftoppm = _tool("pdftoppm")
     pdf = remittance_pdf(_remittance())
     assert pdf.startswith(b"%PDF-")
     path = tmp_path / "remittance.pdf"
     path.write_bytes(pdf)
 
-    _run(pdftoppm, "-png", "-r", "60", str(path), str(tmp_path / "page"))
+    poppler("pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "page"))
 
     pngs = sorted(tmp_path.glob("page*.png"))
     assert len(pngs) == 1
@@ -222,12 +207,11 @@ def test_the_same_remittance_gives_the_same_bytes() -> None:
 
 
 def test_metadata_names_the_batch_and_provider(tmp_path: Path) -> None:
-    pdfinfo = _tool("pdfinfo")
     provider = 'Smith (Care) \\ Sons ) "Ltd" Łódź'
     path = tmp_path / "remittance.pdf"
     path.write_bytes(remittance_pdf(_remittance(provider_name=provider)))
 
-    info = _run(pdfinfo, "-enc", "UTF-8", str(path))
+    info = poppler("pdfinfo", "-enc", "UTF-8", str(path))
 
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     assert fields["Title"].strip() == f"Remittance advice PB000012, {provider}"
