@@ -37,7 +37,7 @@ from portal.recommendations.operations import approve
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer
 from tests.browser.test_loop import fill_date, sign_in, table_rows
-from tests.browser.test_outcomes import signed_in
+from tests.browser.test_outcomes import error_summary, signed_in
 from tests.browser.test_recommendations import (
     CALLS,
     MINUTES,
@@ -335,3 +335,92 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
     narrow.goto(batch_url)
     narrow.expect_heading(f"Batch {reference}")
     assert narrow.page_width() <= 320
+
+
+def test_mistakes_are_cancelled_before_export_and_reversed_after(
+    open_browser: BrowserFactory, live_server: LiveServer
+) -> None:
+    care_manager = a_council_officer(live_server, "Ida Ibbot", Role.CARE_MANAGER)
+    finance_officer = a_council_officer(live_server, "Gil Garth", Role.FINANCE_OFFICER)
+    commissioner = a_council_officer(live_server, "Cara Cole", Role.COMMISSIONER)
+    plover = a_provider_owed_payments(
+        live_server, "Plover Care", [("Ada", "Ames"), ("Bea", "Bell")], care_manager
+    )
+    wrong, right = plover.payment_references
+
+    finance = signed_in(open_browser, "mistakes-finance", finance_officer)
+    finance.open_from_menu("Payments")
+
+    # A payment approved in error is cancelled before export: the reason is required.
+    finance.click_link(wrong)
+    finance.expect_heading(f"Payment {wrong}")
+    finance.click_button("Cancel this payment")
+    finance.expect_heading(f"Cancel payment {wrong}")
+    finance.click_button("Cancel the payment")
+    assert "Enter why the payment is being cancelled" in error_summary(finance)
+    finance.page.get_by_label("Why is the payment being cancelled?").fill(
+        "The care manager approved the wrong person's reduction."
+    )
+    finance.click_button("Cancel the payment")
+    assert f"Payment {wrong} cancelled" in finance.success_banner()
+    assert summary_value(finance, "Status") == "Cancelled"
+    assert summary_value(finance, "Why it was cancelled").startswith("The care manager approved")
+
+    # The other is batched (this provider's only) and exported.
+    finance.open_from_menu("Payments")
+    finance.page.get_by_role("radio", name="One provider’s").check()
+    finance.page.get_by_label("If one provider’s: which provider").select_option(
+        label=f"{plover.name} (1, {EACH_PAYMENT})"
+    )
+    finance.click_button("Create batch")
+    assert "created with 1 payment" in finance.success_banner()
+    first_batch = finance.heading().removeprefix("Batch ")
+    finance.click_button("Export payment list")
+
+    # Exported, it can only be reversed: the reversal waits for the next batch.
+    finance.click_link(right)
+    finance.expect_heading(f"Payment {right}")
+    assert finance.page.get_by_role("button", name="Cancel this payment").count() == 0
+    finance.click_button("Reverse this payment")
+    finance.expect_heading(f"Reverse payment {right}")
+    finance.page.get_by_label("Why is the payment being reversed?").fill("Paid to the wrong agency")
+    finance.click_button("Reverse the payment")
+    assert f"Reversal {right}-R of -{EACH_PAYMENT} is ready" in finance.success_banner()
+    assert summary_value(finance, "Reversed by").startswith(f"{right}-R")
+
+    # It goes, negative, into a later batch of its own; the first batch is as it was.
+    finance.open_from_menu("Payments")
+    finance.page.get_by_role("radio", name="One provider’s").check()
+    finance.page.get_by_label("If one provider’s: which provider").select_option(
+        label=f"{plover.name} (1, -{EACH_PAYMENT})"
+    )
+    finance.click_button("Create batch")
+    later = table_rows(finance, "Payments in this batch")
+    assert [(row[0], row[-1]) for row in later] == [(f"{right}-R Reversal", f"-{EACH_PAYMENT}")]
+    finance.click_button("Export payment list")
+    finance.open_from_menu("Batches")
+    finance.expect_heading("Payment batches")
+    first = [
+        row for row in table_rows(finance, "Payment batches, newest first") if row[0] == first_batch
+    ]
+    assert first[0][-2:] == ["1", EACH_PAYMENT]
+
+    # The monthly summary nets the two.
+    finance.open_from_menu("Summary")
+    finance.expect_heading("Payments by month")
+    assert plover.name in finance.text()
+    this_month = table_rows(finance, today().strftime("%B %Y"))
+    assert [plover.name, "2", "£0.00"] in this_month
+
+    # A commissioner keeps the ledger codes the payment lists carry.
+    council = signed_in(open_browser, "mistakes-commissioner", commissioner)
+    council.open_from_menu("Settings")
+    council.expect_heading("Settings")
+    codes = council.page.get_by_label("Nominal code")
+    kept = codes.input_value()
+    codes.fill("")
+    council.click_button("Save settings")
+    assert "Enter the nominal code" in error_summary(council)
+    council.page.get_by_label("Nominal code").fill(kept)
+    council.click_button("Save settings")
+    assert "Settings saved" in council.success_banner()
