@@ -2,6 +2,7 @@
 
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
+from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.council.models import CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
@@ -12,6 +13,8 @@ from portal.recommendations.models import ProposedLine, Recommendation, Recommen
 __all__ = [
     "AuditEvent",
     "BatchFile",
+    "CapacityByQuadrant",
+    "CapacityReturn",
     "CouncilSettings",
     "OutcomeAnswer",
     "OutcomeReturn",

@@ -14,7 +14,14 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "council_settings"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint(
+            "capacity_opens_day BETWEEN 1 AND 28 AND capacity_closes_day BETWEEN 1 AND 28 "
+            "AND capacity_opens_day <= capacity_closes_day",
+            name="capacity_window_days",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     # Working days (England bank holidays excluded) a care manager has to decide.
@@ -24,6 +31,12 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # The finance ledger codes one-off payments are charged to, on every payment list.
     cost_centre: Mapped[str] = mapped_column(String(20), default="", server_default="")
     nominal_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # The monthly capacity return's window: from this day of the month to that one (the
+    # closing day moves to the next working day when it is not one).
+    capacity_opens_day: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    capacity_closes_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    # Carer pay below this hourly rate is flagged (the National Living Wage from April 2026).
+    wage_floor_pence: Mapped[int] = mapped_column(Integer, default=1271, server_default="1271")
 
 
 def get_settings() -> CouncilSettings:
