@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.capacity.views import bp as capacity_bp
     from portal.common.views import bp as common_bp
     from portal.council.views import bp as council_bp
     from portal.notifications.views import bp as notifications_bp
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         payments_bp,
         notifications_bp,
         council_bp,
+        capacity_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -55,3 +55,21 @@ def format_hours_figure(minutes: int | None) -> str:
     """630 -> '10.5', 0 or None -> '0': hours as a bare figure for table columns."""
     hours = Decimal(minutes or 0) / Decimal(60)
     return f"{hours.quantize(Decimal('0.01')).normalize():f}"
+
+
+_AMOUNT = re.compile(r"^\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\s*$")
+
+
+def parse_hours(text: str) -> int:
+    """'1,234.5' hours -> 74070 minutes; to the nearest minute. Raises ValueError."""
+    if not _AMOUNT.match(text or ""):
+        raise ValueError("not a number of hours")
+    hours = Decimal(text.replace(",", "").strip())
+    return int((hours * 60).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def parse_hundredths(text: str) -> int:
+    """'24.5' -> 2450: a figure such as full-time equivalents, to two places."""
+    if not _AMOUNT.match(text or ""):
+        raise ValueError("not a number")
+    return int((Decimal(text.replace(",", "").strip()) * 100).to_integral_value())

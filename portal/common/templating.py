@@ -21,6 +21,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Outcome returns", "periods.period_list"),
         ("Recommendations", "recommendations.provider_list"),
         ("Payments", "payments.provider_payments"),
+        ("Capacity", "capacity.overview"),
     ],
     Role.CARE_MANAGER: [
         ("Review queue", "recommendations.queue"),

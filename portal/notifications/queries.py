@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
-from portal.common.dates import today
+from portal.common.dates import format_date, today
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
@@ -89,6 +89,25 @@ def notices_for(user: User) -> list[Notice]:
     return notices
 
 
+def capacity_notice(provider_id: int) -> Notice:
+    """This month's capacity return, once its window has opened and until it is sent."""
+    from portal.capacity.operations import find_return, window_for
+
+    month = today().replace(day=1)
+    window = window_for(month)
+    due = today() >= window.opens and find_return(provider_id, month) is None
+    when = (
+        f"overdue since {format_date(window.closes)}"
+        if today() > window.closes
+        else f"due by {format_date(window.closes)}"
+    )
+    return Notice(
+        f"Capacity return for {month:%B %Y}, {when}" if due else "No capacity return to send",
+        url_for("capacity.overview"),
+        1 if due else 0,
+    )
+
+
 def _provider_notices(provider_id: int) -> list[Notice]:
     questions = _count(
         select(func.count(Recommendation.id)).where(
@@ -112,6 +131,7 @@ def _provider_notices(provider_id: int) -> list[Notice]:
         )
     )
     return [
+        capacity_notice(provider_id),
         Notice(
             f"{questions} recommendation{'' if questions == 1 else 's'} where the council needs more information from you",
             url_for("recommendations.provider_list"),

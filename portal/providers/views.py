@@ -7,6 +7,7 @@ from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.pagination import paginate
+from portal.notifications.queries import capacity_notice
 from portal.outcomes.queries import find_return, outcome_period_on, returns_for_service_user
 from portal.outcomes.story import outcome_story
 from portal.providers.queries import (
@@ -30,11 +31,14 @@ def service_users() -> str:
         service_users_statement(provider_id=viewer_provider_id(), search=search, on=today()),
         scalars=False,
     )
+    provider_id = viewer_provider_id()
     return render_template(
         "providers/service_users.html",
         page=page,
         search=search,
-        show_provider=viewer_provider_id() is None,
+        show_provider=provider_id is None,
+        # A provider's home page says what capacity return is due, and when.
+        capacity_due=capacity_notice(provider_id) if provider_id else None,
     )
 
 

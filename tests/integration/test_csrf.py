@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
+from portal.common.dates import today
 from portal.extensions import db
 from tests.client import CheckedClient, text_of
 from tests.conftest import make_app
@@ -72,6 +73,8 @@ def test_every_post_route_refuses_a_missing_token(
         "batch_id": 1,
         "outcome_number": 1,
         "payment_id": 1,
+        "year": today().year,
+        "month": today().month,
     }
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
     assert len(posts) >= 8

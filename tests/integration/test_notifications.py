@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from portal.accounts.roles import Role
+from portal.capacity.models import CapacityKind, CapacityReturn
+from portal.common.dates import today
+from portal.common.models import utcnow
 from portal.extensions import db
 from portal.recommendations import operations
 from tests.client import text_of
@@ -10,8 +17,22 @@ from tests.fixtures import World, sign_in
 from tests.integration.records import submitted_reduction
 
 
+def _capacity_sent(world: World) -> None:
+    """This month's capacity return is in, so it does not show among what needs them."""
+    db.session.add(
+        CapacityReturn(
+            provider_id=world.provider.id,
+            month=today().replace(day=1),
+            kind=CapacityKind.NIL,
+            submitted_at=utcnow(),
+            submitted_by_id=world.users[Role.PROVIDER_MANAGER].id,
+        )
+    )
+
+
 def test_each_side_is_told_what_needs_them(client, world: World) -> None:
     recommendation = submitted_reduction(world, world.person)
+    _capacity_sent(world)
     db.session.commit()
     sign_in(client, world.users[Role.CARE_MANAGER])
     page = text_of(client.get("/what-needs-you"))
@@ -40,3 +61,24 @@ def test_each_side_is_told_what_needs_them(client, world: World) -> None:
     db.session.commit()
     sign_in(client, world.users[Role.FINANCE_OFFICER])
     assert "1 payment ready to put in a batch" in text_of(client.get("/what-needs-you"))
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (dt.date(2026, 11, 7), "No capacity return to send"),
+        (dt.date(2026, 11, 8), "Capacity return for November 2026, due by 16 November 2026"),
+        (
+            dt.date(2026, 11, 17),
+            "Capacity return for November 2026, overdue since 16 November 2026",
+        ),
+    ],
+)
+def test_the_provider_is_told_when_capacity_is_due(
+    as_role, monkeypatch: pytest.MonkeyPatch, world: World, day: dt.date, expected: str
+) -> None:
+    monkeypatch.setattr("portal.notifications.queries.today", lambda: day)
+    client = as_role(Role.PROVIDER_MANAGER)
+    assert expected in text_of(client.get("/what-needs-you"))
+    home = text_of(client.get("/service-users"))
+    assert (expected in home) is expected.startswith("Capacity return")

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from werkzeug.routing import IntegerConverter, Rule
 
 from portal.accounts.roles import Role
+from portal.common.dates import today
 from portal.extensions import db
 from tests.fixtures import World, sign_in
 from tests.integration.records import Stages, every_stage
@@ -74,6 +75,8 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "outcome_number": 1,
         "payment_id": stages.batch.payments[0].id,
         "file_format": "csv",
+        "year": today().year,
+        "month": today().month,
         "provider_id": stages.batch.payments[0].provider_id,
     }
 

@@ -118,3 +118,15 @@ def test_stored_moments_are_read_in_uk_time() -> None:
     bare = dt.datetime(2026, 6, 30, 23, 30)  # noqa: DTZ001 - as SQLite returns it
     assert london_date(bare) == dt.date(2026, 7, 1)
     assert london_date(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)) == dt.date(2026, 12, 31)
+
+
+def test_hours_and_hundredths_are_read_without_floats() -> None:
+    from portal.common.money import parse_hours, parse_hundredths
+
+    assert parse_hours("1,234.5") == 74070
+    assert parse_hours("0.25") == 15
+    assert parse_hours("12") == 720
+    assert parse_hundredths("24.5") == 2450
+    for bad in ("", "-3", "1.234", "12 hours", "1e3"):
+        with pytest.raises(ValueError, match="not a number of hours"):
+            parse_hours(bad)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.accounts.roles import Role
+from portal.capacity import operations
+from portal.capacity.forms import CapacityForm, ConfirmForm
+from portal.capacity.models import CapacityReturn
+from portal.common.access import roles_required
+from portal.common.dates import today
+from portal.common.errors import DomainError, show_on_form
+from portal.council.models import get_settings
+from portal.extensions import db
+from portal.providers.models import Provider
+from portal.providers.queries import viewer_provider_id
+
+bp = Blueprint("capacity", __name__, template_folder="templates", url_prefix="/capacity")
+
+
+def _own_provider() -> Provider:
+    provider_id = viewer_provider_id()
+    provider = db.session.get(Provider, provider_id) if provider_id else None
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _month(year: int, month: int) -> dt.date:
+    """A month a provider may file for: this one, or last month's, late."""
+    try:
+        chosen = dt.date(year, month, 1)
+    except ValueError:
+        abort(404)
+    this_month = today().replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    if chosen not in (this_month, last_month):
+        abort(404)
+    return chosen
+
+
+def _done(capacity: CapacityReturn, message: str) -> Response:
+    late = " It was sent after the window closed, so it is marked late." if capacity.late else ""
+    flash(f"{message}{late}", "success")
+    return redirect(url_for("capacity.overview"))
+
+
+@bp.get("")
+@roles_required(Role.PROVIDER_MANAGER)
+def overview() -> str:
+    """What is due and when, the one-step returns, and the provider's past returns."""
+    provider = _own_provider()
+    month = today().replace(day=1)
+    window = operations.window_for(month)
+    current = operations.find_return(provider.id, month)
+    last_month = (month - dt.timedelta(days=1)).replace(day=1)
+    return render_template(
+        "capacity/overview.html",
+        provider=provider,
+        month=month,
+        window=window,
+        current=current,
+        last_month=last_month,
+        missing_last_month=operations.find_return(provider.id, last_month) is None,
+        previous=operations.previous_return(provider.id, month),
+        supports=operations.supports_anyone(provider, today()),
+        history=operations.provider_history(provider.id),
+        wage_floor_pence=get_settings().wage_floor_pence,
+        today=today(),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/<int:year>/<int:month>", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_MANAGER)
+def edit(year: int, month: int) -> Response | str:
+    provider = _own_provider()
+    chosen = _month(year, month)
+    existing = operations.find_return(provider.id, chosen)
+    form = CapacityForm()
+    if not form.is_submitted():
+        start_from = existing or operations.previous_return(provider.id, chosen)
+        if start_from is not None:
+            form.fill_from(start_from)
+    if form.validate_on_submit():
+        try:
+            capacity = operations.submit_return(provider, chosen, form.to_data(), by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            verb = "corrected" if existing else "sent"
+            return _done(capacity, f"Capacity return for {chosen:%B %Y} {verb}.")
+    return render_template(
+        "capacity/edit.html",
+        form=form,
+        provider=provider,
+        month=chosen,
+        window=operations.window_for(chosen),
+        existing=existing,
+        today=today(),
+    )
+
+
+@bp.post("/<int:year>/<int:month>/unchanged")
+@roles_required(Role.PROVIDER_MANAGER)
+def unchanged(year: int, month: int) -> Response:
+    provider = _own_provider()
+    chosen = _month(year, month)
+    if ConfirmForm().validate_on_submit():
+        try:
+            capacity = operations.confirm_unchanged(provider, chosen, by=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            return _done(
+                capacity,
+                f"Capacity return for {chosen:%B %Y} sent, with the same figures as your "
+                "last return.",
+            )
+    return redirect(url_for("capacity.overview"))
+
+
+@bp.post("/<int:year>/<int:month>/nil")
+@roles_required(Role.PROVIDER_MANAGER)
+def nil(year: int, month: int) -> Response:
+    provider = _own_provider()
+    chosen = _month(year, month)
+    if ConfirmForm().validate_on_submit():
+        try:
+            capacity = operations.nil_return(provider, chosen, by=current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            return _done(capacity, f"Nil return for {chosen:%B %Y} sent.")
+    return redirect(url_for("capacity.overview"))
+
+
+@bp.get("/returns/<int:return_id>")
+@roles_required(Role.PROVIDER_MANAGER, Role.COMMISSIONER)
+def view(return_id: int) -> str:
+    capacity = operations.get_return(return_id, provider_id=viewer_provider_id())
+    return render_template(
+        "capacity/view.html",
+        capacity=capacity,
+        window=operations.window_for(capacity.month),
+        wage_floor_pence=get_settings().wage_floor_pence,
+    )
