@@ -162,6 +162,22 @@ class CapacityForm(FlaskForm):
         Quadrant.SOUTH: "south",
     }
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # The four quadrants ask the same questions: say which one a problem is in.
+        for name in self.QUADRANT_FIELDS.values():
+            quadrant = getattr(self, name)
+            for field in quadrant.form:
+                field.errors = [f"{quadrant.label.text}: {error}" for error in field.errors]
+        return valid
+
+    def start_empty(self) -> None:
+        """A first return: no spare capacity anywhere until the provider says so."""
+        for name in self.QUADRANT_FIELDS.values():
+            sub: Any = getattr(self, name).form
+            sub.spare.data = 0
+            sub.new_packages.data = 0
+
     def to_data(self) -> CapacityData:
         quadrants = {}
         for quadrant, name in self.QUADRANT_FIELDS.items():

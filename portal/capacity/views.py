@@ -85,6 +85,8 @@ def edit(year: int, month: int) -> Response | str:
         start_from = existing or operations.previous_return(provider.id, chosen)
         if start_from is not None:
             form.fill_from(start_from)
+        else:
+            form.start_empty()
     if form.validate_on_submit():
         try:
             capacity = operations.submit_return(provider, chosen, form.to_data(), by=current_user)

@@ -84,7 +84,7 @@ def test_a_provider_files_its_return(as_role, world: World) -> None:
     [
         ({"delivered": "lots"}, "Enter hours as a number, for example 1,250.5"),
         ({"hourly_pay": "12.855"}, "Enter pay in pounds and pence, for example 12.85"),
-        ({"east-spare": "-3"}, "Enter spare hours as a number, for example 12.5"),
+        ({"east-spare": "-3"}, "East quadrant: Enter spare hours as a number, for example 12.5"),
         ({"leavers": "40"}, "Leavers cannot be more than your care staff headcount plus starters"),
         ({"vacancies": "-1"}, "Vacancies must be 0 or more"),
         ({"weekend_starts": ""}, "Select whether you start at weekends"),
