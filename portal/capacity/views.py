@@ -1,20 +1,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import Role
 from portal.capacity import operations
+from portal.capacity.exports import capacity_csv
 from portal.capacity.forms import CapacityForm, ConfirmForm
 from portal.capacity.models import CapacityReturn
+from portal.capacity.picture import capacity_picture, months_back
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
 from portal.council.models import get_settings
 from portal.extensions import db
+from portal.providers.enums import Quadrant
 from portal.providers.models import Provider
 from portal.providers.queries import viewer_provider_id
 
@@ -149,4 +162,43 @@ def view(return_id: int) -> str:
         capacity=capacity,
         window=operations.window_for(capacity.month),
         wage_floor_pence=get_settings().wage_floor_pence,
+    )
+
+
+def _chosen_month() -> dt.date:
+    """The month asked for as ?month=2026-11, else this one."""
+    text = request.args.get("month", "")
+    if not text:
+        return today().replace(day=1)
+    found = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if found is None or not 1 <= int(found[2]) <= 12:
+        abort(404)
+    return dt.date(int(found[1]), int(found[2]), 1)
+
+
+@bp.get("/picture")
+@roles_required(Role.COMMISSIONER)
+def picture() -> str:
+    month = _chosen_month()
+    result = capacity_picture(month)
+    peak = max([t.spare_weekly_minutes for t in result.trends] + [1])
+    return render_template(
+        "capacity/picture.html",
+        picture=result,
+        peak=peak,
+        months=months_back(today().replace(day=1), 12)[::-1],
+        Quadrant=Quadrant,
+    )
+
+
+@bp.get("/returns.csv")
+@roles_required(Role.COMMISSIONER)
+def returns_csv() -> Response:
+    month = _chosen_month()
+    return Response(
+        stream_with_context(capacity_csv(month)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="capacity-returns-{month:%Y-%m}.csv"'
+        },
     )

@@ -34,6 +34,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Outcome returns", "periods.period_list"),
         ("Service users", "providers.service_users"),
         ("Trusted assessors", "recommendations.summary"),
+        ("Capacity", "capacity.picture"),
         ("Payment rule", "payments.rule_list"),
         ("Settings", "council.settings"),
     ],
