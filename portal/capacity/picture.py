@@ -204,8 +204,14 @@ def _provider_rows(month: dt.date) -> list[ProviderRow]:
         row.pay_below_floor = staffed and capacity.hourly_pay_pence < floor
         row.no_travel_time = staffed and not capacity.pays_travel_time
 
-    # Missed windows: the last twelve windows that have closed.
-    closed = [m for m in months_back(month, 13) if window_for(m).closes < today()][-12:]
+    # Missed windows: the last twelve windows that have closed, counted from the first month
+    # the council collected capacity returns at all (no one missed a window before that).
+    first = db.session.scalar(select(func.min(CapacityReturn.month)))
+    closed = [
+        m
+        for m in months_back(month, 13)
+        if first is not None and m >= first and window_for(m).closes < today()
+    ][-12:]
     on_time: dict[int, set[dt.date]] = defaultdict(set)
     if closed:
         for provider_id, returned_month in db.session.execute(

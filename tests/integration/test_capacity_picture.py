@@ -156,3 +156,15 @@ def test_commissioners_see_the_picture_and_download_the_returns(as_role, world: 
     assert rows[0]["month"] == "2026-11"
     assert float(rows[0]["hourly_pay_gbp"]) > 0
     assert as_role(Role.PROVIDER_MANAGER).get("/capacity/picture").status_code == 403
+
+
+def test_windows_before_the_council_collected_returns_are_not_missed(world: World) -> None:
+    rng = random.Random(2)
+    early = ProviderFactory(name="Early")
+    _return(early, dt.date(2026, 9, 1), rng, world.users[Role.PROVIDER_MANAGER].id)
+    db.session.flush()
+    rows = {row.name: row for row in capacity_picture(NOVEMBER).providers}
+    # Collection began in September: September, October and November have closed by the 20th.
+    assert rows["Early"].missed.missed == 2  # October and November
+    assert rows["Brightwater Home Care"].missed.missed == 3
+    assert rows["Brightwater Home Care"].flags == ["3 windows missed in 12 months"]
