@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
+
+from portal.common.money import parse_pounds
 
 _CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9./-]*$",
@@ -30,6 +34,27 @@ class SettingsForm(FlaskForm):
             ),
         ],
     )
+    capacity_opens_day = IntegerField(
+        "Day of the month capacity returns open",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the day of the month capacity returns open"),
+            NumberRange(min=1, max=28, message="The opening day must be from the 1st to the 28th"),
+        ],
+    )
+    capacity_closes_day = IntegerField(
+        "Day of the month capacity returns close",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the day of the month capacity returns close"),
+            NumberRange(min=1, max=28, message="The closing day must be from the 1st to the 28th"),
+        ],
+    )
+    wage_floor = StringField(
+        "Wage floor for care staff",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the hourly wage floor")],
+    )
     cost_centre = StringField(
         "Cost centre",
         widget=GovTextInput(),
@@ -49,3 +74,23 @@ class SettingsForm(FlaskForm):
         ],
     )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        opens, closes = self.capacity_opens_day.data, self.capacity_closes_day.data
+        if opens is not None and closes is not None and opens > closes:
+            self.capacity_closes_day.errors = [
+                *self.capacity_closes_day.errors,
+                "The closing day must be on or after the opening day",
+            ]
+            valid = False
+        try:
+            self.wage_floor_pence = parse_pounds(self.wage_floor.data or "")
+        except ValueError:
+            if not self.wage_floor.errors:
+                self.wage_floor.errors = [
+                    *self.wage_floor.errors,
+                    "Enter the wage floor in pounds and pence, for example 12.71",
+                ]
+            valid = False
+        return valid

@@ -13,7 +13,15 @@ from portal.council.models import get_settings
 
 bp = Blueprint("council", __name__, template_folder="templates")
 
-_FIELDS = ("decision_target_working_days", "outcome_return_due_days", "cost_centre", "nominal_code")
+_FIELDS = (
+    "decision_target_working_days",
+    "outcome_return_due_days",
+    "capacity_opens_day",
+    "capacity_closes_day",
+    "wage_floor_pence",
+    "cost_centre",
+    "nominal_code",
+)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -22,10 +30,17 @@ def settings() -> Response | str:
     """The council's business settings; each change is audited."""
     current = get_settings()
     form = SettingsForm(obj=current)
+    if not form.is_submitted():
+        form.wage_floor.data = (
+            f"{current.wage_floor_pence // 100}.{current.wage_floor_pence % 100:02d}"
+        )
     if form.validate_on_submit():
         lock(current)
         before = snapshot(current, _FIELDS)
-        form.populate_obj(current)
+        for name in _FIELDS:
+            if name != "wage_floor_pence":
+                setattr(current, name, form[name].data)
+        current.wage_floor_pence = form.wage_floor_pence
         current.cost_centre = current.cost_centre.strip().upper()
         current.nominal_code = current.nominal_code.strip().upper()
         record(

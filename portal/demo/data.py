@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -382,6 +383,84 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
     db.session.flush()
     _add_casework(patch[0], accounts)
+    _add_capacity_returns(rng, patch + framework, accounts)
+
+
+def _add_capacity_returns(
+    rng: random.Random, providers: list[Provider], accounts: dict[Role, User]
+) -> None:
+    """A year of monthly capacity returns from the active providers: most on time, some
+    late, a few missed, so the commissioners' picture and its flags have something to show.
+    Each provider's own manager (who does not sign in to the demo) sent them."""
+    from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
+    from portal.capacity.operations import window_for
+    from portal.capacity.picture import months_back
+
+    this_month = today().replace(day=1)
+    months = months_back(this_month, 13)
+    if today() < window_for(this_month).opens:
+        months = months[:-1]
+    for index, provider in enumerate(providers):
+        if provider.status != ProviderStatus.ACTIVE:
+            continue
+        if index == 0:
+            manager = accounts[Role.PROVIDER_MANAGER]
+        else:
+            manager = create_user(
+                email=f"manager{index}@{provider.supplier_reference.lower()}.example",
+                name=f"{provider.name} Manager",
+                password=secrets.token_urlsafe(24),  # the demo signs in as Brightwater only
+                roles={Role.PROVIDER_MANAGER},
+                provider_id=provider.id,
+            )
+        reliable = rng.random() < 0.75
+        headcount = rng.randint(15, 90)
+        for month in months:
+            if not reliable and rng.random() < 0.3:
+                continue  # missed
+            window = window_for(month)
+            late = (not reliable and rng.random() < 0.4) or rng.random() < 0.05
+            sent = window.closes + dt.timedelta(days=rng.randint(1, 9)) if late else window.opens
+            if sent > today():
+                continue  # this month's window is still open and this one has not sent yet
+            starters, leavers = rng.randint(0, 3), rng.randint(0, 3)
+            home = provider.quadrant or rng.choice(list(Quadrant))
+            db.session.add(
+                CapacityReturn(
+                    provider_id=provider.id,
+                    month=month,
+                    kind=CapacityKind.FULL,
+                    submitted_at=dt.datetime.combine(sent, dt.time(11, 0), tzinfo=dt.UTC),
+                    submitted_by_id=manager.id,
+                    late=late,
+                    service_users=rng.randint(10, 60),
+                    delivered_weekly_minutes=rng.randint(300, 1600) * 60,
+                    weekend_starts=rng.random() < 0.6,
+                    seven_day_discharge=rng.random() < 0.4,
+                    winter_weekly_minutes=rng.randint(0, 60) * 60,
+                    festive_weekly_minutes=rng.randint(0, 30) * 60,
+                    takes_children=rng.random() < 0.15,
+                    takes_palliative=rng.random() < 0.5,
+                    takes_double_handed=rng.random() < 0.6,
+                    takes_dementia=rng.random() < 0.55,
+                    headcount=headcount,
+                    fte_hundredths=headcount * rng.randint(60, 90),
+                    starters=starters,
+                    leavers=min(leavers, headcount + starters),
+                    vacancies=rng.randint(0, 8),
+                    overseas_sponsored=rng.randint(0, headcount // 4),
+                    agency_weekly_minutes=rng.randint(0, 20) * 60,
+                    pays_travel_time=rng.random() < 0.8,
+                    hourly_pay_pence=rng.choice([1250, 1271, 1290, 1320, 1345, 1380]),
+                    quadrants=[
+                        CapacityByQuadrant(
+                            quadrant=home,
+                            spare_weekly_minutes=rng.randint(0, 60) * 60,
+                            new_packages=rng.randint(0, 4),
+                        )
+                    ],
+                )
+            )
 
 
 def _add_casework(provider: Provider, accounts: dict[Role, User]) -> None:

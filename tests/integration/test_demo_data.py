@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
+from portal.capacity.models import CapacityReturn
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.providers.enums import ContractType
@@ -27,7 +28,12 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
         select(func.min(PackageLine.hourly_rate_pence), func.max(PackageLine.hourly_rate_pence))
     ).one()
     assert rates[0] >= 1900 and rates[1] <= 2350
-    assert count(select(func.count(User.id))) == len(DEMO_ACCOUNTS) == 5
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    assert count(select(func.count(User.id)).where(User.email.in_(emails))) == 5
+    # A year of capacity returns, so the commissioners' picture has a history.
+    months = count(select(func.count(func.distinct(CapacityReturn.month))))
+    assert months >= 12
+    assert count(select(func.count()).where(CapacityReturn.late.is_(True))) > 0
     # Casework at each stage, so every account has something to see.
     statuses = dict(
         db.session.execute(

@@ -200,6 +200,9 @@ def test_the_payment_list_is_fixed_at_export(as_role, world: World) -> None:
         data={
             "decision_target_working_days": "10",
             "outcome_return_due_days": "14",
+            "capacity_opens_day": "8",
+            "capacity_closes_day": "14",
+            "wage_floor": "12.71",
             "cost_centre": "ZZ9999",
             "nominal_code": "9999",
         },
@@ -366,6 +369,9 @@ def test_a_commissioner_sets_the_ledger_codes(as_role, world: World) -> None:
             data={
                 "decision_target_working_days": "0",
                 "outcome_return_due_days": "14",
+                "capacity_opens_day": "15",
+                "capacity_closes_day": "14",
+                "wage_floor": "twelve",
                 "cost_centre": "=SUM(A1)",
                 "nominal_code": "",
             },
@@ -374,11 +380,16 @@ def test_a_commissioner_sets_the_ledger_codes(as_role, world: World) -> None:
     assert "The decision target must be 1 to 60 working days" in page
     assert "Use letters, numbers, full stops, hyphens and slashes only" in page
     assert "Enter the nominal code" in page
+    assert "The closing day must be on or after the opening day" in page
+    assert "Enter the wage floor in pounds and pence" in page
     response = client.post(
         "/settings",
         data={
             "decision_target_working_days": "12",
             "outcome_return_due_days": "21",
+            "capacity_opens_day": "5",
+            "capacity_closes_day": "12",
+            "wage_floor": "13.45",
             "cost_centre": "hc4200",
             "nominal_code": "5211",
         },
@@ -391,6 +402,9 @@ def test_a_commissioner_sets_the_ledger_codes(as_role, world: World) -> None:
     assert event.after == {
         "decision_target_working_days": 12,
         "outcome_return_due_days": 21,
+        "capacity_opens_day": 5,
+        "capacity_closes_day": 12,
+        "wage_floor_pence": 1345,
         "cost_centre": "HC4200",
         "nominal_code": "5211",
     }

@@ -96,3 +96,11 @@ def test_four_missed_in_twelve_months_is_flagged() -> None:
     # The oldest falls out of the last twelve when a thirteenth window closes.
     assert not missed_windows([*scattered, False]).flagged
     assert missed_windows([*scattered, False]).missed == 3
+
+
+def test_a_window_closing_at_the_month_end_can_close_in_the_next_month() -> None:
+    # 28 February 2027 is a Sunday: a window closing on the 28th closes on Monday 1 March.
+    window = capacity_window(dt.date(2027, 2, 1), opens_day=20, closes_day=28)
+    assert window.closes == dt.date(2027, 3, 1)
+    assert window.month == dt.date(2027, 2, 1)
+    assert not window.is_late(dt.date(2027, 3, 1))
