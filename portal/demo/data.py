@@ -414,16 +414,16 @@ def _add_capacity_returns(
                 provider_id=provider.id,
             )
         reliable = rng.random() < 0.75
-        headcount = rng.randint(15, 90)
+        headcount = rng.randint(25, 90)
         for month in months:
-            if not reliable and rng.random() < 0.3:
+            if not reliable and rng.random() < 0.15:
                 continue  # missed
             window = window_for(month)
-            late = (not reliable and rng.random() < 0.4) or rng.random() < 0.05
+            late = (not reliable and rng.random() < 0.2) or rng.random() < 0.03
             sent = window.closes + dt.timedelta(days=rng.randint(1, 9)) if late else window.opens
             if sent > today():
                 continue  # this month's window is still open and this one has not sent yet
-            starters, leavers = rng.randint(0, 3), rng.randint(0, 3)
+            starters, leavers = rng.choice([0, 0, 1, 1, 2]), rng.choice([0, 0, 0, 0, 1, 1, 2])
             home = provider.quadrant or rng.choice(list(Quadrant))
             db.session.add(
                 CapacityReturn(
