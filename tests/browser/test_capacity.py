@@ -142,3 +142,11 @@ def test_providers_file_confirm_and_nil_return(
     assert providers["Linnet Care"][1].startswith("Returned")
     assert providers["Quail Lane Care"][1].startswith("Returned")
     assert "Not returned" in {row[1] for row in providers.values()}  # others have not
+
+    # On a phone the picture's tables scroll within themselves; the page never does.
+    narrow = open_browser("capacity-commissioner-narrow", viewport={"width": 320, "height": 640})
+    narrow.goto("/")
+    sign_in(narrow, world.officers["Cleo Crane"])
+    narrow.goto("/capacity/picture")
+    narrow.expect_heading("Capacity picture, November 2026")
+    assert narrow.page_width() <= 320
