@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.capacity.models import CapacityReturn
+from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.providers.enums import ContractType
