@@ -1,0 +1,79 @@
+"""The benchmarks' large council, at a small size: the shape is right and every page the
+benchmarks time answers on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.accounts.operations import create_user
+from portal.accounts.roles import Role
+from portal.bench.scale import Scale, build
+from portal.extensions import db
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.payments.models import Payment, PaymentBatch, PaymentStatus
+from portal.providers.models import ServiceUser
+from portal.recommendations.models import Recommendation, RecommendationStatus
+from tests.factories import PASSWORD
+
+
+def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_session: Any) -> None:
+    scale = Scale().smaller(200)
+    built = build(scale)
+    count = lambda statement: db.session.scalar(statement)  # noqa: E731
+    assert count(select(func.count(ServiceUser.id))) == scale.people
+    assert count(select(func.count(ReportingPeriod.id))) == scale.quarters
+    returns = count(select(func.count(OutcomeReturn.id)))
+    assert returns > scale.people * (scale.quarters - 1)
+    assert count(select(func.count(OutcomeAnswer.id))) == returns * 9
+    assert count(select(func.count(Recommendation.id))) == scale.recommendations
+    waiting = count(
+        select(func.count()).where(Recommendation.status == RecommendationStatus.SUBMITTED)
+    )
+    assert waiting >= 1
+    assert count(select(func.count(Payment.id))) == scale.payments
+    assert count(select(func.count()).where(Payment.status == PaymentStatus.APPROVED)) > 0
+    assert count(select(func.count(PaymentBatch.id))) >= 1
+    assert built.counts["outcome_answers"] == returns * 9
+
+    # New rows after the bulk load get fresh ids (PostgreSQL's sequences were moved on).
+    newcomer = create_user(
+        email="new.officer@bench.example", name="New", password=PASSWORD, roles={Role.CARE_MANAGER}
+    )
+    assert (
+        newcomer.id > max(built.officer_ids.values())
+        and newcomer.id not in built.manager_ids.values()
+    )
+    users = {}
+    for email in (
+        "care_manager@bench.example",
+        "commissioner@bench.example",
+        "finance_officer@bench.example",
+        "manager1@bench.example",
+    ):
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        user.set_password(PASSWORD)
+        users[email] = user
+    db.session.commit()
+    period = count(select(func.max(ReportingPeriod.id)))
+    batch = count(select(func.max(PaymentBatch.id)))
+    person = count(select(func.min(ServiceUser.id)).where(ServiceUser.provider_id == 1))
+    pages = {
+        "manager1@bench.example": [f"/outcome-periods/{period}", f"/service-users/{person}"],
+        "care_manager@bench.example": ["/review?provider=2"],
+        "commissioner@bench.example": [
+            f"/outcome-periods/{period}/table-f",
+            "/capacity/picture",
+            "/recommendations/summary",
+        ],
+        "finance_officer@bench.example": ["/payments", f"/payments/batches/{batch}"],
+    }
+    for email, paths in pages.items():
+        response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302, email
+        for path in paths:
+            assert client.get(path).status_code == 200, path
+        client.post("/sign-out")
