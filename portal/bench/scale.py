@@ -295,9 +295,12 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     quadrant_rows = []
     cid = 0
     for month in months:
+        window = window_for(month)
         for pid in range(1, scale.providers + 1):
             if rng.random() < 0.05:
                 continue  # missed
+            late = rng.random() < 0.05 and window.closes + dt.timedelta(days=2) <= on
+            sent = window.closes + dt.timedelta(days=2) if late else window.opens
             cid += 1
             capacity.append(
                 {
@@ -305,11 +308,9 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                     "provider_id": pid,
                     "month": month,
                     "kind": CapacityKind.FULL,
-                    "submitted_at": dt.datetime.combine(
-                        window_for(month).opens, dt.time(10), tzinfo=dt.UTC
-                    ),
+                    "submitted_at": dt.datetime.combine(sent, dt.time(10), tzinfo=dt.UTC),
                     "submitted_by_id": manager_ids[pid],
-                    "late": rng.random() < 0.05,
+                    "late": late,
                     "service_users": 200,
                     "delivered_weekly_minutes": 60 * 2000,
                     "weekend_starts": pid % 2 == 0,

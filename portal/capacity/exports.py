@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal.capacity.models import CapacityReturn
 from portal.capacity.operations import FIGURES
+from portal.common.dates import london_date
 from portal.common.money import format_hours_figure, pence_to_decimal_string
 from portal.extensions import db
 from portal.payments.exports import formula_safe
@@ -81,7 +82,7 @@ def capacity_csv(month: dt.date) -> Iterator[str]:
                 formula_safe(capacity.provider.name),
                 formula_safe(capacity.provider.supplier_reference),
                 capacity.kind.value,
-                capacity.submitted_at.date().isoformat(),
+                london_date(capacity.submitted_at).isoformat(),
                 "yes" if capacity.late else "no",
                 *[_cell(name, getattr(capacity, name)) for name in FIGURES],
                 *[

@@ -10,7 +10,13 @@ from wtforms.validators import InputRequired, NumberRange
 
 from portal.capacity.operations import CapacityData, QuadrantFigures
 from portal.common.forms import GovCheckbox, GovRadios
-from portal.common.money import format_hours_figure, parse_hours, parse_hundredths, parse_pounds
+from portal.common.money import (
+    format_hours_figure,
+    parse_hours,
+    parse_hundredths,
+    parse_pounds,
+    pence_to_decimal_string,
+)
 from portal.providers.enums import Quadrant
 
 
@@ -56,7 +62,7 @@ class PoundsField(_ParsedField):
     parser = staticmethod(parse_pounds)
 
     def show(self, value: int) -> str:
-        return f"{value // 100}.{value % 100:02d}"
+        return pence_to_decimal_string(value)
 
 
 class HundredthsField(_ParsedField):

@@ -17,7 +17,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.capacity.rules import annualised_turnover_percent, spare_capacity_index
+from portal.capacity.rules import (
+    annualised_turnover_percent,
+    spare_capacity_index,
+    turnover_flagged,
+)
 from portal.common.models import TimestampMixin
 from portal.common.types import enum_type
 from portal.extensions import db
@@ -113,6 +117,10 @@ class CapacityReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
         return annualised_turnover_percent(
             leavers=self.leavers, headcount=self.headcount, starters=self.starters
         )
+
+    @property
+    def turnover_flagged(self) -> bool:
+        return turnover_flagged(self.turnover_percent)
 
 
 class CapacityByQuadrant(db.Model):  # type: ignore[name-defined]

@@ -15,11 +15,12 @@ from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityRet
 from portal.capacity.rules import Window, capacity_window
 from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
-from portal.common.models import utcnow
+from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from portal.providers.models import PackageLine, Provider
+from portal.providers.queries import lines_active_on
 
 FIGURES = (
     "service_users",
@@ -109,9 +110,7 @@ def supports_anyone(provider: Provider, on: dt.date) -> int:
     return int(
         db.session.scalar(
             select(func.count(func.distinct(PackageLine.service_user_id))).where(
-                PackageLine.provider_id == provider.id,
-                PackageLine.start_date <= on,
-                (PackageLine.end_date.is_(None)) | (PackageLine.end_date >= on),
+                PackageLine.provider_id == provider.id, lines_active_on(on)
             )
         )
         or 0
@@ -154,11 +153,7 @@ def _save(
             f"The return for {month:%B %Y} can be made from {format_date(window.opens)}"
         )
     existing = find_return(provider.id, month)
-    values = {name: getattr(data, name) for name in FIGURES} | {
-        "kind": kind,
-        "submitted_at": utcnow(),
-        "submitted_by_id": by.id,
-    }
+    values = {name: getattr(data, name) for name in FIGURES} | {"kind": kind}
     quadrants = [
         CapacityByQuadrant(
             quadrant=quadrant,
@@ -172,6 +167,8 @@ def _save(
             provider_id=provider.id,
             month=month,
             late=window.is_late(today()),
+            submitted_at=utcnow(),
+            submitted_by_id=by.id,
             quadrants=quadrants,
             **values,
         )
@@ -179,8 +176,11 @@ def _save(
         before = None
         action = "capacity_return.submitted"
     else:
-        # A correction: the figures change; when it was first made, and so lateness, do not.
+        # A correction: the figures change; who sent it first and when, and so lateness,
+        # do not (the audit trail holds who corrected it). Locked, so two corrections at
+        # once are made one after the other.
         capacity = existing
+        lock(capacity)
         before = _snapshot(capacity)
         action = "capacity_return.corrected"
         with db.session.no_autoflush:

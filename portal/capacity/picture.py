@@ -8,8 +8,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.capacity.operations import window_for
@@ -117,9 +118,17 @@ class Picture:
         return [row for row in self.providers if not row.returned]
 
 
+def _from_active_providers() -> Any:
+    """The picture is of the providers the council can place with now: active ones (the
+    page counts returns against them, this month and in the trends alike)."""
+    return CapacityReturn.provider_id.in_(
+        select(Provider.id).where(Provider.status == ProviderStatus.ACTIVE)
+    )
+
+
 def capacity_picture(month: dt.date | None = None) -> Picture:
     month = (month or today()).replace(day=1)
-    in_month = CapacityReturn.month == month
+    in_month = and_(CapacityReturn.month == month, _from_active_providers())
 
     quadrant_rows = {
         quadrant: (int(spare or 0), int(new or 0))
@@ -236,7 +245,7 @@ def _trends(month: dt.date) -> list[MonthTrend]:
                 func.sum(CapacityByQuadrant.new_packages),
             )
             .join(CapacityByQuadrant, CapacityByQuadrant.return_id == CapacityReturn.id)
-            .where(CapacityReturn.month.in_(months))
+            .where(CapacityReturn.month.in_(months), _from_active_providers())
             .group_by(CapacityReturn.month)
         )
     }
@@ -248,7 +257,7 @@ def _trends(month: dt.date) -> list[MonthTrend]:
                 func.count(CapacityReturn.id),
                 func.sum(CapacityReturn.delivered_weekly_minutes),
             )
-            .where(CapacityReturn.month.in_(months))
+            .where(CapacityReturn.month.in_(months), _from_active_providers())
             .group_by(CapacityReturn.month)
         )
     }

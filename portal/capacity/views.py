@@ -81,7 +81,6 @@ def overview() -> str:
         previous=operations.previous_return(provider.id, month),
         supports=operations.supports_anyone(provider, today()),
         history=operations.provider_history(provider.id),
-        wage_floor_pence=get_settings().wage_floor_pence,
         today=today(),
         form=ConfirmForm(),
     )
@@ -171,7 +170,7 @@ def _chosen_month() -> dt.date:
     if not text:
         return today().replace(day=1)
     found = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if found is None or not 1 <= int(found[2]) <= 12:
+    if found is None or not 2000 <= int(found[1]) <= 2100 or not 1 <= int(found[2]) <= 12:
         abort(404)
     return dt.date(int(found[1]), int(found[2]), 1)
 

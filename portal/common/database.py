@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -11,7 +11,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.extensions import db
-from portal.notifications.email import deliver_after_response
+
+
+def after_commit(key: str, callback: Callable[[], None]) -> bool:
+    """Run ``callback`` once this request's transaction has committed and its response has
+    gone (so no one waits on it); if the request rolls back, never. One callback per
+    ``key`` a request: returns whether this one was taken."""
+    pending: dict[str, Callable[[], None]] = g.setdefault("after_commit", {})
+    if key in pending:
+        return False
+    pending[key] = callback
+    return True
 
 
 def init_app(app: Flask) -> None:
@@ -19,12 +29,11 @@ def init_app(app: Flask) -> None:
     def commit_successful_post(response: Response) -> Response:
         if request.method == "POST" and 300 <= response.status_code < 400:
             db.session.commit()
-            # Emails the change wrote go once the response has: no one waits on SMTP.
-            ids = g.pop("queued_email_ids", None)
-            if ids:
-                response.call_on_close(partial(deliver_after_response, app, ids))
+            for callback in g.pop("after_commit", {}).values():
+                response.call_on_close(callback)
         else:
             db.session.rollback()
+            g.pop("after_commit", None)
         return response
 
     with app.app_context():

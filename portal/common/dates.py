@@ -77,7 +77,9 @@ def london_date(moment: dt.datetime) -> dt.date:
 
 
 def format_date(day: dt.date | dt.datetime | None) -> str:
-    """GOV.UK style: 5 January 2026."""
+    """GOV.UK style: 5 January 2026. A stored moment shows the council's date for it."""
     if day is None:
         return ""
+    if isinstance(day, dt.datetime):
+        day = london_date(day)
     return f"{day.day} {day:%B %Y}"

@@ -25,13 +25,6 @@ def days_in(mask: int) -> list[int]:
     return [day for day in range(7) if mask & (1 << day)]
 
 
-def first_days(count: int) -> int:
-    """Monday onwards, ``count`` days: how a bare "n days a week" is read."""
-    if not 1 <= count <= 7:
-        raise ValueError("a line runs on 1 to 7 days a week")
-    return (1 << count) - 1
-
-
 def describe_days(mask: int) -> str:
     if mask == EVERY_DAY:
         return "7 days a week"

@@ -8,6 +8,7 @@ from portal.accounts.roles import Role
 from portal.audit.operations import record, snapshot
 from portal.common.access import roles_required
 from portal.common.models import lock
+from portal.common.money import pence_to_decimal_string
 from portal.council.forms import SettingsForm
 from portal.council.models import get_settings
 
@@ -31,9 +32,7 @@ def settings() -> Response | str:
     current = get_settings()
     form = SettingsForm(obj=current)
     if not form.is_submitted():
-        form.wage_floor.data = (
-            f"{current.wage_floor_pence // 100}.{current.wage_floor_pence % 100:02d}"
-        )
+        form.wage_floor.data = pence_to_decimal_string(current.wage_floor_pence)
     if form.validate_on_submit():
         lock(current)
         before = snapshot(current, _FIELDS)

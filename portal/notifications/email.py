@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User, UserRole
 from portal.accounts.roles import Role
+from portal.common.database import after_commit
 from portal.common.models import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutgoingEmail
@@ -45,22 +47,28 @@ def queue_email(recipients: Iterable[User], template: str, **context: Any) -> No
     is the subject. Nothing is written when email is not configured."""
     if not email_enabled():
         return
-    council = current_app.config["COUNCIL_NAME"]
-    service = current_app.config["SERVICE_NAME"]
-    seen: set[str] = set()
-    for user in recipients:
-        if not user.active or user.email in seen:
-            continue
-        seen.add(user.email)
-        # Rendered without the page layout's context, so a command can send email too.
-        text = current_app.jinja_env.get_template(f"emails/{template}.txt").render(
-            user=user, council=council, service=service, **context
-        )
-        subject, _, body = text.partition("\n")
-        email = OutgoingEmail(recipient=user.email, subject=subject.strip(), body=body.strip())
-        db.session.add(email)
-        db.session.flush()
-        g.setdefault("queued_email_ids", []).append(email.id)
+    addresses = list(dict.fromkeys(user.email for user in recipients if user.active))
+    if not addresses:
+        return
+    # Rendered without the page layout's context, so a command can send email too.
+    text = current_app.jinja_env.get_template(f"emails/{template}.txt").render(
+        council=current_app.config["COUNCIL_NAME"],
+        service=current_app.config["SERVICE_NAME"],
+        **context,
+    )
+    subject, _, body = text.partition("\n")
+    emails = [
+        OutgoingEmail(recipient=address, subject=subject.strip(), body=body.strip())
+        for address in addresses
+    ]
+    db.session.add_all(emails)
+    db.session.flush()
+    # Once a request: send what it wrote after it commits.
+    ids: list[int] = []
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if after_commit("email", partial(deliver_after_response, app, ids)):
+        g.queued_email_ids = ids
+    g.queued_email_ids.extend(email.id for email in emails)
 
 
 def users_with_role(role: Role, *, provider_id: int | None = None) -> list[User]:

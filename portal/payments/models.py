@@ -155,6 +155,16 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     rule: Mapped[PaymentRule] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="payments")
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        """A payment (not a reversal) not yet in an exported batch."""
+        return (
+            self.kind == PaymentKind.PAYMENT
+            and self.status.can_cancel
+            and (self.batch is None or self.batch.status == BatchStatus.OPEN)
+        )
+
     reverses: Mapped[Payment | None] = relationship(
         remote_side=[id], foreign_keys=[reverses_payment_id]
     )

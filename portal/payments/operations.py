@@ -26,7 +26,7 @@ from portal.payments.models import (
     PaymentRule,
     PaymentStatus,
 )
-from portal.payments.queries import payment_list_rows, rule_in_force
+from portal.payments.queries import payment_list_rows, reversal_of, rule_in_force
 from portal.payments.rules import LineReduction, calculate_reduction_payment
 from portal.recommendations.models import ChangeKind, Recommendation
 
@@ -300,12 +300,21 @@ def cancel_payment(payment: Payment, *, reason: str, by: User) -> None:
     if it was in an open batch it leaves it."""
     if not reason.strip():
         raise DomainError("Enter why the payment is being cancelled", field="reason")
-    lock(payment)
+    # The batch is locked before the payment, in the order exporting takes them, so a
+    # cancellation and an export at the same moment wait for each other instead of
+    # deadlocking.
+    batch_id = payment.batch_id
     if payment.batch is not None:
         lock(payment.batch)
-    if not payment.status.can_cancel or (
-        payment.batch is not None and payment.batch.status != BatchStatus.OPEN
-    ):
+    lock(payment)
+    if payment.batch_id != batch_id:
+        raise DomainError("The payment has just been batched: look at it again")
+    if payment.kind == PaymentKind.REVERSAL:
+        raise DomainError(
+            "A reversal cannot be cancelled: it corrects an exported payment. If the payment "
+            "was right after all, pay it again as a new payment"
+        )
+    if not payment.can_be_cancelled:
         raise DomainError(
             f"Payment {payment.reference} has been {payment.status.label.lower()}: it can no "
             "longer be cancelled, only reversed in a later batch"
@@ -331,7 +340,7 @@ def reverse_payment(payment: Payment, *, reason: str, by: User) -> Payment:
         raise DomainError("A reversal cannot itself be reversed")
     if payment.status not in (PaymentStatus.EXPORTED, PaymentStatus.PAID):
         raise DomainError(f"Payment {payment.reference} has not been exported: cancel it instead")
-    existing = db.session.scalar(select(Payment).where(Payment.reverses_payment_id == payment.id))
+    existing = reversal_of(payment.id)
     if existing is not None:
         raise DomainError(
             f"Payment {payment.reference} has already been reversed by {existing.reference}"

@@ -52,15 +52,6 @@ def ready_payments_statement(provider_id: int | None = None) -> Select[Any]:
     return statement
 
 
-def ready_payments_total() -> tuple[int, int]:
-    count, total = db.session.execute(
-        select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_pence), 0)).where(
-            *_READY
-        )
-    ).one()
-    return int(count), int(total)
-
-
 @dataclass(frozen=True)
 class ProviderTotal:
     provider_id: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.common.dates import format_date, london_date
 from portal.common.money import format_minutes_as_hours, format_pence
@@ -34,10 +34,14 @@ def remittance_for(batch: PaymentBatch, provider_id: int) -> Remittance | None:
             select(Payment)
             .join(Payment.service_user)
             .join(Payment.recommendation)
-            .options(contains_eager(Payment.service_user), contains_eager(Payment.recommendation))
+            .options(
+                contains_eager(Payment.service_user),
+                contains_eager(Payment.recommendation),
+                selectinload(Payment.reverses),  # a reversal's line names what it reverses
+            )
             .where(Payment.batch_id == batch.id, Payment.provider_id == provider_id)
             .order_by(Payment.reference)
-        ).unique()
+        )
     )
     if not payments:
         return None

@@ -21,7 +21,6 @@ class MonthSummary:
     label: str  # "November 2026"
     rows: list[tuple[str, int, int]] = field(default_factory=list)  # provider, count, pence
     batches: int = 0
-    batch_total_pence: int = 0
 
     @property
     def total_pence(self) -> int:
@@ -49,12 +48,10 @@ def finance_summary() -> list[MonthSummary]:
         .group_by(Payment.batch_id, Provider.name)
     ).all()
     by_month: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    batch_totals: dict[int, int] = defaultdict(int)
     for batch_id, name, count, total in sums:
         cell = by_month[month_of[batch_id]][name]
         cell[0] += int(count)
         cell[1] += int(total)
-        batch_totals[batch_id] += int(total)
     months = []
     for month in sorted(by_month, reverse=True):
         year, number = (int(part) for part in month.split("-"))
@@ -62,6 +59,5 @@ def finance_summary() -> list[MonthSummary]:
         summary.rows = sorted((name, c, t) for name, (c, t) in by_month[month].items())
         in_month = [b for b, m in month_of.items() if m == month]
         summary.batches = len(in_month)
-        summary.batch_total_pence = sum(batch_totals[b] for b in in_month)
         months.append(summary)
     return months

@@ -43,7 +43,6 @@ from portal.payments.queries import (
     provider_batches,
     provider_payments_statement,
     ready_payments_statement,
-    ready_payments_total,
     ready_totals_by_provider,
     reversal_of,
     rule_in_force,
@@ -86,14 +85,13 @@ def payment_list() -> BaseResponse | str:
             )
             return redirect(url_for("payments.batch", batch_id=batch.id))
     provider_id = _provider_filter()
-    count, total = ready_payments_total()
     page = paginate(ready_payments_statement(provider_id))
     return render_template(
         "payments/payment_list.html",
         form=form,
         page=page,
-        ready_count=count,
-        ready_total=total,
+        ready_count=sum(t.count for t in totals),
+        ready_total=sum(t.total_pence for t in totals),
         totals=totals,
         provider_options=[(t.provider_id, t.name) for t in totals],
         chosen={"provider": str(provider_id)} if provider_id else {},
@@ -306,7 +304,7 @@ def new_rule() -> BaseResponse | str:
             show_on_form(form, error)
         else:
             flash(
-                f"Version {rule.version} of the payment rule starts on {rule.effective_from:%-d %B %Y}",
+                f"Version {rule.version} of the payment rule starts on {format_date(rule.effective_from)}",
                 "success",
             )
             return redirect(url_for("payments.rule_list"))

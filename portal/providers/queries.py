@@ -31,7 +31,8 @@ def viewer_provider_id() -> int | None:
     return None
 
 
-def _active_on(day: dt.date) -> Any:
+def lines_active_on(day: dt.date) -> Any:
+    """Package lines in force on ``day``, as a filter."""
     return and_(
         PackageLine.start_date <= day,
         or_(PackageLine.end_date.is_(None), PackageLine.end_date >= day),
@@ -56,7 +57,7 @@ def service_users_statement(
             PackageLine.service_user_id,
             func.sum(weekly_minutes_expression()).label("weekly_minutes"),
         )
-        .where(_active_on(on))
+        .where(lines_active_on(on))
         .group_by(PackageLine.service_user_id)
         .subquery()
     )
@@ -99,7 +100,7 @@ def current_lines(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
     return list(
         db.session.scalars(
             select(PackageLine)
-            .where(PackageLine.service_user_id == service_user_id, _active_on(on))
+            .where(PackageLine.service_user_id == service_user_id, lines_active_on(on))
             .order_by(PackageLine.start_date, PackageLine.id)
         )
     )

@@ -67,7 +67,7 @@ def service_user(service_user_id: int) -> str:
         recommendations=recommendations_for_service_user(person.id, provider_id=provider_id),
         period=period,
         current_return=find_return(period.id, person.id) if period else None,
-        open_recommendation=open_recommendation(person.id),
+        open_recommendation=open_recommendation(person.id, provider_id=person.provider_id),
         can_return_outcomes=is_provider and person.provider.strategic_tier and period is not None,
         can_recommend=is_provider and person.provider.trusted_assessor and bool(lines),
         not_a_trusted_assessor=is_provider and not person.provider.trusted_assessor,

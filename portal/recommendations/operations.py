@@ -148,7 +148,7 @@ def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User)
         sum(p.weekly_minutes for p in data.lines),
     )
 
-    recommendation = open_recommendation(service_user.id)
+    recommendation = open_recommendation(service_user.id, provider_id=service_user.provider_id)
     if recommendation is not None and recommendation.status != RecommendationStatus.DRAFT:
         raise DomainError("A recommendation for this person is already awaiting a decision")
     if recommendation is None:
@@ -295,7 +295,7 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
             )
         if old.start_date > last_old_day:
             raise DomainError(
-                f"The agreed start date must be after {old.start_date:%d/%m/%Y}, "
+                f"The agreed start date must be after {format_date(old.start_date)}, "
                 "when the current line began",
                 field="start_date",
             )
@@ -375,6 +375,8 @@ def answer_information_request(recommendation: Recommendation, *, by: User, answ
 def withdraw(recommendation: Recommendation, *, by: User) -> None:
     """The provider takes back a recommendation before it is decided."""
     lock(recommendation)
+    if recommendation.status == RecommendationStatus.DRAFT:
+        raise DomainError("This recommendation has not been sent, so there is nothing to withdraw")
     if not recommendation.status.is_open:
         raise DomainError(
             f"This recommendation has been {recommendation.status.label.lower()} and can no "

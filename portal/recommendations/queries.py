@@ -43,13 +43,15 @@ def recommendations_for_service_user(
     return list(db.session.scalars(statement))
 
 
-def open_recommendation(service_user_id: int) -> Recommendation | None:
-    """The person's recommendation that is not yet decided: a draft, awaiting a decision, or
-    waiting for the provider's answer. While one is open the provider may not start another."""
+def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommendation | None:
+    """The provider's recommendation for the person that is not yet decided: a draft,
+    awaiting a decision, or waiting for its answer. While one is open the provider may not
+    start another. (A provider the person has moved to does not see its predecessor's.)"""
     return db.session.scalar(
         select(Recommendation)
         .where(
             Recommendation.service_user_id == service_user_id,
+            Recommendation.provider_id == provider_id,
             Recommendation.status.in_([s for s in RecommendationStatus if s.is_open]),
         )
         .order_by(Recommendation.id.desc())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
+from portal.common.dates import london_date
 from portal.common.money import divide_round_half_up
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentKind, PaymentStatus
@@ -73,7 +74,7 @@ def model_summary() -> list[ProviderSummary]:
     days: dict[int, list[int]] = defaultdict(list)
     for provider_id, submitted_at, decided_at in decided:
         if decided_at is not None:
-            days[provider_id].append((decided_at.date() - submitted_at.date()).days)
+            days[provider_id].append((london_date(decided_at) - london_date(submitted_at)).days)
     for provider_id, values in days.items():
         if provider_id in summaries:
             summaries[provider_id].decision_days = values

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
-from portal.common.dates import today
+from portal.common.dates import format_date, today
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
 from portal.common.weekdays import days_in
@@ -99,7 +99,7 @@ def new(service_user_id: int) -> Response | str:
     service_user = get_service_user(service_user_id, provider_id=viewer_provider_id())
     if not service_user.provider.trusted_assessor:
         abort(404)
-    existing = open_recommendation(service_user.id)
+    existing = open_recommendation(service_user.id, provider_id=service_user.provider_id)
     if existing is not None and existing.status != RecommendationStatus.DRAFT:
         return redirect(url_for("recommendations.view", recommendation_id=existing.id))
     lines = current_lines(service_user.id, on=today())
@@ -155,7 +155,7 @@ def check(recommendation_id: int) -> Response | str:
         else:
             flash(
                 f"Recommendation sent to the council. A care manager will decide by "
-                f"{recommendation.decision_due_date:%-d %B %Y}.",
+                f"{format_date(recommendation.decision_due_date)}.",
                 "success",
             )
             return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
@@ -198,7 +198,7 @@ def answer(recommendation_id: int) -> Response | str:
         else:
             flash(
                 "Answer sent. The recommendation is back with the council, who will decide by "
-                f"{recommendation.decision_due_date:%-d %B %Y}.",
+                f"{format_date(recommendation.decision_due_date)}.",
                 "success",
             )
             return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
@@ -329,7 +329,7 @@ def review(recommendation_id: int) -> Response | str:
             if form.decision.data == "approve":
                 assert form.start_date.data is not None
                 operations.approve(recommendation, by=current_user, start_date=form.start_date.data)
-                message = f"Recommendation approved. The package changes from {form.start_date.data:%-d %B %Y}."
+                message = f"Recommendation approved. The package changes from {format_date(form.start_date.data)}."
             elif form.decision.data == "more_information":
                 operations.request_information(
                     recommendation, by=current_user, question=form.question.data or ""

@@ -131,6 +131,7 @@ def test_a_correction_keeps_the_first_submissions_lateness(
     _on(monkeypatch, dt.date(2026, 11, 18))
     first = operations.submit_return(world.provider, NOVEMBER, FIGURES, by=manager)
     assert first.late
+    first_sent = first.submitted_at.replace(tzinfo=None)  # SQLite hands it back bare
     _on(monkeypatch, dt.date(2026, 11, 19))
     changed = {
         **FIGURES.__dict__,
@@ -144,6 +145,8 @@ def test_a_correction_keeps_the_first_submissions_lateness(
         world.provider, NOVEMBER, CapacityData(**changed), by=manager
     )
     assert corrected.id == first.id and corrected.late and corrected.vacancies == 5
+    # Who sent it first, and when, stand.
+    assert corrected.submitted_at.replace(tzinfo=None) == first_sent
     db.session.flush()
     db.session.expire(corrected, ["quadrants"])
     assert [(q.quadrant, q.spare_weekly_minutes) for q in corrected.quadrants] == [

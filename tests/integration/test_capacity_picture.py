@@ -76,6 +76,9 @@ def test_the_picture_adds_up(world: World) -> None:
         for provider in providers:
             if rng.random() < 0.8:
                 made.append(_return(provider, month, rng, by_id, late=rng.random() < 0.2))
+    # A provider no longer active: its return does not count in this month's figures.
+    gone = ProviderFactory(status=ProviderStatus.EXITED)
+    _return(gone, NOVEMBER, rng, by_id)
     db.session.flush()
 
     picture = capacity_picture(NOVEMBER)
@@ -150,6 +153,7 @@ def test_commissioners_see_the_picture_and_download_the_returns(as_role, world: 
     assert "Capacity picture, November 2026" in page
     assert "Not returned" in page  # Brightwater and Rival Care have not
     assert client.get("/capacity/picture?month=2026-13").status_code == 404
+    assert client.get("/capacity/picture?month=0000-01").status_code == 404
     download = client.get("/capacity/returns.csv?month=2026-11")
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert [row["provider"] for row in rows] == ['\'=Sunrise "Care"']

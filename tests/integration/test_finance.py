@@ -352,7 +352,7 @@ def test_the_monthly_summary_adds_up_to_the_batches(world: World) -> None:
     [month] = finance_summary()
     batch_totals = [sum(p.amount_pence for p in b.payments) for b in (first, second, third)]
     assert month.batches == 3
-    assert month.total_pence == month.batch_total_pence == sum(batch_totals)
+    assert month.total_pence == sum(batch_totals)
     assert month.total_pence == 3 * 28700  # four payments, one reversed
     by_provider = {name: pence for name, _, pence in month.rows}
     assert by_provider == {"Brightwater Home Care": 2 * 28700, "Rival Care Ltd": 28700}
@@ -409,3 +409,17 @@ def test_a_commissioner_sets_the_ledger_codes(as_role, world: World) -> None:
         "nominal_code": "5211",
     }
     assert as_role(Role.FINANCE_OFFICER).get("/settings").status_code == 403
+
+
+def test_a_reversal_cannot_be_cancelled(as_role, world: World) -> None:
+    """Cancelling it would leave the payment unreversable: the reversal stands."""
+    paid = _exported(world, world.person).payments[0]
+    reversal = payments.reverse_payment(
+        paid, reason="Paid twice", by=world.users[Role.FINANCE_OFFICER]
+    )
+    db.session.commit()
+    client = as_role(Role.FINANCE_OFFICER)
+    page = text_of(client.post(f"/payments/{reversal.id}/cancel", data={"reason": "Oops"}))
+    assert "A reversal cannot be cancelled" in page
+    assert reversal.status == PaymentStatus.APPROVED
+    assert "Cancel this payment" not in text_of(client.get(f"/payments/{reversal.id}"))

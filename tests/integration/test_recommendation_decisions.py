@@ -226,3 +226,29 @@ def test_the_queue_puts_the_oldest_first(client, world: World) -> None:
     sign_in(client, world.users[Role.CARE_MANAGER])
     queue = text_of(client.get("/review"))
     assert queue.index("Margaret Able") < queue.index("Olive Other")
+
+
+def test_a_draft_cannot_be_withdrawn_and_a_new_provider_starts_afresh(client, world: World) -> None:
+    from portal.recommendations import operations as recs
+    from tests.factories import PackageLineFactory
+    from tests.integration.helpers import reduction_form
+
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    assert (
+        client.post(
+            f"/service-users/{world.person.id}/recommendations/new", data=reduction_form()
+        ).status_code
+        == 302
+    )
+    draft = db.session.scalars(select(Recommendation)).one()
+    with pytest.raises(DomainError, match="has not been sent"):
+        recs.withdraw(draft, by=world.users[Role.PROVIDER_MANAGER])
+    client.post("/sign-out")
+
+    # Margaret moves to the rival provider: its form starts empty, not from Brightwater's draft.
+    world.person.provider_id = world.other_provider.id
+    PackageLineFactory(service_user=world.person)
+    db.session.commit()
+    sign_in(client, world.other_provider_manager)
+    form = client.get(f"/service-users/{world.person.id}/recommendations/new").text
+    assert "Margaret has regained the strength" not in form

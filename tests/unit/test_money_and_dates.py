@@ -130,3 +130,11 @@ def test_hours_and_hundredths_are_read_without_floats() -> None:
     for bad in ("", "-3", "1.234", "12 hours", "1e3"):
         with pytest.raises(ValueError, match="not a number of hours"):
             parse_hours(bad)
+
+
+def test_a_stored_moment_is_shown_as_the_councils_date() -> None:
+    from portal.common.dates import format_date
+
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London.
+    assert format_date(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)) == "1 July 2026"
+    assert format_date(dt.date(2026, 6, 30)) == "30 June 2026"

@@ -7,7 +7,6 @@ from portal.common.weekdays import (
     days_in,
     days_mask,
     describe_days,
-    first_days,
 )
 
 
@@ -31,9 +30,6 @@ def test_a_mask_gives_back_its_days() -> None:
     assert days_mask(range(7)) == EVERY_DAY
 
 
-def test_a_bare_count_of_days_reads_as_monday_onwards() -> None:
-    assert days_in(first_days(3)) == [0, 1, 2]
-    with pytest.raises(ValueError, match="1 to 7"):
-        first_days(0)
+def test_only_days_of_the_week_make_a_mask() -> None:
     with pytest.raises(ValueError, match="not a day"):
         days_mask([7])
