@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, and_, case, func, literal_column, or_, select, type_coerce
+from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
@@ -45,8 +46,16 @@ class TaskState(enum.StrEnum):
         }[self.value]
 
 
-def owed_subquery(period: ReportingPeriod) -> Any:
-    """(service_user_id, provider_id) for every return owed in the period."""
+def owed_subquery(period: ReportingPeriod, *, provider_id: int | None = None) -> Any:
+    """(service_user_id, provider_id) for every return owed in the period.
+
+    With ``provider_id``, only the people who had a line with that provider in the period
+    are looked at (through the lines' provider index), not every line in the council; the
+    caller still filters on the owing provider, since a person may have moved on since."""
+    in_period = and_(
+        PackageLine.start_date <= period.end_date,
+        or_(PackageLine.end_date.is_(None), PackageLine.end_date >= period.start_date),
+    )
     overlapping = (
         select(
             PackageLine.service_user_id,
@@ -59,13 +68,17 @@ def owed_subquery(period: ReportingPeriod) -> Any:
             .label("newest"),
         )
         .join(Provider, Provider.id == PackageLine.provider_id)
-        .where(
-            Provider.strategic_tier.is_(True),
-            PackageLine.start_date <= period.end_date,
-            or_(PackageLine.end_date.is_(None), PackageLine.end_date >= period.start_date),
-        )
-        .subquery()
+        .where(Provider.strategic_tier.is_(True), in_period)
     )
+    if provider_id is not None:
+        overlapping = overlapping.where(
+            PackageLine.service_user_id.in_(
+                select(PackageLine.service_user_id).where(
+                    PackageLine.provider_id == provider_id, in_period
+                )
+            )
+        )
+    overlapping = overlapping.subquery()
     return (
         select(overlapping.c.service_user_id, overlapping.c.provider_id)
         .where(overlapping.c.newest == 1)
@@ -91,7 +104,7 @@ def task_list_statement(
     state: TaskState | None = None,
 ) -> Select[Any]:
     """The provider's people owed a return, with each return's state, in name order."""
-    owed = owed_subquery(period)
+    owed = owed_subquery(period, provider_id=provider_id)
     statement = (
         select(ServiceUser, OutcomeReturn, _state_expression().label("state"))
         .join(owed, owed.c.service_user_id == ServiceUser.id)
@@ -104,6 +117,8 @@ def task_list_statement(
         )
         .where(owed.c.provider_id == provider_id)
         .order_by(ServiceUser.family_name, ServiceUser.given_name, ServiceUser.id)
+        # The list shows each return's state, not its answers.
+        .options(lazyload(OutcomeReturn.answers))
     )
     term = search.strip().lower()
     if term:
@@ -121,7 +136,7 @@ def task_list_statement(
 
 def state_counts(period: ReportingPeriod, *, provider_id: int) -> dict[TaskState, int]:
     """How many of the provider's owed returns are in each state (every state listed)."""
-    owed = owed_subquery(period)
+    owed = owed_subquery(period, provider_id=provider_id)
     rows = db.session.execute(
         select(_state_expression(), func.count())
         .select_from(owed)
@@ -191,7 +206,7 @@ def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
 
 def owed_people(period: ReportingPeriod, *, provider_id: int) -> dict[str, int]:
     """Case reference (upper case) -> service user id, for the provider's people owed."""
-    owed = owed_subquery(period)
+    owed = owed_subquery(period, provider_id=provider_id)
     rows = db.session.execute(
         select(ServiceUser.case_reference, ServiceUser.id)
         .join(owed, owed.c.service_user_id == ServiceUser.id)

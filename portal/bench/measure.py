@@ -1,0 +1,494 @@
+"""The measures `make bench` takes, each against a reference taken in the same run.
+
+Pages are timed in-process through Flask's test client, signed in by session, so what is
+measured is the app (routing, queries, rendering), not a network. Each round times the
+reference and the measure one after the other, so a busy machine slows both alike."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.engine import Engine
+
+from portal import create_app
+from portal.accounts.models import User
+from portal.capacity.picture import capacity_picture
+from portal.extensions import db
+from portal.outcomes.measures import MEASURES
+from portal.outcomes.models import PeriodKind, ReportingPeriod
+from portal.outcomes.operations import import_returns
+from portal.outcomes.table_f import Filters, table_f
+from portal.outcomes.uploads import HEADER as UPLOAD_HEADER
+from portal.outcomes.uploads import plan_upload, read_table
+from portal.payments.exports import HEADER, payment_list_csv
+from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
+from portal.payments.operations import create_batch
+from portal.payments.queries import payment_list_rows
+from portal.payments.remittance import remittance_pdf
+from portal.payments.remittances import remittance_for
+from portal.providers.models import PackageLine, ServiceUser
+from portal.recommendations.models import Recommendation
+from portal.recommendations.summary import model_summary
+
+FLOOR = "/accessibility"  # the full signed-in layout and no data queries
+PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
+MANAGER = 100 + PROVIDER  # the bench data's manager ids are 100 + provider id
+CARE_MANAGER, COMMISSIONER, FINANCE_OFFICER = 1, 2, 3
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def timed(action: Callable[..., Any], *args: Any) -> float:
+    started = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - started
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs, and keeps them when asked."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        self.keep = False
+        self.statements: list[tuple[str, Any]] = []
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
+        self.count += 1
+        if self.keep:
+            self.statements.append((statement, parameters))
+
+    @contextmanager
+    def capturing(self) -> Iterator[list[tuple[str, Any]]]:
+        self.statements, self.keep = [], True
+        try:
+            yield self.statements
+        finally:
+            self.keep = False
+
+
+@dataclass
+class Council:
+    """One benchmark database, opened as the app."""
+
+    app: Flask
+    counter: StatementCounter
+
+    @classmethod
+    def open(cls, url: str) -> Council:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            engine = db.engine
+        return cls(app=app, counter=StatementCounter(engine))
+
+    def client(self, user_id: int) -> FlaskClient:
+        client = self.app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        return client
+
+    def pages(self) -> dict[str, tuple[int, str]]:
+        """The pages the issue names: (user id, path) each, found in this database."""
+        with self.app.app_context():
+            periods = db.session.scalars(
+                select(ReportingPeriod.id)
+                .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+                .order_by(ReportingPeriod.start_date.desc())
+                .limit(2)
+            ).all()
+            current, previous = periods[0], periods[1]
+            # The provider's person with the most recommendations: the fullest page.
+            person = db.session.scalar(
+                select(Recommendation.service_user_id)
+                .where(Recommendation.provider_id == PROVIDER)
+                .group_by(Recommendation.service_user_id)
+                .order_by(func.count().desc(), Recommendation.service_user_id)
+                .limit(1)
+            )
+            batch = db.session.scalar(
+                select(func.max(PaymentBatch.id)).where(PaymentBatch.status == BatchStatus.PAID)
+            )
+            db.session.remove()
+        return {
+            "provider_task_list_first_page": (MANAGER, f"/outcome-periods/{current}"),
+            "provider_task_list_last_page": (MANAGER, f"/outcome-periods/{current}?page=9999"),
+            "review_queue_filtered": (CARE_MANAGER, f"/review?provider={PROVIDER}"),
+            "service_user_page": (MANAGER, f"/service-users/{person}"),
+            "table_f": (COMMISSIONER, f"/outcome-periods/{previous}/table-f"),
+            "capacity_picture": (COMMISSIONER, "/capacity/picture"),
+            "payments_ready_to_pay": (FINANCE_OFFICER, "/payments"),
+            "batch_page": (FINANCE_OFFICER, f"/payments/batches/{batch}"),
+        }
+
+
+def _get(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}")
+
+
+def pages_and_growth(base: Council, grown: Council, *, rounds: int) -> dict[str, Any]:
+    """Each page against the floor page (same user), and on ten times the history."""
+    base_pages, grown_pages = base.pages(), grown.pages()
+    pages: dict[str, Any] = {}
+    growth: dict[str, Any] = {}
+    for name, (user_id, path) in base_pages.items():
+        grown_path = grown_pages[name][1]
+        clients = (base.client(user_id), grown.client(user_id))
+        for _ in range(3):  # warm: templates compiled, statements cached
+            _get(clients[0], FLOOR)
+            _get(clients[0], path)
+            _get(clients[1], grown_path)
+        floor, page, bigger = [], [], []
+        for _ in range(rounds):
+            floor.append(timed(_get, clients[0], FLOOR))
+            base.counter.count = 0
+            page.append(timed(_get, clients[0], path))
+            statements = base.counter.count
+            grown.counter.count = 0
+            bigger.append(timed(_get, clients[1], grown_path))
+            grown_statements = grown.counter.count
+        pages[name] = {
+            "path": path,
+            "median_ms": median_ms(page),
+            "floor_ms": median_ms(floor),
+            "ratio_to_floor": round(statistics.median(page) / statistics.median(floor), 2),
+            "statements": statements,
+        }
+        growth[name] = {
+            "median_ms": median_ms(bigger),
+            "base_ms": median_ms(page),
+            "ratio": round(statistics.median(bigger) / statistics.median(page), 2),
+            "statements": grown_statements,
+        }
+    return {"pages": pages, "growth": growth}
+
+
+def _raw_run(statements: list[tuple[str, Any]]) -> None:
+    """The same SQL, straight through the database driver."""
+    connection = db.session.connection().connection
+    cursor = connection.cursor()
+    try:
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
+    """The app's aggregates against their own SQL run directly on the database."""
+    results: dict[str, Any] = {}
+    with council.app.app_context():
+        period = db.session.scalars(
+            select(ReportingPeriod)
+            .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+            .order_by(ReportingPeriod.start_date.desc())
+            .offset(1)
+            .limit(1)
+        ).one()
+        cases: dict[str, Callable[[], Any]] = {
+            "table_f": lambda: table_f(period, Filters()),
+            "recommendations_summary": model_summary,
+            "capacity_picture": capacity_picture,
+        }
+        for name, aggregate in cases.items():
+            aggregate()
+            with council.counter.capturing() as statements:
+                aggregate()
+            app_times, raw_times = [], []
+            for _ in range(rounds):
+                app_times.append(timed(aggregate))
+                raw_times.append(timed(lambda: _raw_run(statements)))
+            results[name] = {
+                "median_ms": median_ms(app_times),
+                "raw_sql_ms": median_ms(raw_times),
+                "ratio": round(statistics.median(app_times) / statistics.median(raw_times), 2),
+                "statements": len(statements),
+            }
+        db.session.rollback()
+    return results
+
+
+@contextmanager
+def _large_batch(size: int) -> Iterator[PaymentBatch]:
+    """A batch of ``size`` payments, made in a transaction that is rolled back after."""
+    chosen = select(Payment.id).order_by(Payment.id.desc()).limit(size).scalar_subquery()
+    db.session.execute(
+        update(Payment)
+        .where(Payment.id.in_(chosen))
+        .values(status=PaymentStatus.APPROVED, batch_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    finance = db.session.get(User, FINANCE_OFFICER)
+    assert finance is not None
+    batch = create_batch(provider_id=None, by=finance)
+    db.session.flush()
+    try:
+        yield batch
+    finally:
+        db.session.rollback()
+
+
+PLAIN_EXPORT_SQL = """
+SELECT b.reference, pr.supplier_reference, pr.name, p.amount_pence, p.reference, p.kind,
+       su.case_reference, r.id, COALESCE(p.second_approved_at, r.decided_at, p.created_at)
+FROM payments p
+JOIN payment_batches b ON b.id = p.batch_id
+JOIN providers pr ON pr.id = p.provider_id
+JOIN service_users su ON su.id = p.service_user_id
+JOIN recommendations r ON r.id = p.recommendation_id
+WHERE p.batch_id = {marker}
+ORDER BY pr.name, p.reference
+"""
+
+
+def _plain_export(batch_id: int, marker: str) -> bytes:
+    """What a one-off script would do: the query, the csv module, a string."""
+    cursor = db.session.connection().connection.cursor()
+    cursor.execute(PLAIN_EXPORT_SQL.format(marker=marker), (batch_id,))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for batch_ref, supplier, name, pence, ref, kind, case, rec, approved in cursor:
+        writer.writerow(
+            (
+                batch_ref,
+                supplier,
+                name,
+                f"{pence // 100}.{pence % 100:02d}",
+                "HC4100",
+                "5210",
+                ref,
+                kind,
+                case,
+                f"R{rec:06d}",
+                str(approved)[:10],
+            )
+        )
+    cursor.close()
+    return buffer.getvalue().encode("utf-8")
+
+
+def export_and_pdf(council: Council, *, rounds: int) -> dict[str, Any]:
+    """A 10,000-payment batch's CSV against a plain script, and the largest provider's
+    remittance against a document of the same pages from constant data."""
+    with council.app.app_context(), _large_batch(10000) as batch:
+        marker = "%s" if db.session.get_bind().dialect.name == "postgresql" else "?"
+        count = db.session.scalar(select(func.count()).where(Payment.batch_id == batch.id))
+
+        def app_export() -> bytes:
+            return payment_list_csv(
+                payment_list_rows(batch.id),
+                batch_reference=batch.reference,
+                cost_centre="HC4100",
+                nominal_code="5210",
+            )
+
+        app_times, plain_times = [], []
+        for _ in range(rounds):
+            app_times.append(timed(app_export))
+            plain_times.append(timed(lambda: _plain_export(batch.id, marker)))
+        export = {
+            "payments": count,
+            "median_ms": median_ms(app_times),
+            "plain_script_ms": median_ms(plain_times),
+            "ratio": round(statistics.median(app_times) / statistics.median(plain_times), 2),
+        }
+
+        provider_id, lines = db.session.execute(
+            select(Payment.provider_id, func.count())
+            .where(Payment.batch_id == batch.id)
+            .group_by(Payment.provider_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        with council.app.test_request_context():
+            remittance = remittance_for(batch, provider_id)
+            assert remittance is not None
+            app_pdf = remittance_pdf(remittance)
+            pages = app_pdf.count(b"/Type /Page\n") or app_pdf.count(b"/Type /Page")
+            pdf_times, constant_times = [], []
+            for _ in range(max(3, rounds // 2)):
+                pdf_times.append(
+                    timed(lambda: remittance_pdf(remittance_for(batch, provider_id)))  # type: ignore[arg-type]
+                )
+                constant_times.append(timed(lambda: constant_document(lines)))
+    return {
+        "export": export,
+        "pdf": {
+            "lines": lines,
+            "pages": pages,
+            "median_ms": median_ms(pdf_times),
+            "constant_document_ms": median_ms(constant_times),
+            "ratio": round(statistics.median(pdf_times) / statistics.median(constant_times), 2),
+        },
+    }
+
+
+def constant_document(lines: int) -> bytes:
+    """A reportlab document with a heading and a table of ``lines`` constant rows, wrapped
+    text in the widest column as a remittance has: the cost of the pages themselves."""
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm)
+    description = (
+        "Package reduction approved 1 April 2026: 3 hours 30 minutes a week at £21.20 an "
+        "hour for 4 weeks"
+    )
+    rows: list[list[Any]] = [["Payment", "Person", "Recommendation", "What for", "Amount"]]
+    rows += [
+        [
+            "OOP0000001",
+            "BC0000001",
+            "R000001",
+            Paragraph(description, styles["BodyText"]),
+            "£296.80",
+        ]
+        for _ in range(lines)
+    ]
+    table = Table(rows, colWidths=[25 * mm, 25 * mm, 25 * mm, habitable_width(), 20 * mm])
+    table.repeatRows = 1
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    doc.build([Paragraph("Remittance advice", styles["Title"]), table])
+    return buffer.getvalue()
+
+
+def habitable_width() -> float:
+    return A4[0] - 30 * mm - 95 * mm
+
+
+def upload(council: Council, *, rounds: int, size: int = 2000) -> dict[str, Any]:
+    """A 2,000-row outcome CSV checked and saved, against a plain bulk insert of the rows.
+    The rows are people with no return yet this quarter, moved to one provider for the
+    run; everything is rolled back after each try."""
+    with council.app.app_context():
+        period = db.session.scalars(
+            select(ReportingPeriod)
+            .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+            .order_by(ReportingPeriod.start_date.desc())
+            .limit(1)
+        ).one()
+        manager = db.session.get(User, MANAGER)
+        assert manager is not None
+        people = db.session.execute(
+            text(
+                "SELECT id, case_reference FROM service_users s WHERE NOT EXISTS "
+                "(SELECT 1 FROM outcome_returns r WHERE r.service_user_id = s.id "
+                "AND r.period_id = :period) ORDER BY id LIMIT :size"
+            ),
+            {"period": period.id, "size": size},
+        ).all()
+        ids = [person_id for person_id, _ in people]
+        content = _upload_file([reference for _, reference in people])
+        db.session.execute(
+            update(ServiceUser).where(ServiceUser.id.in_(ids)).values(provider_id=PROVIDER)
+        )
+        db.session.execute(
+            update(PackageLine)
+            .where(PackageLine.service_user_id.in_(ids))
+            .values(provider_id=PROVIDER)
+        )
+        db.session.flush()
+
+        def app_upload() -> None:
+            nested = db.session.begin_nested()
+            rows = read_table("returns.csv", content)
+            plan = plan_upload(period, provider_id=PROVIDER, rows=rows)
+            if plan.problems or len(plan.rows) != size:
+                raise RuntimeError(f"the upload was refused: {plan.problems[:3]}")
+            import_returns(period=period, rows=plan.rows, existing=plan.existing, by=manager)
+            db.session.flush()
+            nested.rollback()
+            db.session.expire_all()
+
+        def plain_insert() -> None:
+            nested = db.session.begin_nested()
+            _plain_returns(period.id, ids)
+            nested.rollback()
+
+        app_times, plain_times = [], []
+        for _ in range(rounds):
+            app_times.append(timed(app_upload))
+            plain_times.append(timed(plain_insert))
+        db.session.rollback()
+    return {
+        "rows": size,
+        "median_ms": median_ms(app_times),
+        "plain_insert_ms": median_ms(plain_times),
+        "ratio": round(statistics.median(app_times) / statistics.median(plain_times), 2),
+    }
+
+
+def _upload_file(references: list[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(UPLOAD_HEADER)
+    for reference in references:
+        row = [reference, ""]
+        for measure in MEASURES:
+            row += ["met", "Seen at the care review.", measure.sources[0].label, ""]
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _plain_returns(period_id: int, people: list[int]) -> None:
+    """The same rows inserted with the driver's executemany: no checks, no audit."""
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    marker = "%s" if postgres else "?"
+    cursor = connection.connection.cursor()
+    first = (
+        connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM outcome_returns")).scalar_one()
+    ) + 1
+    now = dt.datetime.now(dt.UTC)
+    returns = [
+        (first + n, period_id, person, PROVIDER, "submitted", now, MANAGER, "", now, now)
+        for n, person in enumerate(people)
+    ]
+    values = ", ".join([marker] * 10)
+    cursor.executemany(
+        "INSERT INTO outcome_returns (id, period_id, service_user_id, provider_id, status, "  # noqa: S608
+        f"submitted_at, submitted_by_id, review_reason, created_at, updated_at) VALUES ({values})",
+        returns,
+    )
+    answers = [
+        (row[0], m.code, "met", "Seen at the care review.", "", f'["{m.sources[0].value}"]')
+        for row in returns
+        for m in MEASURES
+    ]
+    values = ", ".join([marker] * 6)
+    cursor.executemany(
+        "INSERT INTO outcome_answers (return_id, measure, result, evidence, "  # noqa: S608
+        f"not_applicable_reason, evidence_sources) VALUES ({values})",
+        answers,
+    )
+    cursor.close()
