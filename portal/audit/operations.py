@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import inspect
 
 from portal.audit.models import AuditEvent
+from portal.common.models import utcnow
 from portal.extensions import db
 
 
@@ -53,3 +55,37 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by: Any) -> None:
+    """One audit event per change, written in one bulk insert: for operations on many
+    records at once (an upload, a batch), where adding them one by one would cost a round
+    trip each."""
+    if not changes:
+        return
+    actor_id = getattr(by, "id", None)
+    occurred_at = utcnow()
+    db.session.execute(
+        AuditEvent.__table__.insert(),
+        [
+            {
+                "occurred_at": occurred_at,
+                "actor_id": actor_id,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": change.entity_id,
+                "provider_id": change.provider_id,
+                "before": change.before,
+                "after": change.after,
+            }
+            for change in changes
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    entity_id: int
+    provider_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

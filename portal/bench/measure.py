@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -269,7 +270,7 @@ def _plain_export(batch_id: int, marker: str) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    for batch_ref, supplier, name, pence, ref, kind, case, rec, approved in cursor:
+    for batch_ref, supplier, name, pence, ref, kind, case, rec, approved in cursor.fetchall():
         writer.writerow(
             (
                 batch_ref,
@@ -432,7 +433,7 @@ def upload(council: Council, *, rounds: int, size: int = 2000) -> dict[str, Any]
 
         def plain_insert() -> None:
             nested = db.session.begin_nested()
-            _plain_returns(period.id, ids)
+            _plain_returns(period.id, content)
             nested.rollback()
 
         app_times, plain_times = [], []
@@ -460,19 +461,26 @@ def _upload_file(references: list[str]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _plain_returns(period_id: int, people: list[int]) -> None:
-    """The same rows inserted with the driver's executemany: no checks, no audit."""
+def _plain_returns(period_id: int, content: bytes) -> None:
+    """What a one-off script would do with the same file: read it with the csv module, look
+    up the people, and insert the rows with the driver's executemany. No checks, no audit."""
     connection = db.session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    marker = "%s" if postgres else "?"
+    marker = "%s" if connection.dialect.name == "postgresql" else "?"
     cursor = connection.connection.cursor()
-    first = (
-        connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM outcome_returns")).scalar_one()
-    ) + 1
+    cursor.execute(
+        f"SELECT case_reference, id FROM service_users WHERE provider_id = {marker}",  # noqa: S608
+        (PROVIDER,),
+    )
+    people = dict(cursor.fetchall())
+    reader = csv.reader(io.StringIO(content.decode("utf-8")))
+    next(reader)
+    rows = list(reader)
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM outcome_returns")
+    first = int(cursor.fetchall()[0][0]) + 1
     now = dt.datetime.now(dt.UTC)
     returns = [
-        (first + n, period_id, person, PROVIDER, "submitted", now, MANAGER, "", now, now)
-        for n, person in enumerate(people)
+        (first + n, period_id, people[row[0]], PROVIDER, "submitted", now, MANAGER, "", now, now)
+        for n, row in enumerate(rows)
     ]
     values = ", ".join([marker] * 10)
     cursor.executemany(
@@ -481,9 +489,16 @@ def _plain_returns(period_id: int, people: list[int]) -> None:
         returns,
     )
     answers = [
-        (row[0], m.code, "met", "Seen at the care review.", "", f'["{m.sources[0].value}"]')
-        for row in returns
-        for m in MEASURES
+        (
+            returned[0],
+            measure.code,
+            row[2 + 4 * n],
+            row[3 + 4 * n],
+            row[5 + 4 * n],
+            json.dumps([row[4 + 4 * n]]),
+        )
+        for returned, row in zip(returns, rows, strict=True)
+        for n, measure in enumerate(MEASURES)
     ]
     values = ", ".join([marker] * 6)
     cursor.executemany(

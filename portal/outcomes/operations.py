@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.audit.operations import record, snapshot
+from portal.audit.operations import AuditChange, record, record_many, snapshot
 from portal.common.dates import financial_quarter_label, format_date, quarter_bounds
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -24,6 +27,7 @@ from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.providers.models import ServiceUser
 
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
+_NOT_APPLICABLE = MeasureResult.NOT_APPLICABLE  # read once: an enum member lookup is slow
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,19 @@ def check_answer(answer: AnswerData, *, complete: bool = True) -> None:
             raise DomainError(problem[1])
 
 
+def _answer_values(answer: AnswerData) -> dict[str, Any]:
+    """An answer as it is stored: trimmed, a reason only when not applicable, sources sorted."""
+    return {
+        "measure": answer.measure,
+        "result": answer.result,
+        "evidence": answer.evidence.strip(),
+        "not_applicable_reason": answer.not_applicable_reason.strip()
+        if answer.result == _NOT_APPLICABLE
+        else "",
+        "evidence_sources": sorted(answer.evidence_sources),
+    }
+
+
 def save_answers(
     *,
     period: ReportingPeriod,
@@ -131,14 +148,11 @@ def save_answers(
         if row is None:
             row = OutcomeAnswer(measure=answer.measure)
             outcome_return.answers.append(row)
-        row.result = answer.result
-        row.evidence = answer.evidence.strip()
-        row.not_applicable_reason = (
-            answer.not_applicable_reason.strip()
-            if answer.result == MeasureResult.NOT_APPLICABLE
-            else ""
-        )
-        row.evidence_sources = sorted(answer.evidence_sources)
+        values = _answer_values(answer)
+        row.result = values["result"]
+        row.evidence = values["evidence"]
+        row.not_applicable_reason = values["not_applicable_reason"]
+        row.evidence_sources = values["evidence_sources"]
     db.session.flush()
     record(action, outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))
     return outcome_return
@@ -310,9 +324,15 @@ def import_returns(
     existing: dict[int, OutcomeReturn],
     by: User,
 ) -> ImportResult:
-    """Save and submit an uploaded file's returns, all checked beforehand. A row matching a
-    return already submitted is left alone, so uploading a file twice changes nothing."""
+    """Save and submit an uploaded file's returns, all checked beforehand (by
+    ``plan_upload``, with the rules ``check_answer`` holds). A row matching a
+    return already submitted is left alone, so uploading a file twice changes nothing.
+
+    New returns, the bulk of a quarter's upload, are written with one insert each for the
+    returns, their answers and their audit events; a draft already started is updated as
+    the form would."""
     submitted = unchanged = 0
+    new: list[tuple[ServiceUser, list[AnswerData]]] = []
     for person, answers in rows:
         current = existing.get(person.id)
         if current is not None and current.status not in EDITABLE:
@@ -323,7 +343,87 @@ def import_returns(
                 )
             unchanged += 1
             continue
+        if current is None:
+            new.append((person, answers))
+            continue
         outcome_return = save_answers(period=period, service_user=person, answers=answers, by=by)
         submit_return(outcome_return, by=by)
         submitted += 1
-    return ImportResult(submitted=submitted, unchanged=unchanged)
+    _insert_submitted(period, new, by=by)
+    return ImportResult(submitted=submitted + len(new), unchanged=unchanged)
+
+
+def _insert_submitted(
+    period: ReportingPeriod, rows: list[tuple[ServiceUser, list[AnswerData]]], *, by: User
+) -> None:
+    """New returns, submitted as they are made, with their answers and audit events."""
+    if not rows:
+        return
+    now = utcnow()
+    db.session.execute(
+        OutcomeReturn.__table__.insert(),
+        [
+            {
+                "period_id": period.id,
+                "service_user_id": person.id,
+                "provider_id": person.provider_id,
+                "status": ReturnStatus.SUBMITTED,
+                "submitted_at": now,
+                "submitted_by_id": by.id,
+                "review_reason": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for person, _ in rows
+        ],
+    )
+    # Read the new ids back by their unique (period, person): RETURNING would send the
+    # rows one at a time on SQLite to keep their order.
+    found = db.session.execute(
+        select(OutcomeReturn.service_user_id, OutcomeReturn.id).where(
+            OutcomeReturn.period_id == period.id,
+            OutcomeReturn.service_user_id.in_([person.id for person, _ in rows]),
+        )
+    )
+    by_person = dict(found.tuples().all())
+    ids = [by_person[person.id] for person, _ in rows]
+    stored = [[_answer_values(answer) for answer in answers] for _, answers in rows]
+    db.session.execute(
+        OutcomeAnswer.__table__.insert(),
+        [
+            {"return_id": return_id, **values}
+            for return_id, answers in zip(ids, stored, strict=True)
+            for values in answers
+        ],
+    )
+    after = {
+        "status": ReturnStatus.SUBMITTED.value,
+        "submitted_at": now.isoformat(),
+        "submitted_by_id": by.id,
+        "source": "upload",
+    }
+    record_many(
+        "outcome_return.submitted",
+        OutcomeReturn.__tablename__,
+        [
+            AuditChange(
+                entity_id=return_id,
+                provider_id=person.provider_id,
+                before=None,
+                after=after
+                | {
+                    "answers": {
+                        values["measure"]: {
+                            "result": values["result"].value,
+                            "evidence": values["evidence"],
+                            "not_applicable_reason": values["not_applicable_reason"],
+                            "evidence_sources": values["evidence_sources"],
+                        }
+                        for values in answers
+                    }
+                },
+            )
+            for return_id, (person, _), answers in zip(ids, rows, stored, strict=True)
+        ],
+        by=by,
+    )

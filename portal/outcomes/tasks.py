@@ -78,10 +78,10 @@ def owed_subquery(period: ReportingPeriod, *, provider_id: int | None = None) ->
                 )
             )
         )
-    overlapping = overlapping.subquery()
+    ranked = overlapping.subquery()
     return (
-        select(overlapping.c.service_user_id, overlapping.c.provider_id)
-        .where(overlapping.c.newest == 1)
+        select(ranked.c.service_user_id, ranked.c.provider_id)
+        .where(ranked.c.newest == 1)
         .subquery("owed")
     )
 
