@@ -34,10 +34,12 @@ from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
     OutcomeReturn,
+    OutcomeTally,
     PeriodKind,
     ReportingPeriod,
     ReturnStatus,
 )
+from portal.outcomes.tallies import recount_period
 from portal.payments.models import (
     BatchStatus,
     Payment,
@@ -284,6 +286,9 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
         ),
     )
     del return_rows
+    for period in periods:
+        recount_period(period["id"])  # Table F's counts, as the returns coming in would keep
+    counts["outcome_tallies"] = db.session.scalar(select(func.count(OutcomeTally.id))) or 0
 
     # Capacity returns, every month of the history.
     months = [

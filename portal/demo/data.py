@@ -27,6 +27,7 @@ from portal.outcomes.models import (
     ReportingPeriod,
     ReturnStatus,
 )
+from portal.outcomes.tallies import recount_period
 from portal.payments.operations import create_rule
 from portal.providers.enums import (
     CareCategory,
@@ -382,6 +383,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
         if provider.strategic_tier and started < previous_start and rng.random() < 0.8:
             _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
     db.session.flush()
+    recount_period(previous.id)  # last quarter's returns were made directly: count them in
     _add_casework(patch[0], accounts)
     _add_capacity_returns(rng, patch + framework, accounts)
 

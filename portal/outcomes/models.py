@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -21,6 +22,7 @@ from portal.common.models import TimestampMixin
 from portal.common.types import enum_type
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
+from portal.providers.enums import Quadrant
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -119,3 +121,26 @@ class OutcomeAnswer(db.Model):  # type: ignore[name-defined]
     not_applicable_reason: Mapped[str] = mapped_column(Text, default="")
     # Evidence source codes (EvidenceSource values) ticked from Appendix A's list.
     evidence_sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OutcomeTally(db.Model):  # type: ignore[name-defined]
+    """Table F's counts for one period, provider and service users' quadrant, kept as
+    returns are handed in and taken back (``portal.outcomes.tallies``), so Table F reads a
+    few thousand rows rather than every answer of the quarter.
+
+    ``code`` is an outcome ("1"), a measure ("1.1") or ``RETURNS_CODE``, whose ``sample``
+    counts the returns themselves. The quadrant is the person's when the return came in."""
+
+    __tablename__ = "outcome_tallies"
+    __table_args__ = (UniqueConstraint("period_id", "provider_id", "quadrant", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, "quadrant"))
+    code: Mapped[str] = mapped_column(String(10))
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    sample: Mapped[int] = mapped_column(Integer, default=0)
+
+
+RETURNS_CODE = "returns"

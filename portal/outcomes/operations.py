@@ -15,6 +15,7 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.notifications import messages
+from portal.outcomes import tallies
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -168,6 +169,7 @@ def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     outcome_return.status = ReturnStatus.SUBMITTED
     outcome_return.submitted_at = utcnow()
     outcome_return.submitted_by_id = by.id
+    tallies.count_in(OutcomeReturn.id == outcome_return.id)
     record(
         "outcome_return.submitted",
         outcome_return,
@@ -253,6 +255,7 @@ def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: st
     if outcome_return.status != ReturnStatus.SUBMITTED:
         raise DomainError("Only a submitted return can be returned for correction")
     before = _return_snapshot(outcome_return)
+    tallies.count_out(OutcomeReturn.id == outcome_return.id)
     outcome_return.status = ReturnStatus.RETURNED
     outcome_return.reviewed_at = utcnow()
     outcome_return.reviewed_by_id = by.id
@@ -387,6 +390,7 @@ def _insert_submitted(
     )
     by_person = dict(found.tuples().all())
     ids = [by_person[person.id] for person, _ in rows]
+    tallies.count_in(OutcomeReturn.id.in_(ids))
     stored = [[_answer_values(answer) for answer in answers] for _, answers in rows]
     db.session.execute(
         OutcomeAnswer.__table__.insert(),

@@ -3,23 +3,21 @@
 The sample is the period's submitted and accepted returns. A measure's share is the
 returns where it was met over those where it applied (not applicable is left out). An
 outcome is met when every applicable measure under it is met; a return where none of an
-outcome's measures applied is left out of that outcome's sample. Counted in SQL.
+outcome's measures applied is left out of that outcome's sample. Counted in SQL as the
+returns come in and are taken back (``portal.outcomes.tallies``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.outcomes.models import RETURNS_CODE, OutcomeTally, ReportingPeriod
 from portal.providers.enums import ContractType, Quadrant
-from portal.providers.models import Provider, ServiceUser
-
-RETURNED = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
+from portal.providers.models import Provider
 
 
 @dataclass(frozen=True)
@@ -68,64 +66,39 @@ class TableF:
     rows: list[Share]
 
 
-def _returned(period_id: int, filters: Filters) -> Select[Any]:
+def _counts(
+    period_ids: list[int], filters: Filters
+) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
+    """For each period: (returns in the sample, {code: (met, sample)}), from the tallies
+    kept as returns come in (one grouped query over a few thousand rows)."""
     statement = (
-        select(OutcomeAnswer.measure, OutcomeAnswer.result, OutcomeAnswer.return_id)
-        .join(OutcomeReturn, OutcomeReturn.id == OutcomeAnswer.return_id)
-        .where(OutcomeReturn.period_id == period_id, OutcomeReturn.status.in_(RETURNED))
+        select(
+            OutcomeTally.period_id,
+            OutcomeTally.code,
+            func.sum(OutcomeTally.met),
+            func.sum(OutcomeTally.sample),
+        )
+        .where(OutcomeTally.period_id.in_(period_ids))
+        .group_by(OutcomeTally.period_id, OutcomeTally.code)
     )
     if filters.provider_id is not None:
-        statement = statement.where(OutcomeReturn.provider_id == filters.provider_id)
+        statement = statement.where(OutcomeTally.provider_id == filters.provider_id)
     if filters.contract_type is not None:
-        statement = statement.join(Provider, Provider.id == OutcomeReturn.provider_id).where(
+        statement = statement.join(Provider, Provider.id == OutcomeTally.provider_id).where(
             Provider.contract_type == filters.contract_type
         )
     if filters.quadrant is not None:
-        statement = statement.join(
-            ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id
-        ).where(ServiceUser.quadrant == filters.quadrant)
-    return statement
-
-
-def _counts(period_id: int, filters: Filters) -> tuple[int, dict[str, tuple[int, int]]]:
-    """(returns in the sample, {code: (met, sample)}) for every outcome and measure."""
-    answers = _returned(period_id, filters).subquery()
-    applicable = case((answers.c.result != "not_applicable", 1), else_=0)
-    met = case((answers.c.result == "met", 1), else_=0)
-
-    counts: dict[str, tuple[int, int]] = {}
-    for code, met_count, sample in db.session.execute(
-        select(answers.c.measure, func.sum(met), func.sum(applicable)).group_by(answers.c.measure)
-    ):
-        counts[code] = (int(met_count or 0), int(sample or 0))
-
-    outcome_number = func.substr(answers.c.measure, 1, 1)
-    per_return = (
-        select(
-            answers.c.return_id,
-            outcome_number.label("outcome"),
-            func.sum(applicable).label("applicable"),
-            func.sum(met).label("met"),
-        )
-        .group_by(answers.c.return_id, outcome_number)
-        .subquery()
-    )
-    has_applicable = per_return.c.applicable > 0
-    for outcome, met_count, sample in db.session.execute(
-        select(
-            per_return.c.outcome,
-            func.sum(
-                case(
-                    (and_(has_applicable, per_return.c.met == per_return.c.applicable), 1), else_=0
-                )
-            ),
-            func.sum(case((has_applicable, 1), else_=0)),
-        ).group_by(per_return.c.outcome)
-    ):
-        counts[str(outcome)] = (int(met_count or 0), int(sample or 0))
-
-    returns = db.session.scalar(select(func.count(func.distinct(answers.c.return_id)))) or 0
-    return returns, counts
+        statement = statement.where(OutcomeTally.quadrant == filters.quadrant)
+    found: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {
+        period_id: (0, {}) for period_id in period_ids
+    }
+    for period_id, code, met, sample in db.session.execute(statement):
+        counts = found[period_id][1]
+        if code == RETURNS_CODE:
+            found[period_id] = (int(sample or 0), counts)
+        else:
+            counts[code] = (int(met or 0), int(sample or 0))
+    return found
 
 
 def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
@@ -138,9 +111,10 @@ def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
 
 
 def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
-    returns, counts = _counts(period.id, filters)
     previous = previous_period(period)
-    previous_counts = _counts(previous.id, filters)[1] if previous else {}
+    found = _counts([period.id] + ([previous.id] if previous else []), filters)
+    returns, counts = found[period.id]
+    previous_counts = found[previous.id][1] if previous else {}
     rows: list[Share] = []
     for outcome in OUTCOMES:
         for code, text in [(str(outcome.number), outcome.text)] + [
