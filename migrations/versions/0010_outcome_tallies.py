@@ -85,6 +85,12 @@ def upgrade():
             name=op.f("uq_outcome_tallies_period_id"),
         ),
     )
+    op.create_index(
+        "ix_outcome_tallies_period_code",
+        "outcome_tallies",
+        ["period_id", "code", "provider_id", "quadrant", "met", "sample"],
+        unique=False,
+    )
     for statement in BACKFILL:
         op.execute(statement)
 

@@ -132,7 +132,19 @@ class OutcomeTally(db.Model):  # type: ignore[name-defined]
     counts the returns themselves. The quadrant is the person's when the return came in."""
 
     __tablename__ = "outcome_tallies"
-    __table_args__ = (UniqueConstraint("period_id", "provider_id", "quadrant", "code"),)
+    __table_args__ = (
+        UniqueConstraint("period_id", "provider_id", "quadrant", "code"),
+        # Covers Table F's query, which sums met and sample by code for one or two periods.
+        Index(
+            "ix_outcome_tallies_period_code",
+            "period_id",
+            "code",
+            "provider_id",
+            "quadrant",
+            "met",
+            "sample",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"))
