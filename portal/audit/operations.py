@@ -7,7 +7,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    insert,
+    inspect,
+    literal,
+    select,
+)
 
 from portal.audit.models import AuditEvent
 from portal.common.models import utcnow
@@ -89,3 +99,43 @@ class AuditChange:
     provider_id: int | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+def record_from_select(
+    action: str,
+    rows: Select[Any],
+    *,
+    entity_type: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    by: Any,
+) -> None:
+    """One audit event for each (entity id, provider id) that ``rows`` selects, all with the
+    same before and after, written by the database in one INSERT ... SELECT: for a change
+    made to many records by one statement."""
+    picked = rows.subquery()
+    entity_id, provider_id = picked.c
+    db.session.execute(
+        insert(AuditEvent).from_select(
+            [
+                "occurred_at",
+                "actor_id",
+                "action",
+                "entity_type",
+                "entity_id",
+                "provider_id",
+                "before",
+                "after",
+            ],
+            select(
+                literal(utcnow(), DateTime(timezone=True)),
+                literal(getattr(by, "id", None), Integer),
+                literal(action, String),
+                literal(entity_type, String),
+                entity_id,
+                provider_id,
+                literal(before, JSON),
+                literal(after, JSON),
+            ),
+        )
+    )

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
 from portal.common.models import utcnow
 
+LONDON = ZoneInfo("Europe/London")  # the council's clock
+
 
 def today() -> dt.date:
     """The council's date. England is UTC or UTC+1; day boundaries use UK time."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Europe/London")).date()
+    return utcnow().astimezone(LONDON).date()
 
 
 def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -69,11 +70,9 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 def london_date(moment: dt.datetime) -> dt.date:
     """The council's date at a stored moment. Stored moments are UTC; SQLite hands them
     back without their zone, so a bare one is read as UTC."""
-    from zoneinfo import ZoneInfo
-
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo("Europe/London")).date()
+    return moment.astimezone(LONDON).date()
 
 
 def format_date(day: dt.date | dt.datetime | None) -> str:

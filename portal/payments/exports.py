@@ -70,12 +70,14 @@ def _text_cells(row: PaymentListRow, batch_reference: str, codes: tuple[str, str
 def payment_list_csv(
     rows: Iterable[PaymentListRow], *, batch_reference: str, cost_centre: str, nominal_code: str
 ) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(HEADER)
-    for row in rows:
-        writer.writerow(_text_cells(row, batch_reference, (cost_centre, nominal_code)))
-    return buffer.getvalue().encode("utf-8")
+    codes = (cost_centre, nominal_code)
+    writer.writerows(_text_cells(row, batch_reference, codes) for row in rows)
+    text.flush()
+    return buffer.getvalue()
 
 
 def payment_list_xlsx(

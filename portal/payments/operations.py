@@ -6,10 +6,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select, update
 
 from portal.accounts.models import User
-from portal.audit.operations import record, snapshot
+from portal.audit.operations import record, record_from_select, snapshot
 from portal.common.dates import format_date, london_date, today
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -199,7 +199,7 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
     lock(batch)
     if batch.status != BatchStatus.OPEN:
         raise DomainError("This batch has already been exported")
-    if not batch.payments:
+    if not db.session.scalar(select(exists().where(Payment.batch_id == batch.id))):
         raise DomainError("This batch has no payments to export")
     settings = get_settings()
     if not settings.cost_centre or not settings.nominal_code:
@@ -211,25 +211,32 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
     batch.status = BatchStatus.EXPORTED
     batch.exported_at = utcnow()
     batch.exported_by_id = by.id
-    for payment in batch.payments:
-        payment_before = snapshot(payment, ("status",))
-        payment.status = PaymentStatus.EXPORTED
-        record(
-            "payment.exported",
-            payment,
-            by=by,
-            before=payment_before,
-            after=snapshot(payment, ("status",)),
-        )
-    rows = payment_list_rows(batch.id)
+    # Every payment in the batch is exported at once, each with its audit event, in two
+    # statements whatever the batch's size (an open batch holds only batched payments:
+    # a cancelled one leaves it).
+    in_batch = and_(Payment.batch_id == batch.id, Payment.status == PaymentStatus.BATCHED)
+    record_from_select(
+        "payment.exported",
+        select(Payment.id, Payment.provider_id).where(in_batch),
+        entity_type=Payment.__tablename__,
+        before={"status": PaymentStatus.BATCHED.value},
+        after={"status": PaymentStatus.EXPORTED.value},
+        by=by,
+    )
+    db.session.execute(
+        update(Payment)
+        .where(in_batch)
+        .values(status=PaymentStatus.EXPORTED, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
     codes = {
         "batch_reference": batch.reference,
         "cost_centre": settings.cost_centre,
         "nominal_code": settings.nominal_code,
     }
     files = {
-        "csv": payment_list_csv(rows, **codes),
-        "xlsx": payment_list_xlsx(rows, **codes),
+        "csv": payment_list_csv(payment_list_rows(batch.id), **codes),
+        "xlsx": payment_list_xlsx(payment_list_rows(batch.id), **codes),
     }
     for file_format, content in files.items():
         db.session.add(
@@ -272,16 +279,21 @@ def mark_batch_paid(batch: PaymentBatch, *, paid_on: dt.date, by: User) -> None:
     batch.status = BatchStatus.PAID
     batch.paid_on = paid_on
     batch.paid_recorded_by_id = by.id
-    for payment in batch.payments:
-        payment_before = snapshot(payment, ("status",))
-        payment.status = PaymentStatus.PAID
-        record(
-            "payment.paid",
-            payment,
-            by=by,
-            before=payment_before,
-            after=snapshot(payment, ("status",)),
-        )
+    in_batch = and_(Payment.batch_id == batch.id, Payment.status == PaymentStatus.EXPORTED)
+    record_from_select(
+        "payment.paid",
+        select(Payment.id, Payment.provider_id).where(in_batch),
+        entity_type=Payment.__tablename__,
+        before={"status": PaymentStatus.EXPORTED.value},
+        after={"status": PaymentStatus.PAID.value},
+        by=by,
+    )
+    db.session.execute(
+        update(Payment)
+        .where(in_batch)
+        .values(status=PaymentStatus.PAID, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
     record(
         "payment_batch.paid",
         batch,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.common.dates import london_date
@@ -111,48 +112,50 @@ def batch_payments(batch_id: int) -> list[Payment]:
     )
 
 
-def payment_list_rows(batch_id: int) -> list[PaymentListRow]:
-    """The batch's payment list, in provider order: one query, joined."""
+def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
+    """The batch's payment list, in provider order: one joined query, read in chunks, so a
+    batch of any size is written out without holding it all.
+
+    A payment is approved when its recommendation is (or at its second approval); a
+    reversal when finance makes it: worked out in SQL, so one moment is read per row."""
+    approved = case(
+        (
+            Payment.kind == PaymentKind.PAYMENT,
+            func.coalesce(
+                Payment.second_approved_at, Recommendation.decided_at, Payment.created_at
+            ),
+        ),
+        else_=Payment.created_at,
+    )
     rows = db.session.execute(
         select(
             Payment.reference,
             Payment.kind,
             Payment.amount_pence,
-            Payment.second_approved_at,
-            Payment.created_at,
+            approved.label("approved"),
             Provider.name,
             Provider.supplier_reference,
             ServiceUser.case_reference,
             Recommendation.id,
-            Recommendation.decided_at,
         )
         .join(Provider, Provider.id == Payment.provider_id)
         .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
         .join(Recommendation, Recommendation.id == Payment.recommendation_id)
         .where(Payment.batch_id == batch_id)
         .order_by(Provider.name, Payment.reference)
+        .execution_options(yield_per=2000)
     )
-    result = []
-    for ref, kind, amount, second_at, created_at, name, supplier, case, rec_id, decided_at in rows:
-        # A payment is approved when the recommendation is (or at the second approval);
-        # a reversal when finance makes it.
-        if kind == PaymentKind.PAYMENT:
-            approved = second_at or decided_at or created_at
-        else:
-            approved = created_at
-        result.append(
-            PaymentListRow(
-                supplier_reference=supplier,
-                provider_name=name,
-                amount_pence=amount,
-                payment_reference=ref,
-                payment_type=kind.value,
-                case_reference=case,
-                recommendation_reference=Recommendation.reference_for(rec_id),
-                approval_date=london_date(approved),
-            )
+    for reference, kind, amount, approved_at, name, supplier, case_reference, rec_id in rows:
+        yield PaymentListRow(
+            supplier_reference=supplier,
+            provider_name=name,
+            amount_pence=amount,
+            payment_reference=reference,
+            payment_type=kind.value,
+            case_reference=case_reference,
+            recommendation_reference=Recommendation.reference_for(rec_id),
+            approval_date=london_date(approved_at),
         )
-    return result
 
 
 def rules_statement() -> Select[Any]:

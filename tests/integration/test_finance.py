@@ -171,6 +171,21 @@ def test_the_payment_list_is_fixed_at_export(as_role, world: World) -> None:
     assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").status_code == 404
     assert client.post(f"/payments/batches/{batch.id}").status_code == 302
     assert batch.status == BatchStatus.EXPORTED
+    # Each payment is exported, with its own audit event: who, when, before and after.
+    db.session.expire_all()
+    payments = db.session.scalars(select(Payment).where(Payment.batch_id == batch.id)).all()
+    assert {p.status for p in payments} == {PaymentStatus.EXPORTED}
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "payment.exported")
+    ).all()
+    assert sorted(e.entity_id for e in events) == sorted(p.id for p in payments)
+    assert {(e.actor_id, e.provider_id) for e in events} == {
+        (world.users[Role.FINANCE_OFFICER].id, p.provider_id) for p in payments
+    }
+    assert all(
+        e.before == {"status": "batched"} and e.after == {"status": "exported"} for e in events
+    )
+    assert all(e.occurred_at is not None for e in events)
 
     first_csv = client.get(f"/payments/batches/{batch.id}/payment-list.csv").get_data()
     first_xlsx = client.get(f"/payments/batches/{batch.id}/payment-list.xlsx").get_data()
