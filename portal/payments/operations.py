@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, insert, select, update
 
 from portal.accounts.models import User
 from portal.audit.operations import record, record_from_select, snapshot
@@ -193,6 +193,13 @@ def create_batch(*, provider_id: int | None, by: User) -> PaymentBatch:
     return batch
 
 
+def _expire_loaded_payments() -> None:
+    """After a set-based update: any payment this session had loaded is read again."""
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Payment):
+            db.session.expire(instance)
+
+
 def export_batch(batch: PaymentBatch, *, by: User) -> None:
     """Fix the batch: its payment list is made now, as CSV and Excel, and kept byte for
     byte; the batch can no longer change."""
@@ -227,26 +234,31 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
         update(Payment)
         .where(in_batch)
         .values(status=PaymentStatus.EXPORTED, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
+    _expire_loaded_payments()
     codes = {
         "batch_reference": batch.reference,
         "cost_centre": settings.cost_centre,
         "nominal_code": settings.nominal_code,
     }
-    files = {
-        "csv": payment_list_csv(payment_list_rows(batch.id), **codes),
-        "xlsx": payment_list_xlsx(payment_list_rows(batch.id), **codes),
-    }
-    for file_format, content in files.items():
-        db.session.add(
-            BatchFile(
-                batch_id=batch.id,
-                format=file_format,
-                content=content,
-                sha256=hashlib.sha256(content).hexdigest(),
-            )
+    # One file at a time, written straight to the table, so a large batch's two files are
+    # never in memory together.
+    makers = {"csv": payment_list_csv, "xlsx": payment_list_xlsx}
+    digests = {}
+    for file_format, make in makers.items():
+        content = make(payment_list_rows(batch.id), **codes)
+        digests[file_format] = hashlib.sha256(content).hexdigest()
+        db.session.execute(
+            insert(BatchFile),
+            {
+                "batch_id": batch.id,
+                "format": file_format,
+                "content": content,
+                "sha256": digests[file_format],
+            },
         )
+        del content
     record(
         "payment_batch.exported",
         batch,
@@ -254,9 +266,7 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
         provider_id=None,
         before=before,
         after=snapshot(batch, ("status", "exported_at", "exported_by_id"))
-        | {
-            f"{name}_sha256": hashlib.sha256(content).hexdigest() for name, content in files.items()
-        },
+        | {f"{name}_sha256": digest for name, digest in digests.items()},
     )
 
 
@@ -292,8 +302,9 @@ def mark_batch_paid(batch: PaymentBatch, *, paid_on: dt.date, by: User) -> None:
         update(Payment)
         .where(in_batch)
         .values(status=PaymentStatus.PAID, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
+    _expire_loaded_payments()
     record(
         "payment_batch.paid",
         batch,
