@@ -104,6 +104,12 @@ def _fonts(directory: str) -> _Fonts:
     return _Fonts("LiberationSans", "LiberationSans-Bold")
 
 
+def font_names() -> tuple[str, str]:
+    """The regular and bold fonts remittances print in (registered on first use)."""
+    fonts = _fonts(FONT_DIRECTORY)
+    return fonts.regular, fonts.bold
+
+
 def brand_colour(value: str) -> colors.Color:
     """The council's colour, or the default when the setting is not a #rrggbb colour."""
     text = (value or "").strip()
@@ -127,7 +133,6 @@ class _Styles:
     subtitle: ParagraphStyle
     cell: ParagraphStyle
     cell_bold: ParagraphStyle
-    amount: ParagraphStyle
     amount_bold: ParagraphStyle
     band: ParagraphStyle
     footer: ParagraphStyle
@@ -150,7 +155,6 @@ def _styles(fonts: _Fonts) -> _Styles:
         ),
         cell=cell,
         cell_bold=cell_bold,
-        amount=ParagraphStyle("amount", parent=cell, alignment=TA_RIGHT),
         amount_bold=ParagraphStyle("amount_bold", parent=cell_bold, alignment=TA_RIGHT),
         band=ParagraphStyle(
             "band",
@@ -208,14 +212,26 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
         for name, _ in _COLUMNS
     ]
     data: list[list[Paragraph | str]] = [list(header)]
+    # The portal's own references and the amounts are short and never wrap: plain strings,
+    # drawn as they are (never read as markup), cost far less than paragraphs on a long
+    # remittance. The description wraps, and so does a case reference too wide to fit.
+    cell = styles.cell
+    case_width = widths[1] - 8  # the column less its padding
+
+    def case_cell(reference: str) -> Paragraph | str:
+        text = _clean(reference)
+        if pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize) <= case_width:
+            return text
+        return Paragraph(_text(reference), cell)
+
     for line in remittance.lines:
         data.append(
             [
-                Paragraph(_text(line.payment_reference), styles.cell),
-                Paragraph(_text(line.case_reference), styles.cell),
-                Paragraph(_text(line.recommendation_reference), styles.cell),
+                _clean(line.payment_reference),
+                case_cell(line.case_reference),
+                _clean(line.recommendation_reference),
                 Paragraph(_text(line.description), styles.cell),
-                Paragraph(_text(format_pence(line.amount_pence)), styles.amount),
+                format_pence(line.amount_pence),
             ]
         )
     total_pence = sum((line.amount_pence for line in remittance.lines), 0)
@@ -230,6 +246,11 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
     )
     last = len(data) - 1
     style = [
+        ("FONTNAME", (0, 1), (-1, last), cell.fontName),
+        ("FONTSIZE", (0, 1), (-1, last), cell.fontSize),
+        ("LEADING", (0, 1), (-1, last), cell.leading),
+        ("TEXTCOLOR", (0, 1), (-1, last), cell.textColor),
+        ("ALIGN", (-1, 1), (-1, last), "RIGHT"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
