@@ -36,7 +36,8 @@ from portal.payments.models import BatchStatus, PaymentBatch, PaymentKind, Payme
 from portal.payments.queries import (
     awaiting_second_approval_statement,
     batch_file,
-    batch_payments,
+    batch_payments_statement,
+    batch_providers,
     batches_statement,
     get_batch,
     get_payment,
@@ -126,14 +127,14 @@ def batch(batch_id: int) -> BaseResponse | str:
 
 
 def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
-    payments = batch_payments(payment_batch.id)
-    providers = sorted({p.provider for p in payments}, key=lambda provider: provider.name)
+    providers = batch_providers(payment_batch.id)
     return render_template(
         "payments/batch.html",
         batch=payment_batch,
-        payments=payments,
+        page=paginate(batch_payments_statement(payment_batch.id), scalars=False, size=50),
         providers=providers,
-        total=sum(p.amount_pence for p in payments),
+        count=sum(p.payments for p in providers),
+        total=sum(p.total_pence for p in providers),
         settings=get_settings(),
         today=today(),
         BatchStatus=BatchStatus,

@@ -438,3 +438,20 @@ def test_a_reversal_cannot_be_cancelled(as_role, world: World) -> None:
     assert "A reversal cannot be cancelled" in page
     assert reversal.status == PaymentStatus.APPROVED
     assert "Cancel this payment" not in text_of(client.get(f"/payments/{reversal.id}"))
+
+
+def test_a_large_batch_page_shows_totals_by_provider_and_pages_its_payments(
+    as_role, world: World
+) -> None:
+    people = [_person(world.provider) for _ in range(52)] + [_person(world.other_provider)]
+    batch = _exported(world, *people)
+    db.session.commit()
+    client = as_role(Role.FINANCE_OFFICER)
+    first = text_of(client.get(f"/payments/batches/{batch.id}"))
+    assert "Payments 53, £15,211.00 in all" in first
+    assert "1 to 50 of 53" in first
+    assert "Remittance advice for Brightwater Home Care (PDF)" in first
+    assert "Remittance advice for Rival Care Ltd (PDF)" in first
+    assert first.count("OOP") == 50
+    second = text_of(client.get(f"/payments/batches/{batch.id}?page=2"))
+    assert "51 to 53 of 53" in second and second.count("OOP") == 3
