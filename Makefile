@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 
 ASSET_SOURCES := $(shell find portal/assets -type f) scripts/build-assets.mjs
 
-.PHONY: run test install lint typecheck migrations-check test-sqlite test-postgres system-packages clean
+.PHONY: run test bench install lint typecheck migrations-check test-sqlite test-postgres system-packages clean
 
 install: $(VENV)/.installed portal/static/css/portal.css
 
@@ -54,6 +54,15 @@ test-postgres: install system-packages
 	scripts/with-postgres.sh $(BIN)/pytest
 
 test: lint typecheck test-sqlite test-postgres
+
+# The benchmarks on a large council (README, "Benchmarks"). The data is built once into
+# benchmarks/data and reused; `make bench BENCH_POSTGRES=1` measures PostgreSQL as well.
+bench: install system-packages
+ifdef BENCH_POSTGRES
+	scripts/with-postgres.sh bash -c '$(BIN)/python -m portal.bench.run --postgres "$$TEST_DATABASE_URL" $(BENCH_ARGS)'
+else
+	$(BIN)/python -m portal.bench.run $(BENCH_ARGS)
+endif
 
 clean:
 	rm -rf $(VENV) node_modules portal/static .mypy_cache .ruff_cache .pytest_cache

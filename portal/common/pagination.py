@@ -65,12 +65,20 @@ def requested_page() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
-def paginate(statement: Select[Any], *, size: int | None = None, scalars: bool = True) -> Page:
+def paginate(
+    statement: Select[Any],
+    *,
+    size: int | None = None,
+    scalars: bool = True,
+    total: int | None = None,
+) -> Page:
+    """A page of ``statement``. ``total`` saves the COUNT when the caller already knows it."""
     size = size or current_app.config["PAGE_SIZE"]
-    total = (
-        db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        or 0
-    )
+    if total is None:
+        total = (
+            db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+            or 0
+        )
     number = min(requested_page(), max(1, -(-total // size)))
     paged = statement.limit(size).offset((number - 1) * size)
     result = db.session.execute(paged)
