@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod, ReturnStatus
@@ -63,19 +64,19 @@ def find_return(period_id: int, service_user_id: int) -> OutcomeReturn | None:
     )
 
 
-def returns_for_service_user(
-    service_user_id: int, *, provider_id: int | None
-) -> list[OutcomeReturn]:
-    """A person's outcome history, newest quarter first."""
+def service_user_returns_statement(service_user_id: int, *, provider_id: int | None) -> Select[Any]:
+    """A person's outcome history, newest quarter first, as a statement to page or limit.
+    Each return comes with its period; a list of returns has no use for their answers."""
     statement = (
         select(OutcomeReturn)
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
+        .options(contains_eager(OutcomeReturn.period), lazyload(OutcomeReturn.answers))
         .where(OutcomeReturn.service_user_id == service_user_id)
-        .order_by(ReportingPeriod.start_date.desc())
+        .order_by(ReportingPeriod.start_date.desc(), OutcomeReturn.id.desc())
     )
     if provider_id is not None:
         statement = statement.where(OutcomeReturn.provider_id == provider_id)
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:

@@ -8,7 +8,8 @@ another provider is simply not found, so the view answers 404.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -85,7 +86,7 @@ def service_users_statement(
 def get_service_user(service_user_id: int, *, provider_id: int | None) -> ServiceUser:
     statement = (
         select(ServiceUser)
-        .options(joinedload(ServiceUser.provider))
+        .options(joinedload(ServiceUser.provider).lazyload(Provider.category_rows))
         .where(ServiceUser.id == service_user_id)
     )
     if provider_id is not None:
@@ -106,14 +107,47 @@ def current_lines(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
     )
 
 
-def package_history(service_user_id: int) -> list[PackageLine]:
+def lines_in_force_or_later(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
+    """The lines in force on ``on`` and those agreed to start later, by start date: the
+    package now and what is coming, however many lines have ended before."""
     return list(
         db.session.scalars(
             select(PackageLine)
-            .where(PackageLine.service_user_id == service_user_id)
-            .order_by(PackageLine.start_date.desc(), PackageLine.id.desc())
+            .where(
+                PackageLine.service_user_id == service_user_id,
+                or_(PackageLine.end_date.is_(None), PackageLine.end_date >= on),
+            )
+            .order_by(PackageLine.start_date, PackageLine.id)
         )
     )
+
+
+def package_history_statement(service_user_id: int) -> Select[Any]:
+    """Every line the person's package has had, newest first, to page or limit."""
+    return (
+        select(PackageLine)
+        .where(PackageLine.service_user_id == service_user_id)
+        .order_by(PackageLine.start_date.desc(), PackageLine.id.desc())
+    )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Recent(Generic[T]):
+    """The newest rows of a history that grows, and whether there are older ones: a page
+    shows these and links to the rest, so it costs the same however long the history."""
+
+    items: list[T]
+    more: bool
+
+
+def recent(statement: Select[Any], size: int) -> Recent[Any]:
+    """The first ``size`` rows of a newest-first statement, reading one more row to learn
+    whether there are others."""
+    rows = list(db.session.scalars(statement.limit(size + 1)))
+    return Recent(items=rows[:size], more=len(rows) > size)
 
 
 def providers_statement() -> Select[Any]:

@@ -8,19 +8,30 @@ from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.pagination import paginate
 from portal.notifications.queries import capacity_notice
-from portal.outcomes.queries import find_return, outcome_period_on, returns_for_service_user
+from portal.outcomes.models import OutcomeReturn, ReportingPeriod
+from portal.outcomes.queries import find_return, outcome_period_on, service_user_returns_statement
 from portal.outcomes.story import outcome_story
 from portal.providers.queries import (
-    current_lines,
+    Recent,
     get_service_user,
-    package_history,
+    lines_in_force_or_later,
+    package_history_statement,
     providers_statement,
+    recent,
     service_users_statement,
     viewer_provider_id,
 )
-from portal.recommendations.queries import open_recommendation, recommendations_for_service_user
+from portal.recommendations.queries import (
+    open_recommendation,
+    service_user_recommendations_statement,
+)
 
 bp = Blueprint("providers", __name__, template_folder="templates")
+
+# What a person's page shows of each history that grows; each links to the whole of it.
+RECENT_QUARTERS = 8  # two years of outcome returns, as the outcome story shows
+RECENT_RECOMMENDATIONS = 5
+RECENT_LINES = 10
 
 
 @bp.get("/service-users")
@@ -48,31 +59,75 @@ def service_user(service_user_id: int) -> str:
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
     on = today()
-    lines = current_lines(person.id, on=on)
+    now_and_later = lines_in_force_or_later(person.id, on=on)
+    lines = [line for line in now_and_later if line.start_date <= on]
     period = outcome_period_on(on)
     is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
-    history = package_history(person.id)
+    returns = recent(
+        service_user_returns_statement(person.id, provider_id=provider_id), RECENT_QUARTERS
+    )
+    can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
+    can_recommend = is_provider and person.provider.trusted_assessor and bool(lines)
     return render_template(
         "providers/service_user.html",
         person=person,
         lines=lines,
-        history=history,
-        upcoming=sorted(
-            (line for line in history if line.start_date > on), key=lambda line: line.start_date
-        ),
+        history=recent(package_history_statement(person.id), RECENT_LINES),
+        upcoming=[line for line in now_and_later if line.start_date > on],
         weekly_minutes=sum(line.weekly_minutes for line in lines),
         weekly_cost=sum(line.weekly_cost_pence for line in lines),
-        returns=returns_for_service_user(person.id, provider_id=provider_id),
+        returns=returns,
         story=outcome_story(person.id, provider_id=provider_id),
-        recommendations=recommendations_for_service_user(person.id, provider_id=provider_id),
+        recommendations=recent(
+            service_user_recommendations_statement(person.id, provider_id=provider_id),
+            RECENT_RECOMMENDATIONS,
+        ),
         period=period,
-        current_return=find_return(period.id, person.id) if period else None,
-        open_recommendation=open_recommendation(person.id, provider_id=person.provider_id),
-        can_return_outcomes=is_provider and person.provider.strategic_tier and period is not None,
-        can_recommend=is_provider and person.provider.trusted_assessor and bool(lines),
+        current_return=_current_return(period, person.id, returns)
+        if can_return_outcomes and period
+        else None,
+        open_recommendation=open_recommendation(person.id, provider_id=person.provider_id)
+        if can_recommend
+        else None,
+        can_return_outcomes=can_return_outcomes,
+        can_recommend=can_recommend,
         not_a_trusted_assessor=is_provider and not person.provider.trusted_assessor,
         today=on,
     )
+
+
+def _current_return(
+    period: ReportingPeriod, person_id: int, returns: Recent[OutcomeReturn]
+) -> OutcomeReturn | None:
+    """This quarter's return: as the newest, usually among those the page shows already."""
+    shown = next((r for r in returns.items if r.period_id == period.id), None)
+    return shown or find_return(period.id, person_id)
+
+
+@bp.get("/service-users/<int:service_user_id>/outcome-returns")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def outcome_history(service_user_id: int) -> str:
+    provider_id = viewer_provider_id()
+    person = get_service_user(service_user_id, provider_id=provider_id)
+    page = paginate(service_user_returns_statement(person.id, provider_id=provider_id))
+    return render_template("providers/outcome_history.html", person=person, page=page)
+
+
+@bp.get("/service-users/<int:service_user_id>/recommendations")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def recommendation_history(service_user_id: int) -> str:
+    provider_id = viewer_provider_id()
+    person = get_service_user(service_user_id, provider_id=provider_id)
+    page = paginate(service_user_recommendations_statement(person.id, provider_id=provider_id))
+    return render_template("providers/recommendation_history.html", person=person, page=page)
+
+
+@bp.get("/service-users/<int:service_user_id>/package-history")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def package_history(service_user_id: int) -> str:
+    person = get_service_user(service_user_id, provider_id=viewer_provider_id())
+    page = paginate(package_history_statement(person.id))
+    return render_template("providers/package_history.html", person=person, page=page)
 
 
 @bp.get("/providers")

@@ -5,18 +5,21 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from portal.extensions import db
 from portal.providers.enums import Quadrant
-from portal.providers.models import ServiceUser
+from portal.providers.models import Provider, ServiceUser
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
 
 def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Recommendation:
     statement = (
         select(Recommendation)
-        .options(joinedload(Recommendation.service_user), joinedload(Recommendation.provider))
+        .options(
+            joinedload(Recommendation.service_user),
+            joinedload(Recommendation.provider).lazyload(Provider.category_rows),
+        )
         .where(Recommendation.id == recommendation_id)
     )
     if provider_id is not None:
@@ -27,11 +30,20 @@ def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Re
     return recommendation
 
 
-def recommendations_for_service_user(
+def _listed() -> tuple[Any, ...]:
+    """Loader options for recommendations read for their own columns, as a list's rows are:
+    the proposed lines and messages (loaded with a recommendation by default, for the
+    pages about one) load only if something reads them."""
+    return (lazyload(Recommendation.lines), lazyload(Recommendation.messages))
+
+
+def service_user_recommendations_statement(
     service_user_id: int, *, provider_id: int | None
-) -> list[Recommendation]:
+) -> Select[Any]:
+    """The person's recommendations, newest first, as a statement to page or limit."""
     statement = (
         select(Recommendation)
+        .options(*_listed())
         .where(
             Recommendation.service_user_id == service_user_id,
             Recommendation.status != RecommendationStatus.DRAFT,
@@ -40,15 +52,17 @@ def recommendations_for_service_user(
     )
     if provider_id is not None:
         statement = statement.where(Recommendation.provider_id == provider_id)
-    return list(db.session.scalars(statement))
+    return statement
 
 
 def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommendation | None:
     """The provider's recommendation for the person that is not yet decided: a draft,
     awaiting a decision, or waiting for its answer. While one is open the provider may not
-    start another. (A provider the person has moved to does not see its predecessor's.)"""
+    start another. (A provider the person has moved to does not see its predecessor's.)
+    Its lines and messages load when first read."""
     return db.session.scalar(
         select(Recommendation)
+        .options(*_listed())
         .where(
             Recommendation.service_user_id == service_user_id,
             Recommendation.provider_id == provider_id,
@@ -82,8 +96,9 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
         .join(Recommendation.provider)
         .options(
             contains_eager(Recommendation.service_user),
-            contains_eager(Recommendation.provider),
+            contains_eager(Recommendation.provider).lazyload(Provider.category_rows),
             joinedload(Recommendation.assigned_to),
+            *_listed(),
         )
         .where(Recommendation.status == status)
         .order_by(Recommendation.submitted_at, Recommendation.id)
@@ -103,7 +118,7 @@ def provider_recommendations_statement(provider_id: int) -> Select[Any]:
     return (
         select(Recommendation)
         .join(Recommendation.service_user)
-        .options(contains_eager(Recommendation.service_user))
+        .options(contains_eager(Recommendation.service_user), *_listed())
         .where(
             Recommendation.provider_id == provider_id,
             Recommendation.status != RecommendationStatus.DRAFT,

@@ -1,22 +1,102 @@
-"""How the trusted assessor model is doing, for commissioners: recommendations by provider
-and type, how long decisions take, the weekly hours released and what they are worth a
-year, and the one-off payments made."""
+"""How the trusted assessor model is doing, for commissioners, one financial year at a time:
+recommendations sent, by provider and type, and what became of them; how long decisions
+took; the weekly hours that reductions approved in the year released, what they are worth
+a year, and the one-off payments made for them.
+
+Each figure is read for the year through an index on its date (recommendations by status
+and sending, payments by status and approval), so the page costs the same however many
+years of history the council holds."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, Select, bindparam, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
-from portal.common.dates import london_date
+from portal.common.dates import today
 from portal.common.money import divide_round_half_up
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.models import Provider
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
+LONDON = ZoneInfo("Europe/London")
+SENT = [s for s in RecommendationStatus if s != RecommendationStatus.DRAFT]
 DECIDED = (RecommendationStatus.APPROVED, RecommendationStatus.REJECTED)
+STANDING = [s for s in PaymentStatus if s != PaymentStatus.CANCELLED]
+
+
+@dataclass(frozen=True)
+class FinancialYear:
+    """1 April to 31 March, named by the year it starts in: 2026 is 2026/27."""
+
+    start_year: int
+
+    @classmethod
+    def containing(cls, day: dt.date) -> FinancialYear:
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}/{str(self.start_year + 1)[-2:]}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.start_year, 4, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.start_year + 1, 3, 31)
+
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """The stored (UTC) moments the year runs between: London midnights, end excluded."""
+        start = dt.datetime(self.start_year, 4, 1, tzinfo=LONDON)
+        end = dt.datetime(self.start_year + 1, 4, 1, tzinfo=LONDON)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+class london_days_between(FunctionElement[int]):
+    """Calendar days in London from one stored UTC moment to another, in SQL: 23:30 UTC in
+    summer is already the next day. PostgreSQL knows the zone; SQLite is told the rule
+    (British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on
+    the last Sunday of October)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(london_days_between, "postgresql")
+def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"(CAST(timezone('Europe/London', {later}) AS DATE)"
+        f" - CAST(timezone('Europe/London', {earlier}) AS DATE))"
+    )
+
+
+def _sqlite_london_day(moment: str) -> str:
+    # SQLite holds a moment as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, which sorts as text.
+    # London's date differs from the UTC one only from 23:00 UTC in summer time, so the
+    # rule is worked out for those moments alone.
+    summer = (
+        f"{moment} >= date(substr({moment}, 1, 4) || '-04-01', 'weekday 0', '-7 days') "
+        f"|| ' 01:00' AND {moment} < date(substr({moment}, 1, 4) || '-11-01', 'weekday 0', "
+        "'-7 days') || ' 01:00'"
+    )
+    late = f"substr({moment}, 12, 2) = '23'"
+    return f"(julianday(substr({moment}, 1, 10)) + CASE WHEN {late} AND {summer} THEN 1 ELSE 0 END)"
+
+
+@compiles(london_days_between, "sqlite")
+def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST({_sqlite_london_day(later)} - {_sqlite_london_day(earlier)} AS INTEGER)"
 
 
 @dataclass
@@ -27,7 +107,8 @@ class ProviderSummary:
     rejected: int = 0
     withdrawn: int = 0
     open: int = 0
-    decision_days: list[int] = field(default_factory=list)
+    decided: int = 0  # those with a decision time
+    decision_days_total: int = 0
     weekly_minutes_released: int = 0
     annual_value_pence: int = 0
     payments_pence: int = 0
@@ -38,22 +119,28 @@ class ProviderSummary:
 
     @property
     def average_decision_days(self) -> float | None:
-        if not self.decision_days:
+        if not self.decided:
             return None
-        return sum(self.decision_days) / len(self.decision_days)
+        return self.decision_days_total / self.decided
 
 
-def model_summary() -> list[ProviderSummary]:
-    """One row per provider that has sent a recommendation, in three aggregate queries."""
+def model_summary(year: FinancialYear | None = None) -> list[ProviderSummary]:
+    """One row per provider with a recommendation sent or a payment approved in the year
+    (by default the current one), in two aggregate queries.
+
+    The recommendations are those sent in the year, with what became of them; the hours
+    and money are those of the payments approved in the year, net of cancellations and of
+    any reversals made in the year."""
+    year = year or FinancialYear.containing(today())
+    start, end = year.moments()
+    period = {"start": start, "end": end}
     summaries: dict[int, ProviderSummary] = {}
+    # Plain rows of sums need none of the ORM's work, so they go straight to the connection.
+    connection = db.session.connection()
 
-    counts = db.session.execute(
-        select(Provider.id, Provider.name, Recommendation.kind, Recommendation.status, func.count())
-        .join(Provider, Provider.id == Recommendation.provider_id)
-        .where(Recommendation.status != RecommendationStatus.DRAFT)
-        .group_by(Provider.id, Provider.name, Recommendation.kind, Recommendation.status)
-    )
-    for provider_id, name, kind, status, count in counts:
+    for provider_id, name, kind, status, count, decided, days in connection.execute(
+        _sent_statement(), period
+    ):
         summary = summaries.setdefault(provider_id, ProviderSummary(name))
         summary.by_kind[kind] = summary.by_kind.get(kind, 0) + count
         if status == RecommendationStatus.APPROVED:
@@ -64,45 +151,78 @@ def model_summary() -> list[ProviderSummary]:
             summary.withdrawn += count
         else:
             summary.open += count
+        if status in DECIDED:
+            summary.decided += decided
+            summary.decision_days_total += int(days or 0)
 
-    # Decision times: the dates of each decided item (calendar days, whole).
-    decided = db.session.execute(
+    for provider_id, name, minutes, minute_pence, paid in connection.execute(
+        _money_statement(), period
+    ):
+        summary = summaries.setdefault(provider_id, ProviderSummary(name))
+        summary.weekly_minutes_released = int(minutes or 0)
+        summary.annual_value_pence = divide_round_half_up(int(minute_pence or 0) * 52, 60)
+        summary.payments_pence = int(paid or 0)
+
+    return sorted(summaries.values(), key=lambda s: s.provider_name)
+
+
+# The statements are built once: only the year's bounds change between runs.
+
+
+@cache
+def _sent_statement() -> Select[Any]:
+    """Recommendations sent between :start and :end, counted by provider, kind and status,
+    with the London days from sending to decision summed over those with a decision."""
+    sent = (
         select(
-            Recommendation.provider_id, Recommendation.submitted_at, Recommendation.decided_at
-        ).where(Recommendation.status.in_(DECIDED), Recommendation.submitted_at.is_not(None))
+            Recommendation.provider_id,
+            Recommendation.kind,
+            Recommendation.status,
+            func.count().label("count"),
+            func.count(Recommendation.decided_at).label("decided"),
+            func.sum(
+                london_days_between(Recommendation.submitted_at, Recommendation.decided_at)
+            ).label("days"),
+        )
+        .where(
+            Recommendation.status.in_(SENT),  # with the date, a range of the status index
+            Recommendation.submitted_at >= bindparam("start"),
+            Recommendation.submitted_at < bindparam("end"),
+        )
+        .group_by(Recommendation.provider_id, Recommendation.kind, Recommendation.status)
+        .subquery()
     )
-    days: dict[int, list[int]] = defaultdict(list)
-    for provider_id, submitted_at, decided_at in decided:
-        if decided_at is not None:
-            days[provider_id].append((london_date(decided_at) - london_date(submitted_at)).days)
-    for provider_id, values in days.items():
-        if provider_id in summaries:
-            summaries[provider_id].decision_days = values
+    return select(Provider.id, Provider.name, *sent.c[1:]).join(
+        sent, sent.c.provider_id == Provider.id
+    )
 
-    # Hours released count each approved reduction's payment once; the money is what
-    # stands after cancellations and reversals.
+
+@cache
+def _money_statement() -> Select[Any]:
+    """Payments approved between :start and :end and still standing, by provider. Hours
+    released count each approved reduction's payment once; the money is what stands after
+    cancellations and reversals."""
     is_payment = Payment.kind == PaymentKind.PAYMENT
-    standing = Payment.status != PaymentStatus.CANCELLED
-    money = db.session.execute(
+    approved = (
         select(
             Payment.provider_id,
-            func.sum(case((is_payment, Payment.weekly_minutes_removed), else_=0)),
+            func.sum(case((is_payment, Payment.weekly_minutes_removed), else_=0)).label("minutes"),
             func.sum(
                 case(
                     (is_payment, Payment.weekly_minutes_removed * Payment.hourly_rate_pence),
                     else_=0,
                 )
-            ),
-            func.sum(Payment.amount_pence),
+            ).label("minute_pence"),
+            func.sum(Payment.amount_pence).label("paid"),
         )
-        .where(standing)
+        .where(
+            Payment.status.in_(STANDING),
+            Payment.created_at >= bindparam("start"),
+            Payment.created_at < bindparam("end"),
+        )
         .group_by(Payment.provider_id)
+        .subquery()
     )
-    for provider_id, minutes, minute_pence, paid in money:
-        if provider_id in summaries:
-            summary = summaries[provider_id]
-            summary.weekly_minutes_released = int(minutes or 0)
-            summary.annual_value_pence = divide_round_half_up(int(minute_pence or 0) * 52, 60)
-            summary.payments_pence = int(paid or 0)
-
-    return sorted(summaries.values(), key=lambda s: s.provider_name)
+    return select(Provider.id, Provider.name, *approved.c[1:]).join(
+        approved, approved.c.provider_id == Provider.id
+    )

@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
@@ -18,11 +19,12 @@ from portal.payments.operations import needs_second_approval, reductions_for
 from portal.payments.queries import rule_in_force
 from portal.payments.rules import calculate_reduction_payment
 from portal.providers.enums import Quadrant
-from portal.providers.models import PackageLine
+from portal.providers.models import PackageLine, Provider
 from portal.providers.queries import (
     current_lines,
     get_service_user,
     provider_choices,
+    recent,
     viewer_provider_id,
 )
 from portal.recommendations import operations
@@ -41,11 +43,13 @@ from portal.recommendations.queries import (
     open_recommendation,
     provider_recommendations_statement,
     queue_statement,
-    recommendations_for_service_user,
+    service_user_recommendations_statement,
 )
-from portal.recommendations.summary import model_summary
+from portal.recommendations.summary import FinancialYear, model_summary
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
+
+EARLIER_SHOWN = 5  # a person's earlier recommendations beside the one under review
 
 
 def _line_data(line: Any) -> dict[str, Any]:
@@ -354,21 +358,40 @@ def review(recommendation_id: int) -> Response | str:
         outcomes=OUTCOMES,
         payment=_payment_preview(recommendation),
         assign_form=AssignForm() if recommendation.assigned_to_id != current_user.id else None,
-        earlier=[
-            r
-            for r in recommendations_for_service_user(service_user.id, provider_id=None)
-            if r.id != recommendation.id
-        ],
+        earlier=recent(
+            service_user_recommendations_statement(service_user.id, provider_id=None)
+            .where(Recommendation.id != recommendation.id)
+            .options(joinedload(Recommendation.provider).lazyload(Provider.category_rows)),
+            EARLIER_SHOWN,
+        ),
     )
+
+
+YEARS_OFFERED = 6  # this financial year and the five before: what a committee asks about
+
+
+def _chosen_year(current: FinancialYear) -> FinancialYear:
+    """The year in the query string, if it is one the council can have data for."""
+    value = request.args.get("year", "")
+    if value.isdigit() and 2000 <= int(value) <= current.start_year:
+        return FinancialYear(int(value))
+    return current
 
 
 @bp.get("/recommendations/summary")
 @roles_required(Role.COMMISSIONER)
 def summary() -> str:
-    rows = model_summary()
+    current = FinancialYear.containing(today())
+    year = _chosen_year(current)
+    rows = model_summary(year)
+    offered = [FinancialYear(current.start_year - n) for n in range(YEARS_OFFERED)]
+    if year not in offered:  # an older year asked for by address
+        offered.append(year)
     return render_template(
         "recommendations/summary.html",
         rows=rows,
+        year=year,
+        years=offered,
         ChangeKind=ChangeKind,
         totals={
             "minutes": sum(r.weekly_minutes_released for r in rows),

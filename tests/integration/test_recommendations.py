@@ -129,7 +129,7 @@ def test_commissioners_see_what_the_model_released(as_role, world: World) -> Non
     operations.reject(rejected, by=world.users[Role.CARE_MANAGER], reason="Not yet")
     db.session.commit()
     page = text_of(as_role(Role.COMMISSIONER).get("/recommendations/summary"))
-    assert "2 recommendations in all" in page
+    assert "trusted assessor providers sent 2 recommendations" in page
     # 3.5 hours a week at £20.50 is £3,731.00 over 52 weeks.
     assert (
         "released 3.5 hours a week, worth £3,731.00 a year, for £287.00 in one-off payments" in page
