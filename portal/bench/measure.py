@@ -33,7 +33,7 @@ from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
-from portal.outcomes.models import PeriodKind, ReportingPeriod
+from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod
 from portal.outcomes.operations import import_returns
 from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.uploads import HEADER as UPLOAD_HEADER
@@ -45,7 +45,7 @@ from portal.payments.queries import payment_list_rows
 from portal.payments.remittance import font_names, remittance_pdf
 from portal.payments.remittances import remittance_for
 from portal.providers.models import PackageLine, ServiceUser
-from portal.recommendations.models import Recommendation
+from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
@@ -140,6 +140,57 @@ class Council:
             "payments_ready_to_pay": (FINANCE_OFFICER, "/payments"),
             "batch_page": (FINANCE_OFFICER, f"/payments/batches/{batch}"),
         }
+
+
+def mixed_load(council: Council) -> dict[int, list[str]]:
+    """What each kind of user reads in a working day, for the throughput run: the pages
+    the benchmarks time, among the everyday ones around them (home, lists, one record)."""
+    pages = council.pages()
+    with council.app.app_context():
+        returned = db.session.scalar(
+            select(func.max(OutcomeReturn.id)).where(OutcomeReturn.provider_id == PROVIDER)
+        )
+        waiting = db.session.scalar(
+            select(func.max(Recommendation.id)).where(
+                Recommendation.status == RecommendationStatus.SUBMITTED
+            )
+        )
+        db.session.remove()
+    current = pages["provider_task_list_first_page"][1]
+    return {
+        MANAGER: [
+            "/",
+            current,
+            current + "?page=2",
+            pages["service_user_page"][1],
+            f"/outcome-returns/{returned}",
+            "/recommendations",
+            "/capacity",
+            "/payments/yours",
+        ],
+        CARE_MANAGER: [
+            "/",
+            "/what-needs-you",
+            pages["review_queue_filtered"][1],
+            f"/review/{waiting}",
+            "/review",
+        ],
+        COMMISSIONER: [
+            "/",
+            pages["table_f"][1],
+            pages["capacity_picture"][1],
+            "/recommendations/summary",
+            current,
+            "/providers",
+        ],
+        FINANCE_OFFICER: [
+            "/",
+            pages["payments_ready_to_pay"][1],
+            "/payments/batches",
+            pages["batch_page"][1],
+            "/payments/summary",
+        ],
+    }
 
 
 def _get(client: FlaskClient, path: str) -> None:

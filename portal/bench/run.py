@@ -1,0 +1,184 @@
+"""`make bench`: every benchmark in one run, one JSON object as the last line printed.
+
+    python -m portal.bench.run [--postgres URL] [--smaller K] [--seconds S] [--output FILE]
+
+SQLite databases are built once into ``benchmarks/data`` and reused while the generator
+and migrations are unchanged; with ``--postgres`` (a server URL, as scripts/with-postgres.sh
+gives) the same measures run on PostgreSQL too. The exit status is 1 when a goal is missed."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from portal.accounts.models import User
+from portal.bench import measure
+from portal.bench.data import ROOT, postgres_database, sqlite_database
+from portal.bench.throughput import measure_throughput
+from portal.extensions import db
+
+# The goals, from the issue: a measure's value against its limit.
+GOALS: dict[str, tuple[str, str, float]] = {
+    # section: (key in each measure, "max" or "min", limit)
+    "pages": ("ratio_to_floor", "max", 4.0),
+    "growth": ("ratio", "max", 1.3),
+    "aggregates": ("ratio", "max", 1.5),
+    "export": ("ratio", "max", 2.0),
+    "upload": ("ratio", "max", 5.0),
+    "pdf": ("ratio", "max", 1.5),
+}
+MEMORY_LIMIT_MB = 50
+SHARE_OF_FLOOR = 0.5
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def missed_goals(results: dict[str, Any], database: str) -> list[str]:
+    missed = []
+    for section, (key, kind, limit) in GOALS.items():
+        found = results[section]
+        entries = found.items() if key not in found else [(section, found)]
+        for name, entry in entries:
+            value = entry[key]
+            if (kind == "max" and value > limit) or (kind == "min" and value < limit):
+                missed.append(f"{database} {section} {name}: {key} {value} (goal {limit})")
+    memory = results["export"]["peak_memory_growth_mb"]
+    if memory >= MEMORY_LIMIT_MB:
+        missed.append(f"{database} export: peak_memory_growth_mb {memory} (goal < 50)")
+    throughput = results["throughput"]
+    if throughput["share_of_floor"] < SHARE_OF_FLOOR or throughput["errors"]:
+        missed.append(
+            f"{database} throughput: share_of_floor {throughput['share_of_floor']} with "
+            f"{throughput['errors']} errors (goal >= {SHARE_OF_FLOOR}, no errors)"
+        )
+    return missed
+
+
+def _sign_in_accounts(url: str) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """Passwords for the accounts the load signs in as (new for each run), and their pages."""
+    council = measure.Council.open(url)
+    load = measure.mixed_load(council)
+    password = secrets.token_urlsafe(16)
+    paths: dict[str, list[str]] = {}
+    with council.app.app_context():
+        for user_id, user_paths in load.items():
+            user = db.session.get(User, user_id)
+            assert user is not None
+            user.set_password(password)
+            paths[user.email] = user_paths
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return [(email, password) for email in paths], paths
+
+
+def measure_database(
+    base_url: str, grown_url: str, *, database: str, rounds: int, seconds: float
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    base, grown = measure.Council.open(base_url), measure.Council.open(grown_url)
+    log(f"[{database}] pages against the floor, and on ten times the history")
+    results.update(measure.pages_and_growth(base, grown, rounds=rounds))
+    log(f"[{database}] aggregates against their own SQL")
+    results["aggregates"] = measure.aggregates(base, rounds=rounds // 2)
+    log(f"[{database}] a 10,000-payment export and a large remittance")
+    results.update(measure.export_and_pdf(base, rounds=max(3, rounds // 8)))
+    log(f"[{database}] peak memory exporting 100,000 payments (its own process)")
+    memory = subprocess.run(  # noqa: S603 - our own module, our own database
+        [sys.executable, "-m", "portal.bench.memory", grown_url, "100000"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    results["export"]["memory"] = json.loads(memory.stdout.strip().splitlines()[-1])
+    results["export"]["peak_memory_growth_mb"] = results["export"]["memory"][
+        "peak_memory_growth_mb"
+    ]
+    log(f"[{database}] a 2,000-row outcome upload")
+    results["upload"] = measure.upload(base, rounds=max(3, rounds // 8))
+    for council in (base, grown):
+        with council.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    log(f"[{database}] gunicorn throughput, {seconds:g}s on the floor and {seconds:g}s mixed")
+    sign_ins, paths = _sign_in_accounts(base_url)
+    results["throughput"] = measure_throughput(
+        base_url, sign_ins=sign_ins, mixed_paths=paths, seconds=seconds, rounds=3
+    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", help="a PostgreSQL server URL: measure there too")
+    parser.add_argument("--smaller", type=int, default=1, help="divide the sizes (for tests)")
+    parser.add_argument("--rounds", type=int, default=40, help="timings per page")
+    parser.add_argument("--seconds", type=float, default=30, help="each throughput run")
+    parser.add_argument("--data", type=Path, default=ROOT / "benchmarks" / "data")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    os.environ.setdefault("PORTAL_ENV", "development")
+
+    results: dict[str, Any] = {}
+    urls = {}
+    for history in (1, 10):
+        log(f"[sqlite] data with {history}x history")
+        url, built = sqlite_database(args.data, history=history, smaller=args.smaller)
+        log(f"[sqlite]   {'built' if built else 'reused'} {url}")
+        urls[history] = url
+    databases = {"sqlite": urls}
+    if args.postgres:
+        databases["postgresql"] = {}
+        for history in (1, 10):
+            log(f"[postgresql] building data with {history}x history")
+            databases["postgresql"][history] = postgres_database(
+                args.postgres, history=history, smaller=args.smaller
+            )
+    missed: list[str] = []
+    for database, database_urls in databases.items():
+        measured = measure_database(
+            database_urls[1],
+            database_urls[10],
+            database=database,
+            rounds=args.rounds,
+            seconds=args.seconds,
+        )
+        missed += missed_goals(measured, database)
+        if database == "sqlite":
+            results.update(measured)
+        else:
+            results[database] = measured
+    results["goals_met"] = not missed
+    results["missed"] = missed
+    results["run"] = {
+        "date": dt.date.today().isoformat(),  # noqa: DTZ011 - the machine's date is fine here
+        "seconds": round(time.monotonic() - started),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "databases": list(databases),
+        "smaller": args.smaller,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(results, sort_keys=False)
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    for message in missed:
+        log(f"goal missed: {message}")
+    print(line)
+    return 0 if not missed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
