@@ -236,10 +236,10 @@ class ProviderBatch:
     total_pence: int
 
 
-def provider_batches(provider_id: int) -> list[ProviderBatch]:
-    """The exported batches holding a provider's payments, with the provider's share of
-    each: one line per remittance advice."""
-    rows = db.session.execute(
+def provider_batches_statement(provider_id: int) -> Select[Any]:
+    """The exported batches holding a provider's payments, newest first, with the
+    provider's share of each: one line per remittance advice."""
+    return (
         select(PaymentBatch, func.count(Payment.id), func.sum(Payment.amount_pence))
         .join(Payment, Payment.batch_id == PaymentBatch.id)
         .where(
@@ -249,4 +249,7 @@ def provider_batches(provider_id: int) -> list[ProviderBatch]:
         .group_by(PaymentBatch.id)
         .order_by(PaymentBatch.exported_at.desc(), PaymentBatch.id.desc())
     )
+
+
+def provider_batches(rows: Any) -> list[ProviderBatch]:
     return [ProviderBatch(batch, int(count), int(total)) for batch, count, total in rows]

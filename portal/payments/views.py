@@ -22,6 +22,7 @@ from portal.common.errors import DomainError, show_on_form
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
 from portal.council.models import get_settings
+from portal.extensions import db
 from portal.payments import operations
 from portal.payments.forms import (
     CancelPaymentForm,
@@ -42,6 +43,7 @@ from portal.payments.queries import (
     get_batch,
     get_payment,
     provider_batches,
+    provider_batches_statement,
     provider_payments_statement,
     ready_payments_statement,
     ready_totals_by_provider,
@@ -266,15 +268,37 @@ def summary() -> str:
     return render_template("payments/summary.html", summary=finance_summary())
 
 
+RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
+
+
 @bp.get("/yours")
 @roles_required(Role.PROVIDER_MANAGER)
 def provider_payments() -> str:
     provider_id = viewer_provider_id()
     assert provider_id is not None
+    recent = provider_batches(
+        db.session.execute(provider_batches_statement(provider_id).limit(RECENT_REMITTANCES + 1))
+    )
     return render_template(
         "payments/provider_payments.html",
         page=paginate(provider_payments_statement(provider_id)),
-        batches=provider_batches(provider_id),
+        batches=recent[:RECENT_REMITTANCES],
+        more_batches=len(recent) > RECENT_REMITTANCES,
+        provider_id=provider_id,
+    )
+
+
+@bp.get("/yours/remittances")
+@roles_required(Role.PROVIDER_MANAGER)
+def provider_remittances() -> str:
+    """Every remittance advice the provider has had, newest first, a page at a time."""
+    provider_id = viewer_provider_id()
+    assert provider_id is not None
+    page = paginate(provider_batches_statement(provider_id), scalars=False)
+    return render_template(
+        "payments/provider_remittances.html",
+        page=page,
+        batches=provider_batches(page.items),
         provider_id=provider_id,
     )
 

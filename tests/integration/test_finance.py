@@ -455,3 +455,19 @@ def test_a_large_batch_page_shows_totals_by_provider_and_pages_its_payments(
     assert first.count("OOP") == 50
     second = text_of(client.get(f"/payments/batches/{batch.id}?page=2"))
     assert "51 to 53 of 53" in second and second.count("OOP") == 3
+
+
+def test_a_provider_sees_its_latest_remittances_and_can_page_through_all(
+    client, world: World
+) -> None:
+    for _ in range(13):
+        _exported(world, _person(world.provider))
+    _exported(world, _person(world.other_provider))
+    db.session.commit()
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    page = text_of(client.get("/payments/yours"))
+    assert page.count("Remittance advice PB") == 12
+    assert "See all your remittance advice" in page
+    everything = text_of(client.get("/payments/yours/remittances"))
+    assert "Showing 1 to 13 of 13, newest first." in everything
+    assert everything.count("Remittance advice PB") == 13
