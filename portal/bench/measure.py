@@ -159,7 +159,7 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
     current = pages["provider_task_list_first_page"][1]
     return {
         MANAGER: [
-            "/",
+            "/what-needs-you",
             current,
             current + "?page=2",
             pages["service_user_page"][1],
@@ -169,14 +169,14 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
             "/payments/yours",
         ],
         CARE_MANAGER: [
-            "/",
+            "/what-needs-you",
             "/what-needs-you",
             pages["review_queue_filtered"][1],
             f"/review/{waiting}",
             "/review",
         ],
         COMMISSIONER: [
-            "/",
+            "/what-needs-you",
             pages["table_f"][1],
             pages["capacity_picture"][1],
             "/recommendations/summary",
@@ -184,7 +184,7 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
             "/providers",
         ],
         FINANCE_OFFICER: [
-            "/",
+            "/what-needs-you",
             pages["payments_ready_to_pay"][1],
             "/payments/batches",
             pages["batch_page"][1],

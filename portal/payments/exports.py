@@ -51,20 +51,26 @@ def formula_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|") else text
 
 
-def _text_cells(row: PaymentListRow, batch_reference: str, codes: tuple[str, str]) -> list[str]:
+def _text_cells(row: PaymentListRow, fixed: tuple[str, str, str]) -> list[str]:
+    """A row's cells as text. ``fixed`` is the batch reference, cost centre and nominal
+    code, made safe once per file; the portal's own references need no guarding."""
     return [
-        formula_safe(batch_reference),
+        fixed[0],
         formula_safe(row.supplier_reference),
         formula_safe(row.provider_name),
         pence_to_decimal_string(row.amount_pence),
-        formula_safe(codes[0]),
-        formula_safe(codes[1]),
-        formula_safe(row.payment_reference),
+        fixed[1],
+        fixed[2],
+        row.payment_reference,
         row.payment_type,
         formula_safe(row.case_reference),
-        formula_safe(row.recommendation_reference),
+        row.recommendation_reference,
         row.approval_date.isoformat(),
     ]
+
+
+def _fixed(batch_reference: str, cost_centre: str, nominal_code: str) -> tuple[str, str, str]:
+    return formula_safe(batch_reference), formula_safe(cost_centre), formula_safe(nominal_code)
 
 
 def payment_list_csv(
@@ -74,8 +80,8 @@ def payment_list_csv(
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(HEADER)
-    codes = (cost_centre, nominal_code)
-    writer.writerows(_text_cells(row, batch_reference, codes) for row in rows)
+    fixed = _fixed(batch_reference, cost_centre, nominal_code)
+    writer.writerows(_text_cells(row, fixed) for row in rows)
     text.flush()
     return buffer.getvalue()
 
@@ -91,11 +97,10 @@ def payment_list_xlsx(
     workbook.properties.modified = _FIXED_TIME
     sheet: Worksheet = workbook.create_sheet(title="Payment list")
     sheet.append(list(HEADER))
+    fixed = _fixed(batch_reference, cost_centre, nominal_code)
     for row in rows:
         cells = []
-        for index, value in enumerate(
-            _text_cells(row, batch_reference, (cost_centre, nominal_code))
-        ):
+        for index, value in enumerate(_text_cells(row, fixed)):
             column = HEADER[index]
             if column == "amount_gbp":
                 cell = WriteOnlyCell(sheet, value=Decimal(value))

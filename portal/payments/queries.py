@@ -9,7 +9,7 @@ from flask import abort
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from portal.common.dates import london_date
+from portal.common.sql_dates import london_date
 from portal.extensions import db
 from portal.payments.exports import PaymentListRow
 from portal.payments.models import (
@@ -146,17 +146,20 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
     batch of any size is written out without holding it all.
 
     A payment is approved when its recommendation is (or at its second approval); a
-    reversal when finance makes it: worked out in SQL, so one moment is read per row."""
-    approved = case(
-        (
-            Payment.kind == PaymentKind.PAYMENT,
-            func.coalesce(
-                Payment.second_approved_at, Recommendation.decided_at, Payment.created_at
+    reversal when finance makes it: worked out in SQL, with the council's date of it."""
+    approved = london_date(
+        case(
+            (
+                Payment.kind == PaymentKind.PAYMENT,
+                func.coalesce(
+                    Payment.second_approved_at, Recommendation.decided_at, Payment.created_at
+                ),
             ),
-        ),
-        else_=Payment.created_at,
+            else_=Payment.created_at,
+        )
     )
-    rows = db.session.execute(
+    # Through the connection: plain rows, without the ORM's loading machinery.
+    rows = db.session.connection().execute(
         select(
             Payment.reference,
             Payment.kind,
@@ -174,7 +177,7 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
         .order_by(Provider.name, Payment.reference)
         .execution_options(yield_per=2000)
     )
-    for reference, kind, amount, approved_at, name, supplier, case_reference, rec_id in rows:
+    for reference, kind, amount, approved_on, name, supplier, case_reference, rec_id in rows:
         yield PaymentListRow(
             supplier_reference=supplier,
             provider_name=name,
@@ -183,7 +186,7 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
             payment_type=kind.value,
             case_reference=case_reference,
             recommendation_reference=Recommendation.reference_for(rec_id),
-            approval_date=london_date(approved_at),
+            approval_date=approved_on,
         )
 
 

@@ -15,12 +15,11 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, bindparam, case, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import Select, bindparam, case, func, select
 
 from portal.common.dates import today
 from portal.common.money import divide_round_half_up
+from portal.common.sql_dates import london_days_between
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.models import Provider
@@ -59,44 +58,6 @@ class FinancialYear:
         start = dt.datetime(self.start_year, 4, 1, tzinfo=LONDON)
         end = dt.datetime(self.start_year + 1, 4, 1, tzinfo=LONDON)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-class london_days_between(FunctionElement[int]):
-    """Calendar days in London from one stored UTC moment to another, in SQL: 23:30 UTC in
-    summer is already the next day. PostgreSQL knows the zone; SQLite is told the rule
-    (British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on
-    the last Sunday of October)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(london_days_between, "postgresql")
-def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
-    return (
-        f"(CAST(timezone('Europe/London', {later}) AS DATE)"
-        f" - CAST(timezone('Europe/London', {earlier}) AS DATE))"
-    )
-
-
-def _sqlite_london_day(moment: str) -> str:
-    # SQLite holds a moment as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, which sorts as text.
-    # London's date differs from the UTC one only from 23:00 UTC in summer time, so the
-    # rule is worked out for those moments alone.
-    summer = (
-        f"{moment} >= date(substr({moment}, 1, 4) || '-04-01', 'weekday 0', '-7 days') "
-        f"|| ' 01:00' AND {moment} < date(substr({moment}, 1, 4) || '-11-01', 'weekday 0', "
-        "'-7 days') || ' 01:00'"
-    )
-    late = f"substr({moment}, 12, 2) = '23'"
-    return f"(julianday(substr({moment}, 1, 10)) + CASE WHEN {late} AND {summer} THEN 1 ELSE 0 END)"
-
-
-@compiles(london_days_between, "sqlite")
-def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST({_sqlite_london_day(later)} - {_sqlite_london_day(earlier)} AS INTEGER)"
 
 
 @dataclass

@@ -1,0 +1,73 @@
+"""The council's (London) calendar in SQL, for aggregates done in the database.
+
+Stored moments are UTC. PostgreSQL knows the Europe/London zone; SQLite is told the rule:
+British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+last Sunday of October, and London's date differs from the UTC one only from 23:00 UTC in
+summer time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class london_days_between(FunctionElement[int]):
+    """Calendar days in London from one stored UTC moment to another, in SQL: 23:30 UTC in
+    summer is already the next day. PostgreSQL knows the zone; SQLite is told the rule
+    (British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on
+    the last Sunday of October)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(london_days_between, "postgresql")
+def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return (
+        f"(CAST(timezone('Europe/London', {later}) AS DATE)"
+        f" - CAST(timezone('Europe/London', {earlier}) AS DATE))"
+    )
+
+
+def _sqlite_london_day(moment: str) -> str:
+    """The London day of a stored moment, as a Julian day number."""
+    # SQLite holds a moment as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, which sorts as text.
+    # London's date differs from the UTC one only from 23:00 UTC in summer time, so the
+    # rule is worked out for those moments alone.
+    summer = (
+        f"{moment} >= date(substr({moment}, 1, 4) || '-04-01', 'weekday 0', '-7 days') "
+        f"|| ' 01:00' AND {moment} < date(substr({moment}, 1, 4) || '-11-01', 'weekday 0', "
+        "'-7 days') || ' 01:00'"
+    )
+    late = f"substr({moment}, 12, 2) = '23'"
+    return f"(julianday(substr({moment}, 1, 10)) + CASE WHEN {late} AND {summer} THEN 1 ELSE 0 END)"
+
+
+@compiles(london_days_between, "sqlite")
+def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST({_sqlite_london_day(later)} - {_sqlite_london_day(earlier)} AS INTEGER)"
+
+
+class london_date(FunctionElement[Any]):
+    """The council's date at a stored UTC moment, in SQL (as ``dates.london_date`` does in
+    Python)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(london_date, "postgresql")
+def _date_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    (moment,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(timezone('Europe/London', {moment}) AS DATE)"
+
+
+@compiles(london_date, "sqlite")
+def _date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    (moment,) = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({_sqlite_london_day(moment)})"
