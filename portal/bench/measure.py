@@ -413,15 +413,18 @@ def constant_document(lines: int) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=32 * mm
     )
-    description = Paragraph(
-        "Package reduction approved 1 April 2026: 3.5 hours a week at £21.20 an hour for 4 weeks",
-        cell,
+    description = (
+        "Package reduction approved 1 April 2026: 3 hours 30 minutes a week at £21.20 an hour "
+        "for 4 weeks"
     )
-    case = Paragraph("BC0000001", cell)
     rows: list[list[Any]] = [
         ["Payment reference", "Case reference", "Recommendation", "What it is for", "Amount"]
     ]
-    rows += [["OOP0000001", case, "R000001", description, "£296.80"] for _ in range(lines)]
+    # A paragraph for each wrapped cell, as any document of this table has.
+    rows += [
+        ["OOP0000001", "BC0000001", "R000001", Paragraph(description, cell), "£296.80"]
+        for _ in range(lines)
+    ]
     rows.append(["Total", "", "", "", "£165,614.40"])
     table = Table(
         rows, colWidths=[25 * mm, 22 * mm, 31 * mm, None, 25 * mm], repeatRows=1, splitInRow=1
