@@ -10,8 +10,10 @@ returns come in and are taken back (``portal.outcomes.tallies``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
@@ -59,18 +61,23 @@ class Share:
 
 
 @dataclass(frozen=True)
+class PeriodRef:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
 class TableF:
     period: ReportingPeriod
-    previous: ReportingPeriod | None
+    previous: PeriodRef | None
     returns: int  # the sample: returns submitted or accepted
     rows: list[Share]
 
 
-def _counts(
-    period_ids: list[int], filters: Filters
-) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
-    """For each period: (returns in the sample, {code: (met, sample)}), from the tallies
-    kept as returns come in (one grouped query over a few thousand rows)."""
+@cache
+def _counts_statement(provider: bool, contract_type: bool, quadrant: bool) -> Select[Any]:
+    """Built once for each combination of filters, with the values bound at execution: a
+    statement reused is not built or keyed for the cache again on every page."""
     statement = (
         select(
             OutcomeTally.period_id,
@@ -78,21 +85,44 @@ def _counts(
             func.sum(OutcomeTally.met),
             func.sum(OutcomeTally.sample),
         )
-        .where(OutcomeTally.period_id.in_(period_ids))
+        .where(OutcomeTally.period_id.in_(bindparam("periods", expanding=True)))
         .group_by(OutcomeTally.period_id, OutcomeTally.code)
     )
-    if filters.provider_id is not None:
-        statement = statement.where(OutcomeTally.provider_id == filters.provider_id)
-    if filters.contract_type is not None:
+    if provider:
+        statement = statement.where(OutcomeTally.provider_id == bindparam("provider_id"))
+    if contract_type:
         statement = statement.join(Provider, Provider.id == OutcomeTally.provider_id).where(
-            Provider.contract_type == filters.contract_type
+            Provider.contract_type == bindparam("contract_type", type_=Provider.contract_type.type)
         )
+    if quadrant:
+        statement = statement.where(
+            OutcomeTally.quadrant == bindparam("quadrant", type_=OutcomeTally.quadrant.type)
+        )
+    return statement
+
+
+def _counts(
+    period_ids: list[int], filters: Filters
+) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
+    """For each period: (returns in the sample, {code: (met, sample)}), from the tallies
+    kept as returns come in (one grouped query over a few thousand rows)."""
+    statement = _counts_statement(
+        filters.provider_id is not None,
+        filters.contract_type is not None,
+        filters.quadrant is not None,
+    )
+    values: dict[str, Any] = {"periods": period_ids}
+    if filters.provider_id is not None:
+        values["provider_id"] = filters.provider_id
+    if filters.contract_type is not None:
+        values["contract_type"] = filters.contract_type
     if filters.quadrant is not None:
-        statement = statement.where(OutcomeTally.quadrant == filters.quadrant)
+        values["quadrant"] = filters.quadrant
     found: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {
         period_id: (0, {}) for period_id in period_ids
     }
-    for period_id, code, met, sample in db.session.execute(statement):
+    # Through the connection: plain rows, without the ORM's loading machinery.
+    for period_id, code, met, sample in db.session.connection().execute(statement, values):
         counts = found[period_id][1]
         if code == RETURNS_CODE:
             found[period_id] = (int(sample or 0), counts)
@@ -101,13 +131,24 @@ def _counts(
     return found
 
 
-def previous_period(period: ReportingPeriod) -> ReportingPeriod | None:
-    return db.session.scalar(
-        select(ReportingPeriod)
-        .where(ReportingPeriod.kind == period.kind, ReportingPeriod.start_date < period.start_date)
-        .order_by(ReportingPeriod.start_date.desc())
-        .limit(1)
+_PREVIOUS = (
+    select(ReportingPeriod.id, ReportingPeriod.label)
+    .where(
+        ReportingPeriod.kind == bindparam("kind", type_=ReportingPeriod.kind.type),
+        ReportingPeriod.start_date < bindparam("start", type_=ReportingPeriod.start_date.type),
     )
+    .order_by(ReportingPeriod.start_date.desc())
+    .limit(1)
+)
+
+
+def previous_period(period: ReportingPeriod) -> PeriodRef | None:
+    row = (
+        db.session.connection()
+        .execute(_PREVIOUS, {"kind": period.kind, "start": period.start_date})
+        .first()
+    )
+    return PeriodRef(row.id, row.label) if row else None
 
 
 def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
