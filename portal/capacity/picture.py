@@ -1,28 +1,33 @@
 """The commissioners' capacity picture: this month's spare capacity by quadrant and
 category, discharge and weekend cover, each provider's flags, who has not returned, and
-twelve months of trends. Totals are summed in SQL; a handful of queries whatever the size."""
+twelve months of trends. Totals are summed in SQL, in four statements whatever the size,
+each reading only the months the page shows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache, lru_cache, partial
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
 
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
-from portal.capacity.operations import window_for
 from portal.capacity.rules import (
     MissedWindows,
+    Window,
     annualised_turnover_percent,
+    capacity_window,
     missed_windows,
     spare_capacity_index,
     turnover_flagged,
 )
 from portal.common.dates import today
-from portal.council.models import get_settings
+from portal.council.models import CouncilSettings
 from portal.extensions import db
 from portal.providers.enums import ProviderStatus, Quadrant
 from portal.providers.models import Provider
@@ -118,156 +123,250 @@ class Picture:
         return [row for row in self.providers if not row.returned]
 
 
-def _from_active_providers() -> Any:
+# The statements are built once, with the months as parameters: building (and keying) a
+# statement of this size takes longer than the database takes to run it. They run on the
+# session's connection, as plain rows: there are no ORM objects to load.
+
+
+def _active(provider_id: Any) -> Any:
     """The picture is of the providers the council can place with now: active ones (the
-    page counts returns against them, this month and in the trends alike)."""
-    return CapacityReturn.provider_id.in_(
-        select(Provider.id).where(Provider.status == ProviderStatus.ACTIVE)
+    page counts returns against them, this month and in the trends alike). A join rather
+    than IN (subquery), so SQLite reads the returns through the index on month."""
+    return and_(Provider.id == provider_id, Provider.status == ProviderStatus.ACTIVE)
+
+
+@cache
+def _returns_by_month() -> Select[Any]:
+    """Each month's count of returns, hours delivered and yes/no answers, from ``first``
+    to ``last``."""
+    counted = [
+        ("weekend_starts", CapacityReturn.weekend_starts),
+        ("seven_day_discharge", CapacityReturn.seven_day_discharge),
+        *((f"{column}_count", getattr(CapacityReturn, column)) for column, _ in CATEGORIES),
+    ]
+    return (
+        select(
+            CapacityReturn.month,
+            func.count().label("returns"),
+            func.sum(CapacityReturn.delivered_weekly_minutes).label("delivered"),
+            *(func.count().filter(flag.is_(True)).label(name) for name, flag in counted),
+        )
+        .join(Provider, _active(CapacityReturn.provider_id))
+        .where(CapacityReturn.month.between(bindparam("first"), bindparam("last")))
+        .group_by(CapacityReturn.month)
     )
+
+
+@cache
+def _quadrants_by_month() -> Select[Any]:
+    """Each month's spare hours and new packages, in all and by quadrant, and the spare
+    hours of the returns that take each category, from ``first`` to ``last``."""
+    spare = CapacityByQuadrant.spare_weekly_minutes
+    new = CapacityByQuadrant.new_packages
+    in_quadrant = {q: CapacityByQuadrant.quadrant == q for q in Quadrant}
+    return (
+        select(
+            CapacityReturn.month,
+            func.sum(spare).label("spare"),
+            func.sum(new).label("new"),
+            *(func.sum(spare).filter(is_q).label(f"spare_{q}") for q, is_q in in_quadrant.items()),
+            *(func.sum(new).filter(is_q).label(f"new_{q}") for q, is_q in in_quadrant.items()),
+            *(
+                func.sum(spare)
+                .filter(getattr(CapacityReturn, column).is_(True))
+                .label(f"{column}_spare")
+                for column, _ in CATEGORIES
+            ),
+        )
+        .join(CapacityByQuadrant, CapacityByQuadrant.return_id == CapacityReturn.id)
+        .join(Provider, _active(CapacityReturn.provider_id))
+        .where(CapacityReturn.month.between(bindparam("first"), bindparam("last")))
+        .group_by(CapacityReturn.month)
+    )
+
+
+@cache
+def _settings() -> Select[Any]:
+    """What the page needs before it reads the returns: the council's reporting window and
+    wage floor (as a row: loading the ORM object costs more than the query), and the first
+    month the council collected returns at all (from the index on month)."""
+    return select(
+        CouncilSettings.capacity_opens_day,
+        CouncilSettings.capacity_closes_day,
+        CouncilSettings.wage_floor_pence,
+        select(func.min(CapacityReturn.month)).scalar_subquery().label("first_month"),
+    ).where(CouncilSettings.id == 1)
+
+
+# Missed windows look back over the last thirteen months (the current one may not have
+# closed yet). Each provider's on-time returns in them come as one number, the i-th of the
+# thirteen months setting bit i, so a provider is one row rather than thirteen.
+LOOK_BACK = 13
+
+
+@cache
+def _providers() -> Select[Any]:
+    """Every active provider, by name, with its return for ``month`` (if any) and its
+    on-time returns in ``month_0`` to ``month_12`` as bits."""
+    back = [bindparam(f"month_{i}", type_=Date) for i in range(LOOK_BACK)]
+    past = aliased(CapacityReturn)
+    bit = case(*((past.month == m, 1 << i) for i, m in enumerate(back)), else_=0)
+    # Grouped once over the look-back's months (by the index on month), not per provider:
+    # PostgreSQL would otherwise read the look-back again for each of them.
+    on_time = (
+        select(past.provider_id, func.sum(bit).label("bits"))
+        .where(past.month.between(back[0], back[-1]), past.late.is_(False))
+        .group_by(past.provider_id)
+        .subquery()
+    )
+    return (
+        select(
+            Provider.id,
+            Provider.name,
+            CapacityReturn.id.label("return_id"),
+            CapacityReturn.late,
+            CapacityReturn.delivered_weekly_minutes,
+            CapacityReturn.headcount,
+            CapacityReturn.starters,
+            CapacityReturn.leavers,
+            CapacityReturn.hourly_pay_pence,
+            CapacityReturn.pays_travel_time,
+            # The return's quadrants, found by the (return, quadrant) key.
+            select(func.sum(CapacityByQuadrant.spare_weekly_minutes))
+            .where(CapacityByQuadrant.return_id == CapacityReturn.id)
+            .scalar_subquery(),
+            on_time.c.bits,
+        )
+        .outerjoin(
+            CapacityReturn,
+            and_(
+                CapacityReturn.provider_id == Provider.id,
+                CapacityReturn.month == bindparam("month"),
+            ),
+        )
+        .outerjoin(on_time, on_time.c.provider_id == Provider.id)
+        .where(Provider.status == ProviderStatus.ACTIVE)
+        .order_by(Provider.name, Provider.id)
+    )
+
+
+def _number(row: Any, name: str) -> int:
+    """A sum or count from a month's row; a month without returns has no row, and a sum of
+    no values is NULL."""
+    return int(getattr(row, name) or 0) if row is not None else 0
 
 
 def capacity_picture(month: dt.date | None = None) -> Picture:
     month = (month or today()).replace(day=1)
-    in_month = and_(CapacityReturn.month == month, _from_active_providers())
-
-    quadrant_rows = {
-        quadrant: (int(spare or 0), int(new or 0))
-        for quadrant, spare, new in db.session.execute(
-            select(
-                CapacityByQuadrant.quadrant,
-                func.sum(CapacityByQuadrant.spare_weekly_minutes),
-                func.sum(CapacityByQuadrant.new_packages),
-            )
-            .join(CapacityReturn, CapacityReturn.id == CapacityByQuadrant.return_id)
-            .where(in_month)
-            .group_by(CapacityByQuadrant.quadrant)
-        )
-    }
-    quadrants = [QuadrantTotal(q, *quadrant_rows.get(q, (0, 0))) for q in Quadrant]
-
-    spare_by_return = (
-        select(
-            CapacityByQuadrant.return_id,
-            func.sum(CapacityByQuadrant.spare_weekly_minutes).label("spare"),
-        )
-        .group_by(CapacityByQuadrant.return_id)
-        .subquery()
+    connection = db.session.connection()
+    settings = connection.execute(_settings()).one()
+    # operations.window_for, with the settings read once for the page's thirteen windows.
+    window = partial(
+        capacity_window,
+        opens_day=settings.capacity_opens_day,
+        closes_day=settings.capacity_closes_day,
     )
-    categories = []
-    for column, label in CATEGORIES:
-        flag = getattr(CapacityReturn, column)
-        count, spare = db.session.execute(
-            select(func.count(CapacityReturn.id), func.sum(spare_by_return.c.spare))
-            .outerjoin(spare_by_return, spare_by_return.c.return_id == CapacityReturn.id)
-            .where(in_month, flag.is_(True))
-        ).one()
-        categories.append(CategoryTotal(label, int(count), int(spare or 0)))
-
-    returns, weekend, discharge = db.session.execute(
-        select(
-            func.count(CapacityReturn.id),
-            func.count(CapacityReturn.id).filter(CapacityReturn.weekend_starts.is_(True)),
-            func.count(CapacityReturn.id).filter(CapacityReturn.seven_day_discharge.is_(True)),
-        ).where(in_month)
-    ).one()
-
+    months = months_back(month, 12)
+    span = {"first": months[0], "last": month}
+    returns = {row.month: row for row in connection.execute(_returns_by_month(), span).all()}
+    spare = {row.month: row for row in connection.execute(_quadrants_by_month(), span).all()}
+    now, now_spare = returns.get(month), spare.get(month)
     return Picture(
         month=month,
-        closes=window_for(month).closes,
-        quadrants=quadrants,
-        categories=categories,
-        returns=int(returns),
-        weekend_starts=int(weekend),
-        seven_day_discharge=int(discharge),
-        providers=_provider_rows(month),
-        trends=_trends(month),
+        closes=window(month).closes,
+        quadrants=[
+            QuadrantTotal(q, _number(now_spare, f"spare_{q}"), _number(now_spare, f"new_{q}"))
+            for q in Quadrant
+        ],
+        categories=[
+            CategoryTotal(
+                label, _number(now, f"{column}_count"), _number(now_spare, f"{column}_spare")
+            )
+            for column, label in CATEGORIES
+        ],
+        returns=_number(now, "returns"),
+        weekend_starts=_number(now, "weekend_starts"),
+        seven_day_discharge=_number(now, "seven_day_discharge"),
+        providers=_provider_rows(
+            connection, month, window, settings.wage_floor_pence, settings.first_month
+        ),
+        trends=[
+            MonthTrend(
+                month=m,
+                returns=_number(returns.get(m), "returns"),
+                spare_weekly_minutes=_number(spare.get(m), "spare"),
+                new_packages=_number(spare.get(m), "new"),
+                delivered_weekly_minutes=_number(returns.get(m), "delivered"),
+            )
+            for m in months
+        ],
     )
 
 
-def _provider_rows(month: dt.date) -> list[ProviderRow]:
+@lru_cache(maxsize=4096)
+def _missed(on_time: int, closed: tuple[int, ...]) -> MissedWindows:
+    """The missed-windows rule for a provider's on-time bits: a pure function of small
+    numbers, and the same few patterns month after month."""
+    return missed_windows([not on_time >> i & 1 for i in closed])
+
+
+def _provider_rows(
+    connection: Connection,
+    month: dt.date,
+    window: Callable[[dt.date], Window],
+    floor: int,
+    first: dt.date | None,
+) -> list[ProviderRow]:
     """Every active provider, with this month's return (if any) and its flags."""
-    floor = get_settings().wage_floor_pence
-    rows = {
-        provider_id: ProviderRow(provider_id, name)
-        for provider_id, name in db.session.execute(
-            select(Provider.id, Provider.name)
-            .where(Provider.status == ProviderStatus.ACTIVE)
-            .order_by(Provider.name)
-        )
-    }
-    current = db.session.scalars(
-        select(CapacityReturn).where(
-            CapacityReturn.month == month, CapacityReturn.provider_id.in_(rows)
-        )
-    )
-    for capacity in current:
-        row = rows[capacity.provider_id]
-        row.returned, row.late, row.return_id = True, capacity.late, capacity.id
-        row.spare_index = spare_capacity_index(
-            capacity.spare_weekly_minutes, capacity.delivered_weekly_minutes
-        )
-        row.turnover = annualised_turnover_percent(
-            leavers=capacity.leavers, headcount=capacity.headcount, starters=capacity.starters
-        )
-        staffed = capacity.headcount > 0
-        row.pay_below_floor = staffed and capacity.hourly_pay_pence < floor
-        row.no_travel_time = staffed and not capacity.pays_travel_time
-
+    back = months_back(month, LOOK_BACK)
     # Missed windows: the last twelve windows that have closed, counted from the first month
     # the council collected capacity returns at all (no one missed a window before that).
-    first = db.session.scalar(select(func.min(CapacityReturn.month)))
-    closed = [
-        m
-        for m in months_back(month, 13)
-        if first is not None and m >= first and window_for(m).closes < today()
-    ][-12:]
-    on_time: dict[int, set[dt.date]] = defaultdict(set)
-    if closed:
-        for provider_id, returned_month in db.session.execute(
-            select(CapacityReturn.provider_id, CapacityReturn.month).where(
-                CapacityReturn.month.in_(closed), CapacityReturn.late.is_(False)
+    on_the_day = today()
+    closed = tuple(
+        [
+            i
+            for i, m in enumerate(back)
+            if first is not None and m >= first and window(m).closes < on_the_day
+        ][-12:]
+    )
+    rows = connection.execute(
+        _providers(), {"month": month, **{f"month_{i}": m for i, m in enumerate(back)}}
+    ).all()
+    providers = []
+    # Unpacked as tuples: a row's attributes by name cost more than the rest of the loop.
+    for (
+        provider_id,
+        name,
+        return_id,
+        late,
+        delivered,
+        headcount,
+        starters,
+        leavers,
+        hourly_pay_pence,
+        pays_travel_time,
+        spare,
+        on_time,
+    ) in rows:
+        missed = _missed(on_time or 0, closed)
+        if return_id is None:
+            providers.append(ProviderRow(provider_id, name, missed=missed))
+            continue
+        staffed = headcount > 0
+        providers.append(
+            ProviderRow(
+                provider_id,
+                name,
+                returned=True,
+                late=late,
+                return_id=return_id,
+                spare_index=spare_capacity_index(spare or 0, delivered),
+                turnover=annualised_turnover_percent(
+                    leavers=leavers, headcount=headcount, starters=starters
+                ),
+                pay_below_floor=staffed and hourly_pay_pence < floor,
+                no_travel_time=staffed and not pays_travel_time,
+                missed=missed,
             )
-        ):
-            on_time[provider_id].add(returned_month)
-    for provider_id, row in rows.items():
-        row.missed = missed_windows([m not in on_time[provider_id] for m in closed])
-    return list(rows.values())
-
-
-def _trends(month: dt.date) -> list[MonthTrend]:
-    months = months_back(month, 12)
-    by_quadrant: dict[dt.date, tuple[int, int]] = {
-        m: (int(spare or 0), int(new or 0))
-        for m, spare, new in db.session.execute(
-            select(
-                CapacityReturn.month,
-                func.sum(CapacityByQuadrant.spare_weekly_minutes),
-                func.sum(CapacityByQuadrant.new_packages),
-            )
-            .join(CapacityByQuadrant, CapacityByQuadrant.return_id == CapacityReturn.id)
-            .where(CapacityReturn.month.in_(months), _from_active_providers())
-            .group_by(CapacityReturn.month)
         )
-    }
-    counts = {
-        m: (int(c), int(d or 0))
-        for m, c, d in db.session.execute(
-            select(
-                CapacityReturn.month,
-                func.count(CapacityReturn.id),
-                func.sum(CapacityReturn.delivered_weekly_minutes),
-            )
-            .where(CapacityReturn.month.in_(months), _from_active_providers())
-            .group_by(CapacityReturn.month)
-        )
-    }
-    return [
-        MonthTrend(
-            month=m,
-            returns=counts.get(m, (0, 0))[0],
-            spare_weekly_minutes=by_quadrant.get(m, (0, 0))[0],
-            new_packages=by_quadrant.get(m, (0, 0))[1],
-            delivered_weekly_minutes=counts.get(m, (0, 0))[1],
-        )
-        for m in months
-    ]
+    return providers
