@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -507,7 +508,12 @@ def measure_throughput(
         plan.append(Client(email, password, list(mixed_paths[email]), offset=offset))
     _check_migrated(database_url)
     with gunicorn(database_url, workers) as server:
-        floor, mixed = asyncio.run(_load(plan, server.port, floor_path, warm_up, seconds, rounds))
+        # In a thread of its own: the caller may already be running an event loop (the
+        # browser tests' Playwright does), and asyncio.run needs a thread without one.
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            floor, mixed = runner.submit(
+                asyncio.run, _load(plan, server.port, floor_path, warm_up, seconds, rounds)
+            ).result()
         server_log = server.log_tail() if floor.errors or mixed.errors else ""
     floor_rps = floor.requests / seconds
     mixed_rps = mixed.requests / seconds
