@@ -442,6 +442,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                     "id": batch_id,
                     "reference": f"PB{batch_id:06d}",
                     "status": BatchStatus.PAID,
+                    "created_at": made,
                     "created_by_id": officer_ids[Role.FINANCE_OFFICER],
                     "exported_at": made,
                     "exported_by_id": officer_ids[Role.FINANCE_OFFICER],
