@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -82,3 +83,49 @@ def format_date(day: dt.date | dt.datetime | None) -> str:
     if isinstance(day, dt.datetime):
         day = london_date(day)
     return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class FinancialYear:
+    """1 April to 31 March, named by the year it starts in: 2026 is 2026/27."""
+
+    start_year: int
+
+    @classmethod
+    def containing(cls, day: dt.date) -> FinancialYear:
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}/{str(self.start_year + 1)[-2:]}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.start_year, 4, 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date(self.start_year + 1, 3, 31)
+
+    def moments(self) -> tuple[dt.datetime, dt.datetime]:
+        """The stored (UTC) moments the year runs between: London midnights, end excluded."""
+        start = dt.datetime(self.start_year, 4, 1, tzinfo=LONDON)
+        end = dt.datetime(self.start_year + 1, 4, 1, tzinfo=LONDON)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+YEARS_OFFERED = 6  # this financial year and the five before: what a committee asks about
+
+
+def chosen_financial_year(value: str, current: FinancialYear) -> FinancialYear:
+    """The year a query string names (2025 for 2025/26), if the council can have data for
+    it; otherwise the current one."""
+    if value.isdigit() and 2000 <= int(value) <= current.start_year:
+        return FinancialYear(int(value))
+    return current
+
+
+def financial_years_offered(current: FinancialYear, chosen: FinancialYear) -> list[FinancialYear]:
+    """The years a report's year picker lists, newest first, with an older one asked for."""
+    offered = [FinancialYear(current.start_year - n) for n in range(YEARS_OFFERED)]
+    return offered if chosen in offered else [*offered, chosen]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from portal.common.dates import london_date
+from portal.common.dates import FinancialYear, london_date, today
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch
 from portal.providers.models import Provider
@@ -27,10 +27,16 @@ class MonthSummary:
         return sum(pence for _, _, pence in self.rows)
 
 
-def finance_summary() -> list[MonthSummary]:
-    """Newest month first. Each exported or paid batch counts in the month it was exported;
-    reversals count, negative, in the batch that carried them."""
-    exported = (PaymentBatch.status != BatchStatus.OPEN, PaymentBatch.exported_at.is_not(None))
+def finance_summary(year: FinancialYear | None = None) -> list[MonthSummary]:
+    """A financial year's months, newest first (this year's by default). Each exported or
+    paid batch counts in the month it was exported; reversals count, negative, in the batch
+    that carried them. Only the year's batches are read, however long the history."""
+    start, end = (year or FinancialYear.containing(today())).moments()
+    exported = (
+        PaymentBatch.status != BatchStatus.OPEN,
+        PaymentBatch.exported_at >= start,
+        PaymentBatch.exported_at < end,
+    )
     batch_rows = db.session.execute(
         select(PaymentBatch.id, PaymentBatch.exported_at).where(*exported)
     ).all()
@@ -54,8 +60,8 @@ def finance_summary() -> list[MonthSummary]:
         cell[1] += int(total)
     months = []
     for month in sorted(by_month, reverse=True):
-        year, number = (int(part) for part in month.split("-"))
-        summary = MonthSummary(month, dt.date(year, number, 1).strftime("%B %Y"))
+        in_year, number = (int(part) for part in month.split("-"))
+        summary = MonthSummary(month, dt.date(in_year, number, 1).strftime("%B %Y"))
         summary.rows = sorted((name, c, t) for name, (c, t) in by_month[month].items())
         in_month = [b for b, m in month_of.items() if m == month]
         summary.batches = len(in_month)

@@ -17,7 +17,13 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.roles import Role
 from portal.common.access import roles_required
-from portal.common.dates import format_date, today
+from portal.common.dates import (
+    FinancialYear,
+    chosen_financial_year,
+    financial_years_offered,
+    format_date,
+    today,
+)
 from portal.common.errors import DomainError, show_on_form
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
@@ -265,7 +271,14 @@ def reverse(payment_id: int) -> BaseResponse | str:
 @bp.get("/summary")
 @roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
 def summary() -> str:
-    return render_template("payments/summary.html", summary=finance_summary())
+    current = FinancialYear.containing(today())
+    year = chosen_financial_year(request.args.get("year", ""), current)
+    return render_template(
+        "payments/summary.html",
+        summary=finance_summary(year),
+        year=year,
+        years=financial_years_offered(current, year),
+    )
 
 
 RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away

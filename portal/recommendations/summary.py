@@ -9,15 +9,13 @@ years of history the council holds."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, case, func, select
 
-from portal.common.dates import today
+from portal.common.dates import FinancialYear, today
 from portal.common.money import divide_round_half_up
 from portal.common.sql_dates import london_days_between
 from portal.extensions import db
@@ -25,39 +23,9 @@ from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.models import Provider
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
-LONDON = ZoneInfo("Europe/London")
 SENT = [s for s in RecommendationStatus if s != RecommendationStatus.DRAFT]
 DECIDED = (RecommendationStatus.APPROVED, RecommendationStatus.REJECTED)
 STANDING = [s for s in PaymentStatus if s != PaymentStatus.CANCELLED]
-
-
-@dataclass(frozen=True)
-class FinancialYear:
-    """1 April to 31 March, named by the year it starts in: 2026 is 2026/27."""
-
-    start_year: int
-
-    @classmethod
-    def containing(cls, day: dt.date) -> FinancialYear:
-        return cls(day.year if day.month >= 4 else day.year - 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.start_year}/{str(self.start_year + 1)[-2:]}"
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.start_year, 4, 1)
-
-    @property
-    def last_day(self) -> dt.date:
-        return dt.date(self.start_year + 1, 3, 31)
-
-    def moments(self) -> tuple[dt.datetime, dt.datetime]:
-        """The stored (UTC) moments the year runs between: London midnights, end excluded."""
-        start = dt.datetime(self.start_year, 4, 1, tzinfo=LONDON)
-        end = dt.datetime(self.start_year + 1, 4, 1, tzinfo=LONDON)
-        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 @dataclass

@@ -9,7 +9,13 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
-from portal.common.dates import format_date, today
+from portal.common.dates import (
+    FinancialYear,
+    chosen_financial_year,
+    financial_years_offered,
+    format_date,
+    today,
+)
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
 from portal.common.weekdays import days_in
@@ -45,7 +51,7 @@ from portal.recommendations.queries import (
     queue_statement,
     service_user_recommendations_statement,
 )
-from portal.recommendations.summary import FinancialYear, model_summary
+from portal.recommendations.summary import model_summary
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
@@ -367,26 +373,13 @@ def review(recommendation_id: int) -> Response | str:
     )
 
 
-YEARS_OFFERED = 6  # this financial year and the five before: what a committee asks about
-
-
-def _chosen_year(current: FinancialYear) -> FinancialYear:
-    """The year in the query string, if it is one the council can have data for."""
-    value = request.args.get("year", "")
-    if value.isdigit() and 2000 <= int(value) <= current.start_year:
-        return FinancialYear(int(value))
-    return current
-
-
 @bp.get("/recommendations/summary")
 @roles_required(Role.COMMISSIONER)
 def summary() -> str:
     current = FinancialYear.containing(today())
-    year = _chosen_year(current)
+    year = chosen_financial_year(request.args.get("year", ""), current)
     rows = model_summary(year)
-    offered = [FinancialYear(current.start_year - n) for n in range(YEARS_OFFERED)]
-    if year not in offered:  # an older year asked for by address
-        offered.append(year)
+    offered = financial_years_offered(current, year)
     return render_template(
         "recommendations/summary.html",
         rows=rows,

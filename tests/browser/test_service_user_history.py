@@ -11,12 +11,11 @@ from typing import cast
 import pytest
 
 from portal.accounts.roles import Role
-from portal.common.dates import today
+from portal.common.dates import FinancialYear, today
 from portal.common.models import utcnow
 from portal.extensions import db
 from portal.providers.models import Provider, ServiceUser
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
-from portal.recommendations.summary import FinancialYear
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer, Seed
 from tests.browser.test_loop import table_rows

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
-from portal.common.dates import today
+from portal.common.dates import FinancialYear, today
 from portal.common.errors import DomainError
 from portal.extensions import db
 from portal.payments import operations as payments
@@ -471,3 +471,22 @@ def test_a_provider_sees_its_latest_remittances_and_can_page_through_all(
     everything = text_of(client.get("/payments/yours/remittances"))
     assert "Showing 1 to 13 of 13, newest first." in everything
     assert everything.count("Remittance advice PB") == 13
+
+
+def test_the_monthly_summary_shows_one_financial_year(as_role, world: World) -> None:
+    _exported(world, _person(world.provider))
+    last_year = _exported(world, _person(world.other_provider))
+    current = FinancialYear.containing(today())
+    before = FinancialYear(current.start_year - 1)
+    last_year.exported_at = dt.datetime.combine(before.first_day, dt.time(12), tzinfo=dt.UTC)
+    db.session.commit()
+    assert [m.batches for m in finance_summary()] == [1]
+    assert [m.batches for m in finance_summary(before)] == [1]
+
+    client = as_role(Role.FINANCE_OFFICER)
+    page = text_of(client.get("/payments/summary"))
+    assert f"Financial year {current.label}" in page
+    assert "Brightwater Home Care" in page and "Rival Care Ltd" not in page
+    earlier = text_of(client.get(f"/payments/summary?year={before.start_year}"))
+    assert f"Financial year {before.label}" in earlier
+    assert "Rival Care Ltd" in earlier and "Brightwater Home Care" not in earlier

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.roles import Role
-from portal.common.dates import london_date, today
+from portal.common.dates import FinancialYear, london_date, today
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.recommendations import operations
-from portal.recommendations.summary import FinancialYear, model_summary
+from portal.recommendations.summary import model_summary
 from tests.client import text_of
 from tests.fixtures import World
 from tests.integration.records import submitted_reduction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.recommendations.summary import FinancialYear
+from portal.common.dates import FinancialYear
 
 
 def test_the_year_starts_on_1_april() -> None:
