@@ -50,6 +50,10 @@ class ReturnStatus(enum.StrEnum):
         }[self.value]
 
 
+# Handed in: what Table F counts, what "in" means on the progress page, the history shows.
+HANDED_IN = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
+
+
 class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "reporting_periods"
     __table_args__ = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,6 @@ from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.providers.models import ServiceUser
 
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
-_NOT_APPLICABLE = MeasureResult.NOT_APPLICABLE  # read once: an enum member lookup is slow
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,16 @@ def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
             "review_reason",
         ),
     )
-    data["answers"] = {
-        a.measure: {
-            "result": a.result.value,
+    data["answers"] = _answers_snapshot(
+        {
+            "measure": a.measure,
+            "result": a.result,
             "evidence": a.evidence,
             "not_applicable_reason": a.not_applicable_reason,
-            "evidence_sources": list(a.evidence_sources),
+            "evidence_sources": a.evidence_sources,
         }
         for a in outcome_return.answers
-    }
+    )
     return data
 
 
@@ -107,9 +108,22 @@ def _answer_values(answer: AnswerData) -> dict[str, Any]:
         "result": answer.result,
         "evidence": answer.evidence.strip(),
         "not_applicable_reason": answer.not_applicable_reason.strip()
-        if answer.result == _NOT_APPLICABLE
+        if answer.result == MeasureResult.NOT_APPLICABLE
         else "",
         "evidence_sources": sorted(answer.evidence_sources),
+    }
+
+
+def _answers_snapshot(answers: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Answers as the audit trail keeps them, by measure."""
+    return {
+        values["measure"]: {
+            "result": values["result"].value,
+            "evidence": values["evidence"],
+            "not_applicable_reason": values["not_applicable_reason"],
+            "evidence_sources": list(values["evidence_sources"]),
+        }
+        for values in answers
     }
 
 
@@ -160,6 +174,8 @@ def save_answers(
 
 
 def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
+    db.session.flush()
+    lock(outcome_return)  # submitted twice at once: counted into Table F once
     if outcome_return.status not in EDITABLE:
         raise DomainError("This return has already been submitted")
     problems = return_problems(outcome_return)
@@ -304,18 +320,19 @@ class ImportResult:
 
 
 def same_answers(outcome_return: OutcomeReturn, answers: list[AnswerData]) -> bool:
+    """Whether ``answers``, stored, would be exactly what the return holds."""
     saved = {
         a.measure: (a.result, a.evidence, a.not_applicable_reason, sorted(a.evidence_sources))
         for a in outcome_return.answers
     }
     given = {
-        a.measure: (
-            a.result,
-            a.evidence.strip(),
-            a.not_applicable_reason.strip() if a.result == MeasureResult.NOT_APPLICABLE else "",
-            sorted(a.evidence_sources),
+        values["measure"]: (
+            values["result"],
+            values["evidence"],
+            values["not_applicable_reason"],
+            values["evidence_sources"],
         )
-        for a in answers
+        for values in map(_answer_values, answers)
     }
     return saved == given
 
@@ -390,7 +407,6 @@ def _insert_submitted(
     )
     by_person = dict(found.tuples().all())
     ids = [by_person[person.id] for person, _ in rows]
-    tallies.count_in(OutcomeReturn.id.in_(ids))
     stored = [[_answer_values(answer) for answer in answers] for _, answers in rows]
     db.session.execute(
         OutcomeAnswer.__table__.insert(),
@@ -400,6 +416,7 @@ def _insert_submitted(
             for values in answers
         ],
     )
+    tallies.count_in(OutcomeReturn.id.in_(ids))  # with their answers, now they are in
     after = {
         "status": ReturnStatus.SUBMITTED.value,
         "submitted_at": now.isoformat(),
@@ -414,18 +431,7 @@ def _insert_submitted(
                 entity_id=return_id,
                 provider_id=person.provider_id,
                 before=None,
-                after=after
-                | {
-                    "answers": {
-                        values["measure"]: {
-                            "result": values["result"].value,
-                            "evidence": values["evidence"],
-                            "not_applicable_reason": values["not_applicable_reason"],
-                            "evidence_sources": values["evidence_sources"],
-                        }
-                        for values in answers
-                    }
-                },
+                after=after | {"answers": _answers_snapshot(answers)},
             )
             for return_id, (person, _), answers in zip(ids, rows, stored, strict=True)
         ],

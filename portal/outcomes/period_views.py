@@ -109,18 +109,19 @@ def period(period_id: int) -> str:
     state_value = request.args.get("state", "")
     state = TaskState(state_value) if state_value in {s.value for s in TaskState} else None
     counts = state_counts(reporting_period, provider_id=provider_id)
+    total = sum(counts.values())
     page = paginate(
         task_list_statement(reporting_period, provider_id=provider_id, search=search, state=state),
         scalars=False,
         # Unsearched, the list holds everyone counted by state: no need to count it again.
-        total=None if search.strip() else (counts[state] if state else sum(counts.values())),
+        total=None if search.strip() else (counts[state] if state else total),
     )
     return render_template(
         "outcomes/task_list.html",
         period=reporting_period,
         page=page,
         counts=counts,
-        total=sum(counts.values()),
+        total=total,
         search=search,
         state=state,
         TaskState=TaskState,

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, lazyload
 
 from portal.extensions import db
-from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod, ReturnStatus
+from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
 
 
 def outcome_period_on(day: dt.date) -> ReportingPeriod | None:
@@ -86,7 +86,7 @@ def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
         .where(
             OutcomeReturn.service_user_id == service_user_id,
-            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+            OutcomeReturn.status.in_(HANDED_IN),
         )
         .order_by(ReportingPeriod.start_date.desc())
         .limit(1)
@@ -101,7 +101,7 @@ def previous_return(service_user_id: int, *, before: dt.date) -> OutcomeReturn |
         .where(
             OutcomeReturn.service_user_id == service_user_id,
             ReportingPeriod.start_date < before,
-            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+            OutcomeReturn.status.in_(HANDED_IN),
         )
         .order_by(ReportingPeriod.start_date.desc())
         .limit(1)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES, MeasureResult
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.outcomes.models import HANDED_IN, OutcomeAnswer, OutcomeReturn, ReportingPeriod
 
 QUARTERS_SHOWN = 8
 
@@ -36,7 +36,7 @@ def outcome_story(service_user_id: int, *, provider_id: int | None) -> Story | N
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
         .where(
             OutcomeReturn.service_user_id == service_user_id,
-            OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED]),
+            OutcomeReturn.status.in_(HANDED_IN),
         )
         .order_by(ReportingPeriod.start_date.desc())
         .limit(QUARTERS_SHOWN)

@@ -16,15 +16,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import (
+    HANDED_IN,
     RETURNS_CODE,
     OutcomeAnswer,
     OutcomeReturn,
     OutcomeTally,
-    ReturnStatus,
 )
 from portal.providers.models import ServiceUser
 
-COUNTED = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
+COUNTED = HANDED_IN
 KEY = ("period_id", "provider_id", "quadrant", "code")
 
 

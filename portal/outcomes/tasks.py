@@ -14,7 +14,7 @@ from sqlalchemy import Select, String, and_, case, func, literal_column, or_, se
 from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
-from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.outcomes.models import HANDED_IN, OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.providers.models import PackageLine, Provider, ServiceUser
 
 
@@ -177,7 +177,7 @@ class ProviderProgress:
 def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
     """For commissioners: per provider, returns owed, in, accepted and late, in one query."""
     owed = owed_subquery(period)
-    handed_in = OutcomeReturn.status.in_([ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED])
+    handed_in = OutcomeReturn.status.in_(HANDED_IN)
     rows = db.session.execute(
         select(
             Provider.id,

@@ -134,10 +134,6 @@ def _rows_from(lines: Iterable[list[str]]) -> list[dict[str, str]]:
     return rows
 
 
-def _attribute(measure: Measure, part: str) -> str:
-    return f"{measure.field_name}_{part.replace(' ', '_')}"
-
-
 class ReturnRowSchema(Schema):
     """Appendix A's rules across a row's columns. Errors are keyed by the file's column.
 

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from portal.accounts.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
+from portal.outcomes.table_f import Filters, table_f
+from portal.outcomes.tallies import recount_period
 from tests.client import text_of
 from tests.factories import PackageLineFactory, ServiceUserFactory
 from tests.fixtures import World
@@ -148,3 +150,21 @@ def test_a_changed_row_for_a_submitted_return_is_refused(as_role, world: World) 
         db.session.scalar(select(OutcomeReturn)).answer_for("1.1").evidence
         == "Seen at review (1.1)"
     )
+
+
+def test_uploaded_returns_count_in_table_f_with_their_answers(as_role, world: World) -> None:
+    _second_person(world)
+    client = as_role(Role.PROVIDER_MANAGER)
+    rows = _template(client, world)
+    rows = [_fill(rows[0]), _fill(rows[1], **{"1.1 result": "Not met"})]
+    assert _upload(client, world, _csv(rows)).status_code == 302
+    kept = _as_counts(table_f(world.period, Filters()).rows)
+    assert kept["1.1"] == (1, 2) and kept["1"] == (1, 2) and kept["5.1"] == (2, 2)
+
+    # The counts kept as returns come in are the counts worked out afresh.
+    recount_period(world.period.id)
+    assert _as_counts(table_f(world.period, Filters()).rows) == kept
+
+
+def _as_counts(rows: list) -> dict[str, tuple[int, int]]:
+    return {row.code: (row.met, row.sample) for row in rows}
