@@ -1,9 +1,10 @@
-"""Pagination done in SQL: a LIMIT/OFFSET page and a COUNT, never a list in memory."""
+"""Pagination done in SQL: a LIMIT/OFFSET page and a COUNT, never a list in memory; and the
+newest few rows of a growing history, with whether there are more."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import current_app, request, url_for
 from sqlalchemy import Select, func, select
@@ -84,3 +85,23 @@ def paginate(
     result = db.session.execute(paged)
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items=items, total=total, number=number, size=size)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Recent(Generic[T]):
+    """The newest rows of a history that grows, and whether there are older ones: a page
+    shows these and links to the rest, so it costs the same however long the history."""
+
+    items: list[T]
+    more: bool
+
+
+def recent(statement: Select[Any], size: int, *, scalars: bool = True) -> Recent[Any]:
+    """The first ``size`` rows of a newest-first statement, reading one more row to learn
+    whether there are others."""
+    result = db.session.execute(statement.limit(size + 1))
+    rows = list(result.scalars()) if scalars else list(result.all())
+    return Recent(items=rows[:size], more=len(rows) > size)

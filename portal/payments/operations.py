@@ -193,11 +193,22 @@ def create_batch(*, provider_id: int | None, by: User) -> PaymentBatch:
     return batch
 
 
-def _expire_loaded_payments() -> None:
-    """After a set-based update: any payment this session had loaded is read again."""
-    for instance in list(db.session.identity_map.values()):
-        if isinstance(instance, Payment):
-            db.session.expire(instance)
+def _move_batch_payments(
+    batch: PaymentBatch, *, old: PaymentStatus, new: PaymentStatus, action: str, by: User
+) -> None:
+    """Every payment of the batch in ``old`` moves to ``new``, each with its audit event,
+    in two statements whatever the batch's size. Payments this session has loaded are
+    updated in place."""
+    in_batch = and_(Payment.batch_id == batch.id, Payment.status == old)
+    record_from_select(
+        action,
+        select(Payment.id, Payment.provider_id).where(in_batch),
+        entity_type=Payment.__tablename__,
+        before={"status": old.value},
+        after={"status": new.value},
+        by=by,
+    )
+    db.session.execute(update(Payment).where(in_batch).values(status=new))
 
 
 def export_batch(batch: PaymentBatch, *, by: User) -> None:
@@ -218,25 +229,14 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
     batch.status = BatchStatus.EXPORTED
     batch.exported_at = utcnow()
     batch.exported_by_id = by.id
-    # Every payment in the batch is exported at once, each with its audit event, in two
-    # statements whatever the batch's size (an open batch holds only batched payments:
-    # a cancelled one leaves it).
-    in_batch = and_(Payment.batch_id == batch.id, Payment.status == PaymentStatus.BATCHED)
-    record_from_select(
-        "payment.exported",
-        select(Payment.id, Payment.provider_id).where(in_batch),
-        entity_type=Payment.__tablename__,
-        before={"status": PaymentStatus.BATCHED.value},
-        after={"status": PaymentStatus.EXPORTED.value},
+    # An open batch holds only batched payments: a cancelled one leaves it.
+    _move_batch_payments(
+        batch,
+        old=PaymentStatus.BATCHED,
+        new=PaymentStatus.EXPORTED,
+        action="payment.exported",
         by=by,
     )
-    db.session.execute(
-        update(Payment)
-        .where(in_batch)
-        .values(status=PaymentStatus.EXPORTED, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    _expire_loaded_payments()
     codes = {
         "batch_reference": batch.reference,
         "cost_centre": settings.cost_centre,
@@ -258,7 +258,7 @@ def export_batch(batch: PaymentBatch, *, by: User) -> None:
                 "sha256": digests[file_format],
             },
         )
-        del content
+        del content  # the CSV goes before the Excel file is made
     record(
         "payment_batch.exported",
         batch,
@@ -289,22 +289,9 @@ def mark_batch_paid(batch: PaymentBatch, *, paid_on: dt.date, by: User) -> None:
     batch.status = BatchStatus.PAID
     batch.paid_on = paid_on
     batch.paid_recorded_by_id = by.id
-    in_batch = and_(Payment.batch_id == batch.id, Payment.status == PaymentStatus.EXPORTED)
-    record_from_select(
-        "payment.paid",
-        select(Payment.id, Payment.provider_id).where(in_batch),
-        entity_type=Payment.__tablename__,
-        before={"status": PaymentStatus.EXPORTED.value},
-        after={"status": PaymentStatus.PAID.value},
-        by=by,
+    _move_batch_payments(
+        batch, old=PaymentStatus.EXPORTED, new=PaymentStatus.PAID, action="payment.paid", by=by
     )
-    db.session.execute(
-        update(Payment)
-        .where(in_batch)
-        .values(status=PaymentStatus.PAID, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    _expire_loaded_payments()
     record(
         "payment_batch.paid",
         batch,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +9,7 @@ from flask import abort
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from portal.common.pagination import Recent, recent
 from portal.common.sql_dates import london_date
 from portal.extensions import db
 from portal.payments.exports import PaymentListRow
@@ -61,21 +62,24 @@ class ProviderTotal:
     total_pence: int
 
 
-def ready_totals_by_provider() -> list[ProviderTotal]:
-    """What each provider is owed in payments ready to batch, in one grouped query."""
+def _totals_by_provider(*where: Any) -> list[ProviderTotal]:
+    """Each provider's payments and their total among those ``where`` picks, by name: one
+    grouped query."""
     rows = db.session.execute(
-        select(
-            Provider.id,
-            Provider.name,
-            func.count(Payment.id),
-            func.sum(Payment.amount_pence),
-        )
+        select(Provider.id, Provider.name, func.count(Payment.id), func.sum(Payment.amount_pence))
         .join(Provider, Provider.id == Payment.provider_id)
-        .where(*_READY)
+        .where(*where)
         .group_by(Provider.id, Provider.name)
         .order_by(Provider.name)
     )
-    return [ProviderTotal(pid, name, int(count), int(total)) for pid, name, count, total in rows]
+    return [
+        ProviderTotal(pid, name, int(count), int(total or 0)) for pid, name, count, total in rows
+    ]
+
+
+def ready_totals_by_provider() -> list[ProviderTotal]:
+    """What each provider is owed in payments ready to batch."""
+    return _totals_by_provider(*_READY)
 
 
 def batches_statement() -> Select[Any]:
@@ -121,24 +125,9 @@ def batch_payments_statement(batch_id: int) -> Select[Any]:
     )
 
 
-@dataclass(frozen=True)
-class BatchProvider:
-    provider_id: int
-    name: str
-    payments: int
-    total_pence: int
-
-
-def batch_providers(batch_id: int) -> list[BatchProvider]:
-    """Each provider paid in the batch, with its payments and total: one grouped query."""
-    rows = db.session.execute(
-        select(Provider.id, Provider.name, func.count(Payment.id), func.sum(Payment.amount_pence))
-        .join(Provider, Provider.id == Payment.provider_id)
-        .where(Payment.batch_id == batch_id)
-        .group_by(Provider.id, Provider.name)
-        .order_by(Provider.name)
-    )
-    return [BatchProvider(pid, name, count, int(total or 0)) for pid, name, count, total in rows]
+def batch_providers(batch_id: int) -> list[ProviderTotal]:
+    """Each provider paid in the batch, with its payments and total."""
+    return _totals_by_provider(Payment.batch_id == batch_id)
 
 
 def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
@@ -254,5 +243,15 @@ def provider_batches_statement(provider_id: int) -> Select[Any]:
     )
 
 
-def provider_batches(rows: Any) -> list[ProviderBatch]:
+def provider_batches(rows: Iterable[Any]) -> list[ProviderBatch]:
+    """Rows of ``provider_batches_statement`` as remittance lines."""
     return [ProviderBatch(batch, int(count), int(total)) for batch, count, total in rows]
+
+
+RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
+
+
+def recent_provider_batches(provider_id: int) -> Recent[ProviderBatch]:
+    """The provider's newest remittances, and whether there are older ones."""
+    newest = recent(provider_batches_statement(provider_id), RECENT_REMITTANCES, scalars=False)
+    return Recent(items=provider_batches(newest.items), more=newest.more)

@@ -212,26 +212,26 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
         for name, _ in _COLUMNS
     ]
     data: list[list[Paragraph | str]] = [list(header)]
-    # The portal's own references and the amounts are short and never wrap: plain strings,
-    # drawn as they are (never read as markup), cost far less than paragraphs on a long
-    # remittance. The description wraps, and so does a case reference too wide to fit.
+    # Text that fits its column is drawn as a plain string (never read as markup), which
+    # costs far less than a paragraph on a long remittance; what does not fit wraps. The
+    # description always may.
     cell = styles.cell
-    case_width = widths[1] - 8  # the column less its padding
 
-    def case_cell(reference: str) -> Paragraph | str:
-        text = _clean(reference)
-        if pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize) <= case_width:
+    def fitted(value: str, column: int) -> Paragraph | str:
+        text = _clean(value)
+        room = widths[column] - 8  # the column less its padding
+        if pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize) <= room:
             return text
-        return Paragraph(_text(reference), cell)
+        return Paragraph(_text(value), cell)
 
     for line in remittance.lines:
         data.append(
             [
-                _clean(line.payment_reference),
-                case_cell(line.case_reference),
-                _clean(line.recommendation_reference),
+                fitted(line.payment_reference, 0),
+                fitted(line.case_reference, 1),
+                fitted(line.recommendation_reference, 2),
                 Paragraph(_text(line.description), styles.cell),
-                format_pence(line.amount_pence),
+                format_pence(line.amount_pence),  # at most 12 characters: always fits
             ]
         )
     total_pence = sum((line.amount_pence for line in remittance.lines), 0)

@@ -28,7 +28,6 @@ from portal.common.errors import DomainError, show_on_form
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
 from portal.council.models import get_settings
-from portal.extensions import db
 from portal.payments import operations
 from portal.payments.forms import (
     CancelPaymentForm,
@@ -53,6 +52,7 @@ from portal.payments.queries import (
     provider_payments_statement,
     ready_payments_statement,
     ready_totals_by_provider,
+    recent_provider_batches,
     reversal_of,
     rule_in_force,
     rules_statement,
@@ -136,12 +136,15 @@ def batch(batch_id: int) -> BaseResponse | str:
 
 def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
     providers = batch_providers(payment_batch.id)
+    count = sum(p.count for p in providers)
     return render_template(
         "payments/batch.html",
         batch=payment_batch,
-        page=paginate(batch_payments_statement(payment_batch.id), scalars=False, size=50),
+        page=paginate(
+            batch_payments_statement(payment_batch.id), scalars=False, size=50, total=count
+        ),
         providers=providers,
-        count=sum(p.payments for p in providers),
+        count=count,
         total=sum(p.total_pence for p in providers),
         settings=get_settings(),
         today=today(),
@@ -281,22 +284,17 @@ def summary() -> str:
     )
 
 
-RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
-
-
 @bp.get("/yours")
 @roles_required(Role.PROVIDER_MANAGER)
 def provider_payments() -> str:
     provider_id = viewer_provider_id()
     assert provider_id is not None
-    recent = provider_batches(
-        db.session.execute(provider_batches_statement(provider_id).limit(RECENT_REMITTANCES + 1))
-    )
+    remittances = recent_provider_batches(provider_id)
     return render_template(
         "payments/provider_payments.html",
         page=paginate(provider_payments_statement(provider_id)),
-        batches=recent[:RECENT_REMITTANCES],
-        more_batches=len(recent) > RECENT_REMITTANCES,
+        batches=remittances.items,
+        more_batches=remittances.more,
         provider_id=provider_id,
     )
 

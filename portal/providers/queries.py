@@ -8,8 +8,7 @@ another provider is simply not found, so the view answers 404.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from flask import abort
 from flask_login import current_user
@@ -129,25 +128,6 @@ def package_history_statement(service_user_id: int) -> Select[Any]:
         .where(PackageLine.service_user_id == service_user_id)
         .order_by(PackageLine.start_date.desc(), PackageLine.id.desc())
     )
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Recent(Generic[T]):
-    """The newest rows of a history that grows, and whether there are older ones: a page
-    shows these and links to the rest, so it costs the same however long the history."""
-
-    items: list[T]
-    more: bool
-
-
-def recent(statement: Select[Any], size: int) -> Recent[Any]:
-    """The first ``size`` rows of a newest-first statement, reading one more row to learn
-    whether there are others."""
-    rows = list(db.session.scalars(statement.limit(size + 1)))
-    return Recent(items=rows[:size], more=len(rows) > size)
 
 
 def providers_statement() -> Select[Any]:

@@ -6,18 +6,16 @@ from flask_login import current_user
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import today
-from portal.common.pagination import paginate
+from portal.common.pagination import Recent, paginate, recent
 from portal.notifications.queries import capacity_notice
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod
 from portal.outcomes.queries import find_return, outcome_period_on, service_user_returns_statement
 from portal.outcomes.story import outcome_story
 from portal.providers.queries import (
-    Recent,
     get_service_user,
     lines_in_force_or_later,
     package_history_statement,
     providers_statement,
-    recent,
     service_users_statement,
     viewer_provider_id,
 )

@@ -17,7 +17,7 @@ from portal.common.dates import (
     today,
 )
 from portal.common.errors import DomainError, show_on_form
-from portal.common.pagination import paginate
+from portal.common.pagination import paginate, recent
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
@@ -30,7 +30,6 @@ from portal.providers.queries import (
     current_lines,
     get_service_user,
     provider_choices,
-    recent,
     viewer_provider_id,
 )
 from portal.recommendations import operations

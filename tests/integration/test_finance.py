@@ -479,8 +479,14 @@ def test_the_monthly_summary_shows_one_financial_year(as_role, world: World) -> 
     current = FinancialYear.containing(today())
     before = FinancialYear(current.start_year - 1)
     last_year.exported_at = dt.datetime.combine(before.first_day, dt.time(12), tzinfo=dt.UTC)
+    # 23:30 UTC on 31 March is 00:30 on 1 April in London: the new year's first batch.
+    first_of_year = _exported(world, _person(world.provider))
+    first_of_year.exported_at = dt.datetime.combine(
+        current.first_day - dt.timedelta(days=1), dt.time(23, 30), tzinfo=dt.UTC
+    )
     db.session.commit()
-    assert [m.batches for m in finance_summary()] == [1]
+    assert sum(m.batches for m in finance_summary()) == 2
+    assert [m.label for m in finance_summary()][-1] == current.first_day.strftime("%B %Y")
     assert [m.batches for m in finance_summary(before)] == [1]
 
     client = as_role(Role.FINANCE_OFFICER)
