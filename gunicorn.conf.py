@@ -25,7 +25,8 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 # Seconds an idle keep-alive connection is held open: longer than the gap between a page and
 # its next request from the same client, shorter than a proxy's upstream idle timeout.
 keepalive = 5
-# A request still running after this long is stuck: the worker is restarted.
+# A worker silent for this long is restarted. (Thread workers keep answering their
+# heartbeat while a request runs, so this does not cut a slow request short.)
 timeout = 30
 graceful_timeout = 20
 # The worker heartbeat file lives in memory, not on a disk that may stall (containers).

@@ -25,12 +25,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-from sqlalchemy import event, func, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, text, update
 
 from portal import create_app
 from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
+from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
 from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod
@@ -64,42 +64,21 @@ def timed(action: Callable[..., Any], *args: Any) -> float:
     return time.perf_counter() - started
 
 
-class StatementCounter:
-    """Counts the SQL statements an engine runs, and keeps them when asked."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.count = 0
-        self.keep = False
-        self.statements: list[tuple[str, Any]] = []
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, _c: Any, _cur: Any, statement: str, parameters: Any, *_: Any) -> None:
-        self.count += 1
-        if self.keep:
-            self.statements.append((statement, parameters))
-
-    @contextmanager
-    def capturing(self) -> Iterator[list[tuple[str, Any]]]:
-        self.statements, self.keep = [], True
-        try:
-            yield self.statements
-        finally:
-            self.keep = False
-
-
 @dataclass
 class Council:
     """One benchmark database, opened as the app."""
 
     app: Flask
-    counter: StatementCounter
 
     @classmethod
     def open(cls, url: str) -> Council:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
-        with app.app_context():
-            engine = db.engine
-        return cls(app=app, counter=StatementCounter(engine))
+        return cls(app=create_app({"SQLALCHEMY_DATABASE_URI": url}))
+
+    def statements(self, client: FlaskClient, path: str) -> int:
+        """How many SQL statements the page runs (counted once, outside the timings)."""
+        with self.app.app_context(), recorded_statements() as statements:
+            _get(client, path)
+        return len(statements)
 
     def client(self, user_id: int) -> FlaskClient:
         client = self.app.test_client()
@@ -214,24 +193,20 @@ def pages_and_growth(base: Council, grown: Council, *, rounds: int) -> dict[str,
         floor, page, bigger = [], [], []
         for _ in range(rounds):
             floor.append(timed(_get, clients[0], FLOOR))
-            base.counter.count = 0
             page.append(timed(_get, clients[0], path))
-            statements = base.counter.count
-            grown.counter.count = 0
             bigger.append(timed(_get, clients[1], grown_path))
-            grown_statements = grown.counter.count
         pages[name] = {
             "path": path,
             "median_ms": median_ms(page),
             "floor_ms": median_ms(floor),
             "ratio_to_floor": round(statistics.median(page) / statistics.median(floor), 2),
-            "statements": statements,
+            "statements": base.statements(clients[0], path),
         }
         growth[name] = {
             "median_ms": median_ms(bigger),
             "base_ms": median_ms(page),
             "ratio": round(statistics.median(bigger) / statistics.median(page), 2),
-            "statements": grown_statements,
+            "statements": grown.statements(clients[1], grown_path),
         }
     return {"pages": pages, "growth": growth}
 
@@ -266,7 +241,7 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
         }
         for name, aggregate in cases.items():
             aggregate()
-            with council.counter.capturing() as statements:
+            with recorded_executions() as statements:
                 aggregate()
             app_times, raw_times = [], []
             for _ in range(rounds):

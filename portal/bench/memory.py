@@ -18,11 +18,10 @@ from sqlalchemy import func, select, text
 
 from portal import create_app
 from portal.accounts.models import User
+from portal.bench.measure import FINANCE_OFFICER
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.payments.operations import export_batch
-
-FINANCE_OFFICER = 3
 
 
 def _status_kb(field: str) -> int:

@@ -1,6 +1,7 @@
 """`make bench`: every benchmark in one run, one JSON object as the last line printed.
 
-    python -m portal.bench.run [--postgres URL] [--smaller K] [--seconds S] [--output FILE]
+    python -m portal.bench.run [--postgres URL] [--smaller K] [--rounds N] [--seconds S]
+                               [--data FOLDER] [--output FILE]
 
 SQLite databases are built once into ``benchmarks/data`` and reused while the generator
 and migrations are unchanged; with ``--postgres`` (a server URL, as scripts/with-postgres.sh
@@ -13,17 +14,15 @@ import datetime as dt
 import json
 import os
 import platform
-import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from portal.accounts.models import User
 from portal.bench import measure
 from portal.bench.data import ROOT, postgres_database, sqlite_database
-from portal.bench.throughput import measure_throughput
+from portal.bench.throughput import measure_throughput, prepare_accounts
 from portal.extensions import db
 
 # The goals, from the issue: a measure's value against its limit.
@@ -65,24 +64,6 @@ def missed_goals(results: dict[str, Any], database: str) -> list[str]:
     return missed
 
 
-def _sign_in_accounts(url: str) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
-    """Passwords for the accounts the load signs in as (new for each run), and their pages."""
-    council = measure.Council.open(url)
-    load = measure.mixed_load(council)
-    password = secrets.token_urlsafe(16)
-    paths: dict[str, list[str]] = {}
-    with council.app.app_context():
-        for user_id, user_paths in load.items():
-            user = db.session.get(User, user_id)
-            assert user is not None
-            user.set_password(password)
-            paths[user.email] = user_paths
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return [(email, password) for email in paths], paths
-
-
 def measure_database(
     base_url: str, grown_url: str, *, database: str, rounds: int, seconds: float
 ) -> dict[str, Any]:
@@ -113,7 +94,7 @@ def measure_database(
             db.session.remove()
             db.engine.dispose()
     log(f"[{database}] gunicorn throughput, {seconds:g}s on the floor and {seconds:g}s mixed")
-    sign_ins, paths = _sign_in_accounts(base_url)
+    sign_ins, paths = prepare_accounts(base_url, measure.mixed_load(measure.Council.open(base_url)))
     results["throughput"] = measure_throughput(
         base_url, sign_ins=sign_ins, mixed_paths=paths, seconds=seconds, rounds=3
     )

@@ -537,49 +537,28 @@ def measure_throughput(
 
 # --- the bench database's accounts --------------------------------------------------------
 
-PROVIDER = 2  # as in measure.py: a patch provider and trusted assessor
 
-
-def prepare_accounts(database_url: str) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
-    """Gives the bench database's officers and provider 2's manager a random password (for
-    this run) and returns their sign-ins and the pages each reads under the mixed load."""
-    from sqlalchemy import func, select
-
+def prepare_accounts(
+    database_url: str, load: dict[int, list[str]]
+) -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
+    """Gives the accounts ``load`` names (user id -> the pages it reads) a random password
+    for this run; returns their sign-ins and their pages by email."""
     from portal import create_app
     from portal.accounts.models import User
     from portal.extensions import db
-    from portal.outcomes.models import ReportingPeriod
-    from portal.payments.models import PaymentBatch
-    from portal.providers.models import ServiceUser
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "unused"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    password = secrets.token_urlsafe(16)
+    pages: dict[str, list[str]] = {}
     with app.app_context():
-        period = db.session.scalar(select(func.max(ReportingPeriod.id)))
-        batch = db.session.scalar(select(func.max(PaymentBatch.id)))
-        person = db.session.scalar(
-            select(func.min(ServiceUser.id)).where(ServiceUser.provider_id == PROVIDER)
-        )
-        if period is None or batch is None or person is None:
-            raise BenchError("the database holds no bench data: run `flask bench data`")
-        pages = {
-            f"manager{PROVIDER}@bench.example": [
-                f"/outcome-periods/{period}",
-                f"/service-users/{person}",
-            ],
-            "care_manager@bench.example": [f"/review?provider={PROVIDER}"],
-            "commissioner@bench.example": [
-                f"/outcome-periods/{period}/table-f",
-                "/capacity/picture",
-            ],
-            "finance_officer@bench.example": ["/payments", f"/payments/batches/{batch}"],
-        }
-        password = secrets.token_urlsafe(16)
-        for email in pages:
-            user = db.session.scalar(select(User).where(User.email == email))
+        for user_id, paths in load.items():
+            user = db.session.get(User, user_id)
             if user is None:
-                raise BenchError(f"no account {email}: is this a bench database?")
+                raise BenchError(f"no account {user_id}: is this a bench database?")
             user.set_password(password)
+            pages[user.email] = paths
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
     return [(email, password) for email in pages], pages
 
@@ -592,7 +571,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=1, help="Floor and mixed take turns.")
     arguments = parser.parse_args(argv)
-    sign_ins, pages = prepare_accounts(arguments.database_url)
+    from portal.bench.measure import Council, mixed_load
+
+    load = mixed_load(Council.open(arguments.database_url))
+    sign_ins, pages = prepare_accounts(arguments.database_url, load)
     result = measure_throughput(
         arguments.database_url,
         sign_ins=sign_ins,

@@ -40,7 +40,8 @@ def _listed() -> tuple[Any, ...]:
 def service_user_recommendations_statement(
     service_user_id: int, *, provider_id: int | None
 ) -> Select[Any]:
-    """The person's recommendations, newest first, as a statement to page or limit."""
+    """The person's recommendations, newest first, as a statement to page or limit. For
+    the council (no ``provider_id``) each comes with its provider, which the council sees."""
     statement = (
         select(Recommendation)
         .options(*_listed())
@@ -50,9 +51,11 @@ def service_user_recommendations_statement(
         )
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
-    if provider_id is not None:
-        statement = statement.where(Recommendation.provider_id == provider_id)
-    return statement
+    if provider_id is None:
+        return statement.options(
+            joinedload(Recommendation.provider).lazyload(Provider.category_rows)
+        )
+    return statement.where(Recommendation.provider_id == provider_id)
 
 
 def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommendation | None:

@@ -4,7 +4,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
@@ -25,7 +24,7 @@ from portal.payments.operations import needs_second_approval, reductions_for
 from portal.payments.queries import rule_in_force
 from portal.payments.rules import calculate_reduction_payment
 from portal.providers.enums import Quadrant
-from portal.providers.models import PackageLine, Provider
+from portal.providers.models import PackageLine
 from portal.providers.queries import (
     current_lines,
     get_service_user,
@@ -364,9 +363,9 @@ def review(recommendation_id: int) -> Response | str:
         payment=_payment_preview(recommendation),
         assign_form=AssignForm() if recommendation.assigned_to_id != current_user.id else None,
         earlier=recent(
-            service_user_recommendations_statement(service_user.id, provider_id=None)
-            .where(Recommendation.id != recommendation.id)
-            .options(joinedload(Recommendation.provider).lazyload(Provider.category_rows)),
+            service_user_recommendations_statement(service_user.id, provider_id=None).where(
+                Recommendation.id != recommendation.id
+            ),
             EARLIER_SHOWN,
         ),
     )

@@ -11,13 +11,13 @@ from portal.accounts.models import User
 from portal.accounts.operations import create_user
 from portal.accounts.roles import Role
 from portal.bench.scale import Scale, build
+from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
 from portal.payments.models import Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from tests.factories import PASSWORD
-from tests.statements import recorded_statements
 
 
 def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_session: Any) -> None:

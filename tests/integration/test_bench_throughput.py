@@ -8,6 +8,7 @@ from pathlib import Path
 import flask_migrate
 
 from portal import create_app
+from portal.bench.measure import Council, mixed_load
 from portal.bench.scale import Scale, build
 from portal.bench.throughput import measure_throughput, prepare_accounts
 from portal.extensions import db
@@ -25,7 +26,7 @@ def test_signed_in_clients_read_the_floor_and_the_mixed_pages_without_errors(
             build(Scale().smaller(200))
             db.session.commit()
             db.engine.dispose()
-        sign_ins, pages = prepare_accounts(url)
+        sign_ins, pages = prepare_accounts(url, mixed_load(Council.open(url)))
         assert len(sign_ins) == 4
 
         result = measure_throughput(

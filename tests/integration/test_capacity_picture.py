@@ -7,17 +7,14 @@ import csv
 import datetime as dt
 import io
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from portal.accounts.roles import Role
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.picture import capacity_picture, months_back
 from portal.common.models import utcnow
+from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.providers.enums import ProviderStatus, Quadrant
 from portal.providers.models import Provider
@@ -178,23 +175,6 @@ def test_windows_before_the_council_collected_returns_are_not_missed(world: Worl
     assert rows["Brightwater Home Care"].flags == ["3 windows missed in 12 months"]
 
 
-@contextmanager
-def statements_run() -> Iterator[list[str]]:
-    """The SQL statements run on the database inside the block, leaving out the savepoints
-    that the test's own transaction makes."""
-    statements: list[str] = []
-
-    def seen(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
-
-
 def test_the_picture_runs_the_same_statements_however_much_history(as_role, world: World) -> None:
     """No statement per provider, per month or per return: the picture's count with 2
     providers and 2 months of returns is its count with 12 more and 12 months."""
@@ -207,9 +187,9 @@ def test_the_picture_runs_the_same_statements_however_much_history(as_role, worl
             for month in months_back(NOVEMBER, months):
                 _return(provider, month, rng, by_id, late=rng.random() < 0.3)
         db.session.commit()
-        with statements_run() as in_function:
+        with recorded_statements() as in_function:
             picture = capacity_picture(NOVEMBER)
-        with statements_run() as in_page:
+        with recorded_statements() as in_page:
             assert client.get("/capacity/picture?month=2026-11").status_code == 200
         assert len(picture.trends) == 12 and picture.returns >= providers
         return len(in_function), len(in_page)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.roles import Role
 from portal.common.dates import FinancialYear, london_date, today
+from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.recommendations import operations
@@ -17,7 +18,6 @@ from portal.recommendations.summary import model_summary
 from tests.client import text_of
 from tests.fixtures import World
 from tests.integration.records import submitted_reduction
-from tests.statements import recorded_statements
 
 THIS_YEAR = FinancialYear.containing(today())
 LAST_YEAR = FinancialYear(THIS_YEAR.start_year - 1)

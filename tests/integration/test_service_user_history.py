@@ -9,6 +9,7 @@ import datetime as dt
 from portal.accounts.roles import Role
 from portal.common.dates import quarter_bounds, today
 from portal.common.models import utcnow
+from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod, ReturnStatus
@@ -18,7 +19,6 @@ from tests.client import text_of
 from tests.factories import OutcomePeriodFactory, PackageLineFactory
 from tests.fixtures import World
 from tests.integration.records import submitted_reduction
-from tests.statements import recorded_statements
 
 
 def earlier_quarters(world: World, count: int) -> list[ReportingPeriod]:
