@@ -44,7 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     mail.init_app(app)
 
-    import portal.models  # noqa: F401 - registers every table on the metadata
+    import portal.models
+    import portal.outcomes.owed  # noqa: F401 - keeps who owes each return in step with writes
     from portal.common import database, errors, security, templating
 
     database.init_app(app)

@@ -5,7 +5,13 @@ from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.council.models import CouncilSettings
 from portal.notifications.models import OutgoingEmail
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.outcomes.models import (
+    OutcomeAnswer,
+    OutcomeReturn,
+    OutcomeTally,
+    OwedReturn,
+    ReportingPeriod,
+)
 from portal.payments.models import BatchFile, Payment, PaymentBatch, PaymentRule
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
 from portal.recommendations.models import ProposedLine, Recommendation, RecommendationMessage
@@ -18,7 +24,9 @@ __all__ = [
     "CouncilSettings",
     "OutcomeAnswer",
     "OutcomeReturn",
+    "OutcomeTally",
     "OutgoingEmail",
+    "OwedReturn",
     "PackageLine",
     "Payment",
     "PaymentBatch",

@@ -30,11 +30,13 @@ from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db
+from portal.outcomes import owed
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
     OutcomeReturn,
     OutcomeTally,
+    OwedReturn,
     PeriodKind,
     ReportingPeriod,
     ReturnStatus,
@@ -240,20 +242,22 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
         )
         start = first - dt.timedelta(days=1)
     _insert(ReportingPeriod.__table__, periods)
+    owed.refresh_all(db.session.connection())  # who owes each quarter's returns, from the lines
+    counts["outcome_owed"] = db.session.scalar(select(func.count()).select_from(OwedReturn)) or 0
     results = (
         MeasureResult.MET,
         MeasureResult.MET,
         MeasureResult.PARTLY_MET,
         MeasureResult.NOT_MET,
     )
-    owed = [sid for sid, pid in person_provider.items() if pid in strategic]
+    owing = [sid for sid, pid in person_provider.items() if pid in strategic]
     current_period = periods[0]["id"]
 
     def returns() -> Iterator[dict[str, Any]]:
         rid = 0
         for period in periods:
             submitted = dt.datetime.combine(period["due_date"], dt.time(9), tzinfo=dt.UTC)
-            for sid in owed:
+            for sid in owing:
                 if period["id"] == current_period and sid % 3:
                     continue  # this quarter: a third are in, the rest still owed
                 rid += 1

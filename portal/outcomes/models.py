@@ -160,3 +160,22 @@ class OutcomeTally(db.Model):  # type: ignore[name-defined]
 
 
 RETURNS_CODE = "returns"
+
+
+class OwedReturn(db.Model):  # type: ignore[name-defined]
+    """Who owes a period's return for each person: one row per person who had a line with
+    a strategic-tier provider during the quarter, naming the provider of their latest such
+    line. Worked out from the package lines and kept in step with them whenever lines or
+    periods are written (``portal.outcomes.owed``), so the task lists and the progress page
+    read an index rather than ranking every line in the council."""
+
+    __tablename__ = "outcome_owed"
+    __table_args__ = (
+        # The task list and state counts read one provider's people in a period; the
+        # progress page counts every provider's.
+        Index("ix_outcome_owed_period_provider", "period_id", "provider_id", "service_user_id"),
+    )
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), primary_key=True)
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))

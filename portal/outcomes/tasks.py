@@ -1,7 +1,9 @@
-"""Who owes which outcome returns for a period: derived from the package lines, never typed.
+"""Who owes which outcome returns for a period, and how far each provider has got.
 
 A return is owed for every service user who had a package line with a strategic-tier
 provider at any time in the quarter; the provider of the person's latest such line owes it.
+That is derived from the package lines, never typed: ``OwedReturn`` holds it, kept in step
+with the lines by ``portal.outcomes.owed``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from sqlalchemy import Select, String, and_, case, func, literal_column, or_, se
 from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
-from portal.outcomes.models import HANDED_IN, OutcomeReturn, ReportingPeriod, ReturnStatus
-from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.outcomes.models import (
+    HANDED_IN,
+    OutcomeReturn,
+    OwedReturn,
+    ReportingPeriod,
+    ReturnStatus,
+)
+from portal.providers.models import Provider, ServiceUser
 
 
 class TaskState(enum.StrEnum):
@@ -47,43 +55,14 @@ class TaskState(enum.StrEnum):
 
 
 def owed_subquery(period: ReportingPeriod, *, provider_id: int | None = None) -> Any:
-    """(service_user_id, provider_id) for every return owed in the period.
-
-    With ``provider_id``, only the people who had a line with that provider in the period
-    are looked at (through the lines' provider index), not every line in the council; the
-    caller still filters on the owing provider, since a person may have moved on since."""
-    in_period = and_(
-        PackageLine.start_date <= period.end_date,
-        or_(PackageLine.end_date.is_(None), PackageLine.end_date >= period.start_date),
-    )
-    overlapping = (
-        select(
-            PackageLine.service_user_id,
-            PackageLine.provider_id,
-            func.row_number()
-            .over(
-                partition_by=PackageLine.service_user_id,
-                order_by=(PackageLine.start_date.desc(), PackageLine.id.desc()),
-            )
-            .label("newest"),
-        )
-        .join(Provider, Provider.id == PackageLine.provider_id)
-        .where(Provider.strategic_tier.is_(True), in_period)
+    """(service_user_id, provider_id) for every return owed in the period, or only the
+    provider's, from the rows ``portal.outcomes.owed`` keeps in step with the lines."""
+    statement = select(OwedReturn.service_user_id, OwedReturn.provider_id).where(
+        OwedReturn.period_id == period.id
     )
     if provider_id is not None:
-        overlapping = overlapping.where(
-            PackageLine.service_user_id.in_(
-                select(PackageLine.service_user_id).where(
-                    PackageLine.provider_id == provider_id, in_period
-                )
-            )
-        )
-    ranked = overlapping.subquery()
-    return (
-        select(ranked.c.service_user_id, ranked.c.provider_id)
-        .where(ranked.c.newest == 1)
-        .subquery("owed")
-    )
+        statement = statement.where(OwedReturn.provider_id == provider_id)
+    return statement.subquery("owed")
 
 
 def _state_expression() -> Any:
@@ -174,11 +153,11 @@ class ProviderProgress:
         return 0 if self.owed == 0 else round(100 * self.submitted / self.owed)
 
 
-def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
-    """For commissioners: per provider, returns owed, in, accepted and late, in one query."""
+def progress_statement(period: ReportingPeriod) -> Select[Any]:
+    """Per provider: returns owed, in, accepted and late, in name order."""
     owed = owed_subquery(period)
     handed_in = OutcomeReturn.status.in_(HANDED_IN)
-    rows = db.session.execute(
+    return (
         select(
             Provider.id,
             Provider.name,
@@ -200,8 +179,12 @@ def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
         )
         .group_by(Provider.id, Provider.name)
         .order_by(Provider.name)
-    ).all()
-    return [ProviderProgress(*row) for row in rows]
+    )
+
+
+def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
+    """For commissioners: each provider's progress with the period's returns."""
+    return [ProviderProgress(*row) for row in db.session.execute(progress_statement(period))]
 
 
 def owed_people(period: ReportingPeriod, *, provider_id: int) -> dict[str, int]:

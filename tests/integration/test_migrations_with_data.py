@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from portal.extensions import db
+from portal.outcomes.owed import owed_rows
 from tests.conftest import make_app
 from tests.databases import create_database, drop_database
 
@@ -37,6 +38,27 @@ FIRST_REVISION_ROWS = [
     "created_at, updated_at) VALUES "
     "(1, 1, 1, 4, 30, 1, 7, 2050, '2026-01-05', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
     "(2, 1, 1, 1, 60, 1, 3, 2050, '2026-01-05', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    # A second person with a line at a provider outside the strategic tier owes nothing; a
+    # third moved between strategic providers during the quarter, and the second owes.
+    "INSERT INTO providers (id, name, supplier_reference, contract_type, quadrant, status, "
+    "strategic_tier, trusted_assessor, cqc_rating, created_at, updated_at) VALUES "
+    "(2, 'Smallcare', 'SUP2', 'patch', 'east', 'active', false, false, 'good', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+    "(3, 'Riverside', 'SUP3', 'patch', 'east', 'active', true, false, 'good', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO service_users (id, case_reference, given_name, family_name, date_of_birth, "
+    "funding, quadrant, pricing_zone, provider_id, created_at, updated_at) VALUES "
+    "(2, 'AS2', 'Nora', 'Small', '1941-02-03', 'council', 'east', 'urban', 2, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+    "(3, 'AS3', 'Mo', 'Moved', '1942-03-04', 'council', 'east', 'urban', 3, "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO package_lines (id, service_user_id, provider_id, calls_per_day, "
+    "minutes_per_call, carers_per_call, days_per_week, hourly_rate_pence, start_date, "
+    "end_date, created_at, updated_at) VALUES "
+    "(3, 2, 2, 1, 30, 1, 7, 2050, '2026-01-05', NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+    "(4, 3, 1, 1, 30, 1, 7, 2050, '2026-01-05', '2026-11-01', CURRENT_TIMESTAMP, "
+    "CURRENT_TIMESTAMP), "
+    "(5, 3, 3, 1, 30, 1, 7, 2050, '2026-11-02', NULL, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
     "INSERT INTO recommendations (id, service_user_id, provider_id, kind, status, reason, "
     "evidence, person_consulted_and_agrees, family_consulted, risk_assessed, "
     "proposed_start_date, created_by_id, decision_reason, created_at, updated_at) VALUES "
@@ -75,12 +97,16 @@ def test_upgrading_keeps_every_record(empty_database: str) -> None:
             proposed = connection.execute(
                 text("SELECT days_of_week, hourly_rate_pence FROM proposed_lines")
             ).all()
+            owed = connection.execute(
+                text("SELECT period_id, service_user_id, provider_id FROM outcome_owed")
+            ).all()
+            owed_by_the_rule = connection.execute(owed_rows()).all()
         flask_migrate.downgrade(revision="0005")
         with db.engine.connect() as connection:
             days_back = sorted(
                 connection.execute(
                     text(
-                        "SELECT days_per_week FROM package_lines UNION ALL "
+                        "SELECT days_per_week FROM package_lines WHERE id <= 2 UNION ALL "
                         "SELECT days_per_week FROM proposed_lines"
                     )
                 ).scalars()
@@ -88,8 +114,11 @@ def test_upgrading_keeps_every_record(empty_database: str) -> None:
         db.engine.dispose()
     assert answers == [("submitted", "", "Seen")]
     # 7 days a week is every day; n days a week is read as Monday onwards.
-    assert package_lines == [(1, 127), (2, 0b0000111)]
+    assert package_lines[:2] == [(1, 127), (2, 0b0000111)]
     # A proposed line takes the rate of the line it replaces.
     assert proposed == [(0b0000011, 2050)]
+    # Who owes each return is worked out for the quarters already open, by the app's rule.
+    assert sorted(owed) == [(1, 1, 1), (1, 3, 3)]
+    assert sorted(owed) == sorted(owed_by_the_rule)
     # And back again, days counted from the days named.
     assert days_back == [2, 3, 7]

@@ -1,0 +1,62 @@
+"""Who owes each return is kept in step with the package lines, periods and providers, however
+they are written: after each change the kept rows match the rule worked out afresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.outcomes.models import OwedReturn, ReportingPeriod
+from portal.outcomes.owed import owed_rows
+from tests.factories import OutcomePeriodFactory, PackageLineFactory
+from tests.fixtures import World
+
+
+def _owed(period: ReportingPeriod) -> set[tuple[int, int]]:
+    """(person, provider) for each return owed in the period, as kept; checked against the
+    rule applied to the lines as they stand."""
+    db.session.flush()
+    kept = set(
+        db.session.execute(
+            select(OwedReturn.period_id, OwedReturn.service_user_id, OwedReturn.provider_id)
+        ).tuples()
+    )
+    assert kept == set(db.session.execute(owed_rows()).tuples())
+    return {(person, provider) for period_id, person, provider in kept if period_id == period.id}
+
+
+def test_the_latest_line_in_the_quarter_says_who_owes(world: World) -> None:
+    period, person, other_person = world.period, world.person, world.other_person
+    provider, other = world.provider, world.other_provider
+    assert _owed(period) == {(person.id, provider.id), (other_person.id, other.id)}
+
+    # The person moves to the other provider part way through the quarter.
+    world.line.end_date = period.start_date + dt.timedelta(days=10)
+    PackageLineFactory(
+        service_user=person,
+        provider_id=other.id,
+        start_date=period.start_date + dt.timedelta(days=11),
+    )
+    assert _owed(period) == {(person.id, other.id), (other_person.id, other.id)}
+
+    # A quarter opened later owes returns from the lines as they are then.
+    start = period.end_date + dt.timedelta(days=1)
+    following = OutcomePeriodFactory(
+        start_date=start, end_date=start + dt.timedelta(days=89), label="Next quarter"
+    )
+    assert _owed(following) == {(person.id, other.id), (other_person.id, other.id)}
+
+    # The other provider leaves the strategic tier: its lines owe nothing, so the person's
+    # earlier line this quarter decides again, and nobody owes next quarter.
+    other.strategic_tier = False
+    assert _owed(period) == {(person.id, provider.id)}
+    assert _owed(following) == set()
+
+
+def test_a_line_ended_before_the_quarter_owes_nothing(world: World) -> None:
+    world.line.end_date = world.period.start_date - dt.timedelta(days=1)
+    assert _owed(world.period) == {(world.other_person.id, world.other_provider.id)}
+    world.line.end_date = world.period.start_date
+    assert (world.person.id, world.provider.id) in _owed(world.period)
