@@ -3,6 +3,7 @@ newest few rows of a growing history, with whether there are more."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -72,8 +73,11 @@ def paginate(
     size: int | None = None,
     scalars: bool = True,
     total: int | None = None,
+    around: Callable[[Select[Any]], Select[Any]] | None = None,
 ) -> Page:
-    """A page of ``statement``. ``total`` saves the COUNT when the caller already knows it."""
+    """A page of ``statement``. ``total`` saves the COUNT when the caller already knows it.
+    ``around`` builds the statement run from the page's own (limited) statement: for
+    figures worked out per row, so that only the page's rows are worked out."""
     size = size or current_app.config["PAGE_SIZE"]
     if total is None:
         total = (
@@ -82,6 +86,8 @@ def paginate(
         )
     number = min(requested_page(), max(1, -(-total // size)))
     paged = statement.limit(size).offset((number - 1) * size)
+    if around is not None:
+        paged = around(paged)
     result = db.session.execute(paged)
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items=items, total=total, number=number, size=size)

@@ -47,8 +47,25 @@ _READY = (Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
 
 
 def ready_payments_statement(provider_id: int | None = None) -> Select[Any]:
-    """Approved payments (and reversals) not yet in a batch, oldest first."""
-    statement = _with_payee(select(Payment)).where(*_READY).order_by(Payment.created_at, Payment.id)
+    """Approved payments (and reversals) not yet in a batch, oldest first, as rows of the
+    columns the list shows."""
+    statement = (
+        select(
+            Payment.id,
+            Payment.reference,
+            Payment.kind,
+            Payment.created_at,
+            Payment.amount_pence,
+            Provider.name.label("provider_name"),
+            ServiceUser.given_name,
+            ServiceUser.family_name,
+            ServiceUser.case_reference,
+        )
+        .join(Provider, Provider.id == Payment.provider_id)
+        .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
+        .where(*_READY)
+        .order_by(Payment.created_at, Payment.id)
+    )
     if provider_id is not None:
         statement = statement.where(Payment.provider_id == provider_id)
     return statement
@@ -83,20 +100,29 @@ def ready_totals_by_provider() -> list[ProviderTotal]:
 
 
 def batches_statement() -> Select[Any]:
-    totals = (
-        select(
-            Payment.batch_id,
-            func.count(Payment.id).label("payment_count"),
-            func.sum(Payment.amount_pence).label("total_pence"),
-        )
-        .group_by(Payment.batch_id)
-        .subquery()
-    )
-    return (
-        select(PaymentBatch, totals.c.payment_count, totals.c.total_pence)
-        .outerjoin(totals, totals.c.batch_id == PaymentBatch.id)
-        .order_by(PaymentBatch.created_at.desc(), PaymentBatch.id.desc())
-    )
+    """Batches newest first: page it with ``with_totals`` around the page."""
+    return select(
+        PaymentBatch.id, PaymentBatch.reference, PaymentBatch.status, PaymentBatch.created_at
+    ).order_by(PaymentBatch.created_at.desc(), PaymentBatch.id.desc())
+
+
+def with_totals(batches: Select[Any]) -> Select[Any]:
+    """A page of ``batches_statement`` with each batch's payments counted and summed
+    through the payments' batch index, for the page's batches only."""
+    page = batches.subquery()
+    of_batch = Payment.batch_id == page.c.id
+    return select(
+        page,
+        select(func.count()).where(of_batch).scalar_subquery().label("payment_count"),
+        select(func.coalesce(func.sum(Payment.amount_pence), 0))
+        .where(of_batch)
+        .scalar_subquery()
+        .label("total_pence"),
+    ).order_by(page.c.created_at.desc(), page.c.id.desc())
+
+
+def batch_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(PaymentBatch)) or 0
 
 
 def get_batch(batch_id: int) -> PaymentBatch:

@@ -41,6 +41,7 @@ from portal.payments.forms import (
 from portal.payments.models import BatchStatus, PaymentBatch, PaymentKind, PaymentStatus
 from portal.payments.queries import (
     awaiting_second_approval_statement,
+    batch_count,
     batch_file,
     batch_payments_statement,
     batch_providers,
@@ -56,6 +57,7 @@ from portal.payments.queries import (
     reversal_of,
     rule_in_force,
     rules_statement,
+    with_totals,
 )
 from portal.payments.remittance import remittance_pdf
 from portal.payments.remittances import remittance_for
@@ -94,7 +96,12 @@ def payment_list() -> BaseResponse | str:
             )
             return redirect(url_for("payments.batch", batch_id=batch.id))
     provider_id = _provider_filter()
-    page = paginate(ready_payments_statement(provider_id))
+    # Every payment has its provider and person, so the totals count the list too.
+    page = paginate(
+        ready_payments_statement(provider_id),
+        scalars=False,
+        total=sum(t.count for t in totals if provider_id in (None, t.provider_id)),
+    )
     return render_template(
         "payments/payment_list.html",
         form=form,
@@ -110,7 +117,7 @@ def payment_list() -> BaseResponse | str:
 @bp.get("/batches")
 @roles_required(Role.FINANCE_OFFICER)
 def batch_list() -> str:
-    page = paginate(batches_statement(), scalars=False)
+    page = paginate(batches_statement(), scalars=False, total=batch_count(), around=with_totals)
     return render_template("payments/batch_list.html", page=page)
 
 

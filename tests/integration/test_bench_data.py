@@ -78,7 +78,8 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
             ("/recommendations/summary", 4),
         ],
         "finance_officer@bench.example": [
-            ("/payments", 6),
+            ("/payments", 4),
+            ("/payments/batches", 4),
             (f"/payments/batches/{batch}", 7),
         ],
     }
