@@ -5,8 +5,9 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager, joinedload, lazyload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from portal.providers.models import Provider, ServiceUser
@@ -86,23 +87,31 @@ class QueueFilters:
 
 
 def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
-    """Recommendations awaiting a decision, oldest first: the one the provider sent first."""
+    """Recommendations awaiting a decision, oldest first (the one the provider sent first),
+    as rows of the columns the queue shows."""
     filters = filters or QueueFilters()
     status = (
         RecommendationStatus.MORE_INFORMATION
         if filters.waiting_on_provider
         else RecommendationStatus.SUBMITTED
     )
+    assigned_to = aliased(User)
     statement = (
-        select(Recommendation)
+        select(
+            Recommendation.id,
+            Recommendation.status,
+            Recommendation.kind,
+            Recommendation.submitted_at,
+            Recommendation.decision_due_date,
+            ServiceUser.given_name,
+            ServiceUser.family_name,
+            ServiceUser.case_reference,
+            Provider.name.label("provider_name"),
+            assigned_to.name.label("assigned_to_name"),
+        )
         .join(Recommendation.service_user)
         .join(Recommendation.provider)
-        .options(
-            contains_eager(Recommendation.service_user),
-            contains_eager(Recommendation.provider).lazyload(Provider.category_rows),
-            joinedload(Recommendation.assigned_to),
-            *_listed(),
-        )
+        .outerjoin(assigned_to, assigned_to.id == Recommendation.assigned_to_id)
         .where(Recommendation.status == status)
         .order_by(Recommendation.submitted_at, Recommendation.id)
     )

@@ -277,7 +277,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
 @roles_required(Role.CARE_MANAGER)
 def queue() -> str:
     filters, chosen = _queue_filters()
-    page = paginate(queue_statement(filters))
+    page = paginate(queue_statement(filters), scalars=False)
     return render_template(
         "recommendations/queue.html",
         page=page,
@@ -351,7 +351,7 @@ def review(recommendation_id: int) -> Response | str:
         else:
             flash(message, "success")
             return redirect(url_for("recommendations.queue"))
-    service_user = get_service_user(recommendation.service_user_id, provider_id=None)
+    service_user = recommendation.service_user  # loaded with it
     return render_template(
         "recommendations/review.html",
         form=form,
