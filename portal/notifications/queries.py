@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
+from portal.capacity.models import CapacityReturn
 from portal.common.dates import format_date, today
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
@@ -27,18 +29,36 @@ class Notice:
     count: int
 
 
-def _count(statement: object) -> int:
-    return int(db.session.scalar(statement) or 0)  # type: ignore[call-overload]
+def _counts(statements: dict[str, Any]) -> dict[str, int]:
+    """Every count a page needs, in one statement of scalar subqueries."""
+    if not statements:
+        return {}
+    row = db.session.execute(
+        select(*(statement.scalar_subquery().label(key) for key, statement in statements.items()))
+    ).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
+
+
+def _count_of(column: Any, *criteria: Any) -> Any:
+    return select(func.count(column)).where(*criteria)
+
+
+def _plural(count: int, word: str, plural: str = "s") -> str:
+    return f"{count} {word}{'' if count == 1 else plural}"
 
 
 def notices_for(user: User) -> list[Notice]:
-    notices: list[Notice] = []
-    if user.has_role(Role.PROVIDER_MANAGER) and user.provider_id is not None:
-        notices += _provider_notices(user.provider_id)
-    if user.has_role(Role.CARE_MANAGER):
-        notices += _care_manager_notices(user)
-    if user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER}):
-        waiting = _count(
+    provider_id = user.provider_id if user.has_role(Role.PROVIDER_MANAGER) else None
+    care_manager = user.has_role(Role.CARE_MANAGER)
+    second_approver = user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER})
+    finance = user.has_role(Role.FINANCE_OFFICER)
+    wanted: dict[str, Any] = {}
+    if provider_id is not None:
+        wanted |= _provider_counts(provider_id)
+    if care_manager:
+        wanted |= _care_manager_counts(user)
+    if second_approver:
+        wanted["second"] = (
             select(func.count(Payment.id))
             .join(Recommendation, Recommendation.id == Payment.recommendation_id)
             .where(
@@ -46,56 +66,84 @@ def notices_for(user: User) -> list[Notice]:
                 Recommendation.decided_by_id != user.id,
             )
         )
+    if finance:
+        wanted |= {
+            "ready": _count_of(
+                Payment.id, Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None)
+            ),
+            "open": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.OPEN),
+            "unpaid": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.EXPORTED),
+        }
+    counts = _counts(wanted)
+
+    notices: list[Notice] = []
+    if provider_id is not None:
+        notices += _provider_notices(provider_id, counts)
+    if care_manager:
+        notices += [
+            Notice(
+                f"{_plural(counts['waiting'], 'recommendation')} awaiting a decision, "
+                f"{counts['overdue']} overdue",
+                url_for("recommendations.queue"),
+                counts["waiting"],
+            ),
+            Notice(
+                f"{counts['mine']} assigned to you",
+                url_for("recommendations.queue", assigned="me"),
+                counts["mine"],
+            ),
+        ]
+    if second_approver:
         notices.append(
             Notice(
-                f"{waiting} payment{'' if waiting == 1 else 's'} waiting for your second approval",
+                f"{_plural(counts['second'], 'payment')} waiting for your second approval",
                 url_for("payments.second_approvals"),
-                waiting,
+                counts["second"],
             )
         )
-    if user.has_role(Role.FINANCE_OFFICER):
-        ready = _count(
-            select(func.count(Payment.id)).where(
-                Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None)
-            )
-        )
-        open_batches = _count(
-            select(func.count(PaymentBatch.id)).where(PaymentBatch.status == BatchStatus.OPEN)
-        )
-        notices.append(
+    if finance:
+        notices += [
             Notice(
-                f"{ready} payment{'' if ready == 1 else 's'} ready to put in a batch",
+                f"{_plural(counts['ready'], 'payment')} ready to put in a batch",
                 url_for("payments.payment_list"),
-                ready,
-            )
-        )
-        notices.append(
+                counts["ready"],
+            ),
             Notice(
-                f"{open_batches} batch{'' if open_batches == 1 else 'es'} not yet exported",
+                f"{_plural(counts['open'], 'batch', 'es')} not yet exported",
                 url_for("payments.batch_list"),
-                open_batches,
-            )
-        )
-        unpaid = _count(
-            select(func.count(PaymentBatch.id)).where(PaymentBatch.status == BatchStatus.EXPORTED)
-        )
-        notices.append(
+                counts["open"],
+            ),
             Notice(
-                f"{unpaid} exported batch{'' if unpaid == 1 else 'es'} not yet marked paid",
+                f"{_plural(counts['unpaid'], 'exported batch', 'es')} not yet marked paid",
                 url_for("payments.batch_list"),
-                unpaid,
-            )
-        )
+                counts["unpaid"],
+            ),
+        ]
     return notices
 
 
-def capacity_notice(provider_id: int) -> Notice:
-    """This month's capacity return, once its window has opened and until it is sent."""
-    from portal.capacity.operations import find_return, window_for
+def _capacity_month() -> dt.date:
+    return today().replace(day=1)
 
-    month = today().replace(day=1)
+
+def _capacity_sent(provider_id: int) -> Any:
+    return _count_of(
+        CapacityReturn.id,
+        CapacityReturn.provider_id == provider_id,
+        CapacityReturn.month == _capacity_month(),
+    )
+
+
+def capacity_notice(provider_id: int, *, sent: bool | None = None) -> Notice:
+    """This month's capacity return, once its window has opened and until it is sent;
+    ``sent`` when the caller has already counted it."""
+    from portal.capacity.operations import window_for
+
+    month = _capacity_month()
     window = window_for(month)
-    due = today() >= window.opens and find_return(provider_id, month) is None
+    if sent is None:
+        sent = bool(db.session.scalar(_capacity_sent(provider_id)))
+    due = today() >= window.opens and not sent
     when = (
         f"overdue since {format_date(window.closes)}"
         if today() > window.closes
@@ -108,75 +156,58 @@ def capacity_notice(provider_id: int) -> Notice:
     )
 
 
-def _provider_notices(provider_id: int) -> list[Notice]:
-    questions = _count(
-        select(func.count(Recommendation.id)).where(
-            Recommendation.provider_id == provider_id,
-            Recommendation.status == RecommendationStatus.MORE_INFORMATION,
-        )
-    )
-    returned = _count(
-        select(func.count(OutcomeReturn.id)).where(
-            OutcomeReturn.provider_id == provider_id,
-            OutcomeReturn.status == ReturnStatus.RETURNED,
-        )
-    )
+def _provider_counts(provider_id: int) -> dict[str, Any]:
     since = dt.datetime.combine(
         today() - dt.timedelta(days=RECENT_DAYS), dt.time.min, tzinfo=dt.UTC
     )
-    decided = _count(
-        select(func.count(Recommendation.id)).where(
+    return {
+        "capacity_sent": _capacity_sent(provider_id),
+        "questions": _count_of(
+            Recommendation.id,
+            Recommendation.provider_id == provider_id,
+            Recommendation.status == RecommendationStatus.MORE_INFORMATION,
+        ),
+        "returned": _count_of(
+            OutcomeReturn.id,
+            OutcomeReturn.provider_id == provider_id,
+            OutcomeReturn.status == ReturnStatus.RETURNED,
+        ),
+        "decided": _count_of(
+            Recommendation.id,
             Recommendation.provider_id == provider_id,
             Recommendation.decided_at >= since,
-        )
-    )
+        ),
+    }
+
+
+def _provider_notices(provider_id: int, counts: dict[str, int]) -> list[Notice]:
+    questions, returned, decided = counts["questions"], counts["returned"], counts["decided"]
     return [
-        capacity_notice(provider_id),
+        capacity_notice(provider_id, sent=bool(counts["capacity_sent"])),
         Notice(
-            f"{questions} recommendation{'' if questions == 1 else 's'} where the council needs more information from you",
+            f"{_plural(questions, 'recommendation')} where the council needs more information from you",
             url_for("recommendations.provider_list"),
             questions,
         ),
         Notice(
-            f"{returned} outcome return{'' if returned == 1 else 's'} returned to you for correction",
+            f"{_plural(returned, 'outcome return')} returned to you for correction",
             url_for("periods.period_list"),
             returned,
         ),
         Notice(
-            f"{decided} recommendation{'' if decided == 1 else 's'} decided in the last {RECENT_DAYS} days",
+            f"{_plural(decided, 'recommendation')} decided in the last {RECENT_DAYS} days",
             url_for("recommendations.provider_list"),
             decided,
         ),
     ]
 
 
-def _care_manager_notices(user: User) -> list[Notice]:
-    waiting = _count(
-        select(func.count(Recommendation.id)).where(
-            Recommendation.status == RecommendationStatus.SUBMITTED
-        )
-    )
-    overdue = _count(
-        select(func.count(Recommendation.id)).where(
-            Recommendation.status == RecommendationStatus.SUBMITTED,
-            Recommendation.decision_due_date < today(),
-        )
-    )
-    mine = _count(
-        select(func.count(Recommendation.id)).where(
-            Recommendation.status == RecommendationStatus.SUBMITTED,
-            Recommendation.assigned_to_id == user.id,
-        )
-    )
-    return [
-        Notice(
-            f"{waiting} recommendation{'' if waiting == 1 else 's'} awaiting a decision, {overdue} overdue",
-            url_for("recommendations.queue"),
-            waiting,
+def _care_manager_counts(user: User) -> dict[str, Any]:
+    waiting = Recommendation.status == RecommendationStatus.SUBMITTED
+    return {
+        "waiting": _count_of(Recommendation.id, waiting),
+        "overdue": _count_of(
+            Recommendation.id, waiting, Recommendation.decision_due_date < today()
         ),
-        Notice(
-            f"{mine} assigned to you",
-            url_for("recommendations.queue", assigned="me"),
-            mine,
-        ),
-    ]
+        "mine": _count_of(Recommendation.id, waiting, Recommendation.assigned_to_id == user.id),
+    }

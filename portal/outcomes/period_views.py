@@ -33,12 +33,14 @@ from portal.outcomes.queries import get_period, periods_statement
 from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.tasks import (
     TaskState,
+    owed_people_statement,
     provider_progress,
     state_counts,
     task_list_statement,
 )
 from portal.outcomes.uploads import Problem, UploadError, plan_upload, read_table
 from portal.providers.enums import ContractType, Quadrant
+from portal.providers.models import ServiceUser
 from portal.providers.queries import provider_choices, viewer_provider_id
 
 bp = Blueprint("periods", __name__, template_folder="templates", url_prefix="/outcome-periods")
@@ -179,12 +181,11 @@ def upload_template(period_id: int) -> Response:
     reporting_period = get_period(period_id)
     provider_id = viewer_provider_id()
     assert provider_id is not None
-    statement = task_list_statement(reporting_period, provider_id=provider_id).where(
-        OutcomeReturn.status.is_(None) | OutcomeReturn.status.in_(EDITABLE)
-    )
-    people = [
-        (person, outcome_return) for person, outcome_return, _state in db.session.execute(statement)
-    ]
+    # The people whose return is not yet started or still open to change, with its answers.
+    statement = owed_people_statement(
+        reporting_period, ServiceUser, OutcomeReturn, provider_id=provider_id
+    ).where(OutcomeReturn.status.is_(None) | OutcomeReturn.status.in_(EDITABLE))
+    people = [(person, outcome_return) for person, outcome_return in db.session.execute(statement)]
     return Response(
         upload_template_csv(people),
         mimetype="text/csv",

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, String, and_, case, func, literal_column, or_, select, type_coerce
-from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
 from portal.outcomes.models import (
@@ -75,17 +74,15 @@ def _state_expression() -> Any:
     )
 
 
-def task_list_statement(
-    period: ReportingPeriod,
-    *,
-    provider_id: int,
-    search: str = "",
-    state: TaskState | None = None,
+def owed_people_statement(
+    period: ReportingPeriod, *columns: Any, provider_id: int
 ) -> Select[Any]:
-    """The provider's people owed a return, with each return's state, in name order."""
+    """``columns`` for each of the provider's people owed a return, joined to any return
+    they have for the period, in name order."""
     owed = owed_subquery(period, provider_id=provider_id)
-    statement = (
-        select(ServiceUser, OutcomeReturn, _state_expression().label("state"))
+    return (
+        select(*columns)
+        .select_from(ServiceUser)
         .join(owed, owed.c.service_user_id == ServiceUser.id)
         .outerjoin(
             OutcomeReturn,
@@ -96,8 +93,28 @@ def task_list_statement(
         )
         .where(owed.c.provider_id == provider_id)
         .order_by(ServiceUser.family_name, ServiceUser.given_name, ServiceUser.id)
-        # The list shows each return's state, not its answers.
-        .options(lazyload(OutcomeReturn.answers))
+    )
+
+
+def task_list_statement(
+    period: ReportingPeriod,
+    *,
+    provider_id: int,
+    search: str = "",
+    state: TaskState | None = None,
+) -> Select[Any]:
+    """The provider's people owed a return, in name order: what the task list shows of
+    each person and their return."""
+    statement = owed_people_statement(
+        period,
+        ServiceUser.id.label("person_id"),
+        ServiceUser.given_name,
+        ServiceUser.family_name,
+        ServiceUser.case_reference,
+        OutcomeReturn.id.label("return_id"),
+        OutcomeReturn.submitted_at,
+        _state_expression().label("state"),
+        provider_id=provider_id,
     )
     term = search.strip().lower()
     if term:
