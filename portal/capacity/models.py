@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -17,11 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.capacity.rules import (
-    annualised_turnover_percent,
-    spare_capacity_index,
-    turnover_flagged,
-)
+from portal.capacity.rules import ReturnIndices, turnover_flagged
 from portal.common.models import TimestampMixin
 from portal.common.types import enum_type
 from portal.extensions import db
@@ -46,7 +41,7 @@ class CapacityKind(enum.StrEnum):
         }[self.value]
 
 
-class CapacityReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class CapacityReturn(ReturnIndices, TimestampMixin, db.Model):  # type: ignore[name-defined]
     """A provider's capacity for one month, submitted once (a later correction is a new
     submission of the same month's return, audited). Hours are held in minutes, pay in
     pence and full-time equivalents in hundredths, so nothing is a float."""
@@ -107,16 +102,6 @@ class CapacityReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
     @property
     def new_packages(self) -> int:
         return sum(q.new_packages for q in self.quadrants)
-
-    @property
-    def spare_capacity_index(self) -> Decimal | None:
-        return spare_capacity_index(self.spare_weekly_minutes, self.delivered_weekly_minutes)
-
-    @property
-    def turnover_percent(self) -> Decimal | None:
-        return annualised_turnover_percent(
-            leavers=self.leavers, headcount=self.headcount, starters=self.starters
-        )
 
     @property
     def turnover_flagged(self) -> bool:

@@ -237,18 +237,6 @@ def nil_return(provider: Provider, month: dt.date, *, by: User) -> CapacityRetur
     return _save(provider, month, CapacityKind.NIL, CapacityData(), by=by)
 
 
-def provider_history(provider_id: int, *, limit: int = 24) -> list[CapacityReturn]:
-    """A provider's returns, newest month first."""
-    return list(
-        db.session.scalars(
-            select(CapacityReturn)
-            .where(CapacityReturn.provider_id == provider_id)
-            .order_by(CapacityReturn.month.desc())
-            .limit(limit)
-        )
-    )
-
-
 def get_return(return_id: int, *, provider_id: int | None) -> CapacityReturn:
     """One return; a provider only ever reaches its own (anything else is "not found")."""
     from flask import abort

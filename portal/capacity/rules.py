@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from portal.common.dates import is_working_day
 
@@ -63,6 +64,34 @@ def annualised_turnover_percent(*, leavers: int, headcount: int, starters: int) 
 
 def turnover_flagged(percent: Decimal | None) -> bool:
     return percent is not None and percent > TURNOVER_FLAG_PERCENT
+
+
+class _Figures(Protocol):
+    @property
+    def spare_weekly_minutes(self) -> int: ...
+    @property
+    def delivered_weekly_minutes(self) -> int: ...
+    @property
+    def headcount(self) -> int: ...
+    @property
+    def starters(self) -> int: ...
+    @property
+    def leavers(self) -> int: ...
+
+
+class ReturnIndices:
+    """A return's indices from its figures, for the return itself and for rows read from
+    it for a list."""
+
+    @property
+    def spare_capacity_index(self: _Figures) -> Decimal | None:
+        return spare_capacity_index(self.spare_weekly_minutes, self.delivered_weekly_minutes)
+
+    @property
+    def turnover_percent(self: _Figures) -> Decimal | None:
+        return annualised_turnover_percent(
+            leavers=self.leavers, headcount=self.headcount, starters=self.starters
+        )
 
 
 @dataclass(frozen=True)

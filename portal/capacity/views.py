@@ -22,6 +22,7 @@ from portal.capacity.exports import capacity_csv
 from portal.capacity.forms import CapacityForm, ConfirmForm
 from portal.capacity.models import CapacityReturn
 from portal.capacity.picture import capacity_picture, months_back
+from portal.capacity.queries import provider_history
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
@@ -68,8 +69,14 @@ def overview() -> str:
     provider = _own_provider()
     month = today().replace(day=1)
     window = operations.window_for(month)
-    current = operations.find_return(provider.id, month)
     last_month = (month - dt.timedelta(days=1)).replace(day=1)
+    # Returns are only ever made for this month or last, so the newest returns hold this
+    # month's, last month's and the latest before this month, whichever there are.
+    history = provider_history(provider.id)
+    current = next((line for line in history if line.month == month), None)
+    # Whether the provider supports anyone is asked only where the page offers a return
+    # to send: none sent yet for this month, and its window open.
+    due = current is None and today() >= window.opens
     return render_template(
         "capacity/overview.html",
         provider=provider,
@@ -77,10 +84,10 @@ def overview() -> str:
         window=window,
         current=current,
         last_month=last_month,
-        missing_last_month=operations.find_return(provider.id, last_month) is None,
-        previous=operations.previous_return(provider.id, month),
-        supports=operations.supports_anyone(provider, today()),
-        history=operations.provider_history(provider.id),
+        missing_last_month=all(line.month != last_month for line in history),
+        previous=next((line for line in history if line.month < month), None),
+        supports=operations.supports_anyone(provider, today()) if due else None,
+        history=history,
         today=today(),
         form=ConfirmForm(),
     )

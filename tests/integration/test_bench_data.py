@@ -70,6 +70,7 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
             (f"/outcome-periods/{period}", 7),
             (f"/outcome-periods/{period}?page=9999", 7),
             (f"/service-users/{person}", 10),
+            ("/capacity", 7),
         ],
         "care_manager@bench.example": [("/review?provider=2", 5)],
         "commissioner@bench.example": [
