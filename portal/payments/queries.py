@@ -236,20 +236,40 @@ def reversal_of(payment_id: int) -> Payment | None:
 
 
 def provider_payments_statement(provider_id: int) -> Select[Any]:
-    """A provider's own payments and reversals, newest first, with their batches."""
+    """A provider's own payments and reversals, newest first, as rows of the columns its
+    page shows, with the person's name and case reference and the batch's payment date."""
     return (
-        select(Payment)
-        .join(Payment.service_user)
-        .outerjoin(Payment.batch)
-        .options(contains_eager(Payment.service_user), contains_eager(Payment.batch))
+        select(
+            Payment.reference,
+            Payment.kind,
+            Payment.status,
+            Payment.reason,
+            Payment.amount_pence,
+            (ServiceUser.given_name + " " + ServiceUser.family_name).label("full_name"),
+            ServiceUser.case_reference,
+            PaymentBatch.paid_on,
+        )
+        .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
+        .outerjoin(PaymentBatch, PaymentBatch.id == Payment.batch_id)
         .where(Payment.provider_id == provider_id)
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     )
 
 
+def provider_payment_count(provider_id: int) -> int:
+    """How many payments the provider has, from its index alone (each has its person, and
+    the batch is an outer join: neither changes the count)."""
+    return db.session.scalar(select(func.count()).where(Payment.provider_id == provider_id)) or 0
+
+
 @dataclass(frozen=True)
 class ProviderBatch:
-    batch: PaymentBatch
+    """One remittance advice: a batch and the provider's share of it."""
+
+    id: int
+    reference: str
+    exported_at: dt.datetime | None
+    paid_on: dt.date | None
     count: int
     total_pence: int
 
@@ -258,7 +278,14 @@ def provider_batches_statement(provider_id: int) -> Select[Any]:
     """The exported batches holding a provider's payments, newest first, with the
     provider's share of each: one line per remittance advice."""
     return (
-        select(PaymentBatch, func.count(Payment.id), func.sum(Payment.amount_pence))
+        select(
+            PaymentBatch.id,
+            PaymentBatch.reference,
+            PaymentBatch.exported_at,
+            PaymentBatch.paid_on,
+            func.count(Payment.id),
+            func.sum(Payment.amount_pence),
+        )
         .join(Payment, Payment.batch_id == PaymentBatch.id)
         .where(
             Payment.provider_id == provider_id,
@@ -271,7 +298,10 @@ def provider_batches_statement(provider_id: int) -> Select[Any]:
 
 def provider_batches(rows: Iterable[Any]) -> list[ProviderBatch]:
     """Rows of ``provider_batches_statement`` as remittance lines."""
-    return [ProviderBatch(batch, int(count), int(total)) for batch, count, total in rows]
+    return [
+        ProviderBatch(batch_id, reference, exported_at, paid_on, int(count), int(total))
+        for batch_id, reference, exported_at, paid_on, count, total in rows
+    ]
 
 
 RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away

@@ -50,6 +50,7 @@ from portal.payments.queries import (
     get_payment,
     provider_batches,
     provider_batches_statement,
+    provider_payment_count,
     provider_payments_statement,
     ready_payments_statement,
     ready_totals_by_provider,
@@ -299,7 +300,11 @@ def provider_payments() -> str:
     remittances = recent_provider_batches(provider_id)
     return render_template(
         "payments/provider_payments.html",
-        page=paginate(provider_payments_statement(provider_id)),
+        page=paginate(
+            provider_payments_statement(provider_id),
+            scalars=False,
+            total=provider_payment_count(provider_id),
+        ),
         batches=remittances.items,
         more_batches=remittances.more,
         provider_id=provider_id,
