@@ -105,8 +105,19 @@ def enum_choices(members: Any) -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in members]
 
 
+def address_before_id(endpoint: str, key: str, **values: Any) -> str:
+    """The address of ``endpoint`` without the id that ends it, for a long table's links:
+    the table adds each row's id to this instead of building every address by url_for."""
+    values[key] = 0
+    address = url_for(endpoint, **values)
+    if not address.endswith("/0"):
+        raise ValueError(f"{endpoint}'s address does not end with its {key}")
+    return address[:-1]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(form_error_summary)
+    app.add_template_global(address_before_id)
     app.add_template_global(enum_choices)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["date"] = format_date

@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Select, select
-from sqlalchemy.orm import contains_eager, lazyload
 
 from portal.extensions import db
 from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
@@ -65,12 +64,18 @@ def find_return(period_id: int, service_user_id: int) -> OutcomeReturn | None:
 
 
 def service_user_returns_statement(service_user_id: int, *, provider_id: int | None) -> Select[Any]:
-    """A person's outcome history, newest quarter first, as a statement to page or limit.
-    Each return comes with its period; a list of returns has no use for their answers."""
+    """A person's outcome history, newest quarter first, as a statement to page or limit:
+    rows of each return's ``id``, ``period_id``, quarter ``label``, ``status`` and
+    ``submitted_at``, all a list of returns shows."""
     statement = (
-        select(OutcomeReturn)
+        select(
+            OutcomeReturn.id,
+            OutcomeReturn.period_id,
+            ReportingPeriod.label,
+            OutcomeReturn.status,
+            OutcomeReturn.submitted_at,
+        )
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
-        .options(contains_eager(OutcomeReturn.period), lazyload(OutcomeReturn.answers))
         .where(OutcomeReturn.service_user_id == service_user_id)
         .order_by(ReportingPeriod.start_date.desc(), OutcomeReturn.id.desc())
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
@@ -8,7 +10,7 @@ from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.pagination import Recent, paginate, recent
 from portal.notifications.queries import capacity_notice
-from portal.outcomes.models import OutcomeReturn, ReportingPeriod
+from portal.outcomes.models import ReportingPeriod
 from portal.outcomes.queries import find_return, outcome_period_on, service_user_returns_statement
 from portal.outcomes.story import outcome_story
 from portal.providers.queries import (
@@ -20,8 +22,8 @@ from portal.providers.queries import (
     viewer_provider_id,
 )
 from portal.recommendations.queries import (
-    open_recommendation,
-    service_user_recommendations_statement,
+    open_recommendation_status,
+    service_user_recommendation_rows,
 )
 
 bp = Blueprint("providers", __name__, template_folder="templates")
@@ -62,7 +64,9 @@ def service_user(service_user_id: int) -> str:
     period = outcome_period_on(on)
     is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
     returns = recent(
-        service_user_returns_statement(person.id, provider_id=provider_id), RECENT_QUARTERS
+        service_user_returns_statement(person.id, provider_id=provider_id),
+        RECENT_QUARTERS,
+        scalars=False,
     )
     can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
     can_recommend = is_provider and person.provider.trusted_assessor and bool(lines)
@@ -77,14 +81,15 @@ def service_user(service_user_id: int) -> str:
         returns=returns,
         story=outcome_story(person.id, provider_id=provider_id),
         recommendations=recent(
-            service_user_recommendations_statement(person.id, provider_id=provider_id),
+            service_user_recommendation_rows(person.id, provider_id=provider_id),
             RECENT_RECOMMENDATIONS,
+            scalars=False,
         ),
         period=period,
         current_return=_current_return(period, person.id, returns)
         if can_return_outcomes and period
         else None,
-        open_recommendation=open_recommendation(person.id, provider_id=person.provider_id)
+        open_recommendation=open_recommendation_status(person.id, provider_id=person.provider_id)
         if can_recommend
         else None,
         can_return_outcomes=can_return_outcomes,
@@ -94,10 +99,9 @@ def service_user(service_user_id: int) -> str:
     )
 
 
-def _current_return(
-    period: ReportingPeriod, person_id: int, returns: Recent[OutcomeReturn]
-) -> OutcomeReturn | None:
-    """This quarter's return: as the newest, usually among those the page shows already."""
+def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:
+    """This quarter's return (its ``id`` and ``status`` are all the page uses): as the
+    newest, usually among those the page shows already."""
     shown = next((r for r in returns.items if r.period_id == period.id), None)
     return shown or find_return(period.id, person_id)
 
@@ -107,7 +111,9 @@ def _current_return(
 def outcome_history(service_user_id: int) -> str:
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
-    page = paginate(service_user_returns_statement(person.id, provider_id=provider_id))
+    page = paginate(
+        service_user_returns_statement(person.id, provider_id=provider_id), scalars=False
+    )
     return render_template("providers/outcome_history.html", person=person, page=page)
 
 
@@ -116,7 +122,9 @@ def outcome_history(service_user_id: int) -> str:
 def recommendation_history(service_user_id: int) -> str:
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
-    page = paginate(service_user_recommendations_statement(person.id, provider_id=provider_id))
+    page = paginate(
+        service_user_recommendation_rows(person.id, provider_id=provider_id), scalars=False
+    )
     return render_template("providers/recommendation_history.html", person=person, page=page)
 
 

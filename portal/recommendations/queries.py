@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -38,6 +38,13 @@ def _listed() -> tuple[Any, ...]:
     return (lazyload(Recommendation.lines), lazyload(Recommendation.messages))
 
 
+def _sent_for(service_user_id: int) -> tuple[Any, ...]:
+    return (
+        Recommendation.service_user_id == service_user_id,
+        Recommendation.status != RecommendationStatus.DRAFT,
+    )
+
+
 def service_user_recommendations_statement(
     service_user_id: int, *, provider_id: int | None
 ) -> Select[Any]:
@@ -46,10 +53,7 @@ def service_user_recommendations_statement(
     statement = (
         select(Recommendation)
         .options(*_listed())
-        .where(
-            Recommendation.service_user_id == service_user_id,
-            Recommendation.status != RecommendationStatus.DRAFT,
-        )
+        .where(*_sent_for(service_user_id))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
     if provider_id is None:
@@ -57,6 +61,34 @@ def service_user_recommendations_statement(
             joinedload(Recommendation.provider).lazyload(Provider.category_rows)
         )
     return statement.where(Recommendation.provider_id == provider_id)
+
+
+def service_user_recommendation_rows(
+    service_user_id: int, *, provider_id: int | None
+) -> Select[Any]:
+    """The person's recommendations as their history lists them, newest first: rows of
+    ``id``, ``kind``, ``proposed_start_date`` and ``status``, to page or limit."""
+    statement = (
+        select(
+            Recommendation.id,
+            Recommendation.kind,
+            Recommendation.proposed_start_date,
+            Recommendation.status,
+        )
+        .where(*_sent_for(service_user_id))
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    )
+    if provider_id is not None:
+        statement = statement.where(Recommendation.provider_id == provider_id)
+    return statement
+
+
+def _open(service_user_id: int, provider_id: int) -> Any:
+    return and_(
+        Recommendation.service_user_id == service_user_id,
+        Recommendation.provider_id == provider_id,
+        Recommendation.status.in_([s for s in RecommendationStatus if s.is_open]),
+    )
 
 
 def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommendation | None:
@@ -67,14 +99,21 @@ def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommenda
     return db.session.scalar(
         select(Recommendation)
         .options(*_listed())
-        .where(
-            Recommendation.service_user_id == service_user_id,
-            Recommendation.provider_id == provider_id,
-            Recommendation.status.in_([s for s in RecommendationStatus if s.is_open]),
-        )
+        .where(_open(service_user_id, provider_id))
         .order_by(Recommendation.id.desc())
         .limit(1)
     )
+
+
+def open_recommendation_status(service_user_id: int, *, provider_id: int) -> Any:
+    """The ``id`` and ``status`` of ``open_recommendation``, for a page that only links to
+    it; None when there is none."""
+    return db.session.execute(
+        select(Recommendation.id, Recommendation.status)
+        .where(_open(service_user_id, provider_id))
+        .order_by(Recommendation.id.desc())
+        .limit(1)
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -126,14 +165,31 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
     return statement
 
 
-def provider_recommendations_statement(provider_id: int) -> Select[Any]:
+def _sent_by(provider_id: int) -> tuple[Any, ...]:
     return (
-        select(Recommendation)
-        .join(Recommendation.service_user)
-        .options(contains_eager(Recommendation.service_user), *_listed())
-        .where(
-            Recommendation.provider_id == provider_id,
-            Recommendation.status != RecommendationStatus.DRAFT,
+        Recommendation.provider_id == provider_id,
+        Recommendation.status != RecommendationStatus.DRAFT,
+    )
+
+
+def provider_recommendations_statement(provider_id: int) -> Select[Any]:
+    """The provider's sent recommendations, newest first, as rows of the columns its list
+    shows: ``id``, the person's ``full_name``, ``kind``, ``status`` and ``submitted_at``."""
+    return (
+        select(
+            Recommendation.id,
+            (ServiceUser.given_name + " " + ServiceUser.family_name).label("full_name"),
+            Recommendation.kind,
+            Recommendation.status,
+            Recommendation.submitted_at,
         )
+        .join(Recommendation.service_user)
+        .where(*_sent_by(provider_id))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
+
+
+def provider_recommendations_count(provider_id: int) -> int:
+    """How many the provider has sent, counted from the index alone (every recommendation
+    has its person, so the list's join changes nothing)."""
+    return db.session.scalar(select(func.count()).where(*_sent_by(provider_id))) or 0

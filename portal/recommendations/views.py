@@ -45,6 +45,7 @@ from portal.recommendations.queries import (
     QueueFilters,
     get_recommendation,
     open_recommendation,
+    provider_recommendations_count,
     provider_recommendations_statement,
     queue_statement,
     service_user_recommendations_statement,
@@ -246,7 +247,11 @@ def withdraw(recommendation_id: int) -> Response | str:
 def provider_list() -> str:
     provider_id = viewer_provider_id()
     assert provider_id is not None
-    page = paginate(provider_recommendations_statement(provider_id))
+    page = paginate(
+        provider_recommendations_statement(provider_id),
+        scalars=False,
+        total=provider_recommendations_count(provider_id),
+    )
     return render_template("recommendations/provider_list.html", page=page)
 
 

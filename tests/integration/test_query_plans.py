@@ -28,6 +28,7 @@ from portal.recommendations.queries import (
     QueueFilters,
     provider_recommendations_statement,
     queue_statement,
+    service_user_recommendation_rows,
     service_user_recommendations_statement,
 )
 from tests.fixtures import World
@@ -65,6 +66,9 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
         w.person.id, provider_id=w.provider.id
     ),
     "a person's recommendations": lambda w: service_user_recommendations_statement(
+        w.person.id, provider_id=w.provider.id
+    ),
+    "a person's recommendations as listed": lambda w: service_user_recommendation_rows(
         w.person.id, provider_id=w.provider.id
     ),
     "payments ready to pay": lambda w: ready_payments_statement(w.provider.id),
