@@ -3,7 +3,7 @@ newest few rows of a growing history, with whether there are more."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -74,21 +74,25 @@ def paginate(
     scalars: bool = True,
     total: int | None = None,
     around: Callable[[Select[Any]], Select[Any]] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Page:
     """A page of ``statement``. ``total`` saves the COUNT when the caller already knows it.
     ``around`` builds the statement run from the page's own (limited) statement: for
-    figures worked out per row, so that only the page's rows are worked out."""
+    figures worked out per row, so that only the page's rows are worked out. ``params``
+    are the values of a statement built once with its values bound when it runs."""
     size = size or current_app.config["PAGE_SIZE"]
     if total is None:
         total = (
-            db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+            db.session.scalar(
+                select(func.count()).select_from(statement.order_by(None).subquery()), params
+            )
             or 0
         )
     number = min(requested_page(), max(1, -(-total // size)))
     paged = statement.limit(size).offset((number - 1) * size)
     if around is not None:
         paged = around(paged)
-    result = db.session.execute(paged)
+    result = db.session.execute(paged, params)
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items=items, total=total, number=number, size=size)
 
@@ -105,9 +109,15 @@ class Recent(Generic[T]):
     more: bool
 
 
-def recent(statement: Select[Any], size: int, *, scalars: bool = True) -> Recent[Any]:
+def recent(
+    statement: Select[Any],
+    size: int,
+    *,
+    scalars: bool = True,
+    params: Mapping[str, Any] | None = None,
+) -> Recent[Any]:
     """The first ``size`` rows of a newest-first statement, reading one more row to learn
-    whether there are others."""
-    result = db.session.execute(statement.limit(size + 1))
+    whether there are others. ``params`` as for ``paginate``."""
+    result = db.session.execute(statement.limit(size + 1), params)
     rows = list(result.scalars()) if scalars else list(result.all())
     return Recent(items=rows[:size], more=len(rows) > size)

@@ -1,24 +1,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Date, Select, bindparam, select
 
 from portal.extensions import db
 from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
 
 
+@cache
+def _period_on_statement() -> Select[Any]:
+    day = bindparam("day", type_=Date)
+    return select(ReportingPeriod).where(
+        ReportingPeriod.kind == PeriodKind.OUTCOMES,
+        ReportingPeriod.start_date <= day,
+        ReportingPeriod.end_date >= day,
+    )
+
+
 def outcome_period_on(day: dt.date) -> ReportingPeriod | None:
     """The open quarterly outcomes period that ``day`` falls in, if one has been opened."""
-    return db.session.scalar(
-        select(ReportingPeriod).where(
-            ReportingPeriod.kind == PeriodKind.OUTCOMES,
-            ReportingPeriod.start_date <= day,
-            ReportingPeriod.end_date >= day,
-        )
-    )
+    return db.session.scalar(_period_on_statement(), {"day": day})
 
 
 def find_period(start_date: dt.date) -> ReportingPeriod | None:
@@ -63,10 +68,12 @@ def find_return(period_id: int, service_user_id: int) -> OutcomeReturn | None:
     )
 
 
-def service_user_returns_statement(service_user_id: int, *, provider_id: int | None) -> Select[Any]:
-    """A person's outcome history, newest quarter first, as a statement to page or limit:
-    rows of each return's ``id``, ``period_id``, quarter ``label``, ``status`` and
-    ``submitted_at``, all a list of returns shows."""
+@cache
+def service_user_returns_statement(*, by_provider: bool) -> Select[Any]:
+    """:person's outcome history (only :provider's returns, ``by_provider``), newest quarter
+    first, as a statement to page or limit: rows of each return's ``id``, ``period_id``,
+    quarter ``label``, ``status`` and ``submitted_at``, all a list of returns shows. Built
+    once each way, with the values bound when it runs."""
     statement = (
         select(
             OutcomeReturn.id,
@@ -76,11 +83,11 @@ def service_user_returns_statement(service_user_id: int, *, provider_id: int | N
             OutcomeReturn.submitted_at,
         )
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
-        .where(OutcomeReturn.service_user_id == service_user_id)
+        .where(OutcomeReturn.service_user_id == bindparam("person"))
         .order_by(ReportingPeriod.start_date.desc(), OutcomeReturn.id.desc())
     )
-    if provider_id is not None:
-        statement = statement.where(OutcomeReturn.provider_id == provider_id)
+    if by_provider:
+        statement = statement.where(OutcomeReturn.provider_id == bindparam("provider"))
     return statement
 
 

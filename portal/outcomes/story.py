@@ -4,8 +4,10 @@ outcome was met, from the returns providers submitted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES, MeasureResult
@@ -28,31 +30,41 @@ class Story:
     rows: list[StoryRow]
 
 
-def outcome_story(service_user_id: int, *, provider_id: int | None) -> Story | None:
-    """The last eight quarters' returned answers in one query; None when there are none.
-    Older quarters are never read, so the story costs the same however long the history."""
+@cache
+def _answers_statement(by_provider: bool) -> Select[Any]:
+    """The answers of the person's latest returns handed in (by the provider, if given),
+    oldest quarter first. Built once each way, :person and :provider bound when it runs: a
+    statement reused is not built or keyed for the cache again on every page."""
     latest = (
         select(OutcomeReturn.id)
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
         .where(
-            OutcomeReturn.service_user_id == service_user_id,
+            OutcomeReturn.service_user_id == bindparam("person"),
             OutcomeReturn.status.in_(HANDED_IN),
         )
         .order_by(ReportingPeriod.start_date.desc())
         .limit(QUARTERS_SHOWN)
     )
-    if provider_id is not None:
-        latest = latest.where(OutcomeReturn.provider_id == provider_id)
+    if by_provider:
+        latest = latest.where(OutcomeReturn.provider_id == bindparam("provider"))
     shown = latest.subquery()
-    statement = (
+    return (
         select(ReportingPeriod.label, OutcomeAnswer.measure, OutcomeAnswer.result)
         .join(OutcomeReturn, OutcomeReturn.period_id == ReportingPeriod.id)
         .join(shown, shown.c.id == OutcomeReturn.id)
         .join(OutcomeAnswer, OutcomeAnswer.return_id == OutcomeReturn.id)
         .order_by(ReportingPeriod.start_date)
     )
+
+
+def outcome_story(service_user_id: int, *, provider_id: int | None) -> Story | None:
+    """The last eight quarters' returned answers in one query; None when there are none.
+    Older quarters are never read, so the story costs the same however long the history."""
+    statement = _answers_statement(provider_id is not None)
+    values = {"person": service_user_id, "provider": provider_id}
     results: dict[str, dict[str, MeasureResult]] = {}
-    for label, measure, result in db.session.execute(statement):
+    # Through the connection: plain rows, without the ORM's loading machinery.
+    for label, measure, result in db.session.connection().execute(statement, values):
         results.setdefault(label, {})[measure] = result
     if not results:
         return None

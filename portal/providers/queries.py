@@ -8,11 +8,12 @@ another provider is simply not found, so the view answers 404.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import Role
@@ -82,15 +83,23 @@ def service_users_statement(
     return statement
 
 
-def get_service_user(service_user_id: int, *, provider_id: int | None) -> ServiceUser:
+@cache
+def _service_user_statement(by_provider: bool) -> Select[Any]:
     statement = (
         select(ServiceUser)
         .options(joinedload(ServiceUser.provider).lazyload(Provider.category_rows))
-        .where(ServiceUser.id == service_user_id)
+        .where(ServiceUser.id == bindparam("person"))
     )
-    if provider_id is not None:
-        statement = statement.where(ServiceUser.provider_id == provider_id)
-    service_user = db.session.scalar(statement)
+    if by_provider:
+        statement = statement.where(ServiceUser.provider_id == bindparam("provider"))
+    return statement
+
+
+def get_service_user(service_user_id: int, *, provider_id: int | None) -> ServiceUser:
+    service_user = db.session.scalar(
+        _service_user_statement(provider_id is not None),
+        {"person": service_user_id, "provider": provider_id},
+    )
     if service_user is None:
         abort(404)
     return service_user
@@ -106,26 +115,37 @@ def current_lines(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
     )
 
 
+@cache
+def _lines_in_force_or_later_statement() -> Select[Any]:
+    return (
+        select(PackageLine)
+        .where(
+            PackageLine.service_user_id == bindparam("person"),
+            or_(
+                PackageLine.end_date.is_(None), PackageLine.end_date >= bindparam("day", type_=Date)
+            ),
+        )
+        .order_by(PackageLine.start_date, PackageLine.id)
+    )
+
+
 def lines_in_force_or_later(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
     """The lines in force on ``on`` and those agreed to start later, by start date: the
     package now and what is coming, however many lines have ended before."""
     return list(
         db.session.scalars(
-            select(PackageLine)
-            .where(
-                PackageLine.service_user_id == service_user_id,
-                or_(PackageLine.end_date.is_(None), PackageLine.end_date >= on),
-            )
-            .order_by(PackageLine.start_date, PackageLine.id)
+            _lines_in_force_or_later_statement(), {"person": service_user_id, "day": on}
         )
     )
 
 
-def package_history_statement(service_user_id: int) -> Select[Any]:
-    """Every line the person's package has had, newest first, to page or limit."""
+@cache
+def package_history_statement() -> Select[Any]:
+    """Every line :person's package has had, newest first, to page or limit; built once,
+    with the person bound when it runs."""
     return (
         select(PackageLine)
-        .where(PackageLine.service_user_id == service_user_id)
+        .where(PackageLine.service_user_id == bindparam("person"))
         .order_by(PackageLine.start_date.desc(), PackageLine.id.desc())
     )
 

@@ -63,10 +63,13 @@ def service_user(service_user_id: int) -> str:
     lines = [line for line in now_and_later if line.start_date <= on]
     period = outcome_period_on(on)
     is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
+    by_provider = provider_id is not None
+    values = {"person": person.id, "provider": provider_id}
     returns = recent(
-        service_user_returns_statement(person.id, provider_id=provider_id),
+        service_user_returns_statement(by_provider=by_provider),
         RECENT_QUARTERS,
         scalars=False,
+        params=values,
     )
     can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
     can_recommend = is_provider and person.provider.trusted_assessor and bool(lines)
@@ -74,16 +77,17 @@ def service_user(service_user_id: int) -> str:
         "providers/service_user.html",
         person=person,
         lines=lines,
-        history=recent(package_history_statement(person.id), RECENT_LINES),
+        history=recent(package_history_statement(), RECENT_LINES, params=values),
         upcoming=[line for line in now_and_later if line.start_date > on],
         weekly_minutes=sum(line.weekly_minutes for line in lines),
         weekly_cost=sum(line.weekly_cost_pence for line in lines),
         returns=returns,
         story=outcome_story(person.id, provider_id=provider_id),
         recommendations=recent(
-            service_user_recommendation_rows(person.id, provider_id=provider_id),
+            service_user_recommendation_rows(by_provider=by_provider),
             RECENT_RECOMMENDATIONS,
             scalars=False,
+            params=values,
         ),
         period=period,
         current_return=_current_return(period, person.id, returns)
@@ -112,7 +116,9 @@ def outcome_history(service_user_id: int) -> str:
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
     page = paginate(
-        service_user_returns_statement(person.id, provider_id=provider_id), scalars=False
+        service_user_returns_statement(by_provider=provider_id is not None),
+        scalars=False,
+        params={"person": person.id, "provider": provider_id},
     )
     return render_template("providers/outcome_history.html", person=person, page=page)
 
@@ -123,7 +129,9 @@ def recommendation_history(service_user_id: int) -> str:
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
     page = paginate(
-        service_user_recommendation_rows(person.id, provider_id=provider_id), scalars=False
+        service_user_recommendation_rows(by_provider=provider_id is not None),
+        scalars=False,
+        params={"person": person.id, "provider": provider_id},
     )
     return render_template("providers/recommendation_history.html", person=person, page=page)
 
@@ -132,7 +140,7 @@ def recommendation_history(service_user_id: int) -> str:
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def package_history(service_user_id: int) -> str:
     person = get_service_user(service_user_id, provider_id=viewer_provider_id())
-    page = paginate(package_history_statement(person.id))
+    page = paginate(package_history_statement(), params={"person": person.id})
     return render_template("providers/package_history.html", person=person, page=page)
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from portal.accounts.models import User
@@ -38,7 +39,7 @@ def _listed() -> tuple[Any, ...]:
     return (lazyload(Recommendation.lines), lazyload(Recommendation.messages))
 
 
-def _sent_for(service_user_id: int) -> tuple[Any, ...]:
+def _sent_for(service_user_id: int | ColumnElement[int]) -> tuple[Any, ...]:
     return (
         Recommendation.service_user_id == service_user_id,
         Recommendation.status != RecommendationStatus.DRAFT,
@@ -63,11 +64,11 @@ def service_user_recommendations_statement(
     return statement.where(Recommendation.provider_id == provider_id)
 
 
-def service_user_recommendation_rows(
-    service_user_id: int, *, provider_id: int | None
-) -> Select[Any]:
-    """The person's recommendations as their history lists them, newest first: rows of
-    ``id``, ``kind``, ``proposed_start_date`` and ``status``, to page or limit."""
+@cache
+def service_user_recommendation_rows(*, by_provider: bool) -> Select[Any]:
+    """:person's recommendations (only :provider's, ``by_provider``) as their history lists
+    them, newest first: rows of ``id``, ``kind``, ``proposed_start_date`` and ``status``, to
+    page or limit. Built once each way, with the values bound when it runs."""
     statement = (
         select(
             Recommendation.id,
@@ -75,15 +76,15 @@ def service_user_recommendation_rows(
             Recommendation.proposed_start_date,
             Recommendation.status,
         )
-        .where(*_sent_for(service_user_id))
+        .where(*_sent_for(bindparam("person")))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
-    if provider_id is not None:
-        statement = statement.where(Recommendation.provider_id == provider_id)
+    if by_provider:
+        statement = statement.where(Recommendation.provider_id == bindparam("provider"))
     return statement
 
 
-def _open(service_user_id: int, provider_id: int) -> Any:
+def _open(service_user_id: int | ColumnElement[int], provider_id: int | ColumnElement[int]) -> Any:
     return and_(
         Recommendation.service_user_id == service_user_id,
         Recommendation.provider_id == provider_id,
@@ -105,15 +106,24 @@ def open_recommendation(service_user_id: int, *, provider_id: int) -> Recommenda
     )
 
 
+@cache
+def _open_status_statement() -> Select[Any]:
+    return (
+        select(Recommendation.id, Recommendation.status)
+        .where(_open(bindparam("person"), bindparam("provider")))
+        .order_by(Recommendation.id.desc())
+        .limit(1)
+    )
+
+
 def open_recommendation_status(service_user_id: int, *, provider_id: int) -> Any:
     """The ``id`` and ``status`` of ``open_recommendation``, for a page that only links to
     it; None when there is none."""
-    return db.session.execute(
-        select(Recommendation.id, Recommendation.status)
-        .where(_open(service_user_id, provider_id))
-        .order_by(Recommendation.id.desc())
-        .limit(1)
-    ).first()
+    return (
+        db.session.connection()
+        .execute(_open_status_statement(), {"person": service_user_id, "provider": provider_id})
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -62,15 +62,15 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
         QueueFilters(provider_id=w.provider.id)
     ),
     "a provider's recommendations": lambda w: provider_recommendations_statement(w.provider.id),
-    "a person's outcome returns": lambda w: service_user_returns_statement(
-        w.person.id, provider_id=w.provider.id
+    "a person's outcome returns": lambda w: service_user_returns_statement(by_provider=True).params(
+        person=w.person.id, provider=w.provider.id
     ),
     "a person's recommendations": lambda w: service_user_recommendations_statement(
         w.person.id, provider_id=w.provider.id
     ),
     "a person's recommendations as listed": lambda w: service_user_recommendation_rows(
-        w.person.id, provider_id=w.provider.id
-    ),
+        by_provider=True
+    ).params(person=w.person.id, provider=w.provider.id),
     "payments ready to pay": lambda w: ready_payments_statement(w.provider.id),
     "a batch's payments": lambda w: batch_payments_statement(1),
     "a provider's payments": lambda w: provider_payments_statement(w.provider.id),
