@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.rules import ReturnIndices
@@ -31,14 +33,16 @@ class ReturnLine(ReturnIndices):
     hourly_pay_pence: int
 
 
-def provider_history(provider_id: int, *, limit: int = 24) -> list[ReturnLine]:
-    """A provider's returns, newest month first: one query, the quadrants summed in it."""
+@cache
+def _history_statement() -> Select[Any]:
+    """:provider's newest :limit returns, the quadrants summed in the query. Built once,
+    with the values bound when it runs."""
     spare = (
         select(func.coalesce(func.sum(CapacityByQuadrant.spare_weekly_minutes), 0))
         .where(CapacityByQuadrant.return_id == CapacityReturn.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(
             CapacityReturn.id,
             CapacityReturn.month,
@@ -53,8 +57,15 @@ def provider_history(provider_id: int, *, limit: int = 24) -> list[ReturnLine]:
             CapacityReturn.leavers,
             CapacityReturn.hourly_pay_pence,
         )
-        .where(CapacityReturn.provider_id == provider_id)
+        .where(CapacityReturn.provider_id == bindparam("provider"))
         .order_by(CapacityReturn.month.desc())
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def provider_history(provider_id: int, *, limit: int = 24) -> list[ReturnLine]:
+    """A provider's returns, newest month first: one query, the quadrants summed in it."""
+    rows = db.session.connection().execute(
+        _history_statement(), {"provider": provider_id, "limit": limit}
     )
     return [ReturnLine(*row) for row in rows]

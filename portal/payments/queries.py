@@ -3,10 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.common.pagination import Recent, recent
@@ -235,9 +236,11 @@ def reversal_of(payment_id: int) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.reverses_payment_id == payment_id))
 
 
-def provider_payments_statement(provider_id: int) -> Select[Any]:
-    """A provider's own payments and reversals, newest first, as rows of the columns its
-    page shows, with the person's name and case reference and the batch's payment date."""
+@cache
+def provider_payments_statement() -> Select[Any]:
+    """:provider's own payments and reversals, newest first, as rows of the columns its
+    page shows, with the person's name and case reference and the batch's payment date.
+    Built once, with the provider bound when it runs."""
     return (
         select(
             Payment.reference,
@@ -251,15 +254,20 @@ def provider_payments_statement(provider_id: int) -> Select[Any]:
         )
         .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
         .outerjoin(PaymentBatch, PaymentBatch.id == Payment.batch_id)
-        .where(Payment.provider_id == provider_id)
+        .where(Payment.provider_id == bindparam("provider"))
         .order_by(Payment.created_at.desc(), Payment.id.desc())
     )
+
+
+@cache
+def _provider_payment_count_statement() -> Select[Any]:
+    return select(func.count()).where(Payment.provider_id == bindparam("provider"))
 
 
 def provider_payment_count(provider_id: int) -> int:
     """How many payments the provider has, from its index alone (each has its person, and
     the batch is an outer join: neither changes the count)."""
-    return db.session.scalar(select(func.count()).where(Payment.provider_id == provider_id)) or 0
+    return db.session.scalar(_provider_payment_count_statement(), {"provider": provider_id}) or 0
 
 
 @dataclass(frozen=True)
@@ -274,9 +282,11 @@ class ProviderBatch:
     total_pence: int
 
 
-def provider_batches_statement(provider_id: int) -> Select[Any]:
-    """The exported batches holding a provider's payments, newest first, with the
-    provider's share of each: one line per remittance advice."""
+@cache
+def provider_batches_statement() -> Select[Any]:
+    """The exported batches holding :provider's payments, newest first, with the
+    provider's share of each: one line per remittance advice. Built once, with the provider
+    bound when it runs."""
     return (
         select(
             PaymentBatch.id,
@@ -288,7 +298,7 @@ def provider_batches_statement(provider_id: int) -> Select[Any]:
         )
         .join(Payment, Payment.batch_id == PaymentBatch.id)
         .where(
-            Payment.provider_id == provider_id,
+            Payment.provider_id == bindparam("provider"),
             PaymentBatch.status != BatchStatus.OPEN,
         )
         .group_by(PaymentBatch.id)
@@ -309,5 +319,10 @@ RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
 
 def recent_provider_batches(provider_id: int) -> Recent[ProviderBatch]:
     """The provider's newest remittances, and whether there are older ones."""
-    newest = recent(provider_batches_statement(provider_id), RECENT_REMITTANCES, scalars=False)
+    newest = recent(
+        provider_batches_statement(),
+        RECENT_REMITTANCES,
+        scalars=False,
+        params={"provider": provider_id},
+    )
     return Recent(items=provider_batches(newest.items), more=newest.more)

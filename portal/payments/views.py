@@ -301,9 +301,10 @@ def provider_payments() -> str:
     return render_template(
         "payments/provider_payments.html",
         page=paginate(
-            provider_payments_statement(provider_id),
+            provider_payments_statement(),
             scalars=False,
             total=provider_payment_count(provider_id),
+            params={"provider": provider_id},
         ),
         batches=remittances.items,
         more_batches=remittances.more,
@@ -317,7 +318,7 @@ def provider_remittances() -> str:
     """Every remittance advice the provider has had, newest first, a page at a time."""
     provider_id = viewer_provider_id()
     assert provider_id is not None
-    page = paginate(provider_batches_statement(provider_id), scalars=False)
+    page = paginate(provider_batches_statement(), scalars=False, params={"provider": provider_id})
     return render_template(
         "payments/provider_remittances.html",
         page=page,

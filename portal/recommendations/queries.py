@@ -175,16 +175,18 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
     return statement
 
 
-def _sent_by(provider_id: int) -> tuple[Any, ...]:
+def _sent_by(provider_id: int | ColumnElement[int]) -> tuple[Any, ...]:
     return (
         Recommendation.provider_id == provider_id,
         Recommendation.status != RecommendationStatus.DRAFT,
     )
 
 
-def provider_recommendations_statement(provider_id: int) -> Select[Any]:
-    """The provider's sent recommendations, newest first, as rows of the columns its list
-    shows: ``id``, the person's ``full_name``, ``kind``, ``status`` and ``submitted_at``."""
+@cache
+def provider_recommendations_statement() -> Select[Any]:
+    """:provider's sent recommendations, newest first, as rows of the columns its list
+    shows: ``id``, the person's ``full_name``, ``kind``, ``status`` and ``submitted_at``.
+    Built once, with the provider bound when it runs."""
     return (
         select(
             Recommendation.id,
@@ -194,12 +196,17 @@ def provider_recommendations_statement(provider_id: int) -> Select[Any]:
             Recommendation.submitted_at,
         )
         .join(Recommendation.service_user)
-        .where(*_sent_by(provider_id))
+        .where(*_sent_by(bindparam("provider")))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
+
+
+@cache
+def _sent_count_statement() -> Select[Any]:
+    return select(func.count()).where(*_sent_by(bindparam("provider")))
 
 
 def provider_recommendations_count(provider_id: int) -> int:
     """How many the provider has sent, counted from the index alone (every recommendation
     has its person, so the list's join changes nothing)."""
-    return db.session.scalar(select(func.count()).where(*_sent_by(provider_id))) or 0
+    return db.session.scalar(_sent_count_statement(), {"provider": provider_id}) or 0

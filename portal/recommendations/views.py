@@ -248,9 +248,10 @@ def provider_list() -> str:
     provider_id = viewer_provider_id()
     assert provider_id is not None
     page = paginate(
-        provider_recommendations_statement(provider_id),
+        provider_recommendations_statement(),
         scalars=False,
         total=provider_recommendations_count(provider_id),
+        params={"provider": provider_id},
     )
     return render_template("recommendations/provider_list.html", page=page)
 

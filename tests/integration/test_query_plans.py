@@ -61,7 +61,9 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
     ),
-    "a provider's recommendations": lambda w: provider_recommendations_statement(w.provider.id),
+    "a provider's recommendations": lambda w: provider_recommendations_statement().params(
+        provider=w.provider.id
+    ),
     "a person's outcome returns": lambda w: service_user_returns_statement(by_provider=True).params(
         person=w.person.id, provider=w.provider.id
     ),
@@ -73,8 +75,10 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     ).params(person=w.person.id, provider=w.provider.id),
     "payments ready to pay": lambda w: ready_payments_statement(w.provider.id),
     "a batch's payments": lambda w: batch_payments_statement(1),
-    "a provider's payments": lambda w: provider_payments_statement(w.provider.id),
-    "a provider's remittances": lambda w: provider_batches_statement(w.provider.id),
+    "a provider's payments": lambda w: provider_payments_statement().params(provider=w.provider.id),
+    "a provider's remittances": lambda w: provider_batches_statement().params(
+        provider=w.provider.id
+    ),
 }
 
 
