@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Date, Select, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
@@ -49,11 +50,25 @@ def get_period(period_id: int) -> ReportingPeriod:
     return period
 
 
+@cache
+def _return_statement(by_provider: bool) -> Select[Any]:
+    """A return with its person and quarter, which every page about one shows; built once
+    each way, with :return_id and :provider bound when it runs."""
+    statement = (
+        select(OutcomeReturn)
+        .options(joinedload(OutcomeReturn.service_user), joinedload(OutcomeReturn.period))
+        .where(OutcomeReturn.id == bindparam("return_id"))
+    )
+    if by_provider:
+        statement = statement.where(OutcomeReturn.provider_id == bindparam("provider"))
+    return statement
+
+
 def get_return(return_id: int, *, provider_id: int | None) -> OutcomeReturn:
-    statement = select(OutcomeReturn).where(OutcomeReturn.id == return_id)
-    if provider_id is not None:
-        statement = statement.where(OutcomeReturn.provider_id == provider_id)
-    outcome_return = db.session.scalar(statement)
+    outcome_return = db.session.scalar(
+        _return_statement(provider_id is not None),
+        {"return_id": return_id, "provider": provider_id},
+    )
     if outcome_return is None:
         abort(404)
     return outcome_return
