@@ -105,19 +105,23 @@ def enum_choices(members: Any) -> list[tuple[str, str]]:
     return [(member.value, member.label) for member in members]
 
 
-def address_before_id(endpoint: str, key: str, **values: Any) -> str:
-    """The address of ``endpoint`` without the id that ends it, for a long table's links:
-    the table adds each row's id to this instead of building every address by url_for."""
-    values[key] = 0
-    address = url_for(endpoint, **values)
-    if not address.endswith("/0"):
-        raise ValueError(f"{endpoint}'s address does not end with its {key}")
-    return address[:-1]
+_ID_MARK = 918273645  # an id no address holds otherwise, to find where the row's id goes
+
+
+def address_around_id(endpoint: str, key: str, **values: Any) -> tuple[str, str]:
+    """The address of ``endpoint`` before and after its ``key``, for a long table's links:
+    the table puts each row's id between the two instead of building every address by
+    url_for."""
+    values[key] = _ID_MARK
+    before, mark, after = url_for(endpoint, **values).partition(str(_ID_MARK))
+    if not mark or "?" in before or str(_ID_MARK) in after:
+        raise ValueError(f"{endpoint}'s path does not hold its {key} once")
+    return before, after
 
 
 def init_app(app: Flask) -> None:
     app.add_template_global(form_error_summary)
-    app.add_template_global(address_before_id)
+    app.add_template_global(address_around_id)
     app.add_template_global(enum_choices)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["date"] = format_date
