@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
+from portal.providers.queries import confined, found_or_404
 
 
 @cache
@@ -59,18 +60,14 @@ def _return_statement(by_provider: bool) -> Select[Any]:
         .options(joinedload(OutcomeReturn.service_user), joinedload(OutcomeReturn.period))
         .where(OutcomeReturn.id == bindparam("return_id"))
     )
-    if by_provider:
-        statement = statement.where(OutcomeReturn.provider_id == bindparam("provider"))
-    return statement
+    return confined(statement, OutcomeReturn.provider_id, by_provider)
 
 
 def get_return(return_id: int, *, provider_id: int | None) -> OutcomeReturn:
-    outcome_return = db.session.scalar(
+    outcome_return: OutcomeReturn = found_or_404(
         _return_statement(provider_id is not None),
         {"return_id": return_id, "provider": provider_id},
     )
-    if outcome_return is None:
-        abort(404)
     return outcome_return
 
 
@@ -101,9 +98,7 @@ def service_user_returns_statement(*, by_provider: bool) -> Select[Any]:
         .where(OutcomeReturn.service_user_id == bindparam("person"))
         .order_by(ReportingPeriod.start_date.desc(), OutcomeReturn.id.desc())
     )
-    if by_provider:
-        statement = statement.where(OutcomeReturn.provider_id == bindparam("provider"))
-    return statement
+    return confined(statement, OutcomeReturn.provider_id, by_provider)
 
 
 def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:

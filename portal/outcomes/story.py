@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, select
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES, MeasureResult
 from portal.outcomes.models import HANDED_IN, OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.providers.queries import confined
 
 QUARTERS_SHOWN = 8
 
@@ -45,9 +46,7 @@ def _answers_statement(by_provider: bool) -> Select[Any]:
         .order_by(ReportingPeriod.start_date.desc())
         .limit(QUARTERS_SHOWN)
     )
-    if by_provider:
-        latest = latest.where(OutcomeReturn.provider_id == bindparam("provider"))
-    shown = latest.subquery()
+    shown = confined(latest, OutcomeReturn.provider_id, by_provider).subquery()
     return (
         select(ReportingPeriod.label, OutcomeAnswer.measure, OutcomeAnswer.result)
         .join(OutcomeReturn, OutcomeReturn.period_id == ReportingPeriod.id)

@@ -32,6 +32,23 @@ def viewer_provider_id() -> int | None:
     return None
 
 
+def confined(statement: Select[Any], provider_column: Any, by_provider: bool) -> Select[Any]:
+    """A statement built once (see ``outcome_story``), confined to :provider's records when
+    ``by_provider``: for a provider manager; council staff see every provider's."""
+    if by_provider:
+        return statement.where(provider_column == bindparam("provider"))
+    return statement
+
+
+def found_or_404(statement: Select[Any], values: dict[str, Any]) -> Any:
+    """The record ``statement`` finds with ``values``; a record that is not there, or is
+    another provider's, answers 404."""
+    found = db.session.scalar(statement, values)
+    if found is None:
+        abort(404)
+    return found
+
+
 def lines_active_on(day: dt.date) -> Any:
     """Package lines in force on ``day``, as a filter."""
     return and_(
@@ -90,18 +107,14 @@ def _service_user_statement(by_provider: bool) -> Select[Any]:
         .options(joinedload(ServiceUser.provider).lazyload(Provider.category_rows))
         .where(ServiceUser.id == bindparam("person"))
     )
-    if by_provider:
-        statement = statement.where(ServiceUser.provider_id == bindparam("provider"))
-    return statement
+    return confined(statement, ServiceUser.provider_id, by_provider)
 
 
 def get_service_user(service_user_id: int, *, provider_id: int | None) -> ServiceUser:
-    service_user = db.session.scalar(
+    service_user: ServiceUser = found_or_404(
         _service_user_statement(provider_id is not None),
         {"person": service_user_id, "provider": provider_id},
     )
-    if service_user is None:
-        abort(404)
     return service_user
 
 

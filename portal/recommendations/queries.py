@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from portal.providers.models import Provider, ServiceUser
+from portal.providers.queries import confined
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
 
@@ -79,9 +80,7 @@ def service_user_recommendation_rows(*, by_provider: bool) -> Select[Any]:
         .where(*_sent_for(bindparam("person")))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
-    if by_provider:
-        statement = statement.where(Recommendation.provider_id == bindparam("provider"))
-    return statement
+    return confined(statement, Recommendation.provider_id, by_provider)
 
 
 def _open(service_user_id: int | ColumnElement[int], provider_id: int | ColumnElement[int]) -> Any:
