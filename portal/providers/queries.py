@@ -33,8 +33,10 @@ def viewer_provider_id() -> int | None:
 
 
 def confined(statement: Select[Any], provider_column: Any, by_provider: bool) -> Select[Any]:
-    """A statement built once (see ``outcome_story``), confined to :provider's records when
-    ``by_provider``: for a provider manager; council staff see every provider's."""
+    """``statement`` confined to :provider's records when ``by_provider`` (a provider
+    manager's view; council staff see every provider's). For statements built once per
+    process with their values bound when they run, so none is built and keyed for
+    SQLAlchemy's statement cache on every page."""
     if by_provider:
         return statement.where(provider_column == bindparam("provider"))
     return statement
