@@ -74,9 +74,7 @@ def _state_expression() -> Any:
     )
 
 
-def owed_people_statement(
-    period: ReportingPeriod, *columns: Any, provider_id: int
-) -> Select[Any]:
+def owed_people_statement(period: ReportingPeriod, *columns: Any, provider_id: int) -> Select[Any]:
     """``columns`` for each of the provider's people owed a return, joined to any return
     they have for the period, in name order."""
     owed = owed_subquery(period, provider_id=provider_id)
@@ -170,38 +168,47 @@ class ProviderProgress:
         return 0 if self.owed == 0 else round(100 * self.submitted / self.owed)
 
 
-def progress_statement(period: ReportingPeriod) -> Select[Any]:
-    """Per provider: returns owed, in, accepted and late, in name order."""
-    owed = owed_subquery(period)
-    handed_in = OutcomeReturn.status.in_(HANDED_IN)
-    return (
-        select(
-            Provider.id,
-            Provider.name,
-            func.count(owed.c.service_user_id),
-            func.count(case((handed_in, 1))),
-            func.count(case((OutcomeReturn.status == ReturnStatus.ACCEPTED, 1))),
-            func.count(
-                case((and_(handed_in, func.date(OutcomeReturn.submitted_at) > period.due_date), 1))
-            ),
-        )
-        .select_from(owed)
-        .join(Provider, Provider.id == owed.c.provider_id)
-        .outerjoin(
-            OutcomeReturn,
-            and_(
-                OutcomeReturn.service_user_id == owed.c.service_user_id,
-                OutcomeReturn.period_id == period.id,
-            ),
-        )
+def progress_statements(period: ReportingPeriod) -> tuple[Select[Any], Select[Any]]:
+    """Each provider's returns owed, in name order; and per provider owing, the returns in,
+    accepted and late. Two statements: the first reads only the owed index, the second
+    only the returns handed in, rather than joining every owed person to their return."""
+    owed = (
+        select(Provider.id, Provider.name, func.count())
+        .select_from(OwedReturn)
+        .join(Provider, Provider.id == OwedReturn.provider_id)
+        .where(OwedReturn.period_id == period.id)
         .group_by(Provider.id, Provider.name)
         .order_by(Provider.name)
     )
+    handed_in = (
+        select(
+            OwedReturn.provider_id,
+            func.count(),
+            func.count(case((OutcomeReturn.status == ReturnStatus.ACCEPTED, 1))),
+            func.count(case((func.date(OutcomeReturn.submitted_at) > period.due_date, 1))),
+        )
+        .select_from(OwedReturn)
+        .join(
+            OutcomeReturn,
+            and_(
+                OutcomeReturn.service_user_id == OwedReturn.service_user_id,
+                OutcomeReturn.period_id == OwedReturn.period_id,
+            ),
+        )
+        .where(OwedReturn.period_id == period.id, OutcomeReturn.status.in_(HANDED_IN))
+        .group_by(OwedReturn.provider_id)
+    )
+    return owed, handed_in
 
 
 def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
     """For commissioners: each provider's progress with the period's returns."""
-    return [ProviderProgress(*row) for row in db.session.execute(progress_statement(period))]
+    owed, handed_in = progress_statements(period)
+    counts = {provider_id: rest for provider_id, *rest in db.session.execute(handed_in)}
+    return [
+        ProviderProgress(provider_id, name, owed_count, *counts.get(provider_id, (0, 0, 0)))
+        for provider_id, name, owed_count in db.session.execute(owed)
+    ]
 
 
 def owed_people(period: ReportingPeriod, *, provider_id: int) -> dict[str, int]:

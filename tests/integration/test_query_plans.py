@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
 from portal.outcomes.queries import service_user_returns_statement
 from portal.outcomes.table_f import _counts_statement
-from portal.outcomes.tasks import progress_statement, task_list_statement
+from portal.outcomes.tasks import progress_statements, task_list_statement
 from portal.payments.models import Payment
 from portal.payments.queries import (
     batch_payments_statement,
@@ -57,7 +57,8 @@ def _period() -> ReportingPeriod:
 
 STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "provider task list": lambda w: task_list_statement(_period(), provider_id=w.provider.id),
-    "returns progress by provider": lambda w: progress_statement(_period()),
+    "returns owed by provider": lambda w: progress_statements(_period())[0],
+    "returns in by provider": lambda w: progress_statements(_period())[1],
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
     ),
