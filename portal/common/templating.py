@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import FieldList, FormField
@@ -131,12 +131,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
-        navigation = navigation_for(current_user.roles) if current_user.is_authenticated else []
+        # Worked out once a request: each form field a page renders is a template of its own
+        # (govuk-frontend-wtf), and every template rendered gets this context.
+        if "navigation" not in g:
+            g.navigation = (
+                navigation_for(current_user.roles) if current_user.is_authenticated else []
+            )
         return {
             "council_name": current_app.config["COUNCIL_NAME"],
             "brand_colour": current_app.config["COUNCIL_BRAND_COLOUR"],
             "service_name": current_app.config["SERVICE_NAME"],
             "support_email": current_app.config["SUPPORT_EMAIL"],
-            "navigation": navigation,
+            "navigation": g.navigation,
             "Role": Role,
         }
