@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, request, url_for
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from portal.extensions import db
 
@@ -67,6 +68,29 @@ def requested_page() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else 1
 
 
+# A statement built once (its values bound when it runs) is limited and counted by
+# statements built once too, kept here by identity for the last few such statements: so
+# no page builds and keys them for SQLAlchemy's statement cache again. A statement built
+# afresh for each page simply misses.
+_LIMIT = bindparam("pagination_limit", type_=Integer)
+_OFFSET = bindparam("pagination_offset", type_=Integer)
+
+
+@lru_cache(maxsize=128)
+def _paged(statement: Select[Any]) -> Select[Any]:
+    return statement.limit(_LIMIT).offset(_OFFSET)
+
+
+@lru_cache(maxsize=128)
+def _first(statement: Select[Any]) -> Select[Any]:
+    return statement.limit(_LIMIT)
+
+
+@lru_cache(maxsize=128)
+def _count(statement: Select[Any]) -> Select[Any]:
+    return select(func.count()).select_from(statement.order_by(None).subquery())
+
+
 def paginate(
     statement: Select[Any],
     *,
@@ -82,17 +106,13 @@ def paginate(
     are the values of a statement built once with its values bound when it runs."""
     size = size or current_app.config["PAGE_SIZE"]
     if total is None:
-        total = (
-            db.session.scalar(
-                select(func.count()).select_from(statement.order_by(None).subquery()), params
-            )
-            or 0
-        )
+        total = db.session.scalar(_count(statement), params) or 0
     number = min(requested_page(), max(1, -(-total // size)))
-    paged = statement.limit(size).offset((number - 1) * size)
+    paged = _paged(statement)
     if around is not None:
         paged = around(paged)
-    result = db.session.execute(paged, params)
+    values = {**(params or {}), "pagination_limit": size, "pagination_offset": (number - 1) * size}
+    result = db.session.execute(paged, values)
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items=items, total=total, number=number, size=size)
 
@@ -118,6 +138,6 @@ def recent(
 ) -> Recent[Any]:
     """The first ``size`` rows of a newest-first statement, reading one more row to learn
     whether there are others. ``params`` as for ``paginate``."""
-    result = db.session.execute(statement.limit(size + 1), params)
+    result = db.session.execute(_first(statement), {**(params or {}), "pagination_limit": size + 1})
     rows = list(result.scalars()) if scalars else list(result.all())
     return Recent(items=rows[:size], more=len(rows) > size)
