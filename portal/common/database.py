@@ -41,15 +41,22 @@ def init_app(app: Flask) -> None:
             _make_sqlite_transactional(db.engine)
 
 
+# SQLite reads the database through a memory map of up to this many bytes: every connection
+# and worker process then shares the operating system's cache of the file, instead of each
+# connection copying pages into its own small cache (2 MB by default) and reading them again.
+SQLITE_MMAP_BYTES = 1 << 30
+
+
 def _make_sqlite_transactional(engine: Engine) -> None:
     """SQLAlchemy's recipe so SQLite honours BEGIN and SAVEPOINT like PostgreSQL does,
-    and enforces foreign keys."""
+    and enforces foreign keys; and reads through a memory map."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
