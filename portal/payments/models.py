@@ -108,8 +108,10 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
             name="amount_matches_kind",
         ),
         Index("ix_payments_status_created", "status", "created_at"),
-        Index("ix_payments_batch", "batch_id"),
-        Index("ix_payments_provider", "provider_id"),
+        # A batch's payments, and whether a batch holds any of a provider's.
+        Index("ix_payments_batch_provider", "batch_id", "provider_id"),
+        # A provider's payments, newest first (and anything else by provider).
+        Index("ix_payments_provider_created", "provider_id", "created_at", "id"),
         # One payment per recommendation; its reversal refers to the same recommendation.
         Index(
             "uq_payments_one_payment_per_recommendation",

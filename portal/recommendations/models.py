@@ -86,6 +86,8 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         Index("ix_recommendations_status_submitted", "status", "submitted_at"),
         Index("ix_recommendations_provider_status", "provider_id", "status"),
+        # A provider's recommendations, newest first.
+        Index("ix_recommendations_provider_created", "provider_id", "created_at", "id"),
         Index("ix_recommendations_service_user", "service_user_id"),
     )
 
