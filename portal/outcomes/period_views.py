@@ -37,6 +37,7 @@ from portal.outcomes.tasks import (
     provider_progress,
     state_counts,
     task_list_statement,
+    task_list_values,
 )
 from portal.outcomes.uploads import Problem, UploadError, plan_upload, read_table
 from portal.providers.enums import ContractType, Quadrant
@@ -113,10 +114,13 @@ def period(period_id: int) -> str:
     counts = state_counts(reporting_period, provider_id=provider_id)
     total = sum(counts.values())
     page = paginate(
-        task_list_statement(reporting_period, provider_id=provider_id, search=search, state=state),
+        task_list_statement(searched=bool(search.strip()), by_state=state is not None),
         scalars=False,
         # Unsearched, the list holds everyone counted by state: no need to count it again.
         total=None if search.strip() else (counts[state] if state else total),
+        params=task_list_values(
+            reporting_period, provider_id=provider_id, search=search, state=state
+        ),
     )
     return render_template(
         "outcomes/task_list.html",

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, func, literal_column, or_, select, type_coerce
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 
 from portal.extensions import db
 from portal.outcomes.models import (
@@ -56,8 +68,13 @@ class TaskState(enum.StrEnum):
 def owed_subquery(period: ReportingPeriod, *, provider_id: int | None = None) -> Any:
     """(service_user_id, provider_id) for every return owed in the period, or only the
     provider's, from the rows ``portal.outcomes.owed`` keeps in step with the lines."""
+    return _owed_subquery(period.id, provider_id)
+
+
+def _owed_subquery(period_id: Any, provider_id: Any) -> Any:
+    # The period and provider as values, or as parameters bound when the statement runs.
     statement = select(OwedReturn.service_user_id, OwedReturn.provider_id).where(
-        OwedReturn.period_id == period.id
+        OwedReturn.period_id == period_id
     )
     if provider_id is not None:
         statement = statement.where(OwedReturn.provider_id == provider_id)
@@ -77,7 +94,11 @@ def _state_expression() -> Any:
 def owed_people_statement(period: ReportingPeriod, *columns: Any, provider_id: int) -> Select[Any]:
     """``columns`` for each of the provider's people owed a return, joined to any return
     they have for the period, in name order."""
-    owed = owed_subquery(period, provider_id=provider_id)
+    return _owed_people_statement(period.id, provider_id, *columns)
+
+
+def _owed_people_statement(period_id: Any, provider_id: Any, *columns: Any) -> Select[Any]:
+    owed = _owed_subquery(period_id, provider_id)
     return (
         select(*columns)
         .select_from(ServiceUser)
@@ -86,7 +107,7 @@ def owed_people_statement(period: ReportingPeriod, *columns: Any, provider_id: i
             OutcomeReturn,
             and_(
                 OutcomeReturn.service_user_id == ServiceUser.id,
-                OutcomeReturn.period_id == period.id,
+                OutcomeReturn.period_id == period_id,
             ),
         )
         .where(owed.c.provider_id == provider_id)
@@ -94,17 +115,27 @@ def owed_people_statement(period: ReportingPeriod, *columns: Any, provider_id: i
     )
 
 
-def task_list_statement(
-    period: ReportingPeriod,
-    *,
-    provider_id: int,
-    search: str = "",
-    state: TaskState | None = None,
-) -> Select[Any]:
-    """The provider's people owed a return, in name order: what the task list shows of
-    each person and their return."""
-    statement = owed_people_statement(
-        period,
+def task_list_values(
+    period: ReportingPeriod, *, provider_id: int, search: str = "", state: TaskState | None = None
+) -> dict[str, Any]:
+    """The values ``task_list_statement`` binds when it runs."""
+    return {
+        "period": period.id,
+        "provider": provider_id,
+        "search": f"%{search.strip().lower()}%",
+        "state": state.value if state is not None else None,
+    }
+
+
+@cache
+def task_list_statement(*, searched: bool = False, by_state: bool = False) -> Select[Any]:
+    """:provider's people owed a return for :period, in name order: what the task list
+    shows of each person and their return; only those matching :search when ``searched``,
+    only those in :state when ``by_state``. Built once each way, with the values bound when
+    it runs (``task_list_values``)."""
+    statement = _owed_people_statement(
+        bindparam("period"),
+        bindparam("provider"),
         ServiceUser.id.label("person_id"),
         ServiceUser.given_name,
         ServiceUser.family_name,
@@ -112,42 +143,47 @@ def task_list_statement(
         OutcomeReturn.id.label("return_id"),
         OutcomeReturn.submitted_at,
         _state_expression().label("state"),
-        provider_id=provider_id,
     )
-    term = search.strip().lower()
-    if term:
-        like = f"%{term}%"
+    if searched:
+        like = bindparam("search", type_=String)
         statement = statement.where(
             or_(
                 func.lower(ServiceUser.given_name + " " + ServiceUser.family_name).like(like),
                 func.lower(ServiceUser.case_reference).like(like),
             )
         )
-    if state is not None:
-        statement = statement.where(_state_expression() == state.value)
+    if by_state:
+        statement = statement.where(_state_expression() == bindparam("state", type_=String))
     return statement
 
 
 def state_counts(period: ReportingPeriod, *, provider_id: int) -> dict[TaskState, int]:
     """How many of the provider's owed returns are in each state (every state listed)."""
-    owed = owed_subquery(period, provider_id=provider_id)
     rows = db.session.execute(
+        _state_counts_statement(), {"period": period.id, "provider": provider_id}
+    ).all()
+    counts = dict.fromkeys(TaskState, 0)
+    for state, count in rows:
+        counts[TaskState(state)] = count
+    return counts
+
+
+@cache
+def _state_counts_statement() -> Select[Any]:
+    owed = _owed_subquery(bindparam("period"), bindparam("provider"))
+    return (
         select(_state_expression(), func.count())
         .select_from(owed)
         .outerjoin(
             OutcomeReturn,
             and_(
                 OutcomeReturn.service_user_id == owed.c.service_user_id,
-                OutcomeReturn.period_id == period.id,
+                OutcomeReturn.period_id == bindparam("period"),
             ),
         )
-        .where(owed.c.provider_id == provider_id)
+        .where(owed.c.provider_id == bindparam("provider"))
         .group_by(_state_expression())
-    ).all()
-    counts = dict.fromkeys(TaskState, 0)
-    for state, count in rows:
-        counts[TaskState(state)] = count
-    return counts
+    )
 
 
 @dataclass(frozen=True)

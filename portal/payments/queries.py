@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import abort
@@ -47,9 +47,11 @@ def _with_payee(statement: Select[Any]) -> Select[Any]:
 _READY = (Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None))
 
 
-def ready_payments_statement(provider_id: int | None = None) -> Select[Any]:
+@cache
+def ready_payments_statement(*, by_provider: bool = False) -> Select[Any]:
     """Approved payments (and reversals) not yet in a batch, oldest first, as rows of the
-    columns the list shows."""
+    columns the list shows; only :provider's when ``by_provider``. Built once each way,
+    with the provider bound when it runs."""
     statement = (
         select(
             Payment.id,
@@ -67,8 +69,8 @@ def ready_payments_statement(provider_id: int | None = None) -> Select[Any]:
         .where(*_READY)
         .order_by(Payment.created_at, Payment.id)
     )
-    if provider_id is not None:
-        statement = statement.where(Payment.provider_id == provider_id)
+    if by_provider:
+        statement = statement.where(Payment.provider_id == bindparam("provider"))
     return statement
 
 
@@ -80,36 +82,50 @@ class ProviderTotal:
     total_pence: int
 
 
-def _totals_by_provider(*where: Any) -> list[ProviderTotal]:
+def _totals_by_provider_statement(*where: Any) -> Select[Any]:
     """Each provider's payments and their total among those ``where`` picks, by name: one
     grouped query."""
-    rows = db.session.execute(
+    return (
         select(Provider.id, Provider.name, func.count(Payment.id), func.sum(Payment.amount_pence))
         .join(Provider, Provider.id == Payment.provider_id)
         .where(*where)
         .group_by(Provider.id, Provider.name)
         .order_by(Provider.name)
     )
+
+
+def _totals_by_provider(
+    statement: Select[Any], values: dict[str, Any] | None = None
+) -> list[ProviderTotal]:
+    rows = db.session.execute(statement, values)
     return [
         ProviderTotal(pid, name, int(count), int(total or 0)) for pid, name, count, total in rows
     ]
 
 
+@cache
+def _ready_totals_statement() -> Select[Any]:
+    return _totals_by_provider_statement(*_READY)
+
+
 def ready_totals_by_provider() -> list[ProviderTotal]:
     """What each provider is owed in payments ready to batch."""
-    return _totals_by_provider(*_READY)
+    return _totals_by_provider(_ready_totals_statement())
 
 
+@cache
 def batches_statement() -> Select[Any]:
-    """Batches newest first: page it with ``with_totals`` around the page."""
+    """Batches newest first: page it with ``with_totals`` around the page. Built once."""
     return select(
         PaymentBatch.id, PaymentBatch.reference, PaymentBatch.status, PaymentBatch.created_at
     ).order_by(PaymentBatch.created_at.desc(), PaymentBatch.id.desc())
 
 
+@lru_cache(maxsize=8)
 def with_totals(batches: Select[Any]) -> Select[Any]:
     """A page of ``batches_statement`` with each batch's payments counted and summed
-    through the payments' batch index, for the page's batches only."""
+    through the payments' batch index, for the page's batches only. Kept for the last few
+    pages' statements, which are built once (their LIMIT and OFFSET bound when they run)."""
     page = batches.subquery()
     of_batch = Payment.batch_id == page.c.id
     return select(
@@ -122,8 +138,13 @@ def with_totals(batches: Select[Any]) -> Select[Any]:
     ).order_by(page.c.created_at.desc(), page.c.id.desc())
 
 
+@cache
+def _batch_count_statement() -> Select[Any]:
+    return select(func.count()).select_from(PaymentBatch)
+
+
 def batch_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(PaymentBatch)) or 0
+    return db.session.scalar(_batch_count_statement()) or 0
 
 
 def get_batch(batch_id: int) -> PaymentBatch:
@@ -133,8 +154,10 @@ def get_batch(batch_id: int) -> PaymentBatch:
     return batch
 
 
-def batch_payments_statement(batch_id: int) -> Select[Any]:
-    """The batch's payments for its page, in provider order: the columns shown, no more."""
+@cache
+def batch_payments_statement() -> Select[Any]:
+    """:batch's payments for its page, in provider order: the columns shown, no more. Built
+    once, with the batch bound when it runs."""
     return (
         select(
             Payment.id,
@@ -147,14 +170,19 @@ def batch_payments_statement(batch_id: int) -> Select[Any]:
         )
         .join(Provider, Provider.id == Payment.provider_id)
         .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
-        .where(Payment.batch_id == batch_id)
+        .where(Payment.batch_id == bindparam("batch"))
         .order_by(Provider.name, Payment.reference)
     )
 
 
+@cache
+def _batch_totals_statement() -> Select[Any]:
+    return _totals_by_provider_statement(Payment.batch_id == bindparam("batch"))
+
+
 def batch_providers(batch_id: int) -> list[ProviderTotal]:
     """Each provider paid in the batch, with its payments and total."""
-    return _totals_by_provider(Payment.batch_id == batch_id)
+    return _totals_by_provider(_batch_totals_statement(), {"batch": batch_id})
 
 
 def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:

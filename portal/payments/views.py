@@ -99,9 +99,10 @@ def payment_list() -> BaseResponse | str:
     provider_id = _provider_filter()
     # Every payment has its provider and person, so the totals count the list too.
     page = paginate(
-        ready_payments_statement(provider_id),
+        ready_payments_statement(by_provider=provider_id is not None),
         scalars=False,
         total=sum(t.count for t in totals if provider_id in (None, t.provider_id)),
+        params={"provider": provider_id},
     )
     return render_template(
         "payments/payment_list.html",
@@ -149,7 +150,11 @@ def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
         "payments/batch.html",
         batch=payment_batch,
         page=paginate(
-            batch_payments_statement(payment_batch.id), scalars=False, size=50, total=count
+            batch_payments_statement(),
+            scalars=False,
+            size=50,
+            total=count,
+            params={"batch": payment_batch.id},
         ),
         providers=providers,
         count=count,

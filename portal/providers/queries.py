@@ -165,8 +165,9 @@ def package_history_statement() -> Select[Any]:
     )
 
 
+@cache
 def providers_statement() -> Select[Any]:
-    """Patch providers first, by quadrant, then Framework, Spot and Legacy."""
+    """Patch providers first, by quadrant, then Framework, Spot and Legacy. Built once."""
     contract_order = case(
         {ContractType.PATCH: 0, ContractType.FRAMEWORK: 1, ContractType.SPOT: 2},
         value=Provider.contract_type,
@@ -177,10 +178,12 @@ def providers_statement() -> Select[Any]:
 
 def provider_choices() -> list[tuple[int, str]]:
     """(id, name) of every provider, by name, for filters."""
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
-    ]
+    return [(row.id, row.name) for row in db.session.execute(_provider_choices_statement())]
+
+
+@cache
+def _provider_choices_statement() -> Select[Any]:
+    return select(Provider.id, Provider.name).order_by(Provider.name)
 
 
 def people_by_id(person_ids: list[int]) -> dict[int, ServiceUser]:

@@ -133,14 +133,41 @@ class QueueFilters:
     waiting_on_provider: bool = False  # more information asked for, not yet answered
     assigned_to_id: int | None = None
 
+    def values(self) -> dict[str, Any]:
+        """The values ``queue_statement`` binds when it runs."""
+        return {
+            "provider": self.provider_id,
+            "quadrant": self.quadrant,
+            "kind": self.kind,
+            "assigned_to": self.assigned_to_id,
+        }
+
 
 def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
     """Recommendations awaiting a decision, oldest first (the one the provider sent first),
-    as rows of the columns the queue shows."""
+    as rows of the columns the queue shows, filtered as ``filters`` say: built once for
+    each shape of filters, with their ``values()`` bound when it runs."""
     filters = filters or QueueFilters()
+    return _queue_statement(
+        filters.waiting_on_provider,
+        filters.provider_id is not None,
+        filters.quadrant is not None,
+        filters.kind is not None,
+        filters.assigned_to_id is not None,
+    )
+
+
+@cache
+def _queue_statement(
+    waiting_on_provider: bool,
+    by_provider: bool,
+    by_quadrant: bool,
+    by_kind: bool,
+    by_assignee: bool,
+) -> Select[Any]:
     status = (
         RecommendationStatus.MORE_INFORMATION
-        if filters.waiting_on_provider
+        if waiting_on_provider
         else RecommendationStatus.SUBMITTED
     )
     assigned_to = aliased(User)
@@ -163,14 +190,14 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
         .where(Recommendation.status == status)
         .order_by(Recommendation.submitted_at, Recommendation.id)
     )
-    if filters.provider_id is not None:
-        statement = statement.where(Recommendation.provider_id == filters.provider_id)
-    if filters.quadrant is not None:
-        statement = statement.where(ServiceUser.quadrant == filters.quadrant)
-    if filters.kind is not None:
-        statement = statement.where(Recommendation.kind == filters.kind)
-    if filters.assigned_to_id is not None:
-        statement = statement.where(Recommendation.assigned_to_id == filters.assigned_to_id)
+    if by_provider:
+        statement = statement.where(Recommendation.provider_id == bindparam("provider"))
+    if by_quadrant:
+        statement = statement.where(ServiceUser.quadrant == bindparam("quadrant"))
+    if by_kind:
+        statement = statement.where(Recommendation.kind == bindparam("kind"))
+    if by_assignee:
+        statement = statement.where(Recommendation.assigned_to_id == bindparam("assigned_to"))
     return statement
 
 

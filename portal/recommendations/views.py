@@ -283,7 +283,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
 @roles_required(Role.CARE_MANAGER)
 def queue() -> str:
     filters, chosen = _queue_filters()
-    page = paginate(queue_statement(filters), scalars=False)
+    page = paginate(queue_statement(filters), scalars=False, params=filters.values())
     return render_template(
         "recommendations/queue.html",
         page=page,

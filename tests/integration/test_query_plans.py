@@ -56,12 +56,14 @@ def _period() -> ReportingPeriod:
 
 
 STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
-    "provider task list": lambda w: task_list_statement(_period(), provider_id=w.provider.id),
+    "provider task list": lambda w: task_list_statement().params(
+        period=_period().id, provider=w.provider.id
+    ),
     "returns owed by provider": lambda w: progress_statements(_period())[0],
     "returns in by provider": lambda w: progress_statements(_period())[1],
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
-    ),
+    ).params(**QueueFilters(provider_id=w.provider.id).values()),
     "a provider's recommendations": lambda w: provider_recommendations_statement().params(
         provider=w.provider.id
     ),
@@ -74,8 +76,10 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "a person's recommendations as listed": lambda w: service_user_recommendation_rows(
         by_provider=True
     ).params(person=w.person.id, provider=w.provider.id),
-    "payments ready to pay": lambda w: ready_payments_statement(w.provider.id),
-    "a batch's payments": lambda w: batch_payments_statement(1),
+    "payments ready to pay": lambda w: ready_payments_statement(by_provider=True).params(
+        provider=w.provider.id
+    ),
+    "a batch's payments": lambda w: batch_payments_statement().params(batch=1),
     "a provider's payments": lambda w: provider_payments_statement().params(provider=w.provider.id),
     "a provider's remittances": lambda w: provider_batches_statement().params(
         provider=w.provider.id
