@@ -310,11 +310,12 @@ class ProviderBatch:
     total_pence: int
 
 
-@cache
-def provider_batches_statement() -> Select[Any]:
-    """The exported batches holding :provider's payments, newest first, with the
-    provider's share of each: one line per remittance advice. Built once, with the provider
-    bound when it runs."""
+RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
+
+
+def _provider_batches(batches: Any) -> Select[Any]:
+    """For each of ``batches``: the batch, and the count and total of :provider's payments
+    in it, newest first."""
     return (
         select(
             PaymentBatch.id,
@@ -325,13 +326,38 @@ def provider_batches_statement() -> Select[Any]:
             func.sum(Payment.amount_pence),
         )
         .join(Payment, Payment.batch_id == PaymentBatch.id)
-        .where(
-            Payment.provider_id == bindparam("provider"),
-            PaymentBatch.status != BatchStatus.OPEN,
-        )
+        .where(Payment.provider_id == bindparam("provider"), batches)
         .group_by(PaymentBatch.id)
         .order_by(PaymentBatch.exported_at.desc(), PaymentBatch.id.desc())
     )
+
+
+@cache
+def provider_batches_statement() -> Select[Any]:
+    """The exported batches holding :provider's payments, newest first, with the
+    provider's share of each: one line per remittance advice. Built once, with the provider
+    bound when it runs."""
+    return _provider_batches(PaymentBatch.status != BatchStatus.OPEN)
+
+
+@cache
+def newest_provider_batches_statement() -> Select[Any]:
+    """``provider_batches_statement`` for only the newest exported batches holding any of
+    :provider's payments, one more than are shown: they are found first, through the batch
+    and provider index, so only their payments are counted however many batches the
+    provider has had."""
+    holds_theirs = (
+        select(Payment.id)
+        .where(Payment.batch_id == PaymentBatch.id, Payment.provider_id == bindparam("provider"))
+        .exists()
+    )
+    newest = (
+        select(PaymentBatch.id)
+        .where(PaymentBatch.status != BatchStatus.OPEN, holds_theirs)
+        .order_by(PaymentBatch.exported_at.desc(), PaymentBatch.id.desc())
+        .limit(RECENT_REMITTANCES + 1)
+    )
+    return _provider_batches(PaymentBatch.id.in_(newest.scalar_subquery()))
 
 
 def provider_batches(rows: Iterable[Any]) -> list[ProviderBatch]:
@@ -342,13 +368,10 @@ def provider_batches(rows: Iterable[Any]) -> list[ProviderBatch]:
     ]
 
 
-RECENT_REMITTANCES = 12  # a year of monthly batches; the rest are a link away
-
-
 def recent_provider_batches(provider_id: int) -> Recent[ProviderBatch]:
     """The provider's newest remittances, and whether there are older ones."""
     newest = recent(
-        provider_batches_statement(),
+        newest_provider_batches_statement(),
         RECENT_REMITTANCES,
         scalars=False,
         params={"provider": provider_id},

@@ -20,6 +20,7 @@ from portal.outcomes.tasks import progress_statements, task_list_statement
 from portal.payments.models import Payment
 from portal.payments.queries import (
     batch_payments_statement,
+    newest_provider_batches_statement,
     provider_batches_statement,
     provider_payments_statement,
     ready_payments_statement,
@@ -82,6 +83,9 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "a batch's payments": lambda w: batch_payments_statement().params(batch=1),
     "a provider's payments": lambda w: provider_payments_statement().params(provider=w.provider.id),
     "a provider's remittances": lambda w: provider_batches_statement().params(
+        provider=w.provider.id
+    ),
+    "a provider's latest remittances": lambda w: newest_provider_batches_statement().params(
         provider=w.provider.id
     ),
 }
