@@ -206,14 +206,17 @@ class ProviderProgress:
 
 def progress_statements(period: ReportingPeriod) -> tuple[Select[Any], Select[Any]]:
     """Each provider's returns owed, in name order; and per provider owing, the returns in,
-    accepted and late. Two statements: the first reads only the owed index, the second
-    only the returns handed in, rather than joining every owed person to their return."""
-    owed = (
-        select(Provider.id, Provider.name, func.count())
-        .select_from(OwedReturn)
-        .join(Provider, Provider.id == OwedReturn.provider_id)
+    accepted and late. Two statements: the first counts from the owed index alone and then
+    names the providers, the second joins only the returns handed in."""
+    counted = (
+        select(OwedReturn.provider_id, func.count().label("owed"))
         .where(OwedReturn.period_id == period.id)
-        .group_by(Provider.id, Provider.name)
+        .group_by(OwedReturn.provider_id)
+        .subquery()
+    )
+    owed = (
+        select(Provider.id, Provider.name, counted.c.owed)
+        .join(counted, counted.c.provider_id == Provider.id)
         .order_by(Provider.name)
     )
     handed_in = (
