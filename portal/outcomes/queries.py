@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Date, Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.extensions import db
 from portal.outcomes.models import HANDED_IN, OutcomeReturn, PeriodKind, ReportingPeriod
@@ -101,18 +101,25 @@ def service_user_returns_statement(*, by_provider: bool) -> Select[Any]:
     return confined(statement, OutcomeReturn.provider_id, by_provider)
 
 
-def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:
-    """The newest return a provider has submitted for the person, for care managers."""
-    return db.session.scalar(
+@cache
+def _latest_submitted_return_statement() -> Select[Any]:
+    return (
         select(OutcomeReturn)
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
+        .options(contains_eager(OutcomeReturn.period))
         .where(
-            OutcomeReturn.service_user_id == service_user_id,
+            OutcomeReturn.service_user_id == bindparam("person"),
             OutcomeReturn.status.in_(HANDED_IN),
         )
         .order_by(ReportingPeriod.start_date.desc())
         .limit(1)
     )
+
+
+def latest_submitted_return(service_user_id: int) -> OutcomeReturn | None:
+    """The newest return a provider has submitted for the person, with its quarter, for
+    care managers."""
+    return db.session.scalar(_latest_submitted_return_statement(), {"person": service_user_id})
 
 
 def previous_return(service_user_id: int, *, before: dt.date) -> OutcomeReturn | None:

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Date, Select, bindparam, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.common.pagination import Recent, recent
@@ -27,13 +27,18 @@ from portal.providers.models import Provider, ServiceUser
 from portal.recommendations.models import Recommendation
 
 
-def rule_in_force(on: dt.date) -> PaymentRule | None:
-    return db.session.scalar(
+@cache
+def _rule_in_force_statement() -> Select[Any]:
+    return (
         select(PaymentRule)
-        .where(PaymentRule.effective_from <= on)
+        .where(PaymentRule.effective_from <= bindparam("day", type_=Date))
         .order_by(PaymentRule.effective_from.desc())
         .limit(1)
     )
+
+
+def rule_in_force(on: dt.date) -> PaymentRule | None:
+    return db.session.scalar(_rule_in_force_statement(), {"day": on})
 
 
 def _with_payee(statement: Select[Any]) -> Select[Any]:

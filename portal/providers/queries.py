@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.roles import Role
@@ -51,7 +51,7 @@ def found_or_404(statement: Select[Any], values: dict[str, Any]) -> Any:
     return found
 
 
-def lines_active_on(day: dt.date) -> Any:
+def lines_active_on(day: dt.date | ColumnElement[dt.date]) -> Any:
     """Package lines in force on ``day``, as a filter."""
     return and_(
         PackageLine.start_date <= day,
@@ -120,13 +120,21 @@ def get_service_user(service_user_id: int, *, provider_id: int | None) -> Servic
     return service_user
 
 
+@cache
+def _current_lines_statement() -> Select[Any]:
+    return (
+        select(PackageLine)
+        .where(
+            PackageLine.service_user_id == bindparam("person"),
+            lines_active_on(bindparam("day", type_=Date)),
+        )
+        .order_by(PackageLine.start_date, PackageLine.id)
+    )
+
+
 def current_lines(service_user_id: int, *, on: dt.date) -> list[PackageLine]:
     return list(
-        db.session.scalars(
-            select(PackageLine)
-            .where(PackageLine.service_user_id == service_user_id, lines_active_on(on))
-            .order_by(PackageLine.start_date, PackageLine.id)
-        )
+        db.session.scalars(_current_lines_statement(), {"person": service_user_id, "day": on})
     )
 
 

@@ -16,21 +16,54 @@ from portal.providers.queries import confined
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 
 
-def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Recommendation:
+@cache
+def _recommendation_statement(*, by_provider: bool) -> Select[Any]:
+    """:recommendation with its person and provider (only if it is :provider's, when
+    ``by_provider``). Built once each way, with the values bound when it runs."""
     statement = (
         select(Recommendation)
         .options(
             joinedload(Recommendation.service_user),
             joinedload(Recommendation.provider).lazyload(Provider.category_rows),
         )
-        .where(Recommendation.id == recommendation_id)
+        .where(Recommendation.id == bindparam("recommendation"))
     )
-    if provider_id is not None:
-        statement = statement.where(Recommendation.provider_id == provider_id)
-    recommendation = db.session.scalar(statement)
+    if by_provider:
+        statement = statement.where(Recommendation.provider_id == bindparam("provider"))
+    return statement
+
+
+def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Recommendation:
+    recommendation = db.session.scalar(
+        _recommendation_statement(by_provider=provider_id is not None),
+        {"recommendation": recommendation_id, "provider": provider_id},
+    )
     if recommendation is None:
         abort(404)
     return recommendation
+
+
+@cache
+def earlier_recommendations_statement() -> Select[Any]:
+    """:person's recommendations other than :recommendation, newest first, as a council
+    reviewer sees them listed: rows of ``id``, ``kind``, ``submitted_at``, ``status``,
+    ``provider_id`` and ``provider_name``. Built once, with the values bound when it runs."""
+    return (
+        select(
+            Recommendation.id,
+            Recommendation.kind,
+            Recommendation.submitted_at,
+            Recommendation.status,
+            Recommendation.provider_id,
+            Provider.name.label("provider_name"),
+        )
+        .join(Provider, Provider.id == Recommendation.provider_id)
+        .where(
+            *_sent_for(bindparam("person")),
+            Recommendation.id != bindparam("recommendation"),
+        )
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    )
 
 
 def _listed() -> tuple[Any, ...]:
