@@ -1,14 +1,15 @@
 """What needs the signed-in person's attention, worked out from the records themselves, so
-the list is never out of date: a handful of counting queries, one for each kind of item."""
+the list is never out of date: a count for each kind of item, all in one statement."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 
 from portal.accounts.models import User
 from portal.accounts.roles import Role
@@ -29,16 +30,6 @@ class Notice:
     count: int
 
 
-def _counts(statements: dict[str, Any]) -> dict[str, int]:
-    """Every count a page needs, in one statement of scalar subqueries."""
-    if not statements:
-        return {}
-    row = db.session.execute(
-        select(*(statement.scalar_subquery().label(key) for key, statement in statements.items()))
-    ).one()
-    return {key: int(value or 0) for key, value in row._mapping.items()}
-
-
 def _count_of(column: Any, *criteria: Any) -> Any:
     return select(func.count(column)).where(*criteria)
 
@@ -47,23 +38,36 @@ def _plural(count: int, word: str, plural: str = "s") -> str:
     return f"{count} {word}{'' if count == 1 else plural}"
 
 
-def notices_for(user: User) -> list[Notice]:
-    provider_id = user.provider_id if user.has_role(Role.PROVIDER_MANAGER) else None
-    care_manager = user.has_role(Role.CARE_MANAGER)
-    second_approver = user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER})
-    finance = user.has_role(Role.FINANCE_OFFICER)
+@cache
+def _counts_statement(
+    *, provider: bool, care_manager: bool, second_approver: bool, finance: bool
+) -> Select[Any]:
+    """Every count the page needs for this mix of roles, in one statement of scalar
+    subqueries. Built once for each mix, with :provider, :user, :today, :since and :month
+    bound when it runs."""
     wanted: dict[str, Any] = {}
-    if provider_id is not None:
-        wanted |= _provider_counts(provider_id)
+    if provider:
+        wanted |= _provider_counts()
     if care_manager:
-        wanted |= _care_manager_counts(user)
+        waiting = Recommendation.status == RecommendationStatus.SUBMITTED
+        wanted |= {
+            "waiting": _count_of(Recommendation.id, waiting),
+            "overdue": _count_of(
+                Recommendation.id,
+                waiting,
+                Recommendation.decision_due_date < bindparam("today", type_=Date),
+            ),
+            "mine": _count_of(
+                Recommendation.id, waiting, Recommendation.assigned_to_id == bindparam("user")
+            ),
+        }
     if second_approver:
         wanted["second"] = (
             select(func.count(Payment.id))
             .join(Recommendation, Recommendation.id == Payment.recommendation_id)
             .where(
                 Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL,
-                Recommendation.decided_by_id != user.id,
+                Recommendation.decided_by_id != bindparam("user"),
             )
         )
     if finance:
@@ -74,7 +78,34 @@ def notices_for(user: User) -> list[Notice]:
             "open": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.OPEN),
             "unpaid": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.EXPORTED),
         }
-    counts = _counts(wanted)
+    return select(*(statement.scalar_subquery().label(key) for key, statement in wanted.items()))
+
+
+def notices_for(user: User) -> list[Notice]:
+    provider_id = user.provider_id if user.has_role(Role.PROVIDER_MANAGER) else None
+    care_manager = user.has_role(Role.CARE_MANAGER)
+    second_approver = user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER})
+    finance = user.has_role(Role.FINANCE_OFFICER)
+    counts: dict[str, int] = {}
+    if provider_id is not None or care_manager or second_approver or finance:
+        statement = _counts_statement(
+            provider=provider_id is not None,
+            care_manager=care_manager,
+            second_approver=second_approver,
+            finance=finance,
+        )
+        since = dt.datetime.combine(
+            today() - dt.timedelta(days=RECENT_DAYS), dt.time.min, tzinfo=dt.UTC
+        )
+        values = {
+            "provider": provider_id,
+            "user": user.id,
+            "today": today(),
+            "since": since,
+            "month": _capacity_month(),
+        }
+        row = db.session.execute(statement, values).one()
+        counts = {key: int(value or 0) for key, value in row._mapping.items()}
 
     notices: list[Notice] = []
     if provider_id is not None:
@@ -126,11 +157,12 @@ def _capacity_month() -> dt.date:
     return today().replace(day=1)
 
 
-def _capacity_sent(provider_id: int) -> Any:
+def _capacity_sent() -> Any:
+    """Whether :provider has sent its return for :month."""
     return _count_of(
         CapacityReturn.id,
-        CapacityReturn.provider_id == provider_id,
-        CapacityReturn.month == _capacity_month(),
+        CapacityReturn.provider_id == bindparam("provider"),
+        CapacityReturn.month == bindparam("month", type_=Date),
     )
 
 
@@ -142,7 +174,7 @@ def capacity_notice(provider_id: int, *, sent: bool | None = None) -> Notice:
     month = _capacity_month()
     window = window_for(month)
     if sent is None:
-        sent = bool(db.session.scalar(_capacity_sent(provider_id)))
+        sent = bool(db.session.scalar(_capacity_sent(), {"provider": provider_id, "month": month}))
     due = today() >= window.opens and not sent
     when = (
         f"overdue since {format_date(window.closes)}"
@@ -156,26 +188,22 @@ def capacity_notice(provider_id: int, *, sent: bool | None = None) -> Notice:
     )
 
 
-def _provider_counts(provider_id: int) -> dict[str, Any]:
-    since = dt.datetime.combine(
-        today() - dt.timedelta(days=RECENT_DAYS), dt.time.min, tzinfo=dt.UTC
-    )
+def _provider_counts() -> dict[str, Any]:
+    mine = Recommendation.provider_id == bindparam("provider")
     return {
-        "capacity_sent": _capacity_sent(provider_id),
+        "capacity_sent": _capacity_sent(),
         "questions": _count_of(
-            Recommendation.id,
-            Recommendation.provider_id == provider_id,
-            Recommendation.status == RecommendationStatus.MORE_INFORMATION,
+            Recommendation.id, mine, Recommendation.status == RecommendationStatus.MORE_INFORMATION
         ),
         "returned": _count_of(
             OutcomeReturn.id,
-            OutcomeReturn.provider_id == provider_id,
+            OutcomeReturn.provider_id == bindparam("provider"),
             OutcomeReturn.status == ReturnStatus.RETURNED,
         ),
         "decided": _count_of(
             Recommendation.id,
-            Recommendation.provider_id == provider_id,
-            Recommendation.decided_at >= since,
+            mine,
+            Recommendation.decided_at >= bindparam("since", type_=Recommendation.decided_at.type),
         ),
     }
 
@@ -200,14 +228,3 @@ def _provider_notices(provider_id: int, counts: dict[str, int]) -> list[Notice]:
             decided,
         ),
     ]
-
-
-def _care_manager_counts(user: User) -> dict[str, Any]:
-    waiting = Recommendation.status == RecommendationStatus.SUBMITTED
-    return {
-        "waiting": _count_of(Recommendation.id, waiting),
-        "overdue": _count_of(
-            Recommendation.id, waiting, Recommendation.decision_due_date < today()
-        ),
-        "mine": _count_of(Recommendation.id, waiting, Recommendation.assigned_to_id == user.id),
-    }
