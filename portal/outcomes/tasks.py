@@ -207,7 +207,8 @@ class ProviderProgress:
 def progress_statements(period: ReportingPeriod) -> tuple[Select[Any], Select[Any]]:
     """Each provider's returns owed, in name order; and per provider owing, the returns in,
     accepted and late. Two statements: the first counts from the owed index alone and then
-    names the providers, the second joins only the returns handed in."""
+    names the providers, the second reads only the returns handed in. A return handed in
+    for someone no longer owed one counts for no provider."""
     counted = (
         select(OwedReturn.provider_id, func.count().label("owed"))
         .where(OwedReturn.period_id == period.id)
@@ -219,24 +220,27 @@ def progress_statements(period: ReportingPeriod) -> tuple[Select[Any], Select[An
         .join(counted, counted.c.provider_id == Provider.id)
         .order_by(Provider.name)
     )
-    handed_in = (
-        select(
-            OwedReturn.provider_id,
-            func.count(),
-            func.count(case((OutcomeReturn.status == ReturnStatus.ACCEPTED, 1))),
-            func.count(case((func.date(OutcomeReturn.submitted_at) > period.due_date, 1))),
+    # Read from the returns handed in, each looking up who owes it, so only those returns
+    # are read (a correlated lookup through the owed key), not every person owed.
+    owing = (
+        select(OwedReturn.provider_id)
+        .where(
+            OwedReturn.period_id == OutcomeReturn.period_id,
+            OwedReturn.service_user_id == OutcomeReturn.service_user_id,
         )
-        .select_from(OwedReturn)
-        .join(
-            OutcomeReturn,
-            and_(
-                OutcomeReturn.service_user_id == OwedReturn.service_user_id,
-                OutcomeReturn.period_id == OwedReturn.period_id,
-            ),
-        )
-        .where(OwedReturn.period_id == period.id, OutcomeReturn.status.in_(HANDED_IN))
-        .group_by(OwedReturn.provider_id)
+        .scalar_subquery()
     )
+    returns = (
+        select(owing.label("provider_id"), OutcomeReturn.status, OutcomeReturn.submitted_at)
+        .where(OutcomeReturn.period_id == period.id, OutcomeReturn.status.in_(HANDED_IN))
+        .subquery()
+    )
+    handed_in = select(
+        returns.c.provider_id,
+        func.count(),
+        func.count(case((returns.c.status == ReturnStatus.ACCEPTED, 1))),
+        func.count(case((func.date(returns.c.submitted_at) > period.due_date, 1))),
+    ).group_by(returns.c.provider_id)
     return owed, handed_in
 
 
