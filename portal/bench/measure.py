@@ -32,6 +32,7 @@ from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
+from portal.outcomes import owed
 from portal.outcomes.measures import MEASURES
 from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod
 from portal.outcomes.operations import import_returns
@@ -455,6 +456,8 @@ def upload(council: Council, *, rounds: int, size: int = 2000) -> dict[str, Any]
             .where(PackageLine.service_user_id.in_(ids))
             .values(provider_id=PROVIDER)
         )
+        # Lines moved in bulk: who owes their returns is worked out again, as a flush would.
+        owed.refresh(db.session.connection(), people=ids)
         db.session.flush()
 
         def app_upload() -> None:

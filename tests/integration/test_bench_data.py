@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
 from portal.accounts.roles import Role
+from portal.bench import measure
 from portal.bench.scale import Scale, build
 from portal.common.statements import recorded_statements
 from portal.extensions import db
@@ -92,3 +93,12 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
                 assert client.get(path).status_code == 200, path
             assert len(statements) <= budget, (path, len(statements), statements)
         client.post("/sign-out")
+
+
+def test_the_upload_benchmark_saves_its_file_on_a_small_council(app: Any, db_session: Any) -> None:
+    """The benchmark's upload moves people to one provider in bulk before uploading their
+    returns: the upload must find every one of them owed a return."""
+    build(Scale().smaller(200))
+    result = measure.upload(measure.Council(app=app), rounds=1, size=20)
+    assert result["rows"] == 20
+    assert result["median_ms"] > 0
