@@ -74,7 +74,8 @@ def measure_database(
     log(f"[{database}] aggregates against their own SQL")
     results["aggregates"] = measure.aggregates(base, rounds=rounds // 2)
     log(f"[{database}] a 10,000-payment export and a large remittance")
-    results.update(measure.export_and_pdf(base, rounds=max(3, rounds // 8)))
+    # The export and the remittance take tenths of a second a try: ten tries each.
+    results.update(measure.export_and_pdf(base, rounds=max(3, rounds // 4)))
     log(f"[{database}] peak memory exporting 100,000 payments (its own process)")
     memory = subprocess.run(  # noqa: S603 - our own module, our own database
         [sys.executable, "-m", "portal.bench.memory", grown_url, "100000"],
