@@ -65,14 +65,11 @@ class TaskState(enum.StrEnum):
         }[self.value]
 
 
-def owed_subquery(period: ReportingPeriod, *, provider_id: int | None = None) -> Any:
-    """(service_user_id, provider_id) for every return owed in the period, or only the
-    provider's, from the rows ``portal.outcomes.owed`` keeps in step with the lines."""
-    return _owed_subquery(period.id, provider_id)
-
-
 def _owed_subquery(period_id: Any, provider_id: Any) -> Any:
-    # The period and provider as values, or as parameters bound when the statement runs.
+    """(service_user_id, provider_id) for every return owed in the period, or only the
+    provider's (``provider_id`` None: every provider's), from the rows
+    ``portal.outcomes.owed`` keeps in step with the lines. The period and provider are values,
+    or parameters bound when the statement runs."""
     statement = select(OwedReturn.service_user_id, OwedReturn.provider_id).where(
         OwedReturn.period_id == period_id
     )
@@ -256,7 +253,7 @@ def provider_progress(period: ReportingPeriod) -> list[ProviderProgress]:
 
 def owed_people(period: ReportingPeriod, *, provider_id: int) -> dict[str, int]:
     """Case reference (upper case) -> service user id, for the provider's people owed."""
-    owed = owed_subquery(period, provider_id=provider_id)
+    owed = _owed_subquery(period.id, provider_id)
     rows = db.session.execute(
         select(ServiceUser.case_reference, ServiceUser.id)
         .join(owed, owed.c.service_user_id == ServiceUser.id)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
+from sqlalchemy import Select
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
@@ -110,30 +112,35 @@ def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any
     return shown or find_return(period.id, person_id)
 
 
-@bp.get("/service-users/<int:service_user_id>/outcome-returns")
-@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
-def outcome_history(service_user_id: int) -> str:
+def _history_page(service_user_id: int, template: str, rows: Callable[..., Select[Any]]) -> str:
+    """A page of all of a person's history of one kind: ``rows(by_provider=...)`` is its
+    statement, built once, with the person (and a provider's own) bound when it runs."""
     provider_id = viewer_provider_id()
     person = get_service_user(service_user_id, provider_id=provider_id)
     page = paginate(
-        service_user_returns_statement(by_provider=provider_id is not None),
+        rows(by_provider=provider_id is not None),
         scalars=False,
         params={"person": person.id, "provider": provider_id},
     )
-    return render_template("providers/outcome_history.html", person=person, page=page)
+    return render_template(template, person=person, page=page)
+
+
+@bp.get("/service-users/<int:service_user_id>/outcome-returns")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def outcome_history(service_user_id: int) -> str:
+    return _history_page(
+        service_user_id, "providers/outcome_history.html", service_user_returns_statement
+    )
 
 
 @bp.get("/service-users/<int:service_user_id>/recommendations")
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def recommendation_history(service_user_id: int) -> str:
-    provider_id = viewer_provider_id()
-    person = get_service_user(service_user_id, provider_id=provider_id)
-    page = paginate(
-        service_user_recommendation_rows(by_provider=provider_id is not None),
-        scalars=False,
-        params={"person": person.id, "provider": provider_id},
+    return _history_page(
+        service_user_id,
+        "providers/recommendation_history.html",
+        service_user_recommendation_rows,
     )
-    return render_template("providers/recommendation_history.html", person=person, page=page)
 
 
 @bp.get("/service-users/<int:service_user_id>/package-history")

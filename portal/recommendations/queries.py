@@ -43,29 +43,6 @@ def get_recommendation(recommendation_id: int, *, provider_id: int | None) -> Re
     return recommendation
 
 
-@cache
-def earlier_recommendations_statement() -> Select[Any]:
-    """:person's recommendations other than :recommendation, newest first, as a council
-    reviewer sees them listed: rows of ``id``, ``kind``, ``submitted_at``, ``status``,
-    ``provider_id`` and ``provider_name``. Built once, with the values bound when it runs."""
-    return (
-        select(
-            Recommendation.id,
-            Recommendation.kind,
-            Recommendation.submitted_at,
-            Recommendation.status,
-            Recommendation.provider_id,
-            Provider.name.label("provider_name"),
-        )
-        .join(Provider, Provider.id == Recommendation.provider_id)
-        .where(
-            *_sent_for(bindparam("person")),
-            Recommendation.id != bindparam("recommendation"),
-        )
-        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
-    )
-
-
 def _listed() -> tuple[Any, ...]:
     """Loader options for recommendations read for their own columns, as a list's rows are:
     the proposed lines and messages (loaded with a recommendation by default, for the
@@ -80,39 +57,29 @@ def _sent_for(service_user_id: int | ColumnElement[int]) -> tuple[Any, ...]:
     )
 
 
-def service_user_recommendations_statement(
-    service_user_id: int, *, provider_id: int | None
-) -> Select[Any]:
-    """The person's recommendations, newest first, as a statement to page or limit. For
-    the council (no ``provider_id``) each comes with its provider, which the council sees."""
-    statement = (
-        select(Recommendation)
-        .options(*_listed())
-        .where(*_sent_for(service_user_id))
-        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
-    )
-    if provider_id is None:
-        return statement.options(
-            joinedload(Recommendation.provider).lazyload(Provider.category_rows)
-        )
-    return statement.where(Recommendation.provider_id == provider_id)
-
-
 @cache
-def service_user_recommendation_rows(*, by_provider: bool) -> Select[Any]:
-    """:person's recommendations (only :provider's, ``by_provider``) as their history lists
-    them, newest first: rows of ``id``, ``kind``, ``proposed_start_date`` and ``status``, to
-    page or limit. Built once each way, with the values bound when it runs."""
+def service_user_recommendation_rows(*, by_provider: bool, but_one: bool = False) -> Select[Any]:
+    """:person's recommendations (only :provider's, ``by_provider``; all but
+    :recommendation, ``but_one``) as their lists show them, newest first: rows of ``id``,
+    ``kind``, ``proposed_start_date``, ``submitted_at``, ``status``, ``provider_id`` and
+    ``provider_name``, to page or limit. Built once each way, with the values bound when it
+    runs."""
     statement = (
         select(
             Recommendation.id,
             Recommendation.kind,
             Recommendation.proposed_start_date,
+            Recommendation.submitted_at,
             Recommendation.status,
+            Recommendation.provider_id,
+            Provider.name.label("provider_name"),
         )
+        .join(Provider, Provider.id == Recommendation.provider_id)
         .where(*_sent_for(bindparam("person")))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
+    if but_one:
+        statement = statement.where(Recommendation.id != bindparam("recommendation"))
     return confined(statement, Recommendation.provider_id, by_provider)
 
 

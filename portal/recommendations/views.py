@@ -43,12 +43,12 @@ from portal.recommendations.forms import (
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.recommendations.queries import (
     QueueFilters,
-    earlier_recommendations_statement,
     get_recommendation,
     open_recommendation,
     provider_recommendations_count,
     provider_recommendations_statement,
     queue_statement,
+    service_user_recommendation_rows,
 )
 from portal.recommendations.summary import model_summary
 
@@ -369,7 +369,7 @@ def review(recommendation_id: int) -> Response | str:
         payment=_payment_preview(recommendation),
         assign_form=AssignForm() if recommendation.assigned_to_id != current_user.id else None,
         earlier=recent(
-            earlier_recommendations_statement(),
+            service_user_recommendation_rows(by_provider=False, but_one=True),
             EARLIER_SHOWN,
             scalars=False,
             params={"person": service_user.id, "recommendation": recommendation.id},

@@ -30,7 +30,6 @@ from portal.recommendations.queries import (
     provider_recommendations_statement,
     queue_statement,
     service_user_recommendation_rows,
-    service_user_recommendations_statement,
 )
 from tests.fixtures import World
 
@@ -71,12 +70,12 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "a person's outcome returns": lambda w: service_user_returns_statement(by_provider=True).params(
         person=w.person.id, provider=w.provider.id
     ),
-    "a person's recommendations": lambda w: service_user_recommendations_statement(
-        w.person.id, provider_id=w.provider.id
-    ),
     "a person's recommendations as listed": lambda w: service_user_recommendation_rows(
         by_provider=True
     ).params(person=w.person.id, provider=w.provider.id),
+    "a person's other recommendations, for a review": lambda w: service_user_recommendation_rows(
+        by_provider=False, but_one=True
+    ).params(person=w.person.id, recommendation=1),
     "payments ready to pay": lambda w: ready_payments_statement(by_provider=True).params(
         provider=w.provider.id
     ),
