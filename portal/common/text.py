@@ -1,0 +1,33 @@
+"""Text people type, filtered the same way wherever it comes in (a form, an uploaded file,
+a query string).
+
+Control characters are refused, never silently stripped: a NUL byte breaks PostgreSQL (it
+cannot store one in text) and SQLite would keep it; the others are invisible on the page and
+in a payment list, and can make a saved record read differently from what was checked. A
+line break and a tab belong in text areas only; a single-line box never has them from a
+browser. Lone surrogates cannot be encoded as UTF-8 at all, so they are refused too.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL and C1 controls, and lone surrogates.
+_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same, less the tab, line feed and carriage return a text area may hold.
+_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a character the portal refuses to save."""
+    pattern = _MULTI_LINE if multiline else _SINGLE_LINE
+    return pattern.search(text) is not None
+
+
+def control_character_message(what: str) -> str:
+    """The message shown beside a field (or an upload's cell) that holds one: ``what`` names
+    the field as the sentence needs it, e.g. 'The evidence'."""
+    return (
+        f"{what} contains a hidden character that cannot be saved: "
+        "type it again rather than copying it from another program"
+    )
