@@ -1,15 +1,52 @@
 """Settings per environment.
 
 Values come from environment variables (prefixed ``PORTAL_``) and, for a local install, from
-``instance/config.py``. Production has no defaults for secrets, so a misconfigured start fails
-loudly instead of running with a development key.
+``instance/config.py``. There is no key in the code: development makes one for its instance
+folder on first start (``instance/secret_key``), and production refuses to start without a
+strong key of its own, with debugging on, or under an environment name it does not know, so
+a misconfigured start fails loudly instead of running open.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import secrets
+import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from flask.helpers import get_debug_flag
+
+ENVIRONMENTS = ("development", "production")
+DEVELOPMENT_KEY_FILE = "secret_key"
+MIN_KEY_LENGTH = 32
+# Bits of entropy a key's characters must carry, estimated from how often each one occurs:
+# a key from `secrets.token_hex(32)` carries about 240, sixteen letters repeated far fewer.
+MIN_KEY_BITS = 100
+# Keys seen in examples, tutorials and this project's own past: never good enough.
+KNOWN_KEYS = frozenset(
+    {
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "changeme",
+        "change-me",
+        "change_me",
+        "password",
+        "dev",
+        "development",
+        "development-only-not-secret",
+        "tests-only",
+        "test",
+        "your-secret-key",
+        "super-secret-key",
+        "supersecretkey",
+        "not-secret",
+    }
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -20,8 +57,22 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"PORTAL_{name}", default)
 
 
+def _bounded(name: str, default: int, *, low: int, high: int) -> int:
+    raw = _env(name)
+    if raw is None or not raw.strip():
+        return default
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise ConfigurationError(f"PORTAL_{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    environment = _env("ENV", "development")
+    environment = _env("ENV", "development") or ""
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"PORTAL_ENV is {environment!r}: it must be one of {', '.join(ENVIRONMENTS)} "
+            "(see README, Configuration)"
+        )
     sqlite_path = Path(instance_path) / "portal.sqlite"
     config: dict[str, Any] = {
         "ENVIRONMENT": environment,
@@ -41,6 +92,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Uploads are checked for their own limit (2MB); this stops anything far bigger early.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # A session ends after this long without a request, and this long after sign-in
+        # whatever happens (accounts/sessions.py).
+        "SESSION_IDLE_MINUTES": _bounded("SESSION_IDLE_MINUTES", 30, low=1, high=24 * 60),
+        "SESSION_MAX_HOURS": _bounded("SESSION_MAX_HOURS", 12, low=1, high=7 * 24),
         # Email alongside "What needs you": sent only when an SMTP server is named.
         "MAIL_SERVER": _env("SMTP_HOST", ""),
         "MAIL_PORT": int(_env("SMTP_PORT", "587") or "587"),
@@ -52,8 +107,6 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # Links in emails need the portal's public address, e.g. https://homecare.example.gov.uk
         "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
     }
-    if environment == "development":
-        config["SECRET_KEY"] = config["SECRET_KEY"] or "development-only-not-secret"
     # instance/config.py overrides the environment for a local install.
     instance_file = Path(instance_path) / "config.py"
     if instance_file.exists():
@@ -62,8 +115,77 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         config.update({k: v for k, v in namespace.items() if k.isupper()})
     if overrides:
         config.update(overrides)
-    if not config["SECRET_KEY"]:
-        raise ConfigurationError(
-            "PORTAL_SECRET_KEY must be set outside development (see README, Configuration)"
-        )
+    if config.get("ENVIRONMENT") not in ENVIRONMENTS:
+        raise ConfigurationError(f"ENVIRONMENT must be one of {', '.join(ENVIRONMENTS)}")
+    if config["ENVIRONMENT"] == "production":
+        refuse_unsafe_production(config, instance_path)
+    elif not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = development_key(instance_path)
     return config
+
+
+def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None:
+    """Raise ConfigurationError, saying what to change, if production would run open."""
+    problem = key_problem(config.get("SECRET_KEY"), instance_path)
+    if problem:
+        raise ConfigurationError(f"PORTAL_SECRET_KEY {problem} (see README, Configuration)")
+    if config.get("DEBUG") or get_debug_flag():
+        raise ConfigurationError("Debugging must be off in production: unset FLASK_DEBUG")
+    if config.get("TESTING"):
+        raise ConfigurationError("TESTING must be off in production")
+    if config.get("WTF_CSRF_ENABLED") is False:
+        raise ConfigurationError("CSRF protection must be on in production")
+    if not (config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")):
+        raise ConfigurationError("Session cookies must be Secure in production")
+
+
+def key_problem(key: Any, instance_path: str) -> str | None:
+    """What is wrong with ``key`` as production's secret key, or None if nothing is."""
+    if not key or not isinstance(key, str):
+        return "must be set in production"
+    if key.strip().lower() in KNOWN_KEYS or key == _existing_development_key(instance_path):
+        return "is a well-known or development key: make a new one"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"must be at least {MIN_KEY_LENGTH} characters long"
+    if _estimated_bits(key) < MIN_KEY_BITS:
+        return "is too predictable (it repeats too few characters): make a random one"
+    return None
+
+
+def _estimated_bits(key: str) -> float:
+    """Shannon entropy of the key's characters times its length: a floor for repetition,
+    not a measure of randomness (it cannot tell a random key from a long sentence)."""
+    counts = Counter(key)
+    per_character = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_character * len(key)
+
+
+def _existing_development_key(instance_path: str) -> str | None:
+    try:
+        return (Path(instance_path) / DEVELOPMENT_KEY_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def development_key(instance_path: str) -> str:
+    """This instance folder's own random key, made on first use and kept (readable by its
+    owner only) so sessions survive a restart. Two processes starting at once agree: the
+    file appears whole or not at all."""
+    existing = _existing_development_key(instance_path)
+    if existing:
+        return existing
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, draft = tempfile.mkstemp(dir=folder, prefix=".secret_key.")
+    try:
+        with os.fdopen(descriptor, "w") as file:  # mkstemp makes it 0600
+            file.write(secrets.token_hex(32) + "\n")
+        os.link(draft, folder / DEVELOPMENT_KEY_FILE)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        os.unlink(draft)
+    key = _existing_development_key(instance_path)
+    if key is None:
+        raise ConfigurationError(f"Could not make a development key in {folder}")
+    return key
