@@ -46,9 +46,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     import portal.models
     import portal.outcomes.owed  # noqa: F401 - keeps who owes each return in step with writes
+    from portal.accounts import sessions
     from portal.common import database, errors, security, templating
 
     database.init_app(app)
+    sessions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

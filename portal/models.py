@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 
-from portal.accounts.models import User, UserRole
+from portal.accounts.models import User, UserRole, UserSession
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.council.models import CouncilSettings
@@ -40,4 +40,5 @@ __all__ = [
     "ServiceUser",
     "User",
     "UserRole",
+    "UserSession",
 ]

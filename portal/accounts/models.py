@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.roles import Role
-from portal.common.models import TimestampMixin
+from portal.common.models import TimestampMixin, utcnow
 from portal.common.types import enum_type
 from portal.extensions import db
 
@@ -60,3 +61,30 @@ class UserRole(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+
+
+class SessionEnd(enum.StrEnum):
+    SIGNED_OUT = "signed_out"
+    IDLE = "idle"  # no request for longer than the idle timeout
+    EXPIRED = "expired"  # older than the absolute timeout
+    ACCOUNT_INACTIVE = "account_inactive"
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """A signed-in session, held on the server: the browser's cookie carries only a random
+    token, whose hash is kept here. Signing out, or a timeout, ends the row, and the token
+    is then worth nothing wherever it was copied to. Rows are ended, never deleted."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # SHA-256 of the cookie's token, in hex: a copy of this table signs no one in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Updated at most once a minute (accounts/sessions.py), so reading a page rarely writes.
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[SessionEnd | None] = mapped_column(enum_type(SessionEnd, "session_end"))
+
+    user: Mapped[User] = relationship()

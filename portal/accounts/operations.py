@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import functools
+import secrets
+
+from flask import has_request_context, request
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import User, UserRole
 from portal.accounts.roles import Role
+from portal.audit.models import AuditEvent
 from portal.audit.operations import record, snapshot
 from portal.common.models import utcnow
 from portal.extensions import db
@@ -13,13 +19,45 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash of a random password made as an account's would be: checked when no account
+    has the email, so an unknown email takes as long to refuse as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active account with this email and password, or None. Failing is not recorded
-    against the account name so the message cannot reveal which accounts exist."""
+    """The active account with this email and password, or None. The same work is done
+    (one password hash checked) whether or not the account exists or is active, and the
+    message is the same, so neither reveals which accounts exist."""
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_stand_in_hash(), password)
         return None
-    return user
+    matches = user.check_password(password)
+    return user if matches and user.active else None
+
+
+def record_failed_sign_in(email: str) -> AuditEvent:
+    """Write a refused sign-in to the audit trail: the email as typed, whether an account
+    has it (for the council's eyes only; the person signing in is told nothing), and the
+    address it came from."""
+    user = find_user_by_email(email)
+    event = AuditEvent(
+        actor_id=None,
+        action="account.sign_in_failed",
+        entity_type=User.__tablename__,
+        entity_id=user.id if user is not None else None,
+        provider_id=user.provider_id if user is not None else None,
+        before=None,
+        after={
+            "email": email.strip().lower()[:254],
+            "account": "inactive" if user and not user.active else "known" if user else "none",
+            "address": request.remote_addr if has_request_context() else None,
+        },
+    )
+    db.session.add(event)
+    return event
 
 
 def record_sign_in(user: User) -> None:

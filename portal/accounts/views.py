@@ -3,32 +3,22 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from portal.accounts import sessions
 from portal.accounts.forms import SignInForm
 from portal.accounts.models import User
-from portal.accounts.operations import authenticate, record_sign_in
+from portal.accounts.operations import authenticate, record_failed_sign_in, record_sign_in
 from portal.accounts.roles import Role
 from portal.common.access import public, roles_required, signed_in
 from portal.common.pagination import paginate
 from portal.common.templating import navigation_for
-from portal.extensions import db, login_manager
+from portal.extensions import db
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-
-login_manager.login_view = "accounts.sign_in"
-login_manager.login_message = "Sign in to continue."
-login_manager.login_message_category = "info"
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
 
 
 @bp.get("/")
@@ -50,8 +40,12 @@ def sign_in() -> Response | str:
         user = authenticate(form.email.data or "", form.password.data or "")
         if user is None:
             form.email.errors = ["Enter a correct email address and password"]
+            # The form is shown again, so the request rolls back: the failure is kept by a
+            # commit of its own (nothing else has changed in this request).
+            record_failed_sign_in(form.email.data or "")
+            db.session.commit()
         else:
-            login_user(user)
+            sessions.begin(user)
             record_sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
     return render_template("accounts/sign_in.html", form=form)
@@ -70,7 +64,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.post("/sign-out")
 @signed_in
 def sign_out() -> Response:
-    logout_user()
+    sessions.end(current_user._get_current_object())
     return redirect(url_for("accounts.signed_out"))
 
 

@@ -27,7 +27,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[int] = mapped_column(Integer)
+    # None only for an event about no record, such as a sign-in with an unknown email.
+    entity_id: Mapped[int | None] = mapped_column(Integer)
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import flask
 from flask import Flask
 from flask.testing import FlaskClient
 from reportlab.lib import colors
@@ -29,6 +30,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from sqlalchemy import func, select, text, update
 
 from portal import create_app
+from portal.accounts import sessions
 from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.common.statements import recorded_executions, recorded_statements
@@ -94,9 +96,12 @@ class Council:
 
     def client(self, user_id: int) -> FlaskClient:
         client = self.app.test_client()
+        with self.app.test_request_context():
+            sessions.begin(db.session.get_one(User, user_id))
+            db.session.commit()
+            token = flask.session[sessions.SESSION_ID_KEY]
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+            session[sessions.SESSION_ID_KEY] = token
         return client
 
     def pages(self) -> dict[str, tuple[int, str]]:

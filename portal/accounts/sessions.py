@@ -1,0 +1,178 @@
+"""Signed-in sessions, held on the server.
+
+The browser's session cookie (signed by Flask) carries a random token and the CSRF secret,
+nothing else: not the user's id. The token's hash names a ``UserSession`` row, checked on
+every request. The session ends, on the server, when its user signs out, after
+``SESSION_IDLE_MINUTES`` without a request, ``SESSION_MAX_HOURS`` after sign-in, or when the
+account is deactivated; a copy of the cookie taken before then is worth nothing after.
+
+Signing in starts a new cookie session (so a new CSRF secret, and no token planted before
+sign-in survives it). Flask-Login still provides ``current_user``: its request loader here
+finds the user from the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import Flask, current_app, flash, g, redirect, request, session
+from flask_login import current_user, login_url, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Request, Response
+
+from portal.accounts.models import SessionEnd, User, UserSession
+from portal.audit.operations import record, snapshot
+from portal.common.models import utcnow
+from portal.extensions import db, login_manager
+
+SESSION_ID_KEY = "sid"
+# How stale "last seen" may get before a request writes it again: the idle timeout is
+# then exact to within this, and a reader clicking through pages writes once a minute.
+TOUCH_AFTER = dt.timedelta(minutes=1)
+
+_ENDED_MESSAGES = {
+    SessionEnd.IDLE: "You were signed out because you had not used the portal for {idle}. "
+    "Sign in again to continue.",
+    SessionEnd.EXPIRED: "You were signed out because you signed in more than {hours} ago. "
+    "Sign in again to continue.",
+}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.sign_in"
+    # The server-side session replaces Flask-Login's own protection, which would rewrite
+    # the cookie on every request from a new address.
+    login_manager.session_protection = None
+    login_manager.request_loader(_load_user)
+    login_manager.unauthorized_handler(_send_to_sign_in)
+
+    @app.before_request
+    def check_session() -> None:
+        # Find the session before the view does anything, so a touch of "last seen" (which
+        # commits) never lands in the middle of the view's own work.
+        if request.endpoint != "static":
+            # Always from this request's cookie: a test's requests share one app context,
+            # and so Flask-Login's cached user, which must not outlive its request.
+            g.pop("_login_user", None)
+            _ = current_user.is_authenticated
+
+
+def begin(user: User) -> UserSession:
+    """Sign ``user`` in: a new server-side session and a new cookie session holding its
+    token. The request's commit saves it."""
+    previous = _current_row()
+    if previous is not None and previous.ended_at is None:  # signing in over a session
+        _end(previous, SessionEnd.SIGNED_OUT, by=previous.user)
+    session.clear()  # a fresh CSRF secret, and nothing from before sign-in carries over
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = UserSession(user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now)
+    db.session.add(row)
+    db.session.flush()
+    session[SESSION_ID_KEY] = token
+    login_manager._update_request_context_with_user(user)  # as flask_login.login_user does
+    return row
+
+
+def end(user: User) -> None:
+    """Sign the current session out, on the server and in the browser."""
+    row = _current_row()
+    if row is not None and row.ended_at is None:
+        _end(row, SessionEnd.SIGNED_OUT, by=user)
+    logout_user()
+    session.clear()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _current_row() -> UserSession | None:
+    token = session.get(SESSION_ID_KEY)
+    if not isinstance(token, str) or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == _hash(token))
+    )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back the UTC times it was given without their zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _limits() -> tuple[dt.timedelta, dt.timedelta]:
+    config = current_app.config
+    return (
+        dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        dt.timedelta(hours=config["SESSION_MAX_HOURS"]),
+    )
+
+
+def _end(row: UserSession, reason: SessionEnd, *, by: User | None) -> None:
+    before = snapshot(row, ("ended_at", "end_reason"))
+    row.ended_at = utcnow()
+    row.end_reason = reason
+    record(
+        "account.signed_out" if reason is SessionEnd.SIGNED_OUT else "account.session_ended",
+        row,
+        by=by,
+        before=before,
+        after=snapshot(row, ("ended_at", "end_reason")),
+        provider_id=row.user.provider_id,
+    )
+
+
+def _load_user(_request: Request) -> User | None:
+    row = _current_row()
+    if row is None:
+        return None
+    if row.ended_at is not None:
+        session.clear()
+        return None
+    idle, longest = _limits()
+    now = utcnow()
+    user = row.user
+    reason = None
+    if not user.active:
+        reason = SessionEnd.ACCOUNT_INACTIVE
+    elif now - _aware(row.created_at) > longest:
+        reason = SessionEnd.EXPIRED
+    elif now - _aware(row.last_seen_at) > idle:
+        reason = SessionEnd.IDLE
+    if reason is not None:
+        # Ended in a transaction of its own, before the view runs: whatever the view does
+        # next, the session stays ended.
+        _end(row, reason, by=user)
+        db.session.commit()
+        session.clear()
+        g.session_ended = reason
+        return None
+    if now - _aware(row.last_seen_at) > TOUCH_AFTER:
+        row.last_seen_at = now
+        db.session.commit()
+    return user
+
+
+def _send_to_sign_in() -> Response:
+    reason = g.pop("session_ended", None)
+    template = _ENDED_MESSAGES.get(reason, "Sign in to continue.")
+    idle, longest = _limits()
+    flash(
+        template.format(idle=_duration(idle), hours=_duration(longest)),
+        "info",
+    )
+    return redirect(login_url("accounts.sign_in", request.url))
+
+
+def _duration(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
