@@ -13,6 +13,7 @@ from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.rules import Window, capacity_window
+from portal.common.database import first_one_wins
 from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -172,7 +173,13 @@ def _save(
             quadrants=quadrants,
             **values,
         )
-        db.session.add(capacity)
+        # Two people sending the first return for a month at once: one return is kept, and
+        # the other person is told it has been sent.
+        with first_one_wins(
+            f"{provider.name}’s return for {month:%B %Y} has just been sent by someone "
+            "else. Open it from your capacity returns to check it, or to correct it"
+        ):
+            db.session.add(capacity)
         before = None
         action = "capacity_return.submitted"
     else:

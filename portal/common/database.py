@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
+from portal.common.errors import DomainError
 from portal.extensions import db
 
 
@@ -22,6 +25,31 @@ def after_commit(key: str, callback: Callable[[], None]) -> bool:
         return False
     pending[key] = callback
     return True
+
+
+@contextmanager
+def first_one_wins(message: str, *, field: str | None = None) -> Iterator[None]:
+    """Add (and flush) a record only one of which may exist, such as a provider's capacity
+    return for a month, inside a savepoint. If another request made the same record a
+    moment before, the database's unique constraint refuses this one and the person is told
+    ``message`` (a DomainError, shown on the form) instead of an error page; the rest of
+    the request's work is rolled back with it as usual."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
+        raise DomainError(message, field=field) from error
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether a unique constraint (not a foreign key or a check) refused the statement."""
+    sqlstate = getattr(error.orig, "sqlstate", None)  # psycopg
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    return "UNIQUE constraint failed" in str(error.orig)  # sqlite3
 
 
 def init_app(app: Flask) -> None:
@@ -45,20 +73,33 @@ def init_app(app: Flask) -> None:
 # and worker process then shares the operating system's cache of the file, instead of each
 # connection copying pages into its own small cache (2 MB by default) and reading them again.
 SQLITE_MMAP_BYTES = 1 << 30
+# How long a connection waits for another's write to finish before giving up (milliseconds):
+# well past any one request's writes, well short of gunicorn's 30-second worker timeout.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
     """SQLAlchemy's recipe so SQLite honours BEGIN and SAVEPOINT like PostgreSQL does,
-    and enforces foreign keys; and reads through a memory map."""
+    and enforces foreign keys; and reads through a memory map.
+
+    Several people at once (a demo, a small install) must never see "database is locked":
+    the write-ahead log lets pages be read while another request writes; a connection
+    waits its turn to write (busy timeout); and a request that may write (anything but a
+    GET) takes the write lock when its transaction begins. A transaction that read first
+    and then tried to write while another held the lock would be refused at once, however
+    long the timeout, since waiting could deadlock."""
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in ("GET", "HEAD")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit.operations import AuditChange, record, record_many, snapshot
+from portal.common.database import first_one_wins
 from portal.common.dates import financial_quarter_label, format_date, quarter_bounds
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -147,8 +148,11 @@ def save_answers(
             provider_id=service_user.provider_id,
             status=ReturnStatus.DRAFT,
         )
-        db.session.add(outcome_return)
-        db.session.flush()
+        with first_one_wins(
+            f"{service_user.full_name}’s return for {period.label} was started by someone else "
+            "a moment ago: go back to the task list and open it again"
+        ):
+            db.session.add(outcome_return)
         before = None
         action = "outcome_return.created"
     else:
@@ -308,7 +312,8 @@ def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> Reportin
         due_date=due_date,
         opened_by_id=by.id,
     )
-    db.session.add(period)
+    with first_one_wins(f"{label} is already open", field="quarter"):
+        db.session.add(period)
     record("reporting_period.opened", period, by=by)
     return period
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, insert, select, update
 
 from portal.accounts.models import User
 from portal.audit.operations import record, record_from_select, snapshot
+from portal.common.database import first_one_wins
 from portal.common.dates import format_date, london_date, today
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -65,7 +66,13 @@ def create_rule(
         effective_from=effective_from,
         created_by_id=getattr(by, "id", None),
     )
-    db.session.add(rule)
+    # Two commissioners saving a new version at once would both take the next number.
+    with first_one_wins(
+        "Someone else saved a new version of the payment rule a moment ago: check the rule "
+        "in force and its next version before saving yours",
+        field="effective_from",
+    ):
+        db.session.add(rule)
     record("payment_rule.created", rule, by=by)
     return rule
 

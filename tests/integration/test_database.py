@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from portal.common.database import SQLITE_MMAP_BYTES
+from portal.common.database import SQLITE_BUSY_TIMEOUT_MS, SQLITE_MMAP_BYTES
 from portal.extensions import db
 
 
@@ -33,3 +33,8 @@ def test_a_row_pointing_nowhere_is_refused(sqlite: Any) -> None:
 
 def test_the_file_is_read_through_a_memory_map(sqlite: Any) -> None:
     assert sqlite.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_BYTES
+
+
+def test_writers_wait_their_turn_and_readers_are_not_blocked(sqlite: Any) -> None:
+    assert sqlite.exec_driver_sql("PRAGMA busy_timeout").scalar() == SQLITE_BUSY_TIMEOUT_MS
+    assert sqlite.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

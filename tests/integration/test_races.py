@@ -1,0 +1,113 @@
+"""Many people at the same moment, through real connections on either database: nobody
+sees an error page. SQLite waits its turn to write; a record only one of which may exist is
+kept once, and whoever lost the race is told so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.accounts.roles import Role
+from portal.capacity.models import CapacityReturn
+from portal.extensions import db
+from tests.client import text_of
+from tests.conftest import make_app
+from tests.databases import create_database, drop_database
+from tests.factories import PASSWORD, UserFactory
+from tests.fixtures import build_world
+from tests.integration.test_capacity_pages import DAY, return_form
+
+PEOPLE = 10
+
+
+@pytest.fixture
+def racing_app(tmp_path: Path) -> Iterator[tuple[Flask, list[str]]]:
+    """Its own database, committed for real, with ten managers at one provider."""
+    url = create_database(tmp_path, "races")
+    app = make_app(url)
+    try:
+        with app.app_context():
+            flask_migrate.upgrade()
+            world = build_world(db.session)
+            managers = [
+                UserFactory(roles=[Role.PROVIDER_MANAGER], provider_id=world.provider.id)
+                for _ in range(PEOPLE)
+            ]
+            db.session.commit()
+            emails = [manager.email for manager in managers]
+            db.session.remove()
+        yield app, emails
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(url)
+
+
+def _all_at_once(count: int, work: Callable[[int], tuple[int, str]]) -> list[tuple[int, str]]:
+    start = threading.Barrier(count)
+    results: list[tuple[int, str] | None] = [None] * count
+
+    def run(index: int) -> None:
+        start.wait(10)
+        results[index] = work(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(result is not None for result in results), "a request never finished"
+    return [result for result in results if result is not None]
+
+
+def test_simultaneous_sign_ins_all_get_in(racing_app: tuple[Flask, list[str]]) -> None:
+    app, emails = racing_app
+
+    def sign_in(index: int) -> tuple[int, str]:
+        response = app.test_client().post(
+            "/sign-in", data={"email": emails[index], "password": PASSWORD}
+        )
+        return response.status_code, response.location or ""
+
+    results = _all_at_once(PEOPLE, sign_in)
+    assert [status for status, _ in results] == [302] * PEOPLE
+    assert not any(location.startswith("/sign-in") for _, location in results)
+
+
+def test_simultaneous_first_capacity_returns_keep_one(
+    racing_app: tuple[Flask, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, emails = racing_app
+    for module in ("portal.capacity.views", "portal.capacity.operations"):
+        monkeypatch.setattr(f"{module}.today", lambda: DAY)
+    clients = []
+    for email in emails:
+        client = app.test_client()
+        assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code
+        clients.append(client)
+
+    def send(index: int) -> tuple[int, str]:
+        response = clients[index].post(f"/capacity/{DAY:%Y/%m}", data=return_form())
+        return response.status_code, text_of(response) if response.status_code == 200 else ""
+
+    results = _all_at_once(PEOPLE, send)
+    assert all(status < 500 for status, _ in results), results
+    for status, page in results:
+        # Each either sent the return, corrected the one sent a moment before, or was told
+        # that someone else had just sent it (and saved nothing).
+        assert status == 302 or "has just been sent by someone else" in page, page[:300]
+    with app.app_context():
+        month = dt.date(DAY.year, DAY.month, 1)
+        kept = db.session.scalar(
+            select(func.count(CapacityReturn.id)).where(CapacityReturn.month == month)
+        )
+        db.session.remove()
+    assert kept == 1
