@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 
 def init_app(app: Flask) -> None:
@@ -11,7 +11,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            # Pages show personal data: keep them out of shared caches and the back button.
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages and downloads (payment lists, remittances, returns) hold personal and
+            # payment data: keep every one out of shared caches, the browser's disk cache
+            # and the back button. Only the stylesheet, scripts and images may be cached.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -103,6 +103,8 @@ def test_no_get_changes_state(app: Flask, client, world: World, role: Role | Non
         before = _fingerprint()
         response = client.get(url)
         assert response.status_code < 500, url
+        # Pages and downloads alike hold personal or payment data.
+        assert response.headers.get("Cache-Control") == "no-store", f"GET {url} may be cached"
         # Closed here: a streamed download left open is closed whenever it is collected,
         # popping its request's context in the middle of some later test.
         response.close()
