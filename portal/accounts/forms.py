@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from portal.common.forms import PortalForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(PortalForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),

@@ -3,14 +3,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import BooleanField, Field, Form, FormField, IntegerField, RadioField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
 from portal.capacity.operations import CapacityData, QuadrantFigures
-from portal.common.forms import GovCheckbox, GovRadios
+from portal.common.forms import AtMost, GovCheckbox, GovRadios, PortalForm
 from portal.common.money import (
+    MOST_HOURLY_PENCE,
     format_hours_figure,
     parse_hours,
     parse_hundredths,
@@ -19,18 +19,32 @@ from portal.common.money import (
 )
 from portal.providers.enums import Quadrant
 
+# The most of anything a provider counts (people, staff, packages) or of weekly hours: more
+# than any agency has, and in minutes or hundredths still far inside the database's whole
+# numbers (6,000,000 minutes, 10,000,000 hundredths; the capacity picture adds them up as
+# 64-bit sums).
+MOST_FIGURE = 100_000
+
 
 class _ParsedField(Field):
-    """A text box read by a parser into an integer (minutes, pence, hundredths)."""
+    """A text box read by a parser into an integer (minutes, pence, hundredths), no more
+    than ``most`` of them."""
 
     widget = GovTextInput()
     parser: Any = None
     problem = ""
+    most = 0
 
     def __init__(self, label: str, *, problem: str, required: str, **kwargs: Any) -> None:
-        kwargs.setdefault("validators", [InputRequired(message=required)])
+        kwargs.setdefault(
+            "validators",
+            [InputRequired(message=required), AtMost(self.most, self.too_much(label))],
+        )
         super().__init__(label, **kwargs)
         self.problem = problem
+
+    def too_much(self, label: str) -> str:
+        return f"{label} must be {MOST_FIGURE:,} or fewer"
 
     def _value(self) -> str:
         if self.raw_data:
@@ -53,13 +67,20 @@ class _ParsedField(Field):
 
 class HoursField(_ParsedField):
     parser = staticmethod(parse_hours)
+    most = MOST_FIGURE * 60
 
     def show(self, value: int) -> str:
         return format_hours_figure(value)
 
 
 class PoundsField(_ParsedField):
+    """An hourly rate of pay."""
+
     parser = staticmethod(parse_pounds)
+    most = MOST_HOURLY_PENCE
+
+    def too_much(self, label: str) -> str:
+        return f"{label} must be £{MOST_HOURLY_PENCE // 100} or less"
 
     def show(self, value: int) -> str:
         return pence_to_decimal_string(value)
@@ -67,6 +88,7 @@ class PoundsField(_ParsedField):
 
 class HundredthsField(_ParsedField):
     parser = staticmethod(parse_hundredths)
+    most = MOST_FIGURE * 100
 
     def show(self, value: int) -> str:
         return f"{Decimal(value) / 100:f}"
@@ -79,7 +101,8 @@ def _count(label: str, what: str, *, hint: str = "") -> IntegerField:
         description=hint,
         validators=[
             InputRequired(message=f"Enter {what}, or 0"),
-            NumberRange(min=0, max=100000, message=f"{label} must be 0 or more"),
+            NumberRange(min=0, message=f"{label} must be 0 or more"),
+            AtMost(MOST_FIGURE, f"{label} must be {MOST_FIGURE:,} or fewer"),
         ],
     )
 
@@ -106,7 +129,7 @@ class QuadrantForm(Form):
     new_packages = _count("New packages you could start in the next 7 days", "new packages")
 
 
-class CapacityForm(FlaskForm):
+class CapacityForm(PortalForm):
     service_users = _count("People you support", "the number of people you support")
     delivered = HoursField(
         "Weekly hours of care delivered",
@@ -237,7 +260,7 @@ class CapacityForm(FlaskForm):
         self.hourly_pay.data = capacity.hourly_pay_pence
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """The one-step returns: nothing has changed since last month, or a nil return."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())

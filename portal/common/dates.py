@@ -120,7 +120,7 @@ YEARS_OFFERED = 6  # this financial year and the five before: what a committee a
 def chosen_financial_year(value: str, current: FinancialYear) -> FinancialYear:
     """The year a query string names (2025 for 2025/26), if the council can have data for
     it; otherwise the current one."""
-    if value.isdigit() and 2000 <= int(value) <= current.start_year:
+    if value.isascii() and value.isdigit() and 2000 <= int(value) <= current.start_year:
         return FinancialYear(int(value))
     return current
 

@@ -1,17 +1,214 @@
-"""Form fields shared across the portal, with messages in the design system's voice."""
+"""The portal's forms and the fields they share, with messages in the design system's voice.
+
+Every form is a ``PortalForm``: whatever a person typed into any of its boxes (sub-forms
+included) is refused, beside the box, if it holds a control character, so no form has to
+remember to check (see portal/common/text.py for why).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
+from flask import request
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
 )
-from wtforms import DateField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    HiddenField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectFieldBase
+from wtforms.validators import ValidationError
+
+from portal.common.money import parse_pounds
+from portal.common.text import control_character_message, has_control_characters
+
+# Fields that send no text of their own: a file, and the CSRF token (checked by its own rule).
+_NO_TEXT = (FileField, HiddenField)
+# What a choice holding a control character is told: no browser sends one, and the message
+# wtforms would give quotes the value, control characters and all, into the page.
+NOT_A_CHOICE = "Select from the options shown"
+
+
+class PortalForm(FlaskForm):
+    """The base of every form in the portal.
+
+    ``names_in_messages`` names a field the way a sentence needs it where its label will not
+    do (a question, say): ``{"evidence": "The evidence"}``. A sub-form in a ``FormField`` or
+    ``FieldList`` may have its own; it needs no base of its own, as the form it sits in
+    checks it.
+    """
+
+    names_in_messages: ClassVar[dict[str, str]] = {}
+
+    def process(
+        self,
+        formdata: Any = None,
+        obj: Any = None,
+        data: Any = None,
+        extra_filters: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        for _, field in every_field(self):
+            _take_out_control_characters(field)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        refused = refuse_control_characters(self)
+        return valid and not refused
+
+
+# Set on a field whose input held a control character when the form read it.
+_SENT_CONTROL_CHARACTERS = "sent_control_characters"
+
+
+def _take_out_control_characters(field: Field) -> None:
+    """Mark a field sent a control character, and take them out of what it shows: they are no
+    more valid in the page than in the database, and sent again, the text is what the person
+    saw. (Its data was read from what was sent, so a number still reads as no number.)"""
+    multiline = isinstance(field, TextAreaField)
+    if isinstance(field, _NO_TEXT) or not any(
+        isinstance(value, str) and has_control_characters(value, multiline=multiline)
+        for value in field.raw_data or ()
+    ):
+        return
+    setattr(field, _SENT_CONTROL_CHARACTERS, True)
+    field.raw_data = [_shown(value, multiline=multiline) for value in field.raw_data or ()]
+    if isinstance(field.data, str):  # a text box shows its data, a number box its raw data
+        field.data = _shown(field.data, multiline=multiline)
+
+
+def _shown(value: Any, *, multiline: bool) -> Any:
+    if not isinstance(value, str):
+        return value
+    return "".join(c for c in value if not has_control_characters(c, multiline=multiline))
+
+
+def refuse_control_characters(form: Form) -> bool:
+    """Give every field of ``form`` that was sent a control character one error (any others
+    it has, such as "not a number", follow from it); whether there was one. A tick box (or
+    a button) is let be: it keeps only whether it was sent."""
+    refused = False
+    for within, field in every_field(form):
+        if not getattr(field, _SENT_CONTROL_CHARACTERS, False) or isinstance(field, BooleanField):
+            continue
+        if isinstance(field, SelectFieldBase):
+            field.errors = [NOT_A_CHOICE]
+        else:
+            field.errors = [control_character_message(name_in_messages(within, field))]
+        refused = True
+    if refused:
+        _gather_list_errors(form)
+    return refused
+
+
+def every_field(form: Form) -> Iterator[tuple[Form, Field]]:
+    """Every field of ``form`` and of the forms within it (not the sub-forms themselves),
+    each with the form it is in."""
+    for field in form:
+        if isinstance(field, FormField):
+            yield from every_field(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from every_field(entry.form)
+                else:
+                    yield form, entry
+        else:
+            yield form, field
+
+
+def _gather_list_errors(form: Form) -> None:
+    """A list gathers its entries' errors as it is validated, so again now: an entry that
+    skips its own checks (a package line being ended) had none then."""
+    for field in form:
+        if isinstance(field, FormField):
+            _gather_list_errors(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    _gather_list_errors(entry.form)
+            entries = [entry.errors for entry in field.entries]
+            field.errors = entries if any(entries) else []
+
+
+def name_in_messages(form: Form, field: Field) -> str:
+    names: dict[str, str] = getattr(form, "names_in_messages", {})
+    return names.get(field.short_name) or field.label.text.removesuffix(" (optional)")
+
+
+# A whole number in a query string: digits 0 to 9 (str.isdigit also takes "²", which int()
+# refuses), no more of them than a database integer holds.
+_QUERY_NUMBER = re.compile("[0-9]{1,9}")
+
+
+def query_text(name: str, *, longest: int = 100) -> str:
+    """Text typed into a search box that sends a query string. One holding a control
+    character is ignored, as a filter ignores a value it does not recognise: it could match
+    nothing saved, and PostgreSQL refuses a NUL outright."""
+    value = request.args.get(name, "")[:longest]
+    return "" if has_control_characters(value) else value
+
+
+def query_number(name: str) -> int | None:
+    """A whole number from the query string (an id, a page), or None for anything else."""
+    value = request.args.get(name, "")
+    return int(value) if _QUERY_NUMBER.fullmatch(value) else None
+
+
+class AtMost:
+    """The largest figure a field may hold, read from what was typed (a field whose figure
+    could not be read has already said so)."""
+
+    def __init__(self, most: int, message: str) -> None:
+        self.most = most
+        self.message = message
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and field.data > self.most:
+            raise ValidationError(self.message)
+
+
+def typed_pence(
+    field: Field, *, problem: str, most: int, too_much: str, required: str | None = None
+) -> int | None:
+    """The amount of money typed into ``field``, in pence. None when it is empty (``required``
+    says so where it may not be), not an amount (``problem``) or more than ``most`` pence
+    (``too_much``); each message is put beside the field."""
+    text = (field.data or "").strip()
+    if not text:
+        if required:
+            field.errors = [*field.errors, required]
+        return None
+    try:
+        pence = parse_pounds(text)
+    except ValueError:
+        field.errors = [*field.errors, problem]
+        return None
+    if pence > most:
+        field.errors = [*field.errors, too_much]
+        return None
+    return pence
+
+
+# Digits 0 to 9 only (str.isdigit also takes "²", which int() refuses), and no more of them
+# than a year has.
+_DATE_PART = re.compile("[0-9]{1,4}")
 
 
 class GovDateField(DateField):
@@ -29,13 +226,17 @@ class GovDateField(DateField):
         # (not a browser) should show the field empty, not break the page.
         if self.raw_data is not None and len(self.raw_data) != 3:
             self.raw_data = None
+        # Spaces alone are no date: InputRequired, which reads the day as sent, must see
+        # an empty one.
+        elif self.raw_data and not any(str(v).strip(" ") for v in self.raw_data):
+            self.raw_data = ["", "", ""]
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist or not any(str(v).strip() for v in valuelist):
+        parts = [str(v).strip(" ") for v in valuelist]
+        if not any(parts):
             self.data = None
             return
-        parts = [str(v).strip() for v in valuelist]
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        if len(parts) != 3 or not all(_DATE_PART.fullmatch(p) for p in parts):
             self.data = None
             raise ValueError(self.invalid_message)
         day, month, year = (int(p) for p in parts)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+# The most an hour's pay (or the council's wage floor for it) may be: several times any care
+# worker's, and a figure a mistyped one will not reach.
+MOST_HOURLY_PENCE = 100_00
+
 _POUNDS = re.compile(r"^\s*£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\s*$")
 
 

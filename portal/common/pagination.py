@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 from flask import current_app, request, url_for
 from sqlalchemy import Integer, Select, bindparam, func, select
 
+from portal.common.forms import query_number
 from portal.extensions import db
 
 
@@ -64,8 +65,7 @@ class Page:
 
 
 def requested_page() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
+    return query_number("page") or 1
 
 
 # A statement built once (its values bound when it runs) is limited and counted by

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
-from portal.common.money import parse_pounds
+from portal.common.forms import PortalForm, typed_pence
+from portal.common.money import MOST_HOURLY_PENCE
 
 _CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9./-]*$",
@@ -15,7 +15,7 @@ _CODE = Regexp(
 )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     decision_target_working_days = IntegerField(
         "Working days a care manager has to decide a recommendation",
         widget=GovTextInput(),
@@ -84,13 +84,16 @@ class SettingsForm(FlaskForm):
                 "The closing day must be on or after the opening day",
             ]
             valid = False
-        try:
-            self.wage_floor_pence = parse_pounds(self.wage_floor.data or "")
-        except ValueError:
-            if not self.wage_floor.errors:
-                self.wage_floor.errors = [
-                    *self.wage_floor.errors,
-                    "Enter the wage floor in pounds and pence, for example 12.71",
-                ]
-            valid = False
+        if self.wage_floor.errors:  # empty, or a hidden character
+            return False
+        pence = typed_pence(
+            self.wage_floor,
+            required="Enter the hourly wage floor",
+            problem="Enter the wage floor in pounds and pence, for example 12.71",
+            most=MOST_HOURLY_PENCE,
+            too_much=f"The wage floor must be £{MOST_HOURLY_PENCE // 100} an hour or less",
+        )
+        if pence is None:
+            return False
+        self.wage_floor_pence = pence
         return valid

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from govuk_frontend_wtf.wtforms_widgets import (
     GovFileInput,
@@ -20,16 +19,21 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
-from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios
+from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.outcomes.measures import OUTCOMES, Measure, MeasureResult, Outcome
 from portal.outcomes.models import OutcomeReturn
-from portal.outcomes.operations import AnswerData, answer_problem
+from portal.outcomes.operations import (
+    EVIDENCE_LONGEST,
+    REASON_LONGEST,
+    AnswerData,
+    answer_problem,
+)
 from portal.outcomes.uploads import MAX_BYTES
 
 RESULT_CHOICES = [(r.value, r.label) for r in MeasureResult]
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(PortalForm):
     """One Appendix A outcome's measures. Fields are named after each measure
     (m1_1_result, m1_1_evidence...); ``outcome_form_class`` makes the class for each outcome."""
 
@@ -105,7 +109,7 @@ class OutcomeForm(FlaskForm):
             fields["sources"].data = list(answer.evidence_sources)
 
 
-def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
+def _add_measure_fields(form_class: type[OutcomeForm], measure: Measure) -> None:
     name = measure.field_name
     code = measure.code
     setattr(
@@ -130,8 +134,9 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
             widget=GovTextArea(),
             validators=[
                 Length(
-                    max=4000,
-                    message=f"Evidence for measure {code} must be 4,000 characters or fewer",
+                    max=EVIDENCE_LONGEST,
+                    message=f"Evidence for measure {code} must be "
+                    f"{EVIDENCE_LONGEST:,} characters or fewer",
                 )
             ],
         ),
@@ -153,8 +158,9 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
             widget=GovTextArea(),
             validators=[
                 Length(
-                    max=2000,
-                    message=f"The reason for measure {code} must be 2,000 characters or fewer",
+                    max=REASON_LONGEST,
+                    message=f"The reason for measure {code} must be "
+                    f"{REASON_LONGEST:,} characters or fewer",
                 )
             ],
         ),
@@ -162,7 +168,14 @@ def _add_measure_fields(form_class: type[FlaskForm], measure: Measure) -> None:
 
 
 def _make_outcome_form(outcome: Outcome) -> type[OutcomeForm]:
-    form_class = type(f"Outcome{outcome.number}Form", (OutcomeForm,), {"outcome": outcome})
+    names = {
+        f"{m.field_name}_na_reason": f"The reason for measure {m.code}" for m in outcome.measures
+    }
+    form_class = type(
+        f"Outcome{outcome.number}Form",
+        (OutcomeForm,),
+        {"outcome": outcome, "names_in_messages": names},
+    )
     for measure in outcome.measures:
         _add_measure_fields(form_class, measure)
     return form_class
@@ -171,15 +184,15 @@ def _make_outcome_form(outcome: Outcome) -> type[OutcomeForm]:
 OUTCOME_FORMS = {outcome.number: _make_outcome_form(outcome) for outcome in OUTCOMES}
 
 
-class SubmitReturnForm(FlaskForm):
+class SubmitReturnForm(PortalForm):
     submit = SubmitField("Submit return", widget=GovSubmitInput())
 
 
-class StartFromPreviousForm(FlaskForm):
+class StartFromPreviousForm(PortalForm):
     submit = SubmitField("Start from last quarter’s answers", widget=GovSubmitInput())
 
 
-class ReviewReturnForm(FlaskForm):
+class ReviewReturnForm(PortalForm):
     decision = RadioField(
         "Your decision",
         choices=[("accept", "Accept the return"), ("return", "Return it for correction")],
@@ -195,6 +208,8 @@ class ReviewReturnForm(FlaskForm):
     )
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
+    names_in_messages = {"reason": "The reason"}
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if self.decision.data == "return" and not (self.reason.data or "").strip():
@@ -203,7 +218,7 @@ class ReviewReturnForm(FlaskForm):
         return valid
 
 
-class OpenPeriodForm(FlaskForm):
+class OpenPeriodForm(PortalForm):
     quarter = SelectField(
         "Quarter",
         widget=GovSelect(),
@@ -216,8 +231,10 @@ class OpenPeriodForm(FlaskForm):
     )
     submit = SubmitField("Open the period", widget=GovSubmitInput())
 
+    names_in_messages = {"due_date": "The due date"}
 
-class UploadReturnsForm(FlaskForm):
+
+class UploadReturnsForm(PortalForm):
     file = FileField(
         "Upload a file",
         widget=GovFileInput(),

@@ -30,6 +30,10 @@ from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.providers.models import ServiceUser
 
 EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
+# The most an answer's evidence, and its reason for not applying, may hold (the form and
+# the upload alike).
+EVIDENCE_LONGEST = 4000
+REASON_LONGEST = 2000
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.errors import DomainError, show_on_form
+from portal.common.forms import query_number, query_text
 from portal.common.pagination import paginate
 from portal.extensions import db
 from portal.outcomes import operations
@@ -108,7 +109,7 @@ def period(period_id: int) -> str:
         )
     # Remember where the provider is in a long list, to bring them back after each return.
     session["task_list"] = {"period_id": reporting_period.id, "url": request.full_path}
-    search = request.args.get("q", "")[:100]
+    search = query_text("q")
     state_value = request.args.get("state", "")
     state = TaskState(state_value) if state_value in {s.value for s in TaskState} else None
     counts = state_counts(reporting_period, provider_id=provider_id)
@@ -137,16 +138,18 @@ def period(period_id: int) -> str:
 
 def _table_f_filters() -> tuple[Filters, dict[str, str]]:
     """Filters from the query string, ignoring anything that is not a real choice."""
-    args = {key: request.args.get(key, "") for key in ("provider", "contract", "quadrant")}
-    provider_id = int(args["provider"]) if args["provider"].isdigit() else None
-    contract = args["contract"] if args["contract"] in {c.value for c in ContractType} else ""
-    quadrant = args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else ""
+    provider_id = query_number("provider")
+    contract = request.args.get("contract", "")
+    contract = contract if contract in {c.value for c in ContractType} else ""
+    quadrant = request.args.get("quadrant", "")
+    quadrant = quadrant if quadrant in {q.value for q in Quadrant} else ""
     filters = Filters(
         provider_id=provider_id,
         contract_type=ContractType(contract) if contract else None,
         quadrant=Quadrant(quadrant) if quadrant else None,
     )
-    return filters, {k: v for k, v in args.items() if v}
+    chosen = {"provider": str(provider_id or ""), "contract": contract, "quadrant": quadrant}
+    return filters, {k: v for k, v in chosen.items() if v}
 
 
 @bp.get("/<int:period_id>/table-f")

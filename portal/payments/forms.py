@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.common.forms import GovDateField, GovRadios
+from portal.common.forms import GovDateField, GovRadios, PortalForm, typed_pence
 from portal.common.money import parse_pounds
 
+# A payment rule's amounts, at most: far above any payment the rule makes (a week's care
+# is a few hundred pounds), and far inside the database's whole numbers.
+MOST_RULE_PENCE = 100_000_00
 
-class CreateBatchForm(FlaskForm):
+
+class CreateBatchForm(PortalForm):
     scope = RadioField(
         "Which payments go in the batch?",
         choices=[("all", "Every payment ready to pay"), ("provider", "One provider’s")],
@@ -37,11 +40,11 @@ class CreateBatchForm(FlaskForm):
         return int(self.provider_id.data) if self.scope.data == "provider" else None
 
 
-class ExportBatchForm(FlaskForm):
+class ExportBatchForm(PortalForm):
     submit = SubmitField("Export payment list", widget=GovSubmitInput())
 
 
-class MarkPaidForm(FlaskForm):
+class MarkPaidForm(PortalForm):
     paid_on = GovDateField(
         "When was the batch paid?",
         invalid_message="The payment date must be a real date, for example 27 3 2027",
@@ -49,8 +52,10 @@ class MarkPaidForm(FlaskForm):
     )
     submit = SubmitField("Mark as paid", widget=GovSubmitInput())
 
+    names_in_messages = {"paid_on": "The payment date"}
 
-class CancelPaymentForm(FlaskForm):
+
+class CancelPaymentForm(PortalForm):
     reason = TextAreaField(
         "Why is the payment being cancelled?",
         widget=GovTextArea(),
@@ -61,8 +66,10 @@ class CancelPaymentForm(FlaskForm):
     )
     submit = SubmitField("Cancel the payment", widget=GovSubmitInput())
 
+    names_in_messages = {"reason": "The reason"}
 
-class ReversePaymentForm(FlaskForm):
+
+class ReversePaymentForm(PortalForm):
     reason = TextAreaField(
         "Why is the payment being reversed?",
         widget=GovTextArea(),
@@ -73,13 +80,15 @@ class ReversePaymentForm(FlaskForm):
     )
     submit = SubmitField("Reverse the payment", widget=GovSubmitInput())
 
+    names_in_messages = {"reason": "The reason"}
+
 
 def _pounds_or_none(field: StringField) -> int | None:
     text = (field.data or "").strip()
     return parse_pounds(text) if text else None
 
 
-class PaymentRuleForm(FlaskForm):
+class PaymentRuleForm(PortalForm):
     effective_from = GovDateField(
         "When does the new rule start?",
         invalid_message="The start date must be a real date, for example 1 4 2027",
@@ -98,6 +107,11 @@ class PaymentRuleForm(FlaskForm):
     threshold = StringField("Second approval above (optional)", widget=GovTextInput())
     submit = SubmitField("Save the new rule", widget=GovSubmitInput())
 
+    names_in_messages = {
+        "effective_from": "The start date",
+        "threshold": "The amount that needs a second approval",
+    }
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         for field, what in (
@@ -105,11 +119,17 @@ class PaymentRuleForm(FlaskForm):
             (self.cap, "the largest payment"),
             (self.threshold, "the amount that needs a second approval"),
         ):
-            try:
-                _pounds_or_none(field)
-            except ValueError:
-                field.errors = [*field.errors, f"Enter {what} in pounds, for example 50 or 50.00"]
-                valid = False
+            if field.errors:
+                continue  # a hidden character, said already
+            pence = typed_pence(
+                field,
+                problem=f"Enter {what} in pounds, for example 50 or 50.00",
+                most=MOST_RULE_PENCE,
+                too_much=f"{what.capitalize()} must be £{MOST_RULE_PENCE // 100:,} or less",
+            )
+            if field is self.cap and pence == 0:
+                field.errors = [*field.errors, "The largest payment must be more than £0"]
+            valid = valid and not field.errors
         return valid
 
     def amounts(self) -> dict[str, int | None]:
@@ -120,5 +140,5 @@ class PaymentRuleForm(FlaskForm):
         }
 
 
-class SecondApprovalForm(FlaskForm):
+class SecondApprovalForm(PortalForm):
     approve = SubmitField("Give second approval", widget=GovSubmitInput())

@@ -25,6 +25,7 @@ from portal.common.dates import (
     today,
 )
 from portal.common.errors import DomainError, show_on_form
+from portal.common.forms import query_number
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
 from portal.council.models import get_settings
@@ -69,8 +70,7 @@ bp = Blueprint("payments", __name__, template_folder="templates", url_prefix="/p
 
 
 def _provider_filter() -> int | None:
-    value = request.args.get("provider", "")
-    return int(value) if value.isdigit() else None
+    return query_number("provider")
 
 
 @bp.route("", methods=["GET", "POST"])

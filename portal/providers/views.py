@@ -3,13 +3,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
 from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import today
+from portal.common.forms import query_text
 from portal.common.pagination import Recent, paginate, recent
 from portal.notifications.queries import capacity_notice
 from portal.outcomes.models import ReportingPeriod
@@ -39,7 +40,7 @@ RECENT_LINES = 10
 @bp.get("/service-users")
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def service_users() -> str:
-    search = request.args.get("q", "")[:100]
+    search = query_text("q")
     page = paginate(
         service_users_statement(provider_id=viewer_provider_id(), search=search, on=today()),
         scalars=False,

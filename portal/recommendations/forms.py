@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
@@ -21,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios
+from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.common.weekdays import DAY_NAMES, EVERY_DAY, days_mask
 from portal.recommendations.models import ChangeKind, ReasonCategory
 from portal.recommendations.operations import LineProposal, RecommendationData
@@ -91,7 +90,7 @@ class CurrentLineForm(LineForm):
         return super().proposal(replaces_line_id)
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(PortalForm):
     kind = RadioField(
         "What change do you recommend?",
         choices=[
@@ -150,6 +149,12 @@ class RecommendationForm(FlaskForm):
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
+    names_in_messages = {
+        "reason": "The reason",
+        "evidence": "The evidence",
+        "proposed_start_date": "The start date",
+    }
+
     def to_data(self, line_ids: list[int]) -> RecommendationData:
         proposals = [
             entry.form.proposal(line_id)
@@ -168,11 +173,11 @@ class RecommendationForm(FlaskForm):
         )
 
 
-class SubmitRecommendationForm(FlaskForm):
+class SubmitRecommendationForm(PortalForm):
     submit = SubmitField("Submit recommendation", widget=GovSubmitInput())
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     decision = RadioField(
         "Your decision",
         choices=[
@@ -202,6 +207,8 @@ class DecisionForm(FlaskForm):
     )
     submit = SubmitField("Confirm decision", widget=GovSubmitInput())
 
+    names_in_messages = {"question": "Your question"}
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if (
@@ -223,7 +230,7 @@ class DecisionForm(FlaskForm):
         return valid
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = TextAreaField(
         "Your answer",
         widget=GovTextArea(),
@@ -235,9 +242,9 @@ class AnswerForm(FlaskForm):
     send = SubmitField("Send answer", widget=GovSubmitInput())
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     withdraw = SubmitField("Yes, withdraw it", widget=GovSubmitInput())
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     assign = SubmitField("Assign to me", widget=GovSubmitInput())

@@ -16,6 +16,7 @@ from portal.common.dates import (
     today,
 )
 from portal.common.errors import DomainError, show_on_form
+from portal.common.forms import query_number
 from portal.common.pagination import paginate, recent
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
@@ -263,7 +264,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
         for key in ("provider", "quadrant", "kind", "state", "assigned")
     }
     chosen = {
-        "provider": args["provider"] if args["provider"].isdigit() else "",
+        "provider": str(query_number("provider") or ""),
         "quadrant": args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else "",
         "kind": args["kind"] if args["kind"] in {k.value for k in ChangeKind} else "",
         "state": "waiting" if args["state"] == "waiting" else "",
