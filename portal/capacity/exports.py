@@ -1,11 +1,13 @@
-"""Every provider's capacity return for a month, one row each, streamed as CSV."""
+"""Every provider's capacity return for a month, one row each, streamed as CSV.
+
+Text goes through the shared guard (no cell runs as a formula); figures are numbers."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -14,8 +16,8 @@ from portal.capacity.models import CapacityReturn
 from portal.capacity.operations import FIGURES
 from portal.common.dates import london_date
 from portal.common.money import format_hours_figure, pence_to_decimal_string
+from portal.common.spreadsheets import SafeCsvWriter
 from portal.extensions import db
-from portal.payments.exports import formula_safe
 from portal.providers.enums import Quadrant
 from portal.providers.models import Provider
 
@@ -31,13 +33,18 @@ def _heading(name: str) -> str:
     return name.replace("_weekly_minutes", "_weekly_hours").replace("_pence", "_gbp")
 
 
+def _hours(minutes: int) -> Decimal:
+    return Decimal(format_hours_figure(minutes))
+
+
 def _cell(name: str, value: object) -> object:
+    """A figure as a number (a Decimal is written with the places it was made with)."""
     if name in HOURS:
-        return format_hours_figure(int(value))  # type: ignore[call-overload]
+        return _hours(int(value))  # type: ignore[call-overload]
     if name == "hourly_pay_pence":
-        return pence_to_decimal_string(int(value))  # type: ignore[call-overload]
+        return Decimal(pence_to_decimal_string(int(value)))  # type: ignore[call-overload]
     if name == "fte_hundredths":
-        return f"{int(value) / 100:.2f}"  # type: ignore[call-overload]
+        return Decimal(f"{int(value) / 100:.2f}")  # type: ignore[call-overload]
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
@@ -56,7 +63,7 @@ def capacity_csv(month: dt.date) -> Iterator[str]:
         *[f"{q.value}_new_packages" for q in Quadrant],
     ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
 
     def flush() -> str:
         value = buffer.getvalue()
@@ -79,16 +86,14 @@ def capacity_csv(month: dt.date) -> Iterator[str]:
         writer.writerow(
             [
                 f"{capacity.month:%Y-%m}",
-                formula_safe(capacity.provider.name),
-                formula_safe(capacity.provider.supplier_reference),
+                capacity.provider.name,
+                capacity.provider.supplier_reference,
                 capacity.kind.value,
                 london_date(capacity.submitted_at).isoformat(),
                 "yes" if capacity.late else "no",
                 *[_cell(name, getattr(capacity, name)) for name in FIGURES],
                 *[
-                    format_hours_figure(
-                        by_quadrant[q].spare_weekly_minutes if q in by_quadrant else 0
-                    )
+                    _hours(by_quadrant[q].spare_weekly_minutes if q in by_quadrant else 0)
                     for q in Quadrant
                 ],
                 *[by_quadrant[q].new_packages if q in by_quadrant else 0 for q in Quadrant],

@@ -1,11 +1,15 @@
-"""CSV out: Table F for committee papers, and the bulk upload template for providers."""
+"""CSV out: Table F for committee papers, and the bulk upload template for providers.
+
+Both go through the shared guard: a draft's evidence is whatever the provider typed, and no
+cell of it may reach a spreadsheet as a formula."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
+from decimal import Decimal
 
+from portal.common.spreadsheets import SafeCsvWriter
 from portal.outcomes.measures import MEASURES
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.table_f import TableF
@@ -13,13 +17,14 @@ from portal.outcomes.uploads import HEADER
 from portal.providers.models import ServiceUser
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+def _percent(value: float | None) -> Decimal | str:
+    """A figure, to one place: a number, so a fall in points ('-2.5') is not guarded as text."""
+    return "" if value is None else Decimal(f"{value:.1f}")
 
 
 def table_f_rows_csv(table: TableF) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(
         (
             "period",
@@ -52,9 +57,9 @@ def table_f_rows_csv(table: TableF) -> str:
 
 def upload_template_csv(people: Iterable[tuple[ServiceUser, OutcomeReturn | None]]) -> str:
     """The bulk upload template: one row per person owed a return, with any answers already
-    saved in a draft filled in."""
+    saved in a draft filled in. The upload takes the guard's apostrophe off again."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(HEADER)
     for person, outcome_return in people:
         row = [person.case_reference, person.full_name]

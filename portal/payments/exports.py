@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.common.money import pence_to_decimal_string
+from portal.common.spreadsheets import formula_safe
 
 HEADER = (
     "batch_reference",
@@ -46,14 +47,11 @@ class PaymentListRow:
     approval_date: dt.date
 
 
-def formula_safe(text: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV and formula injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "|") else text
-
-
 def _text_cells(row: PaymentListRow, fixed: tuple[str, str, str]) -> list[str]:
     """A row's cells as text. ``fixed`` is the batch reference, cost centre and nominal
-    code, made safe once per file; the portal's own references need no guarding."""
+    code, made safe once per file; the portal's own references need no guarding, and the
+    amount is a figure (a reversal's '-12.34' stays a number). Guarded cell by cell rather
+    than through SafeCsvWriter, which would guard the amount and costs the export time."""
     return [
         fixed[0],
         formula_safe(row.supplier_reference),
