@@ -9,23 +9,49 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
+from portal.common.spreadsheets import unguarded
+from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod
-from portal.outcomes.operations import EDITABLE, AnswerData, answer_problem, same_answers
+from portal.outcomes.operations import (
+    EDITABLE,
+    EVIDENCE_LONGEST,
+    REASON_LONGEST,
+    AnswerData,
+    answer_problem,
+    same_answers,
+)
 from portal.outcomes.tasks import owed_people, returns_by_person
 from portal.providers.models import ServiceUser
 from portal.providers.queries import people_by_id
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Lines read at most, empty ones included: a spreadsheet program often saves a few thousand
+# formatted but empty rows after the last one filled in. Reading stops here, so a small file
+# that claims a million rows costs no more than this.
+MAX_LINES = 4 * MAX_ROWS
+# Columns read from each row: the template's, and room for a few of the provider's own.
+# Cells further right are not read (unknown columns are ignored in any case).
+MAX_COLUMNS = 200
+# An Excel file is a zip of XML: what it unpacks to, and how many parts it has, at most.
+# Text compresses seven to ten times, so a workbook just under 2MB unpacks to 14 to 20 MB;
+# a few kilobytes of zip can claim gigabytes. At this size openpyxl reads the sheet (twice:
+# once for its stated size, once for its rows) in about five seconds and 15 MB.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_PARTS = 100
+# The most any other cell (a result, sources, a case reference) may hold.
+MAX_CELL = 1000
 CASE_REFERENCE = "case_reference"
+_log = logging.getLogger(__name__)
 NAME = "name"
 
 
@@ -57,6 +83,15 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class SheetRow:
+    """A row of the file that is not empty: its number in the spreadsheet (the header is
+    row 1) and its cells under the template's columns."""
+
+    number: int
+    cells: dict[str, str]
+
+
 @dataclass
 class ParsedRow:
     row: int
@@ -64,25 +99,26 @@ class ParsedRow:
     answers: list[AnswerData] = field(default_factory=list)
 
 
-def read_table(filename: str, content: bytes) -> list[dict[str, str]]:
-    """The file's rows as dicts keyed by header, whatever its format."""
+def read_table(filename: str, content: bytes) -> list[SheetRow]:
+    """The file's rows as dicts keyed by header, whatever its format; empty rows left out.
+
+    Read row by row with limits that stop reading, so a file that claims more than it
+    should (a million rows, a zip that unpacks to gigabytes, XML with entities that expand)
+    is refused after a bounded amount of work. Any file that cannot be read is an
+    ``UploadError``, never a crash."""
     if len(content) > MAX_BYTES:
         raise UploadError("The file must be smaller than 2MB")
     if not content:
         raise UploadError("The selected file is empty")
     name = filename.lower()
     if name.endswith(".csv"):
-        rows = _read_csv(content)
-    elif name.endswith(".xlsx"):
-        rows = _read_xlsx(content)
-    else:
-        raise UploadError("The selected file must be a CSV or an Excel (.xlsx) file")
-    if len(rows) > MAX_ROWS:
-        raise UploadError(f"The file must have {MAX_ROWS:,} rows or fewer")
-    return rows
+        return _rows_from(_csv_lines(content))
+    if name.endswith(".xlsx"):
+        return _read_xlsx(content)
+    raise UploadError("The selected file must be a CSV or an Excel (.xlsx) file")
 
 
-def _read_csv(content: bytes) -> list[dict[str, str]]:
+def _csv_lines(content: bytes) -> Iterator[list[str]]:
     if b"\x00" in content:
         raise UploadError("The selected file is not a CSV file")
     try:
@@ -93,44 +129,100 @@ def _read_csv(content: bytes) -> list[dict[str, str]]:
         except UnicodeDecodeError as error:
             raise UploadError("The selected file could not be read as text") from error
     reader = csv.reader(io.StringIO(text, newline=""))
-    return _rows_from(reader)
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a cell longer than the csv module's limit, say
+            raise UploadError(
+                f"Line {reader.line_num} of the file could not be read: check the file is "
+                f"saved as CSV and no cell is longer than {EVIDENCE_LONGEST:,} characters"
+            ) from error
+        yield values[:MAX_COLUMNS]
 
 
-def _read_xlsx(content: bytes) -> list[dict[str, str]]:
+def _read_xlsx(content: bytes) -> list[SheetRow]:
     from openpyxl import load_workbook
 
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise UploadError("The selected file is not an Excel (.xlsx) file")
+    not_excel = "The selected file is not an Excel (.xlsx) file"
+    buffer = io.BytesIO(content)
+    if not zipfile.is_zipfile(buffer):
+        raise UploadError(not_excel)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise UploadError("The selected file is not an Excel (.xlsx) file") from error
-    try:
-        sheet = workbook.worksheets[0]
-        values = (
-            ["" if cell is None else str(cell) for cell in row]
-            for row in sheet.iter_rows(values_only=True)
+        with zipfile.ZipFile(buffer) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UploadError(not_excel) from error
+    # Each part is read no further than the size it declares, so the declared sizes bound
+    # what the file unpacks to.
+    if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise UploadError(
+            "The selected file is too large once unpacked: upload it as a CSV file, or "
+            f"with {MAX_ROWS:,} rows or fewer and nothing but the template's columns"
         )
-        return _rows_from(values)
+    try:
+        workbook = load_workbook(buffer, read_only=True, data_only=True)
+    except Exception as error:  # whatever openpyxl meets in a broken file
+        _log.info("unreadable Excel upload: %r", error)
+        raise UploadError(not_excel) from error
+    try:
+        if not workbook.worksheets:
+            raise UploadError(not_excel)
+        sheet = workbook.worksheets[0]
+        # The sheet is read a row at a time; max_row and max_col stop openpyxl filling in
+        # the empty rows and columns a sheet's stated size may claim.
+        rows = sheet.iter_rows(max_row=MAX_LINES + 2, max_col=MAX_COLUMNS, values_only=True)
+        return _rows_from(
+            ["" if cell is None else str(cell) for cell in row] for row in _guarded(rows)
+        )
     finally:
         workbook.close()
 
 
-def _rows_from(lines: Iterable[list[str]]) -> list[dict[str, str]]:
+def _guarded(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """The sheet's rows, any failure to read one (broken XML, an entity, a bad value) an
+    ``UploadError``."""
+    iterator = iter(rows)
+    while True:
+        try:
+            row = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:  # whatever openpyxl meets in a broken file
+            _log.info("unreadable Excel upload: %r", error)
+            raise UploadError(
+                "The selected file could not be read: save it again from your spreadsheet "
+                "program as an Excel (.xlsx) or CSV file"
+            ) from error
+        yield row
+
+
+def _rows_from(lines: Iterable[list[str]]) -> list[SheetRow]:
+    """The rows under the header, stopping as soon as there are too many."""
     iterator = iter(lines)
     header = next(iterator, None)
-    if not header:
+    if not header or not any(h.strip() for h in header):
         raise UploadError("The file has no header row: start from the template")
     header = [h.strip() for h in header]
     missing = [h for h in HEADER if h not in header]
     if missing:
         shown = ", ".join(missing[:3]) + (" and others" if len(missing) > 3 else "")
         raise UploadError(f"The file is missing columns: {shown}. Start from the template")
-    rows = []
-    for values in iterator:
-        rows.append(
-            {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}
-        )
+    wanted = [(i, h) for i, h in enumerate(header) if h in _WANTED]
+    rows: list[SheetRow] = []
+    for number, values in enumerate(iterator, start=2):
+        if number > MAX_LINES + 1:
+            raise UploadError(
+                f"The file must have {MAX_ROWS:,} rows or fewer: it has more than "
+                f"{MAX_LINES:,}, counting empty ones. Delete the empty rows at the end"
+            )
+        cells = {h: unguarded(values[i].strip()) if i < len(values) else "" for i, h in wanted}
+        if not any(cells.values()):
+            continue
+        if len(rows) == MAX_ROWS:
+            raise UploadError(f"The file must have {MAX_ROWS:,} rows or fewer")
+        rows.append(SheetRow(number, cells))
     return rows
 
 
@@ -198,6 +290,11 @@ class ReturnRowSchema(Schema):
 
 
 _COLUMNS = {m.code: {part: column(m, part) for part in PARTS} for m in MEASURES}
+_WANTED = frozenset(HEADER)
+# The text columns and the most each may hold, as on the form; any other cell is short.
+_LONGEST = {column(m, "evidence"): EVIDENCE_LONGEST for m in MEASURES} | {
+    column(m, "not applicable reason"): REASON_LONGEST for m in MEASURES
+}
 _SOURCE_NAMES = {
     m.code: {s.value: s.value for s in m.sources} | {s.label.lower(): s.value for s in m.sources}
     for m in MEASURES
@@ -220,8 +317,20 @@ def _sources(text: str, measure: Measure) -> list[str]:
     return found
 
 
+def cell_problem(column_name: str, text: str) -> str | None:
+    """What is wrong with a cell's text on its own (a hidden character, too long), if
+    anything. The form's rules: a line break belongs only in the evidence and reasons."""
+    multiline = column_name in _LONGEST
+    if has_control_characters(text, multiline=multiline):
+        return control_character_message("The cell")
+    longest = _LONGEST.get(column_name, MAX_CELL)
+    if len(text) > longest:
+        return f"The cell must be {longest:,} characters or fewer"
+    return None
+
+
 def check_rows(
-    rows: list[dict[str, str]], *, owed: dict[str, int]
+    rows: list[SheetRow], *, owed: dict[str, int]
 ) -> tuple[list[ParsedRow], list[Problem]]:
     """Every row checked; ``owed`` maps the case references the provider owes to person ids.
 
@@ -232,11 +341,20 @@ def check_rows(
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     schema = ReturnRowSchema()
-    for index, row in enumerate(rows, start=2):
+    for sheet_row in rows:
+        index, row = sheet_row.number, sheet_row.cells
         answer_cells = [row.get(h, "") for h in HEADER[2:]]
-        reference = row.get(CASE_REFERENCE, "").strip()
         if not any(answer_cells):
             continue
+        unfit = [
+            Problem(index, key, problem)
+            for key in HEADER
+            if (problem := cell_problem(key, row.get(key, ""))) is not None
+        ]
+        if unfit:
+            problems.extend(unfit)
+            continue
+        reference = row.get(CASE_REFERENCE, "").strip()
         if not reference:
             problems.append(Problem(index, CASE_REFERENCE, "Enter the person’s case reference"))
             continue
@@ -282,9 +400,7 @@ class UploadPlan:
     problems: list[Problem]
 
 
-def plan_upload(
-    period: ReportingPeriod, *, provider_id: int, rows: list[dict[str, str]]
-) -> UploadPlan:
+def plan_upload(period: ReportingPeriod, *, provider_id: int, rows: list[SheetRow]) -> UploadPlan:
     owed = owed_people(period, provider_id=provider_id)
     parsed, problems = check_rows(rows, owed=owed)
     existing = returns_by_person(period, [owed[row.case_reference] for row in parsed])
