@@ -30,3 +30,16 @@ def test_the_stylesheet_may_be_cached(client) -> None:
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
     response.close()
+
+
+def test_returns_downloads_are_not_cached(as_role, world: World) -> None:
+    for role, url in (
+        (Role.PROVIDER_MANAGER, f"/outcome-periods/{world.period.id}/upload-template.csv"),
+        (Role.COMMISSIONER, f"/outcome-periods/{world.period.id}/table-f.csv"),
+        (Role.COMMISSIONER, "/capacity/returns.csv"),
+    ):
+        response = as_role(role).get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == "text/csv", url
+        assert response.headers["Cache-Control"] == "no-store", url
+        response.close()
