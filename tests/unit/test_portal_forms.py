@@ -99,7 +99,9 @@ def _filled(cls: type[Form], value: str) -> Any:
 
 
 @pytest.mark.parametrize("cls", PAGE_FORMS, ids=lambda cls: cls.__name__)
-@pytest.mark.parametrize("value", ["\x00", "12\x1f", "yes\x7f", "a\x85b", "\x0b"], ids=repr)
+@pytest.mark.parametrize(
+    "value", ["\x00", "12\x1f", "yes\x7f", "a\x85b", "\x0b", "a\ufffe", "\U0010ffff"], ids=repr
+)
 def test_a_control_character_anywhere_is_refused_beside_its_field(cls: type, value: str) -> None:
     form = _filled(cls, value)
     refusable = [
