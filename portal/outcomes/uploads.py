@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
-from portal.common.spreadsheets import unguarded
+from portal.common.spreadsheets import GUARD, unguarded
 from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod
@@ -217,9 +217,12 @@ def _rows_from(lines: Iterable[list[str]]) -> list[SheetRow]:
                 f"The file must have {MAX_ROWS:,} rows or fewer: it has more than "
                 f"{MAX_LINES:,}, counting empty ones. Delete the empty rows at the end"
             )
-        cells = {h: unguarded(values[i].strip()) if i < len(values) else "" for i, h in wanted}
-        if not any(cells.values()):
+        cells = {h: values[i].strip() if i < len(values) else "" for i, h in wanted}
+        whole = "".join(cells.values())
+        if not whole:
             continue
+        if GUARD in whole:  # a cell the template guarded, perhaps: one look per row
+            cells = {h: unguarded(text) for h, text in cells.items()}
         if len(rows) == MAX_ROWS:
             raise UploadError(f"The file must have {MAX_ROWS:,} rows or fewer")
         rows.append(SheetRow(number, cells))
@@ -295,6 +298,7 @@ _WANTED = frozenset(HEADER)
 _LONGEST = {column(m, "evidence"): EVIDENCE_LONGEST for m in MEASURES} | {
     column(m, "not applicable reason"): REASON_LONGEST for m in MEASURES
 }
+_SHORTEST = min(MAX_CELL, *_LONGEST.values())
 _SOURCE_NAMES = {
     m.code: {s.value: s.value for s in m.sources} | {s.label.lower(): s.value for s in m.sources}
     for m in MEASURES
@@ -329,6 +333,23 @@ def cell_problem(column_name: str, text: str) -> str | None:
     return None
 
 
+def _cell_problems(index: int, row: dict[str, str]) -> list[Problem]:
+    """Each cell of a row checked on its own. The row is looked at whole first: a row
+    with no hidden character, line break or tab anywhere needs only its lengths checked."""
+    whole = "".join(row.values())
+    if has_control_characters(whole):
+        checked = HEADER
+    elif len(whole) <= _SHORTEST:
+        return []
+    else:
+        checked = [key for key in HEADER if len(row.get(key, "")) > _SHORTEST]
+    return [
+        Problem(index, key, problem)
+        for key in checked
+        if (problem := cell_problem(key, row.get(key, ""))) is not None
+    ]
+
+
 def check_rows(
     rows: list[SheetRow], *, owed: dict[str, int]
 ) -> tuple[list[ParsedRow], list[Problem]]:
@@ -346,11 +367,7 @@ def check_rows(
         answer_cells = [row.get(h, "") for h in HEADER[2:]]
         if not any(answer_cells):
             continue
-        unfit = [
-            Problem(index, key, problem)
-            for key in HEADER
-            if (problem := cell_problem(key, row.get(key, ""))) is not None
-        ]
+        unfit = _cell_problems(index, row)
         if unfit:
             problems.extend(unfit)
             continue
