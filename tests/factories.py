@@ -8,8 +8,8 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.accounts.models import User, UserRole
-from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
 from portal.outcomes.models import PeriodKind, ReportingPeriod

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.council.models import get_settings
 from portal.outcomes.models import ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser

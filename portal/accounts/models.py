@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts.roles import Role
 from portal.common.models import TimestampMixin, utcnow
+from portal.common.roles import Role
 from portal.common.types import enum_type
 from portal.extensions import db
 

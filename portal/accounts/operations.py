@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import User, UserRole
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.audit.operations import record, snapshot
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.extensions import db
 
 

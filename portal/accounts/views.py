@@ -12,9 +12,9 @@ from portal.accounts import sessions
 from portal.accounts.forms import SignInForm
 from portal.accounts.models import User
 from portal.accounts.operations import authenticate, record_failed_sign_in, record_sign_in
-from portal.accounts.roles import Role
 from portal.common.access import public, roles_required, signed_in
 from portal.common.pagination import paginate
+from portal.common.roles import Role
 from portal.common.templating import navigation_for
 from portal.extensions import db
 

@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, text
 
 from portal.accounts.models import User, UserRole
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.operations import window_for
 from portal.capacity.picture import months_back
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db

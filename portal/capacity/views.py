@@ -16,7 +16,6 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.roles import Role
 from portal.capacity import operations
 from portal.capacity.exports import capacity_csv
 from portal.capacity.forms import CapacityForm, ConfirmForm
@@ -26,6 +25,7 @@ from portal.capacity.queries import provider_history
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
+from portal.common.roles import Role
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.providers.enums import Quadrant

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 

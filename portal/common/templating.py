@@ -9,10 +9,10 @@ from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import FieldList, FormField
 
-from portal.accounts.roles import Role
 from portal.common.dates import format_date
 from portal.common.money import format_hours_figure, format_minutes_as_hours, format_pence
 from portal.common.nhs import format_nhs_number
+from portal.common.roles import Role
 
 # Each role's service navigation, in order: (label, endpoint).
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {

@@ -4,11 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.roles import Role
 from portal.audit.operations import record, snapshot
 from portal.common.access import roles_required
 from portal.common.models import lock
 from portal.common.money import pence_to_decimal_string
+from portal.common.roles import Role
 from portal.council.forms import SettingsForm
 from portal.council.models import get_settings
 

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
-from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
 from portal.extensions import db

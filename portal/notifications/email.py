@@ -16,9 +16,9 @@ from flask_mail import Mail, Message
 from sqlalchemy import select
 
 from portal.accounts.models import User, UserRole
-from portal.accounts.roles import Role
 from portal.common.database import after_commit
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.notifications.models import OutgoingEmail
 

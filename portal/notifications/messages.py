@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.notifications.email import portal_link, queue_email, users_with_role
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from flask import url_for
 from sqlalchemy import Date, Select, bindparam, func, select
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
 from portal.capacity.models import CapacityReturn
 from portal.common.dates import format_date, today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus

@@ -18,12 +18,12 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.errors import DomainError, show_on_form
 from portal.common.forms import query_number, query_text
 from portal.common.pagination import paginate
+from portal.common.roles import CASEWORK_ROLES, Role
 from portal.extensions import db
 from portal.outcomes import operations
 from portal.outcomes.exports import table_f_rows_csv, upload_template_csv

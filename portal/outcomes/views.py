@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.errors import DomainError, show_on_form
+from portal.common.roles import CASEWORK_ROLES, Role
 from portal.outcomes import operations
 from portal.outcomes.forms import (
     OUTCOME_FORMS,

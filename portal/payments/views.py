@@ -15,7 +15,6 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.accounts.roles import Role
 from portal.common.access import roles_required
 from portal.common.dates import (
     FinancialYear,
@@ -28,6 +27,7 @@ from portal.common.errors import DomainError, show_on_form
 from portal.common.forms import query_number
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
+from portal.common.roles import Role
 from portal.council.models import get_settings
 from portal.payments import operations
 from portal.payments.forms import (

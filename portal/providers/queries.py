@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser

@@ -7,11 +7,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
-from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.forms import query_text
 from portal.common.pagination import Recent, paginate, recent
+from portal.common.roles import CASEWORK_ROLES, Role
 from portal.notifications.queries import capacity_notice
 from portal.outcomes.models import ReportingPeriod
 from portal.outcomes.queries import find_return, outcome_period_on, service_user_returns_statement

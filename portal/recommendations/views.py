@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal.accounts.roles import CASEWORK_ROLES, Role
 from portal.common.access import roles_required
 from portal.common.dates import (
     FinancialYear,
@@ -18,6 +17,7 @@ from portal.common.dates import (
 from portal.common.errors import DomainError, show_on_form
 from portal.common.forms import query_number
 from portal.common.pagination import paginate, recent
+from portal.common.roles import CASEWORK_ROLES, Role
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return

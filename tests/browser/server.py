@@ -9,8 +9,8 @@ from typing import cast
 
 from flask import Flask
 
-from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer

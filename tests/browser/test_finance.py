@@ -24,8 +24,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
 from portal.common.dates import format_date, today
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db

@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import Locator
 
-from portal.accounts.roles import Role
 from portal.common.dates import format_date, today
+from portal.common.roles import Role
 from portal.outcomes.measures import OUTCOMES
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer, Seed

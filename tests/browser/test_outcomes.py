@@ -21,8 +21,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
 from portal.outcomes.models import OutcomeReturn

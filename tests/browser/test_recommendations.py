@@ -21,9 +21,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.roles import Role
 from portal.common.dates import format_date, today
 from portal.common.money import format_pence
+from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentRule, PaymentStatus

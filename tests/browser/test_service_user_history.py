@@ -10,9 +10,9 @@ from typing import cast
 
 import pytest
 
-from portal.accounts.roles import Role
 from portal.common.dates import FinancialYear, today
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.providers.models import Provider, ServiceUser
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import OutcomeReturn

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
-from portal.accounts.roles import Role
 from portal.bench import measure
 from portal.bench.scale import Scale, build
+from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod

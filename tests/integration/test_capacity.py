@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.capacity import operations
 from portal.capacity.models import CapacityKind
 from portal.capacity.operations import CapacityData, QuadrantFigures
 from portal.common.errors import DomainError
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from tests.factories import ProviderFactory, UserFactory

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.capacity.models import CapacityKind, CapacityReturn
 from portal.common.dates import format_date
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from tests.client import text_of

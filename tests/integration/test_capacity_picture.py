@@ -10,10 +10,10 @@ import random
 
 import pytest
 
-from portal.accounts.roles import Role
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.picture import capacity_picture, months_back
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.providers.enums import ProviderStatus, Quadrant

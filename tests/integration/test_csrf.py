@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import CheckedClient, text_of
 from tests.conftest import make_app

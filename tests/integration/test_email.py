@@ -15,8 +15,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.notifications.email import send_pending
 from portal.notifications.models import OutgoingEmail

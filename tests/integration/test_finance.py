@@ -15,10 +15,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import FinancialYear, today
 from portal.common.errors import DomainError
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments import operations as payments
 from portal.payments.models import (

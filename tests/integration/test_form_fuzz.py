@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import JSON, String, Text, select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.common.text import has_control_characters
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES

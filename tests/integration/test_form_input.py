@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityReturn
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.common.text import control_character_message
 from portal.council.models import get_settings
 from portal.extensions import db

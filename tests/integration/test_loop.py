@@ -9,9 +9,9 @@ import io
 
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentBatch
 from portal.providers.models import PackageLine

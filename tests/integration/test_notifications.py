@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from portal.accounts.roles import Role
 from portal.capacity.models import CapacityKind, CapacityReturn
 from portal.common.dates import today
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.recommendations import operations
 from tests.client import text_of

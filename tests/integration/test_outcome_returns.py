@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.dates import quarter_bounds
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import OutcomeReturn, ReturnStatus

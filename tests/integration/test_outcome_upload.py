@@ -8,7 +8,7 @@ import io
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.outcomes.table_f import Filters, table_f

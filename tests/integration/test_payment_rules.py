@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentRule, PaymentStatus
 from portal.payments.operations import create_rule

@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import Integer, func, literal, select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.providers.models import PackageLine, days_count_expression

@@ -3,7 +3,7 @@ as if it did not exist."""
 
 from __future__ import annotations
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import text_of
 from tests.fixtures import World

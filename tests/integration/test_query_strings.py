@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.fixtures import World, sign_in
 from tests.integration.records import every_stage

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.capacity.models import CapacityReturn
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import text_of
 from tests.conftest import make_app

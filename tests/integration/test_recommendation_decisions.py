@@ -11,8 +11,8 @@ import flask_migrate
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.common.errors import DomainError
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.providers.models import PackageLine

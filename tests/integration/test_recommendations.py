@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.providers.models import PackageLine

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.roles import Role
 from portal.common.dates import FinancialYear, london_date, today
+from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.payments.models import Payment

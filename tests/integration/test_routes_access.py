@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select, text
 from werkzeug.routing import IntegerConverter, Rule
 
-from portal.accounts.roles import Role
 from portal.common.dates import today
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.fixtures import World, sign_in
 from tests.integration.records import Stages, every_stage

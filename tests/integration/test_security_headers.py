@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.fixtures import World
 from tests.integration.records import exported_batch, submitted_reduction

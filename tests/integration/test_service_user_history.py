@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.accounts.roles import Role
 from portal.common.dates import quarter_bounds, today
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult

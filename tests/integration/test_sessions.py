@@ -16,9 +16,9 @@ from itsdangerous import base64_decode
 from sqlalchemy import select, update
 
 from portal.accounts.models import SessionEnd, UserSession
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
 from portal.common.models import utcnow
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import CheckedClient, text_of
 from tests.conftest import make_app

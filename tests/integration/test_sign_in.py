@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from portal.accounts import models as account_models
 from portal.accounts import operations
-from portal.accounts.roles import Role
 from portal.audit.models import AuditEvent
+from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import CheckedClient, text_of
 from tests.factories import PASSWORD

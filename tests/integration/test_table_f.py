@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from portal.accounts.roles import Role
 from portal.common.dates import quarter_bounds
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReturnStatus

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from openpyxl import Workbook
 
-from portal.accounts.roles import Role
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.uploads import (
