@@ -57,9 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from portal.accounts.views import bp as accounts_bp
     from portal.capacity.views import bp as capacity_bp
+    from portal.casework.views import bp as casework_bp
     from portal.common.views import bp as common_bp
     from portal.council.views import bp as council_bp
-    from portal.notifications.views import bp as notifications_bp
     from portal.outcomes.period_views import bp as periods_bp
     from portal.outcomes.views import bp as outcomes_bp
     from portal.payments.views import bp as payments_bp
@@ -74,7 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         periods_bp,
         recommendations_bp,
         payments_bp,
-        notifications_bp,
+        casework_bp,
         council_bp,
         capacity_bp,
     ):

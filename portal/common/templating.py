@@ -17,7 +17,7 @@ from portal.common.roles import Role
 # Each role's service navigation, in order: (label, endpoint).
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.PROVIDER_MANAGER: [
-        ("Service users", "providers.service_users"),
+        ("Service users", "casework.service_users"),
         ("Outcome returns", "periods.period_list"),
         ("Recommendations", "recommendations.provider_list"),
         ("Payments", "payments.provider_payments"),
@@ -25,14 +25,14 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     ],
     Role.CARE_MANAGER: [
         ("Review queue", "recommendations.queue"),
-        ("Service users", "providers.service_users"),
+        ("Service users", "casework.service_users"),
         ("Outcome returns", "periods.period_list"),
         ("Second approvals", "payments.second_approvals"),
     ],
     Role.COMMISSIONER: [
         ("Providers", "providers.provider_list"),
         ("Outcome returns", "periods.period_list"),
-        ("Service users", "providers.service_users"),
+        ("Service users", "casework.service_users"),
         ("Trusted assessors", "recommendations.summary"),
         ("Capacity", "capacity.picture"),
         ("Payment rule", "payments.rule_list"),
@@ -62,7 +62,7 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
             items.append({"text": label, "href": url_for(endpoint), "active": False})
     if items:  # everyone with a role has things that may need them
         items.append(
-            {"text": "What needs you", "href": url_for("notifications.notices"), "active": False}
+            {"text": "What needs you", "href": url_for("casework.notices"), "active": False}
         )
     path = request.path
     if request.blueprint == "outcomes":

@@ -16,8 +16,7 @@ from portal.common.dates import financial_quarter_label, format_date, quarter_bo
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
-from portal.notifications import messages
-from portal.outcomes import tallies
+from portal.outcomes import notices, tallies
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -291,7 +290,7 @@ def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: st
         before=before,
         after=_return_snapshot(outcome_return),
     )
-    messages.return_for_correction(outcome_return)
+    notices.return_for_correction(outcome_return)
 
 
 def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> ReportingPeriod:

@@ -20,11 +20,11 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
-from portal.notifications import messages
 from portal.payments.operations import create_reduction_payment
 from portal.providers.enums import ProviderStatus
 from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
 from portal.providers.queries import current_lines
+from portal.recommendations import notices
 from portal.recommendations.models import (
     ChangeKind,
     MessageKind,
@@ -212,7 +212,7 @@ def submit(recommendation: Recommendation, *, by: User) -> None:
         before=before,
         after=_snapshot(recommendation),
     )
-    messages.recommendation_to_review(recommendation, answered=False)
+    notices.recommendation_to_review(recommendation, answered=False)
 
 
 def _lock_for_decision(recommendation: Recommendation) -> None:
@@ -257,7 +257,7 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     if recommendation.kind == ChangeKind.REDUCE:
         # The rule in force on the day of the decision, whatever the start date.
         create_reduction_payment(recommendation, on=today(), by=by)
-    messages.recommendation_decided(recommendation)
+    notices.recommendation_decided(recommendation)
 
 
 def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
@@ -276,7 +276,7 @@ def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
         before=before,
         after=_snapshot(recommendation),
     )
-    messages.recommendation_decided(recommendation)
+    notices.recommendation_decided(recommendation)
 
 
 def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: User) -> None:
@@ -341,7 +341,7 @@ def request_information(recommendation: Recommendation, *, by: User, question: s
         before=before,
         after=_snapshot(recommendation) | {"question": question.strip()},
     )
-    messages.recommendation_question(recommendation)
+    notices.recommendation_question(recommendation)
 
 
 def answer_information_request(recommendation: Recommendation, *, by: User, answer: str) -> None:
@@ -369,7 +369,7 @@ def answer_information_request(recommendation: Recommendation, *, by: User, answ
         before=before,
         after=_snapshot(recommendation) | {"answer": answer.strip()},
     )
-    messages.recommendation_to_review(recommendation, answered=True)
+    notices.recommendation_to_review(recommendation, answered=True)
 
 
 def withdraw(recommendation: Recommendation, *, by: User) -> None:

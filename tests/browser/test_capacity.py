@@ -33,7 +33,7 @@ def _on_the_10th(monkeypatch: pytest.MonkeyPatch) -> None:
         "portal.capacity.views",
         "portal.capacity.operations",
         "portal.capacity.picture",
-        "portal.notifications.queries",
+        "portal.casework.needs",
     ):
         monkeypatch.setattr(f"{module}.today", lambda: DAY)
 

@@ -77,7 +77,7 @@ def test_each_side_is_told_what_needs_them(client, world: World) -> None:
 def test_the_provider_is_told_when_capacity_is_due(
     as_role, monkeypatch: pytest.MonkeyPatch, world: World, day: dt.date, expected: str
 ) -> None:
-    monkeypatch.setattr("portal.notifications.queries.today", lambda: day)
+    monkeypatch.setattr("portal.casework.needs.today", lambda: day)
     client = as_role(Role.PROVIDER_MANAGER)
     assert expected in text_of(client.get("/what-needs-you"))
     home = text_of(client.get("/service-users"))

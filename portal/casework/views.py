@@ -1,0 +1,159 @@
+"""Casework: the pages that gather from several features around a person or a user. A
+person's page and its histories (package lines from the register, outcome returns,
+recommendations), the service users list that is a provider's home page, and "What needs
+you". It sits above the features, so the register below knows nothing of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import Select
+
+from portal.casework.needs import capacity_notice, notices_for
+from portal.common.access import roles_required, signed_in
+from portal.common.dates import today
+from portal.common.forms import query_text
+from portal.common.pagination import Recent, paginate, recent
+from portal.common.roles import CASEWORK_ROLES, Role
+from portal.outcomes.models import ReportingPeriod
+from portal.outcomes.queries import find_return, outcome_period_on, service_user_returns_statement
+from portal.outcomes.story import outcome_story
+from portal.providers.queries import (
+    get_service_user,
+    lines_in_force_or_later,
+    package_history_statement,
+    service_users_statement,
+    viewer_provider_id,
+)
+from portal.recommendations.queries import (
+    open_recommendation_status,
+    service_user_recommendation_rows,
+)
+
+bp = Blueprint("casework", __name__, template_folder="templates")
+
+# What a person's page shows of each history that grows; each links to the whole of it.
+RECENT_QUARTERS = 8  # two years of outcome returns, as the outcome story shows
+RECENT_RECOMMENDATIONS = 5
+RECENT_LINES = 10
+
+
+@bp.get("/service-users")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def service_users() -> str:
+    search = query_text("q")
+    page = paginate(
+        service_users_statement(provider_id=viewer_provider_id(), search=search, on=today()),
+        scalars=False,
+    )
+    provider_id = viewer_provider_id()
+    return render_template(
+        "casework/service_users.html",
+        page=page,
+        search=search,
+        show_provider=provider_id is None,
+        # A provider's home page says what capacity return is due, and when.
+        capacity_due=capacity_notice(provider_id) if provider_id else None,
+    )
+
+
+@bp.get("/service-users/<int:service_user_id>")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def service_user(service_user_id: int) -> str:
+    provider_id = viewer_provider_id()
+    person = get_service_user(service_user_id, provider_id=provider_id)
+    on = today()
+    now_and_later = lines_in_force_or_later(person.id, on=on)
+    lines = [line for line in now_and_later if line.start_date <= on]
+    period = outcome_period_on(on)
+    is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
+    by_provider = provider_id is not None
+    values = {"person": person.id, "provider": provider_id}
+    returns = recent(
+        service_user_returns_statement(by_provider=by_provider),
+        RECENT_QUARTERS,
+        scalars=False,
+        params=values,
+    )
+    can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
+    can_recommend = is_provider and person.provider.trusted_assessor and bool(lines)
+    return render_template(
+        "casework/service_user.html",
+        person=person,
+        lines=lines,
+        history=recent(package_history_statement(), RECENT_LINES, params=values),
+        upcoming=[line for line in now_and_later if line.start_date > on],
+        weekly_minutes=sum(line.weekly_minutes for line in lines),
+        weekly_cost=sum(line.weekly_cost_pence for line in lines),
+        returns=returns,
+        story=outcome_story(person.id, provider_id=provider_id),
+        recommendations=recent(
+            service_user_recommendation_rows(by_provider=by_provider),
+            RECENT_RECOMMENDATIONS,
+            scalars=False,
+            params=values,
+        ),
+        period=period,
+        current_return=_current_return(period, person.id, returns)
+        if can_return_outcomes and period
+        else None,
+        open_recommendation=open_recommendation_status(person.id, provider_id=person.provider_id)
+        if can_recommend
+        else None,
+        can_return_outcomes=can_return_outcomes,
+        can_recommend=can_recommend,
+        not_a_trusted_assessor=is_provider and not person.provider.trusted_assessor,
+        today=on,
+    )
+
+
+def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:
+    """This quarter's return (its ``id`` and ``status`` are all the page uses): as the
+    newest, usually among those the page shows already."""
+    shown = next((r for r in returns.items if r.period_id == period.id), None)
+    return shown or find_return(period.id, person_id)
+
+
+def _history_page(service_user_id: int, template: str, rows: Callable[..., Select[Any]]) -> str:
+    """A page of all of a person's history of one kind: ``rows(by_provider=...)`` is its
+    statement, built once, with the person (and a provider's own) bound when it runs."""
+    provider_id = viewer_provider_id()
+    person = get_service_user(service_user_id, provider_id=provider_id)
+    page = paginate(
+        rows(by_provider=provider_id is not None),
+        scalars=False,
+        params={"person": person.id, "provider": provider_id},
+    )
+    return render_template(template, person=person, page=page)
+
+
+@bp.get("/service-users/<int:service_user_id>/outcome-returns")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def outcome_history(service_user_id: int) -> str:
+    return _history_page(
+        service_user_id, "casework/outcome_history.html", service_user_returns_statement
+    )
+
+
+@bp.get("/service-users/<int:service_user_id>/recommendations")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def recommendation_history(service_user_id: int) -> str:
+    return _history_page(
+        service_user_id,
+        "casework/recommendation_history.html",
+        service_user_recommendation_rows,
+    )
+
+
+@bp.get("/what-needs-you")
+@signed_in
+def notices() -> str:
+    items = notices_for(current_user)
+    return render_template(
+        "casework/notices.html",
+        needing=[n for n in items if n.count],
+        clear=[n for n in items if not n.count],
+    )
