@@ -1,5 +1,6 @@
 """One transaction per request: a successful POST commits once at the end; anything else
-(a GET, a form shown again with errors, an exception) is rolled back."""
+(a GET, a form shown again with errors, an operation refused with a DomainError even when
+the view redirects after it, an exception) is rolled back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from portal.common.errors import DomainError
+from portal.common.errors import DomainError, was_refused
 from portal.extensions import db
 
 
@@ -55,7 +56,8 @@ def is_unique_violation(error: IntegrityError) -> bool:
 def init_app(app: Flask) -> None:
     @app.after_request
     def commit_successful_post(response: Response) -> Response:
-        if request.method == "POST" and 300 <= response.status_code < 400:
+        refused = was_refused()
+        if request.method == "POST" and 300 <= response.status_code < 400 and not refused:
             db.session.commit()
             for callback in g.pop("after_commit", {}).values():
                 response.call_on_close(callback)

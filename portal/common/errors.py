@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, has_request_context, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -10,13 +10,25 @@ from portal.extensions import db
 class DomainError(Exception):
     """A rule of the service was broken; the message is shown to the user as it is.
 
-    ``field`` names the form field the message belongs beside, when there is one.
+    ``field`` names the form field the message belongs beside, when there is one. Made
+    during a request, it marks the request refused: whatever the view then does (show the
+    form again, or flash the message and redirect), nothing the refused operation had
+    flushed is committed (see common/database.py, where the request's transaction ends).
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        if has_request_context():
+            g.refused = True
+
+
+def was_refused() -> bool:
+    """Whether an operation in this request was refused with a DomainError. Asked once,
+    where the request's transaction ends, which clears the mark (a test's requests may
+    share one application context, and so ``g``)."""
+    return bool(g.pop("refused", False))
 
 
 def init_app(app: Flask) -> None:
