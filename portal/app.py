@@ -47,8 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     mail.init_app(app)
 
-    import portal.models
-    import portal.outcomes.owed  # noqa: F401 - keeps who owes each return in step with writes
     from portal.accounts import sessions
     from portal.common import database, errors, security, templating
 

@@ -12,6 +12,7 @@ from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.extensions import db
+from portal.outcomes import owed
 from portal.outcomes.models import PeriodKind, ReportingPeriod
 from portal.payments.models import PaymentRule
 from portal.providers.enums import (
@@ -109,7 +110,9 @@ class PackageLineFactory(BaseFactory):
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> PackageLine:
         kwargs.pop("service_user", None)
-        return super()._create(model_class, *args, **kwargs)
+        line: PackageLine = super()._create(model_class, *args, **kwargs)
+        owed.lines_changed([line.service_user_id])  # as the operations that start lines do
+        return line
 
 
 class OutcomePeriodFactory(BaseFactory):
@@ -121,6 +124,12 @@ class OutcomePeriodFactory(BaseFactory):
     end_date = factory.LazyFunction(lambda: quarter_bounds(today())[1])
     due_date = factory.LazyAttribute(lambda o: o.end_date + dt.timedelta(days=14))
     label = factory.LazyAttribute(lambda o: financial_quarter_label(o.start_date))
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> ReportingPeriod:
+        period: ReportingPeriod = super()._create(model_class, *args, **kwargs)
+        owed.period_opened(period)  # as opening a quarter does
+        return period
 
 
 class PaymentRuleFactory(BaseFactory):

@@ -19,6 +19,7 @@ from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
 from portal.extensions import db
+from portal.outcomes import owed
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -382,7 +383,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             )
         if provider.strategic_tier and started < previous_start and rng.random() < 0.8:
             _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
-    db.session.flush()
+    owed.refresh_everything()  # every line and quarter was loaded directly: who owes, from them
     recount_period(previous.id)  # last quarter's returns were made directly: count them in
     _add_casework(patch[0], accounts)
     _add_capacity_returns(rng, patch + framework, accounts)

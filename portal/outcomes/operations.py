@@ -16,7 +16,7 @@ from portal.common.dates import financial_quarter_label, format_date, quarter_bo
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
-from portal.outcomes import notices, tallies
+from portal.outcomes import notices, owed, tallies
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -317,6 +317,7 @@ def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> Reportin
     )
     with first_one_wins(f"{label} is already open", field="quarter"):
         db.session.add(period)
+    owed.period_opened(period)
     record("reporting_period.opened", period, by=by)
     return period
 

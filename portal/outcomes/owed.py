@@ -2,10 +2,11 @@
 
 A return is owed for every service user who had a package line with a strategic-tier
 provider at any time in the quarter; the provider of the person's latest such line owes it.
-Lines, periods and providers are written through the ORM, so a flush hook sees every
-change that can move a return: after a flush that wrote any of them, the rows of the people
-(or periods) touched are worked out again from the lines, with one ranked
-``INSERT ... SELECT``. Loads that insert lines in bulk call ``refresh`` themselves.
+It is derived state, refreshed by a call you can see: every operation that starts, ends or
+moves a person's lines calls ``lines_changed``, opening a quarter calls ``period_opened``,
+and a change to which providers are in the strategic tier (or a bulk load) calls
+``refresh_everything``. Each works the rows out again from the lines, with one ranked
+``INSERT ... SELECT``.
 
 A refresh locks the people whose rows it rewrites (every person, for a new period), so on
 PostgreSQL two package changes for one person, or a change and a quarter being opened,
@@ -18,18 +19,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, event, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, select
 from sqlalchemy import true as sql_true
-from sqlalchemy.orm import Session, UOWTransaction
-from sqlalchemy.orm.attributes import History, instance_state
 
+from portal.extensions import db
 from portal.outcomes.models import OwedReturn, PeriodKind, ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser
 
 OWED = OwedReturn.__table__
-# A line's changes that can move a return to another provider, or in or out of a quarter.
-LINE_FIELDS = ("service_user_id", "provider_id", "start_date", "end_date")
-PERIOD_FIELDS = ("kind", "start_date", "end_date")
 
 
 def owed_rows(*criteria: ColumnElement[bool]) -> Any:
@@ -110,32 +107,22 @@ def refresh_all(connection: Connection) -> None:
     _rewrite(connection, people=sql_true(), owed=sql_true(), source=sql_true())
 
 
-def _history(instance: object, field: str) -> History:
-    return instance_state(instance).attrs[field].history
+def lines_changed(people: Iterable[int]) -> None:
+    """These people's lines were started, ended or moved: flush them, and work out who owes
+    their returns, in every quarter, again."""
+    db.session.flush()
+    refresh(db.session.connection(), people=set(people))
 
 
-def _changed(instance: object, fields: Iterable[str]) -> bool:
-    return any(_history(instance, field).has_changes() for field in fields)
+def period_opened(period: ReportingPeriod) -> None:
+    """A quarter was opened (or its dates changed): flush it, and work out who owes its
+    returns."""
+    db.session.flush()
+    refresh(db.session.connection(), periods={period.id})
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    people: set[int] = set()
-    periods: set[int] = set()
-    everyone = False
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        written = instance in session.new or instance in session.deleted
-        if isinstance(instance, PackageLine):
-            if written or _changed(instance, LINE_FIELDS):
-                # The person it belongs to now, and any it was moved from.
-                people.add(instance.service_user_id)
-                people.update(_history(instance, "service_user_id").deleted)
-        elif isinstance(instance, ReportingPeriod):
-            if written or _changed(instance, PERIOD_FIELDS):
-                periods.add(instance.id)
-        elif isinstance(instance, Provider) and not written:
-            everyone |= _changed(instance, ("strategic_tier",))
-    if everyone:
-        refresh_all(session.connection())
-    elif people or periods:
-        refresh(session.connection(), people=people, periods=periods)
+def refresh_everything() -> None:
+    """Providers joined or left the strategic tier, or lines and quarters were loaded in
+    bulk: every quarter's rows, again."""
+    db.session.flush()
+    refresh_all(db.session.connection())

@@ -20,6 +20,7 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
+from portal.outcomes import owed
 from portal.payments.operations import create_reduction_payment
 from portal.providers.enums import ProviderStatus
 from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
@@ -306,6 +307,7 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
         record("package_line.ended", old, by=by, before=before, after=snapshot(old, ("end_date",)))
         if not proposal.ends_line:
             _start_line(recommendation, proposal, start_date=start_date, by=by)
+    owed.lines_changed([recommendation.service_user_id])
 
 
 def _start_line(
