@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from benchmarks import measure
+from benchmarks.scale import Scale, build
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
-from portal.bench import measure
-from portal.bench.scale import Scale, build
 from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import flask_migrate
 
+from benchmarks.measure import Council, mixed_load
+from benchmarks.scale import Scale, build
+from benchmarks.throughput import measure_throughput, prepare_accounts
 from portal import create_app
-from portal.bench.measure import Council, mixed_load
-from portal.bench.scale import Scale, build
-from portal.bench.throughput import measure_throughput, prepare_accounts
 from portal.extensions import db
 from tests.databases import create_database, drop_database
 

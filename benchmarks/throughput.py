@@ -1,7 +1,7 @@
 """Throughput: gunicorn on loopback, concurrent signed-in clients, as a share of the floor.
 
-    python -m portal.bench.throughput DATABASE_URL [--clients 20] [--seconds 30]
-                                      [--workers N] [--rounds 1]
+    python -m benchmarks.throughput DATABASE_URL [--clients 20] [--seconds 30]
+                                    [--workers N] [--rounds 1]
 
 runs the portal under gunicorn (with the repository's gunicorn.conf.py) against a built bench
 database and prints one JSON object. It first gives the bench accounts a random password for
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[2]  # wsgi.py and gunicorn.conf.py
+ROOT = Path(__file__).resolve().parents[1]  # wsgi.py and gunicorn.conf.py
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 FLOOR = "/accessibility"
@@ -571,7 +571,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=1, help="Floor and mixed take turns.")
     arguments = parser.parse_args(argv)
-    from portal.bench.measure import Council, mixed_load
+    from benchmarks.measure import Council, mixed_load
 
     load = mixed_load(Council.open(arguments.database_url))
     sign_ins, pages = prepare_accounts(arguments.database_url, load)
