@@ -61,6 +61,11 @@ def missed_goals(results: dict[str, Any], database: str) -> list[str]:
             f"{database} throughput: share_of_floor {throughput['share_of_floor']} with "
             f"{throughput['errors']} errors (goal >= {SHARE_OF_FLOOR}, no errors)"
         )
+    if throughput["unread_paths"]:
+        missed.append(
+            f"{database} throughput: never read in the mixed load: "
+            f"{', '.join(throughput['unread_paths'])} (goal: every page read)"
+        )
     return missed
 
 

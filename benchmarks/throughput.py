@@ -530,6 +530,11 @@ def measure_throughput(
         "mixed_paths_ms": {  # mean response time of each page under the mixed load
             path: round(spent / count * 1000, 1) for path, (count, spent) in mixed.by_path.items()
         },
+        # Pages of the clients' accounts that no timed request read: none in a run long
+        # enough for the load to go round, so any here means a client did not do its part.
+        "unread_paths": sorted(
+            {path for client in plan for path in client.paths} - mixed.by_path.keys()
+        ),
         "error_samples": floor.samples + mixed.samples,
         "server_log": server_log,  # its end, when there were errors
     }
