@@ -56,13 +56,14 @@ test-postgres: install system-packages
 
 test: lint typecheck test-sqlite test-postgres
 
-# The benchmarks on a large council (README, "Benchmarks"). The data is built once into
-# benchmarks/data and reused; `make bench BENCH_POSTGRES=1` measures PostgreSQL as well.
+# The benchmarks on a large council (README, "Benchmarks"): the benchmarks package beside
+# the portal, run as a module of its own. The data is built once into benchmarks/data and
+# reused; `make bench BENCH_POSTGRES=1` measures PostgreSQL as well.
 bench: install system-packages
 ifdef BENCH_POSTGRES
-	scripts/with-postgres.sh bash -c '$(BIN)/python -m portal.bench.run --postgres "$$TEST_DATABASE_URL" $(BENCH_ARGS)'
+	scripts/with-postgres.sh bash -c '$(BIN)/python -m benchmarks.run --postgres "$$TEST_DATABASE_URL" $(BENCH_ARGS)'
 else
-	$(BIN)/python -m portal.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 endif
 
 clean:

@@ -1,6 +1,6 @@
 """gunicorn's settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-The throughput benchmark (portal/bench/throughput.py) runs the portal with this same file.
+The throughput benchmark (benchmarks/throughput.py) runs the portal with this same file.
 
 Thread workers ("gthread") keep HTTP/1.1 connections alive between requests, as browsers and
 a proxy's connection pool both do; gunicorn's default "sync" worker closes every connection

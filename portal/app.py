@@ -87,9 +87,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.notifications.commands import email_cli
 
     app.cli.add_command(email_cli)
-    from portal.bench.commands import bench_cli
-
-    app.cli.add_command(bench_cli)
     return app
 
 

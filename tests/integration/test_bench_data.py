@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from benchmarks import measure
+from benchmarks.scale import Scale, build
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
-from portal.bench import measure
-from portal.bench.scale import Scale, build
 from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
@@ -101,4 +101,5 @@ def test_the_upload_benchmark_saves_its_file_on_a_small_council(app: Any, db_ses
     build(Scale().smaller(200))
     result = measure.upload(measure.Council(app=app), rounds=1, size=20)
     assert result["rows"] == 20
-    assert result["median_ms"] > 0
+    # Its timings are the benchmark's to judge: here only that it reports them.
+    assert set(result) == {"rows", "median_ms", "plain_insert_ms", "ratio"}

@@ -13,8 +13,8 @@ from portal.extensions import db
 from portal.outcomes import operations, owed
 from portal.outcomes.models import OwedReturn, ReportingPeriod
 from portal.outcomes.owed import owed_rows
-from tests.factories import OutcomePeriodFactory, PackageLineFactory
 from tests.client import text_of
+from tests.factories import OutcomePeriodFactory, PackageLineFactory
 from tests.fixtures import World
 from tests.integration.helpers import date_parts
 

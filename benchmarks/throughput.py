@@ -1,7 +1,7 @@
 """Throughput: gunicorn on loopback, concurrent signed-in clients, as a share of the floor.
 
-    python -m portal.bench.throughput DATABASE_URL [--clients 20] [--seconds 30]
-                                      [--workers N] [--rounds 1]
+    python -m benchmarks.throughput DATABASE_URL [--clients 20] [--seconds 30]
+                                    [--workers N] [--rounds 1]
 
 runs the portal under gunicorn (with the repository's gunicorn.conf.py) against a built bench
 database and prints one JSON object. It first gives the bench accounts a random password for
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[2]  # wsgi.py and gunicorn.conf.py
+ROOT = Path(__file__).resolve().parents[1]  # wsgi.py and gunicorn.conf.py
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 HOST = "127.0.0.1"
 FLOOR = "/accessibility"
@@ -530,6 +530,11 @@ def measure_throughput(
         "mixed_paths_ms": {  # mean response time of each page under the mixed load
             path: round(spent / count * 1000, 1) for path, (count, spent) in mixed.by_path.items()
         },
+        # Pages of the clients' accounts that no timed request read: none in a run long
+        # enough for the load to go round, so any here means a client did not do its part.
+        "unread_paths": sorted(
+            {path for client in plan for path in client.paths} - mixed.by_path.keys()
+        ),
         "error_samples": floor.samples + mixed.samples,
         "server_log": server_log,  # its end, when there were errors
     }
@@ -571,7 +576,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=1, help="Floor and mixed take turns.")
     arguments = parser.parse_args(argv)
-    from portal.bench.measure import Council, mixed_load
+    from benchmarks.measure import Council, mixed_load
 
     load = mixed_load(Council.open(arguments.database_url))
     sign_ins, pages = prepare_accounts(arguments.database_url, load)

@@ -1,7 +1,7 @@
 """Peak memory growth while a 100,000-payment batch is exported, in a process of its own so
 nothing before the export hides its peak.
 
-    python -m portal.bench.memory DATABASE_URL [PAYMENTS]
+    python -m benchmarks.memory DATABASE_URL [PAYMENTS]
 
 prints one JSON object. The batch is made with plain SQL (it is not what is measured) in a
 transaction that is rolled back after."""
@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from benchmarks.measure import FINANCE_OFFICER
 from portal import create_app
 from portal.accounts.models import User
-from portal.bench.measure import FINANCE_OFFICER
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.payments.operations import export_batch

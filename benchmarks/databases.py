@@ -3,23 +3,31 @@ shapes them has changed.
 
 A SQLite database is a file under ``benchmarks/data`` with a stamp beside it naming what
 built it (the generator's source and the migrations); a changed stamp means a rebuild.
-PostgreSQL databases are made afresh on the server named, one per history."""
+PostgreSQL databases are made afresh on the server named, one per history.
+
+    python -m benchmarks.databases DATABASE_URL [--history N] [--smaller K]
+
+builds the large council into one empty database of your choosing (migrating it first), to
+look around it in the portal or to time something by hand. It is the benchmarks' own
+command, not a ``flask`` one: the portal's app knows nothing of the benchmarks."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import time
 from pathlib import Path
 
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks import scale as scale_module
+from benchmarks.scale import Scale, build
 from portal import create_app
-from portal.bench import scale as scale_module
-from portal.bench.scale import Scale, build
 from portal.extensions import db
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "migrations"
 
 
@@ -73,3 +81,20 @@ def postgres_database(server_url: str, *, history: int, smaller: int) -> str:
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     fill(url, history=history, smaller=smaller)
     return url
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Build the large council into a database.")
+    parser.add_argument("database_url", help="an empty database (SQLite makes the file)")
+    parser.add_argument("--history", type=int, default=1, help="times over the past is kept")
+    parser.add_argument("--smaller", type=int, default=1, help="divide the sizes by this")
+    arguments = parser.parse_args(argv)
+    started = time.monotonic()
+    counts = fill(arguments.database_url, history=arguments.history, smaller=arguments.smaller)
+    print(f"Built in {time.monotonic() - started:.1f}s:")
+    for name, count in counts.items():
+        print(f"  {name:18} {count:>10,}")
+
+
+if __name__ == "__main__":
+    main()
