@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 
 from portal.accounts.models import SessionEnd, User, UserSession
 from portal.audit.operations import record, snapshot
+from portal.common.database import write_of_its_own
 from portal.common.models import utcnow
 from portal.extensions import db, login_manager
 
@@ -148,14 +149,14 @@ def _load_user(_request: Request) -> User | None:
     if reason is not None:
         # Ended in a transaction of its own, before the view runs: whatever the view does
         # next, the session stays ended.
-        _end(row, reason, by=user)
-        db.session.commit()
+        with write_of_its_own():
+            _end(row, reason, by=user)
         session.clear()
         g.session_ended = reason
         return None
     if now - _aware(row.last_seen_at) > TOUCH_AFTER:
-        row.last_seen_at = now
-        db.session.commit()
+        with write_of_its_own():
+            row.last_seen_at = now
     return user
 
 

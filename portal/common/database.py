@@ -45,6 +45,23 @@ def first_one_wins(message: str, *, field: str | None = None) -> Iterator[None]:
         raise DomainError(message, field=field) from error
 
 
+@contextmanager
+def write_of_its_own() -> Iterator[None]:
+    """A transaction of its own that writes and commits, in a request that otherwise only
+    reads (a GET noting when a session was last used, or ending it). Whatever the request
+    had read is let go first, and on SQLite the transaction takes the write lock as it
+    begins, as a POST's does: a read transaction that later tries to write, after another
+    connection has written, is refused at once ("database is locked"), however long the
+    busy timeout, where one that begins by taking the lock waits its turn."""
+    db.session.rollback()
+    g.writing = True
+    try:
+        yield
+        db.session.commit()
+    finally:
+        g.writing = False
+
+
 def is_unique_violation(error: IntegrityError) -> bool:
     """Whether a unique constraint (not a foreign key or a check) refused the statement."""
     sqlstate = getattr(error.orig, "sqlstate", None)  # psycopg
@@ -87,7 +104,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     Several people at once (a demo, a small install) must never see "database is locked":
     the write-ahead log lets pages be read while another request writes; a connection
     waits its turn to write (busy timeout); and a request that may write (anything but a
-    GET) takes the write lock when its transaction begins. A transaction that read first
+    GET, or a GET's ``write_of_its_own``) takes the write lock when its transaction begins. A transaction that read first
     and then tried to write while another held the lock would be refused at once, however
     long the timeout, since waiting could deadlock."""
 
@@ -103,5 +120,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        writing = has_request_context() and request.method not in ("GET", "HEAD")
+        writing = has_request_context() and (
+            request.method not in ("GET", "HEAD") or bool(g.get("writing"))
+        )
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -5,16 +5,20 @@ kept once, and whoever lost the race is told so."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
+from portal.accounts.models import UserSession
 from portal.capacity.models import CapacityReturn
+from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import text_of
@@ -111,3 +115,46 @@ def test_simultaneous_first_capacity_returns_keep_one(
         )
         db.session.remove()
     assert kept == 1
+
+
+def test_a_page_that_notes_its_session_waits_for_another_writer(
+    racing_app: tuple[Flask, list[str]],
+) -> None:
+    """A GET notes when its session was last used (a write). On SQLite, had it read in the
+    same transaction first, another connection's write in between would get it refused at
+    once ("database is locked", an error page), however long the busy timeout. Here that
+    write is made at the worst moment: just as the note is written."""
+    app, emails = racing_app
+    client = app.test_client()
+    assert client.post("/sign-in", data={"email": emails[0], "password": PASSWORD}).status_code
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's locking")
+        db.session.execute(
+            update(UserSession).values(last_seen_at=utcnow() - dt.timedelta(minutes=5))
+        )
+        db.session.commit()
+        database = db.engine.url.database
+        db.session.remove()
+    assert database
+    written: list[bool] = []
+
+    def another_writer(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not written and statement.startswith("UPDATE user_sessions"):
+            other = sqlite3.connect(database, timeout=0, isolation_level=None)
+            try:
+                other.execute("UPDATE providers SET name = name")
+                written.append(True)
+            except sqlite3.OperationalError:
+                written.append(False)  # this request holds the write lock: it cannot be refused
+            finally:
+                other.close()
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", another_writer)
+        try:
+            response = client.get("/service-users")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", another_writer)
+    assert written, "the session's use was not noted"
+    assert response.status_code == 200
