@@ -106,6 +106,10 @@ def create_reduction_payment(recommendation: Recommendation, *, on: dt.date, by:
         provider_id=recommendation.provider_id,
         service_user_id=recommendation.service_user_id,
         recommendation_id=recommendation.id,
+        # What the payment list and remittance show of the approval, kept on the payment.
+        recommendation_reference=recommendation.reference,
+        first_approved_at=recommendation.decided_at,
+        first_approved_by_id=recommendation.decided_by_id,
         rule_id=rule.id,
         weekly_minutes_removed=calculation.weekly_minutes_removed,
         hourly_rate_pence=calculation.hourly_rate_pence,
@@ -133,7 +137,7 @@ def give_second_approval(payment: Payment, *, by: User) -> None:
     lock(payment)
     if payment.status != PaymentStatus.AWAITING_SECOND_APPROVAL:
         raise DomainError("This payment is not waiting for a second approval")
-    if payment.recommendation.decided_by_id == by.id:
+    if payment.first_approved_by_id == by.id:
         raise DomainError(
             "You approved the recommendation: a different officer must give the second approval"
         )
@@ -369,6 +373,9 @@ def reverse_payment(payment: Payment, *, reason: str, by: User) -> Payment:
         provider_id=payment.provider_id,
         service_user_id=payment.service_user_id,
         recommendation_id=payment.recommendation_id,
+        recommendation_reference=payment.recommendation_reference,
+        first_approved_at=payment.first_approved_at,
+        first_approved_by_id=payment.first_approved_by_id,
         rule_id=payment.rule_id,
         weekly_minutes_removed=payment.weekly_minutes_removed,
         hourly_rate_pence=payment.hourly_rate_pence,
