@@ -26,7 +26,6 @@ from portal.extensions import db
 if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.providers.models import Provider, ServiceUser
-    from portal.recommendations.models import Recommendation
 
 
 class PaymentRule(TimestampMixin, db.Model):  # type: ignore[name-defined]
@@ -98,7 +97,10 @@ class PaymentKind(enum.StrEnum):
 
 
 class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
-    """A one-off payment to a provider, created when a reduction is approved."""
+    """A one-off payment to a provider, created when a reduction is approved.
+
+    The payment keeps what its approval told it (the recommendation's reference, who approved
+    it and when), so payments never read the recommendation itself."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -127,6 +129,11 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"))
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    recommendation_reference: Mapped[str] = mapped_column(String(20))  # TA000123
+    # The care manager's approval of the reduction, as the recommendation recorded it; a
+    # reversal repeats its payment's.
+    first_approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[PaymentKind] = mapped_column(
         enum_type(PaymentKind, "payment_kind"),
         default=PaymentKind.PAYMENT,
@@ -153,7 +160,6 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined]
     provider: Mapped[Provider] = relationship()
     second_approved_by: Mapped[User | None] = relationship(foreign_keys=[second_approved_by_id])
     service_user: Mapped[ServiceUser] = relationship()
-    recommendation: Mapped[Recommendation] = relationship()
     rule: Mapped[PaymentRule] = relationship()
     batch: Mapped[PaymentBatch | None] = relationship(back_populates="payments")
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])

@@ -17,6 +17,7 @@ from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.notifications import messages
+from portal.payments.claims import ReductionClaim, payment_for
 from portal.payments.exports import payment_list_csv, payment_list_xlsx
 from portal.payments.models import (
     BatchFile,
@@ -27,9 +28,7 @@ from portal.payments.models import (
     PaymentRule,
     PaymentStatus,
 )
-from portal.payments.queries import payment_list_rows, reversal_of, rule_in_force
-from portal.payments.rules import LineReduction, calculate_reduction_payment
-from portal.recommendations.models import ChangeKind, Recommendation
+from portal.payments.queries import payment_list_rows, reversal_of
 
 
 def create_rule(
@@ -77,42 +76,29 @@ def create_rule(
     return rule
 
 
-def reductions_for(recommendation: Recommendation) -> list[LineReduction]:
-    return [
-        LineReduction(
-            minutes_before=line.current_weekly_minutes,
-            minutes_after=line.weekly_minutes,
-            hourly_rate_pence=line.hourly_rate_pence,
-        )
-        for line in recommendation.lines
-    ]
-
-
-def create_reduction_payment(recommendation: Recommendation, *, on: dt.date, by: User) -> Payment:
-    """The one-off payment an approved reduction earns, by the rule in force on ``on``."""
-    if recommendation.kind != ChangeKind.REDUCE:
-        raise DomainError("Only a reduction earns a one-off payment")
-    rule = rule_in_force(on)
-    if rule is None:
+def create_reduction_payment(claim: ReductionClaim, *, by: User) -> Payment:
+    """The one-off payment an approved reduction earns, by the rule in force on the day it
+    was approved. What the payment list and remittance show of the approval is kept on the
+    payment, as the claim told it."""
+    earned = payment_for(claim)
+    if earned is None:
         raise DomainError("No payment rule is in force: ask a commissioner to set one")
-    calculation = calculate_reduction_payment(
-        reductions_for(recommendation),
-        weeks=rule.weeks,
-        minimum_pence=rule.minimum_pence,
-        cap_pence=rule.cap_pence,
-    )
+    calculation = earned.calculation
     payment = Payment(
-        reference=f"OOP{recommendation.id:07d}",
-        provider_id=recommendation.provider_id,
-        service_user_id=recommendation.service_user_id,
-        recommendation_id=recommendation.id,
-        rule_id=rule.id,
+        reference=f"OOP{claim.recommendation_id:07d}",
+        provider_id=claim.provider_id,
+        service_user_id=claim.service_user_id,
+        recommendation_id=claim.recommendation_id,
+        recommendation_reference=claim.recommendation_reference,
+        first_approved_at=claim.approved_at,
+        first_approved_by_id=claim.approved_by_id,
+        rule_id=earned.rule.id,
         weekly_minutes_removed=calculation.weekly_minutes_removed,
         hourly_rate_pence=calculation.hourly_rate_pence,
         weeks=calculation.weeks,
         amount_pence=calculation.amount_pence,
         status=PaymentStatus.AWAITING_SECOND_APPROVAL
-        if needs_second_approval(calculation.amount_pence, rule)
+        if earned.needs_second_approval
         else PaymentStatus.APPROVED,
     )
     db.session.add(payment)
@@ -122,18 +108,13 @@ def create_reduction_payment(recommendation: Recommendation, *, on: dt.date, by:
     return payment
 
 
-def needs_second_approval(amount_pence: int, rule: PaymentRule) -> bool:
-    threshold = rule.second_approval_threshold_pence
-    return threshold is not None and amount_pence > threshold
-
-
 def give_second_approval(payment: Payment, *, by: User) -> None:
     """A second council officer confirms a payment above the threshold. The care manager who
     approved the recommendation cannot also give the second approval."""
     lock(payment)
     if payment.status != PaymentStatus.AWAITING_SECOND_APPROVAL:
         raise DomainError("This payment is not waiting for a second approval")
-    if payment.recommendation.decided_by_id == by.id:
+    if payment.first_approved_by_id == by.id:
         raise DomainError(
             "You approved the recommendation: a different officer must give the second approval"
         )
@@ -369,6 +350,9 @@ def reverse_payment(payment: Payment, *, reason: str, by: User) -> Payment:
         provider_id=payment.provider_id,
         service_user_id=payment.service_user_id,
         recommendation_id=payment.recommendation_id,
+        recommendation_reference=payment.recommendation_reference,
+        first_approved_at=payment.first_approved_at,
+        first_approved_by_id=payment.first_approved_by_id,
         rule_id=payment.rule_id,
         weekly_minutes_removed=payment.weekly_minutes_removed,
         hourly_rate_pence=payment.hourly_rate_pence,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import abort
 from sqlalchemy import Date, Select, bindparam, case, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from portal.common.pagination import Recent, recent
 from portal.common.sql_dates import london_date
@@ -24,7 +24,6 @@ from portal.payments.models import (
     PaymentStatus,
 )
 from portal.providers.models import Provider, ServiceUser
-from portal.recommendations.models import Recommendation
 
 
 @cache
@@ -201,7 +200,7 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
             (
                 Payment.kind == PaymentKind.PAYMENT,
                 func.coalesce(
-                    Payment.second_approved_at, Recommendation.decided_at, Payment.created_at
+                    Payment.second_approved_at, Payment.first_approved_at, Payment.created_at
                 ),
             ),
             else_=Payment.created_at,
@@ -217,16 +216,15 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
             Provider.name,
             Provider.supplier_reference,
             ServiceUser.case_reference,
-            Recommendation.id,
+            Payment.recommendation_reference,
         )
         .join(Provider, Provider.id == Payment.provider_id)
         .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
-        .join(Recommendation, Recommendation.id == Payment.recommendation_id)
         .where(Payment.batch_id == batch_id)
         .order_by(Provider.name, Payment.reference)
         .execution_options(yield_per=2000)
     )
-    for reference, kind, amount, approved_on, name, supplier, case_reference, rec_id in rows:
+    for reference, kind, amount, approved_on, name, supplier, case_reference, rec_ref in rows:
         yield PaymentListRow(
             supplier_reference=supplier,
             provider_name=name,
@@ -234,7 +232,7 @@ def payment_list_rows(batch_id: int) -> Iterator[PaymentListRow]:
             payment_reference=reference,
             payment_type=kind.value,
             case_reference=case_reference,
-            recommendation_reference=Recommendation.reference_for(rec_id),
+            recommendation_reference=rec_ref,
             approval_date=approved_on,
         )
 
@@ -246,7 +244,6 @@ def rules_statement() -> Select[Any]:
 def awaiting_second_approval_statement() -> Select[Any]:
     return (
         _with_payee(select(Payment))
-        .options(joinedload(Payment.recommendation))
         .where(Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL)
         .order_by(Payment.created_at, Payment.id)
     )

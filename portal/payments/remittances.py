@@ -15,7 +15,6 @@ from portal.extensions import db
 from portal.payments.models import Payment, PaymentBatch, PaymentKind
 from portal.payments.remittance import Remittance, RemittanceLine
 from portal.providers.models import Provider, ServiceUser
-from portal.recommendations.models import Recommendation
 
 
 def _what_for(line: Any) -> str:
@@ -44,13 +43,12 @@ def remittance_for(batch: PaymentBatch, provider_id: int) -> Remittance | None:
                 Payment.hourly_rate_pence,
                 Payment.weeks,
                 Payment.amount_pence,
-                Payment.recommendation_id,
+                Payment.recommendation_reference,
                 ServiceUser.case_reference,
-                london_date_in_sql(Recommendation.decided_at).label("decided_on"),
+                london_date_in_sql(Payment.first_approved_at).label("decided_on"),
                 reversed_payment.reference.label("reverses_reference"),
             )
             .join(ServiceUser, ServiceUser.id == Payment.service_user_id)
-            .join(Recommendation, Recommendation.id == Payment.recommendation_id)
             .outerjoin(reversed_payment, reversed_payment.id == Payment.reverses_payment_id)
             .where(Payment.batch_id == batch.id, Payment.provider_id == provider_id)
             .order_by(Payment.reference)
@@ -76,7 +74,7 @@ def remittance_for(batch: PaymentBatch, provider_id: int) -> Remittance | None:
             RemittanceLine(
                 payment_reference=line.reference,
                 case_reference=line.case_reference,
-                recommendation_reference=Recommendation.reference_for(line.recommendation_id),
+                recommendation_reference=line.recommendation_reference,
                 description=_what_for(line),
                 amount_pence=line.amount_pence,
             )

@@ -26,6 +26,7 @@ from portal.providers.enums import ProviderStatus
 from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
 from portal.providers.queries import current_lines
 from portal.recommendations import notices
+from portal.recommendations.claims import reduction_claim
 from portal.recommendations.models import (
     ChangeKind,
     MessageKind,
@@ -243,8 +244,9 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     if start_date <= today():
         raise DomainError("The agreed start date must be in the future", field="start_date")
     before = _snapshot(recommendation)
+    decided_at = utcnow()
     recommendation.status = RecommendationStatus.APPROVED
-    recommendation.decided_at = utcnow()
+    recommendation.decided_at = decided_at
     recommendation.decided_by_id = by.id
     recommendation.agreed_start_date = start_date
     _change_package(recommendation, start_date=start_date, by=by)
@@ -257,7 +259,10 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     )
     if recommendation.kind == ChangeKind.REDUCE:
         # The rule in force on the day of the decision, whatever the start date.
-        create_reduction_payment(recommendation, on=today(), by=by)
+        claim = reduction_claim(
+            recommendation, approved_by=by, approved_on=today(), approved_at=decided_at
+        )
+        create_reduction_payment(claim, by=by)
     notices.recommendation_decided(recommendation)
 
 

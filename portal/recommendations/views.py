@@ -21,9 +21,6 @@ from portal.common.roles import CASEWORK_ROLES, Role
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
-from portal.payments.operations import needs_second_approval, reductions_for
-from portal.payments.queries import rule_in_force
-from portal.payments.rules import calculate_reduction_payment
 from portal.providers.enums import Quadrant
 from portal.providers.models import PackageLine
 from portal.providers.queries import (
@@ -33,6 +30,7 @@ from portal.providers.queries import (
     viewer_provider_id,
 )
 from portal.recommendations import operations
+from portal.recommendations.claims import payment_preview
 from portal.recommendations.forms import (
     AnswerForm,
     AssignForm,
@@ -310,24 +308,6 @@ def assign(recommendation_id: int) -> Response:
     return redirect(url_for("recommendations.review", recommendation_id=recommendation.id))
 
 
-def _payment_preview(recommendation: Recommendation) -> Any:
-    if recommendation.kind != ChangeKind.REDUCE:
-        return None
-    rule = rule_in_force(today())  # the rule approving today would use
-    if rule is None:
-        return None
-    calculation = calculate_reduction_payment(
-        reductions_for(recommendation),
-        weeks=rule.weeks,
-        minimum_pence=rule.minimum_pence,
-        cap_pence=rule.cap_pence,
-    )
-    return {
-        "calculation": calculation,
-        "needs_second_approval": needs_second_approval(calculation.amount_pence, rule),
-    }
-
-
 @bp.route("/review/<int:recommendation_id>", methods=["GET", "POST"])
 @roles_required(Role.CARE_MANAGER)
 def review(recommendation_id: int) -> Response | str:
@@ -367,7 +347,8 @@ def review(recommendation_id: int) -> Response | str:
         lines=current_lines(service_user.id, on=today()),
         latest_return=latest_submitted_return(service_user.id),
         outcomes=OUTCOMES,
-        payment=_payment_preview(recommendation),
+        # What approving today would pay, by the rule approving today would use.
+        payment=payment_preview(recommendation, by=current_user, on=today()),
         assign_form=AssignForm() if recommendation.assigned_to_id != current_user.id else None,
         earlier=recent(
             service_user_recommendation_rows(by_provider=False, but_one=True),

@@ -289,6 +289,12 @@ def test_a_reversal_goes_into_a_later_batch_and_nets_to_zero(as_role, world: Wor
     assert reversal.amount_pence == -paid.amount_pence
     assert reversal.reference == f"{paid.reference}-R"
     assert reversal.status == PaymentStatus.APPROVED and reversal.batch_id is None
+    # It names the same recommendation and approval as the payment it takes back.
+    assert (
+        reversal.recommendation_reference,
+        reversal.first_approved_at,
+        reversal.first_approved_by_id,
+    ) == (paid.recommendation_reference, paid.first_approved_at, paid.first_approved_by_id)
     # Only once.
     again = text_of(client.post(f"/payments/{paid.id}/reverse", data={"reason": "Again"}))
     assert "has already been reversed" in again

@@ -83,7 +83,7 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
     assert len(rows) == 1
     assert rows[0]["amount_gbp"] == "287.00"
     assert (rows[0]["cost_centre"], rows[0]["nominal_code"]) == ("HC4100", "5210")
-    assert rows[0]["recommendation_reference"] == payment.recommendation.reference
+    assert rows[0]["recommendation_reference"] == recommendation.reference
     assert rows[0]["provider_name"] == "Brightwater Home Care"
     assert rows[0]["service_user_case_reference"] == world.person.case_reference
 

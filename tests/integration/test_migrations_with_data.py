@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import flask_migrate
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, inspect, select, text
 
 from portal.extensions import db
 from portal.outcomes.owed import owed_rows
+from portal.payments.models import Payment
+from portal.payments.queries import payment_list_rows
+from portal.recommendations.models import Recommendation
 from tests.conftest import make_app
 from tests.databases import create_database, drop_database
 
@@ -76,13 +81,17 @@ def empty_database(tmp_path: Path) -> str:
     drop_database(url)
 
 
+def _first_revision_with_records() -> None:
+    flask_migrate.upgrade(revision="0001")
+    with db.engine.begin() as connection:
+        for statement in FIRST_REVISION_ROWS:
+            connection.execute(text(statement))
+
+
 def test_upgrading_keeps_every_record(empty_database: str) -> None:
     app = make_app(empty_database)
     with app.app_context():
-        flask_migrate.upgrade(revision="0001")
-        with db.engine.begin() as connection:
-            for statement in FIRST_REVISION_ROWS:
-                connection.execute(text(statement))
+        _first_revision_with_records()
         flask_migrate.upgrade()  # to the newest revision
         with db.engine.connect() as connection:
             answers = connection.execute(
@@ -122,3 +131,104 @@ def test_upgrading_keeps_every_record(empty_database: str) -> None:
     assert sorted(owed) == sorted(owed_by_the_rule)
     # And back again, days counted from the days named.
     assert days_back == [2, 3, 7]
+
+
+# Before revision 0014 a payment read its recommendation's reference and approval through
+# the recommendation: an exported payment, its reversal, and one whose recommendation has a
+# seven-digit id and recorded no decision (the payment list falls back to the payment's own
+# date). The approval was at 23:30 UTC on 30 June, 1 July in London.
+APPROVED_AT = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)
+MADE_AT = dt.datetime(2026, 7, 3, 9, 0, tzinfo=dt.UTC)
+PAYMENT_ROWS = [
+    "INSERT INTO recommendations (id, service_user_id, provider_id, kind, status, reason, "
+    "evidence, person_consulted_and_agrees, family_consulted, risk_assessed, "
+    "proposed_start_date, created_by_id, decision_reason, decided_at, decided_by_id, "
+    "created_at, updated_at) VALUES "
+    "(2, 1, 1, 'reduce', 'approved', 'Skills', 'Seen', true, false, true, '2026-07-14', 1, '', "
+    ":approved_at, 1, :made_at, :made_at), "
+    "(1234567, 1, 1, 'reduce', 'approved', 'Skills', 'Seen', true, false, true, '2026-07-14', "
+    "1, '', NULL, NULL, :made_at, :made_at)",
+    "INSERT INTO payment_rules (id, version, weeks, effective_from, created_at, updated_at) "
+    "VALUES (1, 1, 4, '2026-01-01', :made_at, :made_at)",
+    "INSERT INTO payment_batches (id, reference, status, created_by_id, exported_at, "
+    "created_at, updated_at) VALUES (1, 'PB000001', 'exported', 1, :made_at, :made_at, "
+    ":made_at)",
+    "INSERT INTO payments (id, reference, provider_id, service_user_id, recommendation_id, "
+    "kind, reverses_payment_id, rule_id, weekly_minutes_removed, hourly_rate_pence, weeks, "
+    "amount_pence, status, batch_id, reason, created_at, updated_at) VALUES "
+    "(1, 'OOP0000002', 1, 1, 2, 'payment', NULL, 1, 210, 2050, 4, 28700, 'exported', 1, '', "
+    ":made_at, :made_at), "
+    "(2, 'OOP0000002-R', 1, 1, 2, 'reversal', 1, 1, 210, 2050, 4, -28700, 'approved', NULL, "
+    "'Paid twice', :made_at, :made_at), "
+    "(3, 'OOP1234567', 1, 1, 1234567, 'payment', NULL, 1, 210, 2050, 4, 28700, 'exported', 1, "
+    "'', :made_at, :made_at)",
+]
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A stored moment in UTC: SQLite hands it back without its zone, PostgreSQL in the
+    session's."""
+    if moment is None or moment.tzinfo is None:
+        return moment and moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def _with_moments(statement: str) -> tuple[Any, dict[str, dt.datetime]]:
+    """The statement with the moments it names bound as each database stores a moment."""
+    moments = {
+        name: value
+        for name, value in (("approved_at", APPROVED_AT), ("made_at", MADE_AT))
+        if f":{name}" in statement
+    }
+    typed = (bindparam(name, type_=DateTime(timezone=True)) for name in moments)
+    return text(statement).bindparams(*typed), moments
+
+
+def test_payments_take_their_approval_from_the_recommendation(empty_database: str) -> None:
+    app = make_app(empty_database)
+    with app.app_context():
+        _first_revision_with_records()
+        flask_migrate.upgrade(revision="0013")
+        with db.engine.begin() as connection:
+            for statement in PAYMENT_ROWS:
+                connection.execute(*_with_moments(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.execute(
+                select(
+                    Payment.id,
+                    Payment.recommendation_reference,
+                    Payment.first_approved_at,
+                    Payment.first_approved_by_id,
+                ).order_by(Payment.id)
+            ).all()
+        list_rows = [
+            (row.payment_reference, row.recommendation_reference, row.approval_date)
+            for row in payment_list_rows(1)
+        ]
+        db.session.remove()
+        flask_migrate.downgrade(revision="0013")
+        with db.engine.connect() as connection:
+            columns_back = {c["name"] for c in inspect(connection).get_columns("payments")}
+            payments_back = connection.execute(text("SELECT count(*) FROM payments")).scalar()
+        db.engine.dispose()
+    # Each payment, its reversal included, holds its recommendation's reference and approval.
+    assert [(i, ref, _utc(at), by) for i, ref, at, by in kept] == [
+        (1, Recommendation.reference_for(2), APPROVED_AT, 1),
+        (2, Recommendation.reference_for(2), APPROVED_AT, 1),
+        (3, Recommendation.reference_for(1234567), None, None),
+    ]
+    assert Recommendation.reference_for(1234567) == "TA1234567"
+    # The payment list reads them as it read the recommendation: the London date of the
+    # approval, or with none recorded the payment's own.
+    assert list_rows == [
+        ("OOP0000002", "TA000002", dt.date(2026, 7, 1)),
+        ("OOP1234567", "TA1234567", dt.date(2026, 7, 3)),
+    ]
+    # Going back drops the three columns and keeps every payment.
+    assert not columns_back & {
+        "recommendation_reference",
+        "first_approved_at",
+        "first_approved_by_id",
+    }
+    assert payments_back == 3

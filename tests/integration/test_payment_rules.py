@@ -124,3 +124,38 @@ def test_a_payment_above_the_threshold_needs_a_second_officer(client, world: Wor
 
     sign_in(client, world.users[Role.FINANCE_OFFICER])
     assert "£287.00" in text_of(client.get("/payments"))
+
+
+def test_the_review_page_shows_the_payment_approval_makes(client, world: World) -> None:
+    """The preview and the payment are worked out by one function: a rule with a cap and a
+    threshold gives the same amount and the same second approval on the page as on approval,
+    and the payment keeps what the approval told it."""
+    care_manager = world.users[Role.CARE_MANAGER]
+    create_rule(
+        effective_from=today(),
+        weeks=6,
+        cap_pence=40000,
+        second_approval_threshold_pence=35000,
+        by=world.users[Role.COMMISSIONER],
+    )
+    recommendation = submitted_reduction(world, world.person)
+    db.session.commit()
+
+    sign_in(client, care_manager)
+    review = text_of(client.get(f"/review/{recommendation.id}"))
+    # 3.5 hours x £20.50 x 6 weeks is £430.50, capped at £400.
+    assert (
+        "one-off payment to Brightwater Home Care of £400.00 : 3.5 hours a week removed at "
+        "£20.50 an hour for 6 weeks. It is above the payment rule’s threshold" in review
+    )
+    client.post(
+        f"/review/{recommendation.id}",
+        data={"decision": "approve", "start_date": date_parts(recommendation.proposed_start_date)},
+    )
+    payment = recommendation.payment
+    assert payment is not None
+    assert (payment.amount_pence, payment.weeks, payment.rule.version) == (40000, 6, 2)
+    assert payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL
+    assert payment.recommendation_reference == recommendation.reference
+    assert payment.first_approved_by_id == care_manager.id
+    assert payment.first_approved_at == recommendation.decided_at
