@@ -62,13 +62,10 @@ def _counts_statement(
             ),
         }
     if second_approver:
-        wanted["second"] = (
-            select(func.count(Payment.id))
-            .join(Recommendation, Recommendation.id == Payment.recommendation_id)
-            .where(
-                Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL,
-                Recommendation.decided_by_id != bindparam("user"),
-            )
+        wanted["second"] = _count_of(
+            Payment.id,
+            Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL,
+            Payment.first_approved_by_id != bindparam("user"),
         )
     if finance:
         wanted |= {

@@ -16,7 +16,7 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
-from portal.notifications import messages
+from portal.payments import notices
 from portal.payments.claims import ReductionClaim, payment_for
 from portal.payments.exports import payment_list_csv, payment_list_xlsx
 from portal.payments.models import (
@@ -104,7 +104,7 @@ def create_reduction_payment(claim: ReductionClaim, *, by: User) -> Payment:
     db.session.add(payment)
     record("payment.created", payment, by=by)
     if payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL:
-        messages.payment_needs_second_approval(payment, first_approver=by)
+        notices.payment_needs_second_approval(payment, first_approver=by)
     return payment
 
 

@@ -1,5 +1,5 @@
-"""The email a payment's second approval sends, worded here until payments word their own.
-Called inside the change's own transaction (see notifications.email)."""
+"""The email a payment's second approval sends, worded here. Called inside the change's own
+transaction (see notifications.email)."""
 
 from __future__ import annotations
 
