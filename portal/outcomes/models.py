@@ -77,7 +77,8 @@ class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("period_id", "service_user_id"),
         Index("ix_outcome_returns_provider_period_status", "provider_id", "period_id", "status"),
-        Index("ix_outcome_returns_service_user", "service_user_id"),
+        # A person's returns, and one provider's returns for the person.
+        Index("ix_outcome_returns_service_user_provider", "service_user_id", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -88,7 +88,14 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         Index("ix_recommendations_provider_status", "provider_id", "status"),
         # A provider's recommendations, newest first.
         Index("ix_recommendations_provider_created", "provider_id", "created_at", "id"),
-        Index("ix_recommendations_service_user", "service_user_id"),
+        # A person's recommendations, and one provider's for the person newest first.
+        Index(
+            "ix_recommendations_service_user_provider_created",
+            "service_user_id",
+            "provider_id",
+            "created_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

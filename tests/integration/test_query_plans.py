@@ -15,6 +15,7 @@ from portal.common.dates import quarter_bounds, today
 from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
 from portal.outcomes.queries import service_user_returns_statement
+from portal.outcomes.story import _answers_statement
 from portal.outcomes.table_f import _counts_statement
 from portal.outcomes.tasks import progress_statements, task_list_statement
 from portal.payments.models import Payment
@@ -123,6 +124,44 @@ def test_table_f_reads_its_tallies_through_an_index(world: World) -> None:
     )
     plan = _plan(statement)
     assert _whole_table_reads(plan) == [], plan
+
+
+# A person's records as one provider sees them, on the person's page: (statement, the index
+# on the person and the provider that finds them, the provider's own index they must not read).
+PERSON_AND_PROVIDER: dict[str, tuple[Callable[[World], Select[Any]], str, str]] = {
+    "a person's outcome returns": (
+        lambda w: service_user_returns_statement(by_provider=True).params(
+            person=w.person.id, provider=w.provider.id
+        ),
+        "ix_outcome_returns_service_user_provider",
+        "ix_outcome_returns_provider_period_status",
+    ),
+    "a person's outcome story": (
+        lambda w: _answers_statement(True).params(person=w.person.id, provider=w.provider.id),
+        "ix_outcome_returns_service_user_provider",
+        "ix_outcome_returns_provider_period_status",
+    ),
+    "a person's recommendations as listed": (
+        lambda w: service_user_recommendation_rows(by_provider=True).params(
+            person=w.person.id, provider=w.provider.id
+        ),
+        "ix_recommendations_service_user_provider_created",
+        "ix_recommendations_provider_status",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(PERSON_AND_PROVIDER))
+def test_a_persons_records_are_found_by_person_and_provider_together(
+    world: World, name: str
+) -> None:
+    """Through the index on both, never through the provider's index: that holds every
+    row the provider has had, so reading it (on its own, or ANDed with the person's index
+    on PostgreSQL) costs more the longer the history."""
+    statement, index, providers_index = PERSON_AND_PROVIDER[name]
+    plan = _plan(statement(world))
+    assert index in plan, plan
+    assert providers_index not in plan, plan
 
 
 def test_a_filter_no_index_serves_is_caught(world: World) -> None:
