@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -17,8 +16,8 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.outcomes import notices, owed, tallies
-from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
 from portal.outcomes.models import (
+    EDITABLE,
     OutcomeAnswer,
     OutcomeReturn,
     PeriodKind,
@@ -26,22 +25,14 @@ from portal.outcomes.models import (
     ReturnStatus,
 )
 from portal.outcomes.queries import find_period, find_return, previous_return
+from portal.outcomes.rules import (
+    AnswerData,
+    KeptAnswer,
+    check_answer,
+    kept_answers,
+    return_problems,
+)
 from portal.providers.models import ServiceUser
-
-EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
-# The most an answer's evidence, and its reason for not applying, may hold (the form and
-# the upload alike).
-EVIDENCE_LONGEST = 4000
-REASON_LONGEST = 2000
-
-
-@dataclass(frozen=True)
-class AnswerData:
-    measure: str
-    result: MeasureResult
-    evidence: str = ""
-    not_applicable_reason: str = ""
-    evidence_sources: list[str] = field(default_factory=list)
 
 
 def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
@@ -56,78 +47,20 @@ def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
             "review_reason",
         ),
     )
-    data["answers"] = _answers_snapshot(
-        {
-            "measure": a.measure,
-            "result": a.result,
-            "evidence": a.evidence,
-            "not_applicable_reason": a.not_applicable_reason,
-            "evidence_sources": a.evidence_sources,
-        }
-        for a in outcome_return.answers
-    )
+    data["answers"] = _saved_answers(outcome_return.answers)
     return data
 
 
-def answer_problem(
-    measure: Measure, result: str | None, *, evidence: str, not_applicable_reason: str
-) -> tuple[str, str] | None:
-    """Appendix A's rules for one answer: (the field at fault, the message), or None."""
-    if not result:
-        return (
-            "result",
-            f"Select whether measure {measure.code} is met, partly met, not met or not applicable",
-        )
-    if result == MeasureResult.NOT_APPLICABLE and not not_applicable_reason.strip():
-        return ("na_reason", f"Enter why measure {measure.code} does not apply")
-    if result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not evidence.strip():
-        met = "met" if result == MeasureResult.MET else "partly met"
-        return ("evidence", f"Enter the evidence that measure {measure.code} is {met}")
-    return None
-
-
-def check_answer(answer: AnswerData, *, complete: bool = True) -> None:
-    """An answer fit to save; with ``complete``, also fit to submit."""
-    measure = MEASURES_BY_CODE.get(answer.measure)
-    if measure is None:
-        raise DomainError(f"{answer.measure} is not an Appendix A measure")
-    allowed = {source.value for source in measure.sources}
-    if not set(answer.evidence_sources) <= allowed:
-        raise DomainError(f"Measure {measure.code} has an evidence source not in Appendix A")
-    if complete:
-        problem = answer_problem(
-            measure,
-            answer.result,
-            evidence=answer.evidence,
-            not_applicable_reason=answer.not_applicable_reason,
-        )
-        if problem is not None:
-            raise DomainError(problem[1])
-
-
-def _answer_values(answer: AnswerData) -> dict[str, Any]:
-    """An answer as it is stored: trimmed, a reason only when not applicable, sources sorted."""
+def _saved_answers(answers: Iterable[OutcomeAnswer]) -> dict[str, KeptAnswer]:
+    """A return's saved answers, by measure, in the shape they are kept in."""
     return {
-        "measure": answer.measure,
-        "result": answer.result,
-        "evidence": answer.evidence.strip(),
-        "not_applicable_reason": answer.not_applicable_reason.strip()
-        if answer.result == MeasureResult.NOT_APPLICABLE
-        else "",
-        "evidence_sources": sorted(answer.evidence_sources),
-    }
-
-
-def _answers_snapshot(answers: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Answers as the audit trail keeps them, by measure."""
-    return {
-        values["measure"]: {
-            "result": values["result"].value,
-            "evidence": values["evidence"],
-            "not_applicable_reason": values["not_applicable_reason"],
-            "evidence_sources": list(values["evidence_sources"]),
+        answer.measure: {
+            "result": answer.result,
+            "evidence": answer.evidence,
+            "not_applicable_reason": answer.not_applicable_reason,
+            "evidence_sources": sorted(answer.evidence_sources),
         }
-        for values in answers
+        for answer in answers
     }
 
 
@@ -165,16 +98,15 @@ def save_answers(
         action = "outcome_return.updated"
 
     existing = {a.measure: a for a in outcome_return.answers}
-    for answer in answers:
-        row = existing.get(answer.measure)
+    for measure, kept in kept_answers(answers).items():
+        row = existing.get(measure)
         if row is None:
-            row = OutcomeAnswer(measure=answer.measure)
+            row = OutcomeAnswer(measure=measure)
             outcome_return.answers.append(row)
-        values = _answer_values(answer)
-        row.result = values["result"]
-        row.evidence = values["evidence"]
-        row.not_applicable_reason = values["not_applicable_reason"]
-        row.evidence_sources = values["evidence_sources"]
+        row.result = kept["result"]
+        row.evidence = kept["evidence"]
+        row.not_applicable_reason = kept["not_applicable_reason"]
+        row.evidence_sources = list(kept["evidence_sources"])
     db.session.flush()
     record(action, outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))
     return outcome_return
@@ -185,7 +117,7 @@ def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     lock(outcome_return)  # submitted twice at once: counted into Table F once
     if outcome_return.status not in EDITABLE:
         raise DomainError("This return has already been submitted")
-    problems = return_problems(outcome_return)
+    problems = return_problems(outcome_return.answers)
     if problems:
         raise DomainError("Before submitting: " + "; ".join(problems))
     before = _return_snapshot(outcome_return)
@@ -200,22 +132,6 @@ def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
         before=before,
         after=_return_snapshot(outcome_return),
     )
-
-
-def return_problems(outcome_return: OutcomeReturn) -> list[str]:
-    """What stops the return being submitted, measure by measure, in Appendix A order."""
-    problems = []
-    for measure in MEASURES:
-        answer = outcome_return.answer_for(measure.code)
-        problem = answer_problem(
-            measure,
-            answer.result if answer else None,
-            evidence=answer.evidence if answer else "",
-            not_applicable_reason=answer.not_applicable_reason if answer else "",
-        )
-        if problem is not None:
-            problems.append(problem[1])
-    return problems
 
 
 def start_from_previous(
@@ -330,20 +246,7 @@ class ImportResult:
 
 def same_answers(outcome_return: OutcomeReturn, answers: list[AnswerData]) -> bool:
     """Whether ``answers``, stored, would be exactly what the return holds."""
-    saved = {
-        a.measure: (a.result, a.evidence, a.not_applicable_reason, sorted(a.evidence_sources))
-        for a in outcome_return.answers
-    }
-    given = {
-        values["measure"]: (
-            values["result"],
-            values["evidence"],
-            values["not_applicable_reason"],
-            values["evidence_sources"],
-        )
-        for values in map(_answer_values, answers)
-    }
-    return saved == given
+    return _saved_answers(outcome_return.answers) == kept_answers(answers)
 
 
 def import_returns(
@@ -416,13 +319,13 @@ def _insert_submitted(
     )
     by_person = dict(found.tuples().all())
     ids = [by_person[person.id] for person, _ in rows]
-    stored = [[_answer_values(answer) for answer in answers] for _, answers in rows]
+    kept = [kept_answers(answers) for _, answers in rows]
     db.session.execute(
         OutcomeAnswer.__table__.insert(),
         [
-            {"return_id": return_id, **values}
-            for return_id, answers in zip(ids, stored, strict=True)
-            for values in answers
+            {"return_id": return_id, "measure": measure, **values}
+            for return_id, answers in zip(ids, kept, strict=True)
+            for measure, values in answers.items()
         ],
     )
     tallies.count_in(OutcomeReturn.id.in_(ids))  # with their answers, now they are in
@@ -440,9 +343,9 @@ def _insert_submitted(
                 entity_id=return_id,
                 provider_id=person.provider_id,
                 before=None,
-                after=after | {"answers": _answers_snapshot(answers)},
+                after=after | {"answers": answers},
             )
-            for return_id, (person, _), answers in zip(ids, rows, stored, strict=True)
+            for return_id, (person, _), answers in zip(ids, rows, kept, strict=True)
         ],
         by=by,
     )

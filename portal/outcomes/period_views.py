@@ -28,8 +28,7 @@ from portal.extensions import db
 from portal.outcomes import operations
 from portal.outcomes.exports import table_f_rows_csv, upload_template_csv
 from portal.outcomes.forms import OpenPeriodForm, UploadReturnsForm
-from portal.outcomes.models import OutcomeReturn
-from portal.outcomes.operations import EDITABLE
+from portal.outcomes.models import EDITABLE, OutcomeReturn
 from portal.outcomes.queries import get_period, periods_statement
 from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.tasks import (

@@ -20,15 +20,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from portal.common.spreadsheets import GUARD, unguarded
 from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
-from portal.outcomes.models import OutcomeReturn, ReportingPeriod
-from portal.outcomes.operations import (
-    EDITABLE,
-    EVIDENCE_LONGEST,
-    REASON_LONGEST,
-    AnswerData,
-    answer_problem,
-    same_answers,
-)
+from portal.outcomes.models import EDITABLE, OutcomeReturn, ReportingPeriod
+from portal.outcomes.operations import same_answers
+from portal.outcomes.rules import EVIDENCE_LONGEST, REASON_LONGEST, AnswerData, answer_problem
 from portal.outcomes.tasks import owed_people, returns_by_person
 from portal.providers.models import ServiceUser
 from portal.providers.queries import people_by_id
