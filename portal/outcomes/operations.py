@@ -17,6 +17,7 @@ from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.outcomes import notices, owed, tallies
+from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import (
     EDITABLE,
     OutcomeAnswer,
@@ -27,7 +28,7 @@ from portal.outcomes.models import (
 )
 from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.outcomes.rules import AnswerData, check_answer, kept_answers
-from portal.outcomes.snapshots import NEW_DRAFT, return_snapshot, saved_answers
+from portal.outcomes.snapshots import NEW_DRAFT, return_snapshot, saved_answers, state_snapshot
 from portal.outcomes.submission import submit_returns
 from portal.providers.models import ServiceUser
 
@@ -75,7 +76,7 @@ def save_answers(
         if row is None:
             row = OutcomeAnswer(measure=measure)
             outcome_return.answers.append(row)
-        row.result = kept["result"]
+        row.result = MeasureResult(kept["result"])
         row.evidence = kept["evidence"]
         row.not_applicable_reason = kept["not_applicable_reason"]
         row.evidence_sources = list(kept["evidence_sources"])
@@ -98,6 +99,7 @@ def create_drafts(
         for answer in answers:
             check_answer(answer, complete=False)
     now = utcnow()
+    new_draft = NEW_DRAFT._asdict()
     with first_one_wins(
         "Someone else started some of these returns a moment ago: nothing has been saved. Try again"
     ):
@@ -108,7 +110,7 @@ def create_drafts(
                     "period_id": period.id,
                     "service_user_id": person.id,
                     "provider_id": person.provider_id,
-                    **NEW_DRAFT._asdict(),
+                    **new_draft,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -136,6 +138,7 @@ def create_drafts(
             for measure, values in answers.items()
         ],
     )
+    created = state_snapshot(NEW_DRAFT)  # the same for every new draft, answers apart
     record_many(
         "outcome_return.created",
         OutcomeReturn.__tablename__,
@@ -144,7 +147,7 @@ def create_drafts(
                 entity_id=return_id,
                 provider_id=person.provider_id,
                 before=None,
-                after=return_snapshot(NEW_DRAFT, answers),
+                after={**created, "answers": answers},
             )
             for return_id, (person, _), answers in zip(ids, rows, kept, strict=True)
         ],

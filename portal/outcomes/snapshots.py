@@ -52,10 +52,10 @@ def saved_answers(answers: Iterable[OutcomeAnswer]) -> dict[str, KeptAnswer]:
     """A return's saved answers, by measure, in the shape they are kept in."""
     return {
         answer.measure: {
-            "result": answer.result,
+            "result": answer.result.value,
             "evidence": answer.evidence,
             "not_applicable_reason": answer.not_applicable_reason,
-            "evidence_sources": sorted(answer.evidence_sources),
+            "evidence_sources": tuple(sorted(answer.evidence_sources)),
         }
         for answer in answers
     }

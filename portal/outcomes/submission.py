@@ -77,19 +77,22 @@ def submit_returns(
         .values(status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by_id=by.id)
     )
     tallies.count_in(OutcomeReturn.id.in_(ids))  # with their answers, now they are in
+    # Returns in the same state share their snapshots: a file's new drafts are all alike.
+    snapshots: dict[ReturnState, tuple[dict[str, Any], dict[str, Any]]] = {}
     changes = []
     for row in held:
-        before = ReturnState._make(row[3:])
-        after = before._replace(
-            status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by_id=by.id
-        )
-        changes.append(
-            AuditChange(
-                entity_id=row.id,
-                provider_id=row.provider_id,
-                before=state_snapshot(before),
-                after=state_snapshot(after) | {"source": source},
+        state = ReturnState._make(row[3:])
+        if state not in snapshots:
+            submitted = state._replace(
+                status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by_id=by.id
             )
+            snapshots[state] = (
+                state_snapshot(state),
+                state_snapshot(submitted) | {"source": source},
+            )
+        before, after = snapshots[state]
+        changes.append(
+            AuditChange(entity_id=row.id, provider_id=row.provider_id, before=before, after=after)
         )
     record_many("outcome_return.submitted", OutcomeReturn.__tablename__, changes, by=by)
 

@@ -77,7 +77,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SheetRow:
     """A row of the file that is not empty: its number in the spreadsheet (the header is
     row 1) and its cells under the template's columns."""
@@ -86,7 +86,7 @@ class SheetRow:
     cells: dict[str, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     case_reference: str
@@ -303,7 +303,7 @@ def _result(raw: str) -> MeasureResult | None:
     return _RESULTS.get(raw.strip().lower().replace("_", " "))
 
 
-def _sources(text: str, measure: Measure) -> list[str]:
+def _sources(text: str, measure: Measure) -> tuple[str, ...]:
     """Source codes from a cell of codes or labels separated by semicolons; unknown ones
     come back marked with a leading '?'."""
     by_name = _SOURCE_NAMES[measure.code]
@@ -312,7 +312,7 @@ def _sources(text: str, measure: Measure) -> list[str]:
         item = part.strip()
         if item:
             found.append(by_name.get(item.lower(), by_name.get(item, "?" + item)))
-    return found
+    return tuple(found)
 
 
 def cell_problem(column_name: str, text: str) -> str | None:
