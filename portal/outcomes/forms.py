@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length
 from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.outcomes.measures import OUTCOMES, Measure, MeasureResult, Outcome
 from portal.outcomes.models import OutcomeReturn
-from portal.outcomes.operations import (
+from portal.outcomes.rules import (
     EVIDENCE_LONGEST,
     REASON_LONGEST,
     AnswerData,

@@ -52,6 +52,8 @@ class ReturnStatus(enum.StrEnum):
 
 # Handed in: what Table F counts, what "in" means on the progress page, the history shows.
 HANDED_IN = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
+# Still the provider's to change, and to submit.
+EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
 
 
 class ReportingPeriod(TimestampMixin, db.Model):  # type: ignore[name-defined]

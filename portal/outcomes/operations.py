@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.audit.operations import AuditChange, record, record_many, snapshot
+from portal.audit.operations import AuditChange, record, record_many
 from portal.common.database import first_one_wins
 from portal.common.dates import financial_quarter_label, format_date, quarter_bounds
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
 from portal.outcomes import notices, owed, tallies
-from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, Measure, MeasureResult
+from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import (
+    EDITABLE,
     OutcomeAnswer,
     OutcomeReturn,
     PeriodKind,
@@ -26,109 +27,14 @@ from portal.outcomes.models import (
     ReturnStatus,
 )
 from portal.outcomes.queries import find_period, find_return, previous_return
+from portal.outcomes.rules import AnswerData, check_answer, kept_answers
+from portal.outcomes.snapshots import NEW_DRAFT, return_snapshot, saved_answers, state_snapshot
+from portal.outcomes.submission import submit_returns
 from portal.providers.models import ServiceUser
 
-EDITABLE = (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
-# The most an answer's evidence, and its reason for not applying, may hold (the form and
-# the upload alike).
-EVIDENCE_LONGEST = 4000
-REASON_LONGEST = 2000
 
-
-@dataclass(frozen=True)
-class AnswerData:
-    measure: str
-    result: MeasureResult
-    evidence: str = ""
-    not_applicable_reason: str = ""
-    evidence_sources: list[str] = field(default_factory=list)
-
-
-def _return_snapshot(outcome_return: OutcomeReturn) -> dict[str, object]:
-    data = snapshot(
-        outcome_return,
-        (
-            "status",
-            "submitted_at",
-            "submitted_by_id",
-            "reviewed_at",
-            "reviewed_by_id",
-            "review_reason",
-        ),
-    )
-    data["answers"] = _answers_snapshot(
-        {
-            "measure": a.measure,
-            "result": a.result,
-            "evidence": a.evidence,
-            "not_applicable_reason": a.not_applicable_reason,
-            "evidence_sources": a.evidence_sources,
-        }
-        for a in outcome_return.answers
-    )
-    return data
-
-
-def answer_problem(
-    measure: Measure, result: str | None, *, evidence: str, not_applicable_reason: str
-) -> tuple[str, str] | None:
-    """Appendix A's rules for one answer: (the field at fault, the message), or None."""
-    if not result:
-        return (
-            "result",
-            f"Select whether measure {measure.code} is met, partly met, not met or not applicable",
-        )
-    if result == MeasureResult.NOT_APPLICABLE and not not_applicable_reason.strip():
-        return ("na_reason", f"Enter why measure {measure.code} does not apply")
-    if result in (MeasureResult.MET, MeasureResult.PARTLY_MET) and not evidence.strip():
-        met = "met" if result == MeasureResult.MET else "partly met"
-        return ("evidence", f"Enter the evidence that measure {measure.code} is {met}")
-    return None
-
-
-def check_answer(answer: AnswerData, *, complete: bool = True) -> None:
-    """An answer fit to save; with ``complete``, also fit to submit."""
-    measure = MEASURES_BY_CODE.get(answer.measure)
-    if measure is None:
-        raise DomainError(f"{answer.measure} is not an Appendix A measure")
-    allowed = {source.value for source in measure.sources}
-    if not set(answer.evidence_sources) <= allowed:
-        raise DomainError(f"Measure {measure.code} has an evidence source not in Appendix A")
-    if complete:
-        problem = answer_problem(
-            measure,
-            answer.result,
-            evidence=answer.evidence,
-            not_applicable_reason=answer.not_applicable_reason,
-        )
-        if problem is not None:
-            raise DomainError(problem[1])
-
-
-def _answer_values(answer: AnswerData) -> dict[str, Any]:
-    """An answer as it is stored: trimmed, a reason only when not applicable, sources sorted."""
-    return {
-        "measure": answer.measure,
-        "result": answer.result,
-        "evidence": answer.evidence.strip(),
-        "not_applicable_reason": answer.not_applicable_reason.strip()
-        if answer.result == MeasureResult.NOT_APPLICABLE
-        else "",
-        "evidence_sources": sorted(answer.evidence_sources),
-    }
-
-
-def _answers_snapshot(answers: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Answers as the audit trail keeps them, by measure."""
-    return {
-        values["measure"]: {
-            "result": values["result"].value,
-            "evidence": values["evidence"],
-            "not_applicable_reason": values["not_applicable_reason"],
-            "evidence_sources": list(values["evidence_sources"]),
-        }
-        for values in answers
-    }
+def _snapshot(outcome_return: OutcomeReturn) -> dict[str, Any]:
+    return return_snapshot(outcome_return, saved_answers(outcome_return.answers))
 
 
 def save_answers(
@@ -161,61 +67,98 @@ def save_answers(
     else:
         if outcome_return.status not in EDITABLE:
             raise DomainError("This return has been submitted and can no longer be changed")
-        before = _return_snapshot(outcome_return)
+        before = _snapshot(outcome_return)
         action = "outcome_return.updated"
 
     existing = {a.measure: a for a in outcome_return.answers}
-    for answer in answers:
-        row = existing.get(answer.measure)
+    for measure, kept in kept_answers(answers).items():
+        row = existing.get(measure)
         if row is None:
-            row = OutcomeAnswer(measure=answer.measure)
+            row = OutcomeAnswer(measure=measure)
             outcome_return.answers.append(row)
-        values = _answer_values(answer)
-        row.result = values["result"]
-        row.evidence = values["evidence"]
-        row.not_applicable_reason = values["not_applicable_reason"]
-        row.evidence_sources = values["evidence_sources"]
+        row.result = MeasureResult(kept["result"])
+        row.evidence = kept["evidence"]
+        row.not_applicable_reason = kept["not_applicable_reason"]
+        row.evidence_sources = list(kept["evidence_sources"])
     db.session.flush()
-    record(action, outcome_return, by=by, before=before, after=_return_snapshot(outcome_return))
+    record(action, outcome_return, by=by, before=before, after=_snapshot(outcome_return))
     return outcome_return
 
 
-def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
-    db.session.flush()
-    lock(outcome_return)  # submitted twice at once: counted into Table F once
-    if outcome_return.status not in EDITABLE:
-        raise DomainError("This return has already been submitted")
-    problems = return_problems(outcome_return)
-    if problems:
-        raise DomainError("Before submitting: " + "; ".join(problems))
-    before = _return_snapshot(outcome_return)
-    outcome_return.status = ReturnStatus.SUBMITTED
-    outcome_return.submitted_at = utcnow()
-    outcome_return.submitted_by_id = by.id
-    tallies.count_in(OutcomeReturn.id == outcome_return.id)
-    record(
-        "outcome_return.submitted",
-        outcome_return,
-        by=by,
-        before=before,
-        after=_return_snapshot(outcome_return),
-    )
-
-
-def return_problems(outcome_return: OutcomeReturn) -> list[str]:
-    """What stops the return being submitted, measure by measure, in Appendix A order."""
-    problems = []
-    for measure in MEASURES:
-        answer = outcome_return.answer_for(measure.code)
-        problem = answer_problem(
-            measure,
-            answer.result if answer else None,
-            evidence=answer.evidence if answer else "",
-            not_applicable_reason=answer.not_applicable_reason if answer else "",
+def create_drafts(
+    period: ReportingPeriod, rows: Sequence[tuple[ServiceUser, list[AnswerData]]], *, by: User
+) -> dict[int, list[AnswerData]]:
+    """Start many people's returns at once, each a draft holding its answers: what
+    ``save_answers`` does with one person's first answers, for a file's new rows. One insert
+    each for the returns, their answers and their "outcome_return.created" events (the
+    form's shape), so thousands cost a handful of statements. Gives each new draft's
+    answers by its id, in the order of ``rows``."""
+    if not rows:
+        return {}
+    for _, answers in rows:
+        for answer in answers:
+            check_answer(answer, complete=False)
+    now = utcnow()
+    new_draft = NEW_DRAFT._asdict()
+    with first_one_wins(
+        "Someone else started some of these returns a moment ago: nothing has been saved. Try again"
+    ):
+        db.session.execute(
+            OutcomeReturn.__table__.insert(),
+            [
+                {
+                    "period_id": period.id,
+                    "service_user_id": person.id,
+                    "provider_id": person.provider_id,
+                    **new_draft,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for person, _ in rows
+            ],
         )
-        if problem is not None:
-            problems.append(problem[1])
-    return problems
+    # Read the new ids back by their unique (period, person): RETURNING would send the
+    # rows one at a time on SQLite to keep their order.
+    found = db.session.execute(
+        select(OutcomeReturn.service_user_id, OutcomeReturn.id).where(
+            OutcomeReturn.period_id == period.id,
+            OutcomeReturn.service_user_id.in_([person.id for person, _ in rows]),
+        )
+    )
+    by_person = dict(found.tuples().all())
+    ids = [by_person[person.id] for person, _ in rows]
+    # Each answer is made once into the dictionary its event keeps, which its row is
+    # written from.
+    kept = [kept_answers(answers) for _, answers in rows]
+    db.session.execute(
+        OutcomeAnswer.__table__.insert(),
+        [
+            {"return_id": return_id, "measure": measure, **values}
+            for return_id, answers in zip(ids, kept, strict=True)
+            for measure, values in answers.items()
+        ],
+    )
+    created = state_snapshot(NEW_DRAFT)  # the same for every new draft, answers apart
+    record_many(
+        "outcome_return.created",
+        OutcomeReturn.__tablename__,
+        [
+            AuditChange(
+                entity_id=return_id,
+                provider_id=person.provider_id,
+                before=None,
+                after={**created, "answers": answers},
+            )
+            for return_id, (person, _), answers in zip(ids, rows, kept, strict=True)
+        ],
+        by=by,
+    )
+    return {return_id: answers for return_id, (_, answers) in zip(ids, rows, strict=True)}
+
+
+def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
+    """Submit the return from the form: ``submit_returns`` with one."""
+    submit_returns([outcome_return.id], by=by, source="form")
 
 
 def start_from_previous(
@@ -257,7 +200,7 @@ def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     lock(outcome_return)  # two reviewers at once: the second finds it already reviewed
     if outcome_return.status != ReturnStatus.SUBMITTED:
         raise DomainError("Only a submitted return can be accepted")
-    before = _return_snapshot(outcome_return)
+    before = _snapshot(outcome_return)
     outcome_return.status = ReturnStatus.ACCEPTED
     outcome_return.reviewed_at = utcnow()
     outcome_return.reviewed_by_id = by.id
@@ -267,7 +210,7 @@ def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
         outcome_return,
         by=by,
         before=before,
-        after=_return_snapshot(outcome_return),
+        after=_snapshot(outcome_return),
     )
 
 
@@ -277,7 +220,7 @@ def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: st
     lock(outcome_return)
     if outcome_return.status != ReturnStatus.SUBMITTED:
         raise DomainError("Only a submitted return can be returned for correction")
-    before = _return_snapshot(outcome_return)
+    before = _snapshot(outcome_return)
     tallies.count_out(OutcomeReturn.id == outcome_return.id)
     outcome_return.status = ReturnStatus.RETURNED
     outcome_return.reviewed_at = utcnow()
@@ -288,7 +231,7 @@ def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: st
         outcome_return,
         by=by,
         before=before,
-        after=_return_snapshot(outcome_return),
+        after=_snapshot(outcome_return),
     )
     notices.return_for_correction(outcome_return)
 
@@ -330,20 +273,7 @@ class ImportResult:
 
 def same_answers(outcome_return: OutcomeReturn, answers: list[AnswerData]) -> bool:
     """Whether ``answers``, stored, would be exactly what the return holds."""
-    saved = {
-        a.measure: (a.result, a.evidence, a.not_applicable_reason, sorted(a.evidence_sources))
-        for a in outcome_return.answers
-    }
-    given = {
-        values["measure"]: (
-            values["result"],
-            values["evidence"],
-            values["not_applicable_reason"],
-            values["evidence_sources"],
-        )
-        for values in map(_answer_values, answers)
-    }
-    return saved == given
+    return saved_answers(outcome_return.answers) == kept_answers(answers)
 
 
 def import_returns(
@@ -357,92 +287,27 @@ def import_returns(
     ``plan_upload``, with the rules ``check_answer`` holds). A row matching a
     return already submitted is left alone, so uploading a file twice changes nothing.
 
-    New returns, the bulk of a quarter's upload, are written with one insert each for the
-    returns, their answers and their audit events; a draft already started is updated as
-    the form would."""
-    submitted = unchanged = 0
+    A draft already started is updated as the form would; the new returns, the bulk of a
+    quarter's upload, are started together (``create_drafts``); then all are submitted at
+    once, as the form submits one (``submit_returns``)."""
+    ready: list[int] = []
     new: list[tuple[ServiceUser, list[AnswerData]]] = []
+    unchanged = 0
     for person, answers in rows:
         current = existing.get(person.id)
-        if current is not None and current.status not in EDITABLE:
-            if not same_answers(current, answers):
-                raise DomainError(
-                    f"{person.case_reference}’s return has already been submitted: ask the "
-                    "council to return it for correction before changing it"
-                )
-            unchanged += 1
-            continue
         if current is None:
             new.append((person, answers))
-            continue
-        outcome_return = save_answers(period=period, service_user=person, answers=answers, by=by)
-        submit_return(outcome_return, by=by)
-        submitted += 1
-    _insert_submitted(period, new, by=by)
-    return ImportResult(submitted=submitted + len(new), unchanged=unchanged)
-
-
-def _insert_submitted(
-    period: ReportingPeriod, rows: list[tuple[ServiceUser, list[AnswerData]]], *, by: User
-) -> None:
-    """New returns, submitted as they are made, with their answers and audit events."""
-    if not rows:
-        return
-    now = utcnow()
-    db.session.execute(
-        OutcomeReturn.__table__.insert(),
-        [
-            {
-                "period_id": period.id,
-                "service_user_id": person.id,
-                "provider_id": person.provider_id,
-                "status": ReturnStatus.SUBMITTED,
-                "submitted_at": now,
-                "submitted_by_id": by.id,
-                "review_reason": "",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for person, _ in rows
-        ],
-    )
-    # Read the new ids back by their unique (period, person): RETURNING would send the
-    # rows one at a time on SQLite to keep their order.
-    found = db.session.execute(
-        select(OutcomeReturn.service_user_id, OutcomeReturn.id).where(
-            OutcomeReturn.period_id == period.id,
-            OutcomeReturn.service_user_id.in_([person.id for person, _ in rows]),
-        )
-    )
-    by_person = dict(found.tuples().all())
-    ids = [by_person[person.id] for person, _ in rows]
-    stored = [[_answer_values(answer) for answer in answers] for _, answers in rows]
-    db.session.execute(
-        OutcomeAnswer.__table__.insert(),
-        [
-            {"return_id": return_id, **values}
-            for return_id, answers in zip(ids, stored, strict=True)
-            for values in answers
-        ],
-    )
-    tallies.count_in(OutcomeReturn.id.in_(ids))  # with their answers, now they are in
-    after = {
-        "status": ReturnStatus.SUBMITTED.value,
-        "submitted_at": now.isoformat(),
-        "submitted_by_id": by.id,
-        "source": "upload",
-    }
-    record_many(
-        "outcome_return.submitted",
-        OutcomeReturn.__tablename__,
-        [
-            AuditChange(
-                entity_id=return_id,
-                provider_id=person.provider_id,
-                before=None,
-                after=after | {"answers": _answers_snapshot(answers)},
+        elif current.status in EDITABLE:
+            save_answers(period=period, service_user=person, answers=answers, by=by)
+            ready.append(current.id)
+        elif same_answers(current, answers):
+            unchanged += 1
+        else:
+            raise DomainError(
+                f"{person.case_reference}’s return has already been submitted: ask the "
+                "council to return it for correction before changing it"
             )
-            for return_id, (person, _), answers in zip(ids, rows, stored, strict=True)
-        ],
-        by=by,
-    )
+    made = create_drafts(period, new, by=by)
+    ready += made
+    submit_returns(ready, by=by, source="upload", made_now=made)
+    return ImportResult(submitted=len(ready), unchanged=unchanged)

@@ -28,8 +28,7 @@ from portal.extensions import db
 from portal.outcomes import operations
 from portal.outcomes.exports import table_f_rows_csv, upload_template_csv
 from portal.outcomes.forms import OpenPeriodForm, UploadReturnsForm
-from portal.outcomes.models import OutcomeReturn
-from portal.outcomes.operations import EDITABLE
+from portal.outcomes.models import EDITABLE, OutcomeReturn
 from portal.outcomes.queries import get_period, periods_statement
 from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.tasks import (
@@ -236,16 +235,24 @@ def upload(period_id: int) -> BaseResponse | str:
                     "The file has no answers in it: fill in at least one person’s row",
                 ]
             else:
-                result = operations.import_returns(
-                    period=reporting_period, rows=plan.rows, existing=plan.existing, by=current_user
-                )
-                message = (
-                    f"{result.submitted} return{'' if result.submitted == 1 else 's'} submitted"
-                )
-                if result.unchanged:
-                    message += f"; {result.unchanged} already submitted and unchanged"
-                flash(message, "success")
-                return redirect(url_for("periods.period", period_id=reporting_period.id))
+                try:
+                    result = operations.import_returns(
+                        period=reporting_period,
+                        rows=plan.rows,
+                        existing=plan.existing,
+                        by=current_user,
+                    )
+                except DomainError as error:  # another upload or the form got there first
+                    db.session.rollback()
+                    form.file.errors = [*form.file.errors, error.message]
+                else:
+                    message = (
+                        f"{result.submitted} return{'' if result.submitted == 1 else 's'} submitted"
+                    )
+                    if result.unchanged:
+                        message += f"; {result.unchanged} already submitted and unchanged"
+                    flash(message, "success")
+                    return redirect(url_for("periods.period", period_id=reporting_period.id))
     return render_template(
         "outcomes/upload.html", form=form, period=reporting_period, problems=problems
     )

@@ -20,15 +20,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from portal.common.spreadsheets import GUARD, unguarded
 from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
-from portal.outcomes.models import OutcomeReturn, ReportingPeriod
-from portal.outcomes.operations import (
-    EDITABLE,
-    EVIDENCE_LONGEST,
-    REASON_LONGEST,
-    AnswerData,
-    answer_problem,
-    same_answers,
-)
+from portal.outcomes.models import EDITABLE, OutcomeReturn, ReportingPeriod
+from portal.outcomes.operations import same_answers
+from portal.outcomes.rules import EVIDENCE_LONGEST, REASON_LONGEST, AnswerData, answer_problem
 from portal.outcomes.tasks import owed_people, returns_by_person
 from portal.providers.models import ServiceUser
 from portal.providers.queries import people_by_id
@@ -83,7 +77,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SheetRow:
     """A row of the file that is not empty: its number in the spreadsheet (the header is
     row 1) and its cells under the template's columns."""
@@ -92,7 +86,7 @@ class SheetRow:
     cells: dict[str, str]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     case_reference: str
@@ -309,7 +303,7 @@ def _result(raw: str) -> MeasureResult | None:
     return _RESULTS.get(raw.strip().lower().replace("_", " "))
 
 
-def _sources(text: str, measure: Measure) -> list[str]:
+def _sources(text: str, measure: Measure) -> tuple[str, ...]:
     """Source codes from a cell of codes or labels separated by semicolons; unknown ones
     come back marked with a leading '?'."""
     by_name = _SOURCE_NAMES[measure.code]
@@ -318,7 +312,7 @@ def _sources(text: str, measure: Measure) -> list[str]:
         item = part.strip()
         if item:
             found.append(by_name.get(item.lower(), by_name.get(item, "?" + item)))
-    return found
+    return tuple(found)
 
 
 def cell_problem(column_name: str, text: str) -> str | None:

@@ -15,10 +15,10 @@ from portal.outcomes.forms import (
     SubmitReturnForm,
 )
 from portal.outcomes.measures import OUTCOMES
-from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
-from portal.outcomes.operations import EDITABLE, answer_problem, return_problems
+from portal.outcomes.models import EDITABLE, OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.outcomes.period_views import task_list_url
 from portal.outcomes.queries import find_return, get_period, get_return, previous_return
+from portal.outcomes.rules import answer_problem, return_problems
 from portal.providers.models import ServiceUser
 from portal.providers.queries import get_service_user, viewer_provider_id
 
@@ -179,7 +179,7 @@ def check_return(return_id: int) -> Response | str:
         form=form,
         outcome_return=outcome_return,
         outcomes=OUTCOMES,
-        problems=return_problems(outcome_return),
+        problems=return_problems(outcome_return.answers),
     )
 
 

@@ -4,7 +4,9 @@ kept once, and whoever lost the race is told so."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -16,17 +18,28 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select, update
 
-from portal.accounts.models import UserSession
+from portal.accounts.models import User, UserSession
 from portal.capacity.models import CapacityReturn
 from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.outcomes.measures import MEASURES
+from portal.outcomes.models import OutcomeReturn, PeriodKind, ReportingPeriod, ReturnStatus
+from portal.outcomes.operations import save_answers
+from portal.outcomes.uploads import HEADER
+from portal.providers.models import ServiceUser
 from tests.client import text_of
 from tests.conftest import make_app
 from tests.databases import create_database, drop_database
 from tests.factories import PASSWORD, UserFactory
 from tests.fixtures import build_world
 from tests.integration.test_capacity_pages import DAY, return_form
+from tests.integration.test_outcome_submission import (
+    _answers,
+    _counted,
+    _events,
+    _kept_counts_are_the_recount,
+)
 
 PEOPLE = 10
 
@@ -72,6 +85,23 @@ def _all_at_once(count: int, work: Callable[[int], tuple[int, str]]) -> list[tup
     return [result for result in results if result is not None]
 
 
+def _signed_in(app: Flask, emails: list[str]) -> list[Any]:
+    clients = []
+    for email in emails:
+        client = app.test_client()
+        assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code
+        clients.append(client)
+    return clients
+
+
+def _each_done_or_told(results: list[tuple[int, str]], told: str) -> None:
+    """Nobody saw an error page: each request was done (a redirect) or its page says
+    ``told``."""
+    assert all(status < 500 for status, _ in results), results
+    for status, page in results:
+        assert status == 302 or told in page, page[:300]
+
+
 def test_simultaneous_sign_ins_all_get_in(racing_app: tuple[Flask, list[str]]) -> None:
     app, emails = racing_app
 
@@ -92,22 +122,15 @@ def test_simultaneous_first_capacity_returns_keep_one(
     app, emails = racing_app
     for module in ("portal.capacity.views", "portal.capacity.operations"):
         monkeypatch.setattr(f"{module}.today", lambda: DAY)
-    clients = []
-    for email in emails:
-        client = app.test_client()
-        assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code
-        clients.append(client)
+    clients = _signed_in(app, emails)
 
     def send(index: int) -> tuple[int, str]:
         response = clients[index].post(f"/capacity/{DAY:%Y/%m}", data=return_form())
         return response.status_code, text_of(response) if response.status_code == 200 else ""
 
-    results = _all_at_once(PEOPLE, send)
-    assert all(status < 500 for status, _ in results), results
-    for status, page in results:
-        # Each either sent the return, corrected the one sent a moment before, or was told
-        # that someone else had just sent it (and saved nothing).
-        assert status == 302 or "has just been sent by someone else" in page, page[:300]
+    # Each either sent the return, corrected the one sent a moment before, or was told
+    # that someone else had just sent it (and saved nothing).
+    _each_done_or_told(_all_at_once(PEOPLE, send), "has just been sent by someone else")
     with app.app_context():
         month = dt.date(DAY.year, DAY.month, 1)
         kept = db.session.scalar(
@@ -158,3 +181,50 @@ def test_a_page_that_notes_its_session_waits_for_another_writer(
             event.remove(db.engine, "before_cursor_execute", another_writer)
     assert written, "the session's use was not noted"
     assert response.status_code == 200
+
+
+def test_a_return_sent_by_the_form_and_a_file_at_once_is_counted_once(
+    racing_app: tuple[Flask, list[str]],
+) -> None:
+    app, emails = racing_app
+    with app.app_context():
+        person = db.session.scalar(select(ServiceUser).filter_by(family_name="Able"))
+        period = db.session.scalar(select(ReportingPeriod).filter_by(kind=PeriodKind.OUTCOMES))
+        manager = db.session.scalar(select(User).filter_by(email=emails[0]))
+        draft = save_answers(period=period, service_user=person, answers=_answers(), by=manager)
+        db.session.commit()
+        return_id, period_id = draft.id, period.id
+        row = dict.fromkeys(HEADER, "") | {"case_reference": person.case_reference}
+        for measure in MEASURES:
+            row[f"{measure.code} result"] = "met"
+            row[f"{measure.code} evidence"] = f"Seen at review ({measure.code})."
+            row[f"{measure.code} sources"] = measure.sources[0].label
+        db.session.remove()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADER)
+    writer.writeheader()
+    writer.writerow(row)
+    content = buffer.getvalue().encode()
+    clients = _signed_in(app, emails)
+
+    def send(index: int) -> tuple[int, str]:
+        if index == 0:  # one uploads a file with the return in it; the others submit the form
+            response = clients[0].post(
+                f"/outcome-periods/{period_id}/upload",
+                data={"file": (io.BytesIO(content), "returns.csv"), "confirm": "y"},
+                content_type="multipart/form-data",
+            )
+        else:
+            response = clients[index].post(f"/outcome-returns/{return_id}/check")
+        return response.status_code, text_of(response) if response.status_code == 200 else ""
+
+    # Each sent it, or found it sent (and unchanged) a moment before, or was told so.
+    _each_done_or_told(_all_at_once(PEOPLE, send), "already been submitted")
+    with app.app_context():
+        submitted = [e for e in _events(return_id) if e.action == "outcome_return.submitted"]
+        assert len(submitted) == 1
+        assert db.session.get(OutcomeReturn, return_id).status == ReturnStatus.SUBMITTED
+        assert _counted(period_id) == 1
+        _kept_counts_are_the_recount(period_id)
+        db.session.rollback()
+        db.session.remove()
