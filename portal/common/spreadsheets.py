@@ -15,6 +15,7 @@ the same, and knows nothing of Excel files.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import IO
 
@@ -22,15 +23,23 @@ GUARDED = ("=", "+", "-", "@", "\t", "\r", "|")
 GUARD = "'"
 
 
+# Text that looks guarded already: apostrophes, then a character a formula starts with.
+_LOOKS_GUARDED = re.compile("'+[=+\\-@\t\r|]")
+
+
 def formula_safe(text: str) -> str:
-    """``text`` as a spreadsheet will show it, never run it (formula or CSV injection)."""
-    return GUARD + text if text[:1] in GUARDED else text
+    """``text`` as a spreadsheet will show it, never run it (formula or CSV injection). Text
+    that already looks guarded ('=1, as typed) is guarded too, so ``unguarded`` can tell the
+    two apart and give back exactly what was typed."""
+    if text[:1] in GUARDED or _LOOKS_GUARDED.match(text):
+        return GUARD + text
+    return text
 
 
 def unguarded(text: str) -> str:
     """A cell read back from a file the portal wrote: the guard's apostrophe taken off, so a
     downloaded template uploaded again gives back the same text."""
-    return text[1:] if text[:1] == GUARD and text[1:2] in GUARDED else text
+    return text[1:] if _LOOKS_GUARDED.match(text) else text
 
 
 class SafeCsvWriter:
