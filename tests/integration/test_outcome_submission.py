@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.common.errors import DomainError
 from portal.common.roles import Role
+from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.outcomes import period_views
 from portal.outcomes.measures import MEASURES, MeasureResult
@@ -195,6 +196,31 @@ def test_a_return_submitted_twice_or_both_ways_is_counted_once(world: World) -> 
     assert draft.status == ReturnStatus.DRAFT
     assert _counted(world.period.id) == 1
     _kept_counts_are_the_recount(world.period.id)
+
+
+def test_a_files_returns_are_saved_with_as_many_statements_for_one_person_as_for_five(
+    world: World,
+) -> None:
+    manager = world.users[Role.PROVIDER_MANAGER]
+
+    def statements(people: list[ServiceUser]) -> list[str]:
+        with recorded_statements() as run:
+            result = import_returns(
+                period=world.period,
+                rows=[(person, _answers()) for person in people],
+                existing={},
+                by=manager,
+            )
+        assert result == ImportResult(submitted=len(people), unchanged=0)
+        return run
+
+    people = [_person(world, name) for name in ("Ann", "Bob", "Cat", "Dan", "Eve", "Fay")]
+    for loaded in (world.period, manager, *people):  # read afresh now, not while counting
+        db.session.refresh(loaded)
+    # Nine: the returns, their ids, answers and created events; the locking read, the
+    # UPDATE, the tallies' read and upsert, and the submitted events.
+    assert len(statements(people[:1])) == len(statements(people[1:])) == 9
+    assert _counted(world.period.id) == 6
 
 
 def test_an_upload_that_meets_a_return_started_a_moment_ago_saves_nothing(
