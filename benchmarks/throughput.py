@@ -370,6 +370,7 @@ def gunicorn(database_url: str, workers: int | None = None) -> Iterator[Server]:
         "PORTAL_DATABASE_URL": database_url,
         "PORTAL_SECRET_KEY": secrets.token_hex(32),
         "PORTAL_ENV": "production",
+        "PORTAL_PUBLIC_URL": "https://homecare.bench.example",
     }
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
         ready = Path(folder, "ready")

@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
     from portal.casework.views import bp as casework_bp
     from portal.common.views import bp as common_bp
@@ -70,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         common_bp,
         accounts_bp,
+        administration_bp,
         providers_bp,
         outcomes_bp,
         periods_bp,
@@ -81,6 +83,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
 
+    from portal.administration.commands import accounts_cli
+
+    app.cli.add_command(accounts_cli)
     from portal.demo.commands import demo_cli
 
     app.cli.add_command(demo_cli)

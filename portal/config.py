@@ -96,6 +96,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # whatever happens (accounts/sessions.py).
         "SESSION_IDLE_MINUTES": _bounded("SESSION_IDLE_MINUTES", 30, low=1, high=24 * 60),
         "SESSION_MAX_HOURS": _bounded("SESSION_MAX_HOURS", 12, low=1, high=7 * 24),
+        # How long an invitation's link to set a password works (accounts/invitations.py).
+        "INVITATION_HOURS": _bounded("INVITATION_HOURS", 72, low=1, high=14 * 24),
         # Email alongside "What needs you": sent only when an SMTP server is named.
         "MAIL_SERVER": _env("SMTP_HOST", ""),
         "MAIL_PORT": int(_env("SMTP_PORT", "587") or "587"),
@@ -137,6 +139,11 @@ def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None
         raise ConfigurationError("CSRF protection must be on in production")
     if not (config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")):
         raise ConfigurationError("Session cookies must be Secure in production")
+    if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
+        raise ConfigurationError(
+            "PORTAL_PUBLIC_URL must be the portal's https:// address in production: "
+            "invitation links and emails are built from it (see README, Configuration)"
+        )
 
 
 def key_problem(key: Any, instance_path: str) -> str | None:

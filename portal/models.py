@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 
-from portal.accounts.models import User, UserRole, UserSession
+from portal.accounts.models import PasswordLink, User, UserRole, UserSession
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.council.models import CouncilSettings
@@ -28,6 +28,7 @@ __all__ = [
     "OutgoingEmail",
     "OwedReturn",
     "PackageLine",
+    "PasswordLink",
     "Payment",
     "PaymentBatch",
     "PaymentRule",

@@ -61,7 +61,15 @@ def build_world(session: Any) -> World:
         Role.FINANCE_OFFICER: UserFactory(roles=[Role.FINANCE_OFFICER], name="Fin Officer"),
         Role.ADMINISTRATOR: UserFactory(roles=[Role.ADMINISTRATOR], name="Ada Admin"),
     }
-    other_manager = UserFactory(roles=[Role.PROVIDER_MANAGER], provider_id=other.id)
+    other_manager = UserFactory(
+        roles=[Role.PROVIDER_MANAGER], provider_id=other.id, name="Otto Othermanager"
+    )
+    # The other provider's agency administrator (so the provider's own emails stay Priya's).
+    users[Role.AGENCY_ADMINISTRATOR] = UserFactory(
+        roles=[Role.PROVIDER_MANAGER, Role.AGENCY_ADMINISTRATOR],
+        provider_id=other.id,
+        name="Agnes Agency",
+    )
     # Commit (to the test's savepoint) so a request's rollback cannot take the world with it.
     session.commit()
     return World(provider, other, person, line, other_person, period, users, other_manager)

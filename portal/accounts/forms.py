@@ -19,3 +19,12 @@ class SignInForm(PortalForm):
         validators=[InputRequired(message="Enter your password")],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SetPasswordForm(PortalForm):
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter a password")],
+    )
+    submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -24,7 +24,8 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    # None until the person sets a password through their invitation's link.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
     # Set for provider managers only: the one provider whose records they may see.
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -51,7 +52,27 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
+        if self.password_hash is None:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def status(self) -> AccountStatus:
+        if not self.active:
+            return AccountStatus.DISABLED
+        if self.password_hash is None:
+            return AccountStatus.INVITED
+        return AccountStatus.ACTIVE
+
+
+class AccountStatus(enum.StrEnum):
+    INVITED = "invited"  # no password set yet
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 class UserRole(db.Model):  # type: ignore[name-defined]
@@ -88,3 +109,30 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     end_reason: Mapped[SessionEnd | None] = mapped_column(enum_type(SessionEnd, "session_end"))
 
     user: Mapped[User] = relationship()
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # a new account's first password
+    FIRST_ADMINISTRATOR = "first_administrator"  # made on the command line
+
+
+class PasswordLink(db.Model):  # type: ignore[name-defined]
+    """A one-time, expiring link to set an account's password: an invitation, or the first
+    administrator's link from the command line. Only the token's SHA-256 is kept, so the
+    link is shown or sent once and this table cannot rebuild it. A new link for the same
+    account withdraws the earlier ones; setting the password uses the link up."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_type(LinkPurpose, "link_purpose"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

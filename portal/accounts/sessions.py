@@ -87,6 +87,18 @@ def end(user: User) -> None:
     session.clear()
 
 
+def end_every_session(user: User, *, by: User | None) -> None:
+    """End every open session of ``user`` now (their account is being disabled): whatever
+    browser holds one is signed out at its next request."""
+    rows = db.session.scalars(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    )
+    for row in rows:
+        _end(row, SessionEnd.ACCOUNT_INACTIVE, by=by)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -2,19 +2,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts import sessions
-from portal.accounts.forms import SignInForm
-from portal.accounts.models import User
+from portal.accounts.forms import SetPasswordForm, SignInForm
+from portal.accounts.links import check_link, set_password_by_link
 from portal.accounts.operations import authenticate, record_failed_sign_in, record_sign_in
-from portal.common.access import public, roles_required, signed_in
-from portal.common.pagination import paginate
-from portal.common.roles import Role
+from portal.accounts.passwords import HINT, password_problem
+from portal.common.access import public, signed_in
+from portal.common.errors import DomainError, show_on_form
 from portal.common.templating import navigation_for
 from portal.extensions import db
 
@@ -74,8 +72,31 @@ def signed_out() -> str:
     return render_template("accounts/signed_out.html")
 
 
-@bp.get("/accounts")
-@roles_required(Role.ADMINISTRATOR)
-def account_list() -> str:
-    page = paginate(select(User).options(selectinload(User.provider)).order_by(User.name, User.id))
-    return render_template("accounts/account_list.html", page=page)
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@public
+def set_password(token: str) -> Response | str | tuple[str, int]:
+    """Where an invitation's link leads: the person chooses their password. Nobody is
+    signed in by it; whoever is signed in in this browser is signed out first, so the
+    password is set for the account the link names and no other."""
+    check = check_link(token)
+    if check.problem or check.link is None:
+        return render_template("accounts/link_problem.html", problem=check.problem), 404
+    user = check.link.user
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        password = form.password.data or ""
+        about = (user.name, user.email, current_app.config["COUNCIL_NAME"])
+        problem = password_problem(password, about=about)
+        if problem:
+            form.password.errors = [*form.password.errors, problem]
+        else:
+            try:
+                set_password_by_link(token, password)
+            except DomainError as error:
+                show_on_form(form, error)
+            else:
+                if current_user.is_authenticated:
+                    sessions.end(current_user._get_current_object())
+                flash("Your password is set. Sign in with your email address and it.", "success")
+                return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/set_password.html", form=form, user=user, hint=HINT)

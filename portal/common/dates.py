@@ -85,6 +85,22 @@ def format_date(day: dt.date | dt.datetime | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def format_moment(moment: dt.datetime | None) -> str:
+    """GOV.UK style, in the council's time: 5 January 2026 at 2:30pm."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    clock = f"{hour}{local:%p}".lower() if local.minute == 0 else f"{hour}:{local:%M%p}".lower()
+    if (local.hour, local.minute) == (12, 0):
+        clock = "midday"
+    elif (local.hour, local.minute) == (0, 0):
+        clock = "midnight"
+    return f"{format_date(local.date())} at {clock}"
+
+
 @dataclass(frozen=True)
 class FinancialYear:
     """1 April to 31 March, named by the year it starts in: 2026 is 2026/27."""

@@ -9,7 +9,7 @@ from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import FieldList, FormField
 
-from portal.common.dates import format_date
+from portal.common.dates import format_date, format_moment
 from portal.common.money import format_hours_figure, format_minutes_as_hours, format_pence
 from portal.common.nhs import format_nhs_number
 from portal.common.roles import Role
@@ -43,7 +43,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Batches", "payments.batch_list"),
         ("Summary", "payments.summary"),
     ],
-    Role.ADMINISTRATOR: [("Accounts", "accounts.account_list")],
+    Role.ADMINISTRATOR: [("Accounts", "administration.accounts_list")],
+    Role.AGENCY_ADMINISTRATOR: [("Your team", "administration.team_list")],
 }
 
 
@@ -125,6 +126,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(enum_choices)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_moment
     app.jinja_env.filters["nhs_number"] = format_nhs_number
     app.jinja_env.filters["hours"] = format_minutes_as_hours
     app.jinja_env.filters["hours_figure"] = format_hours_figure

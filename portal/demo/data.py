@@ -61,7 +61,8 @@ DEMO_ACCOUNTS = (
         "provider.manager@brightwater.example",
         "Priya Shah",
         Role.PROVIDER_MANAGER,
-        "care agency manager at Brightwater Home Care (East), a trusted assessor",
+        "care agency manager at Brightwater Home Care (East), a trusted assessor, "
+        "and its agency administrator",
     ),
     DemoAccount(
         "care.manager@council.example",
@@ -294,7 +295,9 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             email=account.email,
             name=account.name,
             password=DEMO_PASSWORD,
-            roles={account.role},
+            # The agency's manager keeps its team too (Your team).
+            roles={account.role}
+            | ({Role.AGENCY_ADMINISTRATOR} if account.role == Role.PROVIDER_MANAGER else set()),
             provider_id=patch[0].id if account.role == Role.PROVIDER_MANAGER else None,
         )
 

@@ -75,6 +75,8 @@ def test_every_post_route_refuses_a_missing_token(
         "payment_id": 1,
         "year": today().year,
         "month": today().month,
+        "user_id": 1,
+        "token": "token",
     }
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
     assert len(posts) >= 8

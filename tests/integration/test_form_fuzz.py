@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import JSON, String, Text, select
 
+from portal.accounts import administration
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
@@ -63,6 +64,9 @@ class Records:
     asked: Recommendation  # the council asked the provider for more information
     ready: Payment  # approved, not yet in a batch
     quarter: str  # a quarter the commissioner may open
+    invited: Any  # a provider manager at the provider, invited, no password yet
+    invited_colleague: Any  # the same at the other provider
+    token: str  # the invitation's link token
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,73 @@ def _one_button(name: str) -> dict[str, Kind]:
     return {name: Kind.TICK}
 
 
+def _manager(r: Records) -> int:
+    """The agency administrator's colleague (both at the other provider)."""
+    return int(r.world.other_provider_manager.id)
+
+
+def _account_buttons(
+    whose: str, role: Role, prefix: str, account: Callable[[Records], int]
+) -> list[Route]:
+    """Disabling, enabling and re-inviting an invited account: a button each."""
+    return [
+        Route(
+            f"{action} {whose}",
+            role,
+            lambda r, path=path: f"{prefix}/{account(r)}/{path}",
+            lambda r: {"submit": "Continue"},
+            _one_button("submit"),
+        )
+        for action, path in (
+            ("disabling", "disable"),
+            ("enabling", "enable"),
+            ("re-inviting", "resend"),
+        )
+    ]
+
+
+_INVITED = {"name": "Nadia Newcomer", "email": "nadia.newcomer@council.example"}
+
 ROUTES = [
+    Route(
+        "setting a password",
+        None,
+        lambda r: f"/set-password/{r.token}",
+        lambda r: {"password": "lantern meadow biscuit"},
+        {"password": Kind.TEXT},
+    ),
+    Route(
+        "inviting an account",
+        Role.ADMINISTRATOR,
+        lambda r: "/accounts/invite",
+        lambda r: _INVITED | {"roles": ["care_manager"], "provider_id": ""},
+        {"name": Kind.TEXT, "email": Kind.TEXT, "roles": Kind.CHOICE, "provider_id": Kind.CHOICE},
+    ),
+    Route(
+        "changing an account's roles",
+        Role.ADMINISTRATOR,
+        lambda r: f"/accounts/{r.world.users[Role.CARE_MANAGER].id}/roles",
+        lambda r: {"roles": ["care_manager", "commissioner"]},
+        {"roles": Kind.CHOICE},
+    ),
+    *_account_buttons("an account", Role.ADMINISTRATOR, "/accounts", lambda r: r.invited.id),
+    Route(
+        "inviting a colleague",
+        Role.AGENCY_ADMINISTRATOR,
+        lambda r: "/team/invite",
+        lambda r: _INVITED | {"roles": ["agency_administrator"]},
+        {"name": Kind.TEXT, "email": Kind.TEXT, "roles": Kind.CHOICE},
+    ),
+    Route(
+        "changing a colleague's roles",
+        Role.AGENCY_ADMINISTRATOR,
+        lambda r: f"/team/{_manager(r)}/roles",
+        lambda r: {"roles": ["agency_administrator"]},
+        {"roles": Kind.CHOICE},
+    ),
+    *_account_buttons(
+        "a colleague", Role.AGENCY_ADMINISTRATOR, "/team", lambda r: r.invited_colleague.id
+    ),
     Route(
         "sign in",
         None,
@@ -433,7 +503,29 @@ def _records(world: World, client: CheckedClient) -> Records:
     sign_in(client, world.users[Role.COMMISSIONER])
     page = client.get("/outcome-periods/new").get_data(as_text=True)
     quarter = re.findall(r'<option value="(\d{4}-\d{2}-\d{2})"', page)[0]
+    invited, token = administration.invite(
+        administration.Invitee(
+            email="ivy.invited@brightwater.example",
+            name="Ivy Invited",
+            roles=frozenset({Role.PROVIDER_MANAGER}),
+            provider_id=world.provider.id,
+        ),
+        by=world.users[Role.ADMINISTRATOR],
+    )
+    colleague, _ = administration.invite(
+        administration.Invitee(
+            email="ian.invited@rival.example",
+            name="Ian Invited",
+            roles=frozenset({Role.PROVIDER_MANAGER}),
+            provider_id=world.other_provider.id,
+        ),
+        by=world.users[Role.ADMINISTRATOR],
+    )
+    db.session.commit()
     return Records(
+        invited=invited,
+        invited_colleague=colleague,
+        token=token,
         world=world,
         stages=stages,
         person=person,
@@ -539,6 +631,7 @@ class _Ids:
 
     id = 1
     provider_id = 1
+    token = "token"
     proposed_start_date = dt.date(2027, 1, 1)
     year = 2026
     month = 11

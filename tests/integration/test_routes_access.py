@@ -49,6 +49,7 @@ def test_only_the_sign_in_pages_are_public(app: Flask) -> None:
     )
     assert public == [
         "accounts.home",
+        "accounts.set_password",
         "accounts.sign_in",
         "accounts.signed_out",
         "common.accessibility",
@@ -83,6 +84,8 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "year": today().year,
         "month": today().month,
         "provider_id": stages.batch.payments[0].provider_id,
+        "user_id": world.users[Role.PROVIDER_MANAGER].id,
+        "token": "not-a-token",
     }
 
 

@@ -16,12 +16,13 @@ STRONG = secrets.token_hex(32)
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PORTAL_ENV", "PORTAL_SECRET_KEY", "FLASK_DEBUG"):
+    for name in ("PORTAL_ENV", "PORTAL_SECRET_KEY", "FLASK_DEBUG", "PORTAL_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
 def _production(monkeypatch: pytest.MonkeyPatch, key: str | None) -> None:
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://homecare.example.gov.uk")
     if key is not None:
         monkeypatch.setenv("PORTAL_SECRET_KEY", key)
 
@@ -149,3 +150,18 @@ def test_session_timeouts_must_be_sensible(
 def test_session_timeouts_default_to_30_minutes_and_12_hours(tmp_path: Path) -> None:
     config = load_config(str(tmp_path))
     assert (config["SESSION_IDLE_MINUTES"], config["SESSION_MAX_HOURS"]) == (30, 12)
+
+
+@pytest.mark.parametrize("address", [None, "http://homecare.example.gov.uk", ""])
+def test_production_refuses_a_public_address_that_is_not_https(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, address: str | None
+) -> None:
+    """Invitation links are built from it: a link over plain HTTP would carry a token that
+    sets a password in the clear."""
+    _production(monkeypatch, STRONG)
+    if address is None:
+        monkeypatch.delenv("PORTAL_PUBLIC_URL")
+    else:
+        monkeypatch.setenv("PORTAL_PUBLIC_URL", address)
+    with pytest.raises(ConfigurationError, match="PORTAL_PUBLIC_URL"):
+        load_config(str(tmp_path))
