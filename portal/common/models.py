@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, func
@@ -17,8 +20,29 @@ NAMING_CONVENTION = {
 }
 
 
+# Set only by ``clock_at``: the moment the portal takes to be now.
+_set_clock: ContextVar[dt.datetime | None] = ContextVar("portal_clock", default=None)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, in UTC: every date and time the portal records or reasons from comes from here
+    (``common.dates.today`` too)."""
+    moment = _set_clock.get()
+    return moment if moment is not None else dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Run the portal's own operations as at ``moment``, e.g. to build the demo council's
+    year of history through them. Only the code inside the block sees it: web requests
+    never run inside one."""
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a moment with its time zone")
+    token = _set_clock.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _set_clock.reset(token)
 
 
 class Base(DeclarativeBase):

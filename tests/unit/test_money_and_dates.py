@@ -7,8 +7,10 @@ from portal.common.dates import (
     financial_quarter_label,
     london_date,
     quarter_bounds,
+    today,
     working_days_between,
 )
+from portal.common.models import clock_at, utcnow
 from portal.common.money import (
     divide_round_half_up,
     format_hours_figure,
@@ -138,3 +140,12 @@ def test_a_stored_moment_is_shown_as_the_councils_date() -> None:
     # 23:30 UTC on 30 June is 00:30 on 1 July in London.
     assert format_date(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)) == "1 July 2026"
     assert format_date(dt.date(2026, 6, 30)) == "30 June 2026"
+
+
+def test_the_clock_can_be_set_for_a_block_of_operations() -> None:
+    """The demo council's history is made through the operations as at past moments."""
+    moment = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)  # 1 April in London (BST)
+    with clock_at(moment):
+        assert utcnow() == moment
+        assert today() == dt.date(2026, 4, 1)
+    assert utcnow() > moment + dt.timedelta(days=200)
