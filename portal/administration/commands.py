@@ -5,6 +5,8 @@ trusted with this; the command is audited as made by no one (the command line)."
 from __future__ import annotations
 
 import click
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.accounts import administration
@@ -25,6 +27,10 @@ accounts_cli = AppGroup("accounts", help="Portal accounts.")
 def create_admin(email: str, name: str) -> None:
     """Make an administrator account for EMAIL and print a one-time link to set its
     password. For an administrator who has not yet set one, print a new link."""
+    try:  # the check the invitation form makes
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email!r} is not an email address: {error}") from error
     existing = find_user_by_email(email)
     if existing is not None:
         if Role.ADMINISTRATOR not in existing.roles or existing.status is not AccountStatus.INVITED:
@@ -50,5 +56,6 @@ def create_admin(email: str, name: str) -> None:
             raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo(f"Administrator account for {user.email}.")
-    click.echo("Open this link to set its password. It works once, and expires:")
+    hours = current_app.config["INVITATION_HOURS"]
+    click.echo(f"Open this link to set its password. It works once, within {hours} hours:")
     click.echo(invitation_link(token))

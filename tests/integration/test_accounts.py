@@ -386,5 +386,8 @@ def test_the_first_administrator_comes_from_the_command_line(app: Flask, world: 
         ).status_code
         == 302
     )
-    taken = runner.invoke(create_admin, [world.users[Role.CARE_MANAGER].email])
+    wrong = runner.invoke(create_admin, ["not an address", "--name", "X"])
+    assert wrong.exit_code != 0 and "is not an email address" in wrong.output
+    UserFactory(roles=[Role.CARE_MANAGER], email="carl@council.example")
+    taken = runner.invoke(create_admin, ["carl@council.example"])
     assert taken.exit_code != 0 and "already has the email address" in taken.output
