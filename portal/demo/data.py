@@ -13,22 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.accounts.operations import create_user
-from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
+from portal.demo import year
 from portal.extensions import db
 from portal.outcomes import owed
-from portal.outcomes.measures import MEASURES, MeasureResult
-from portal.outcomes.models import (
-    OutcomeAnswer,
-    OutcomeReturn,
-    PeriodKind,
-    ReportingPeriod,
-    ReturnStatus,
-)
-from portal.outcomes.tallies import recount_period
 from portal.payments.operations import create_rule
 from portal.providers.enums import (
     CareCategory,
@@ -41,9 +32,6 @@ from portal.providers.enums import (
     Quadrant,
 )
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
-from portal.providers.queries import current_lines
-from portal.recommendations.models import ChangeKind, ReasonCategory, Recommendation
-from portal.recommendations.operations import LineProposal, RecommendationData
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -54,6 +42,7 @@ class DemoAccount:
     name: str
     role: Role
     note: str
+    provider: str | None = None  # a provider manager's agency, by name
 
 
 DEMO_ACCOUNTS = (
@@ -63,6 +52,14 @@ DEMO_ACCOUNTS = (
         Role.PROVIDER_MANAGER,
         "care agency manager at Brightwater Home Care (East), a trusted assessor, "
         "and its agency administrator",
+        "Brightwater Home Care (East)",
+    ),
+    DemoAccount(
+        "provider.manager@westfield.example",
+        "Marek Nowak",
+        Role.PROVIDER_MANAGER,
+        "care agency manager at Westfield Care at Home (West), the other trusted assessor",
+        "Westfield Care at Home",
     ),
     DemoAccount(
         "care.manager@council.example",
@@ -123,6 +120,11 @@ FRAMEWORK_PROVIDERS = (
     "Juniper Domiciliary Care",
     "Kingfisher Care at Home",
     "Lantern Homecare",
+)
+
+OUTSIDE_THE_FRAMEWORK = (
+    ("Nightingale Nursing Agency", ContractType.SPOT),
+    ("Old Mill Homecare", ContractType.LEGACY),
 )
 
 GIVEN_NAMES = (
@@ -286,44 +288,27 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                 ],
             )
         )
+    # A spot purchase and a legacy contract from before the tender, outside the tiers.
+    for index, (name, contract) in enumerate(OUTSIDE_THE_FRAMEWORK, start=1):
+        framework.append(
+            Provider(
+                name=name,
+                supplier_reference=f"SUP{30000 + index}",
+                contract_type=contract,
+                quadrant=None,
+                status=ProviderStatus.ACTIVE,
+                strategic_tier=False,
+                trusted_assessor=False,
+                cqc_rating=CqcRating.GOOD,
+                qaf_level=None,
+                category_rows=[ProviderCategory(category=CareCategory.STANDARD_ADULT)],
+            )
+        )
     db.session.add_all(patch + framework)
     db.session.flush()
 
-    accounts = {}
-    for account in DEMO_ACCOUNTS:
-        accounts[account.role] = create_user(
-            email=account.email,
-            name=account.name,
-            password=DEMO_PASSWORD,
-            # The agency's manager keeps its team too (Your team).
-            roles={account.role}
-            | ({Role.AGENCY_ADMINISTRATOR} if account.role == Role.PROVIDER_MANAGER else set()),
-            provider_id=patch[0].id if account.role == Role.PROVIDER_MANAGER else None,
-        )
-
+    accounts = _invite_the_accounts(patch + framework)
     create_rule(effective_from=dt.date(2021, 8, 28), weeks=4, by=accounts[Role.COMMISSIONER])
-
-    quarter_start, quarter_end = quarter_bounds(on)
-    due_days = get_settings().outcome_return_due_days
-    previous_start, previous_end = quarter_bounds(quarter_start - dt.timedelta(days=1))
-    previous = ReportingPeriod(
-        kind=PeriodKind.OUTCOMES,
-        label=financial_quarter_label(previous_start),
-        start_date=previous_start,
-        end_date=previous_end,
-        due_date=previous_end + dt.timedelta(days=due_days),
-        opened_by_id=accounts[Role.COMMISSIONER].id,
-    )
-    current = ReportingPeriod(
-        kind=PeriodKind.OUTCOMES,
-        label=financial_quarter_label(quarter_start),
-        start_date=quarter_start,
-        end_date=quarter_end,
-        due_date=quarter_end + dt.timedelta(days=due_days),
-        opened_by_id=accounts[Role.COMMISSIONER].id,
-    )
-    db.session.add_all([previous, current])
-    db.session.flush()
 
     active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
     used_nhs: set[str] = set()
@@ -384,16 +369,86 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                     start_date=started + dt.timedelta(days=rng.randint(0, 60)),
                 )
             )
-        if provider.strategic_tier and started < previous_start and rng.random() < 0.8:
-            _add_previous_return(rng, previous, person, provider, accounts[Role.CARE_MANAGER].id)
-    owed.refresh_everything()  # every line and quarter was loaded directly: who owes, from them
-    recount_period(previous.id)  # last quarter's returns were made directly: count them in
-    _add_casework(patch[0], accounts)
-    _add_capacity_returns(rng, patch + framework, accounts)
+    owed.refresh_everything()  # every line was loaded directly: who owes, from them
+    managers = _managers(patch + framework, accounts)
+    care_manager = accounts[Role.CARE_MANAGER]
+    for quarter in year.open_quarters(accounts[Role.COMMISSIONER]):
+        year.hand_in_returns(rng, quarter, managers, care_manager)
+    assessors = [
+        year.Assessor(provider, managers[provider.id], year.candidate_people(provider))
+        for provider in patch
+        if provider.trusted_assessor
+    ]
+    year.recommend_through_the_year(rng, assessors, care_manager, accounts[Role.FINANCE_OFFICER])
+    _add_capacity_returns(rng, patch + framework, managers)
+
+
+def _invite_the_accounts(providers: list[Provider]) -> dict[Role, User]:
+    """The demo's accounts, made as a new council's are: the first administrator from the
+    command line, who invites everyone else; each sets their password from the link. At
+    Brightwater, Priya has invited a colleague who has not yet set hers."""
+    by_name = {provider.name: provider for provider in providers}
+    accounts: dict[Role, User] = {}
+    administrator = next(a for a in DEMO_ACCOUNTS if a.role == Role.ADMINISTRATOR)
+    with year.on(year.year_start() - dt.timedelta(days=21), 9):
+        accounts[Role.ADMINISTRATOR] = year.invited_account(
+            administrator.email,
+            administrator.name,
+            {Role.ADMINISTRATOR},
+            password=DEMO_PASSWORD,
+            by=None,
+        )
+    with year.on(year.year_start() - dt.timedelta(days=20), 10):
+        for account in DEMO_ACCOUNTS:
+            if account.role == Role.ADMINISTRATOR:
+                continue
+            provider = by_name[account.provider] if account.provider else None
+            user = year.invited_account(
+                account.email,
+                account.name,
+                {account.role, Role.AGENCY_ADMINISTRATOR} if provider else {account.role},
+                password=DEMO_PASSWORD,
+                by=accounts[Role.ADMINISTRATOR],
+                provider_id=provider.id if provider else None,
+            )
+            accounts.setdefault(account.role, user)
+    with year.on(today() - dt.timedelta(days=1), 16):
+        year.invited_account(
+            "leah.hughes@brightwater.example",
+            "Leah Hughes",
+            {Role.PROVIDER_MANAGER},
+            password=None,  # invited yesterday: her link still works
+            by=accounts[Role.PROVIDER_MANAGER],
+            provider_id=accounts[Role.PROVIDER_MANAGER].provider_id,
+        )
+    return accounts
+
+
+def _managers(providers: list[Provider], accounts: dict[Role, User]) -> dict[int, User]:
+    """Each provider's manager: the demo's own sign-ins for the two trusted assessors, and
+    for the rest an account whose password nobody knows (the demo signs in as those two)."""
+    managers = {
+        user.provider_id: user
+        for user in db.session.scalars(select(User).where(User.provider_id.is_not(None)))
+        if user.password_hash is not None and user.provider_id is not None
+    }
+    with year.on(year.year_start() - dt.timedelta(days=19), 10):
+        for provider in providers:
+            if provider.id in managers or provider.status != ProviderStatus.ACTIVE:
+                continue
+            managers[provider.id] = year.invited_account(
+                f"manager@{provider.supplier_reference.lower()}.example",
+                f"{provider.name} Manager",
+                {Role.PROVIDER_MANAGER},
+                password=secrets.token_urlsafe(24),
+                by=accounts[Role.ADMINISTRATOR],
+                provider_id=provider.id,
+            )
+    return managers
 
 
 def _add_capacity_returns(
-    rng: random.Random, providers: list[Provider], accounts: dict[Role, User]
+    rng: random.Random, providers: list[Provider], managers: dict[int, User]
 ) -> None:
     """A year of monthly capacity returns from the active providers: most on time, some
     late, a few missed, so the commissioners' picture and its flags have something to show.
@@ -406,19 +461,10 @@ def _add_capacity_returns(
     months = months_back(this_month, 13)
     if today() < window_for(this_month).opens:
         months = months[:-1]
-    for index, provider in enumerate(providers):
+    for provider in providers:
         if provider.status != ProviderStatus.ACTIVE:
             continue
-        if index == 0:
-            manager = accounts[Role.PROVIDER_MANAGER]
-        else:
-            manager = create_user(
-                email=f"manager{index}@{provider.supplier_reference.lower()}.example",
-                name=f"{provider.name} Manager",
-                password=secrets.token_urlsafe(24),  # the demo signs in as Brightwater only
-                roles={Role.PROVIDER_MANAGER},
-                provider_id=provider.id,
-            )
+        manager = managers[provider.id]
         reliable = rng.random() < 0.75
         headcount = rng.randint(25, 90)
         for month in months:
@@ -467,142 +513,3 @@ def _add_capacity_returns(
                     ],
                 )
             )
-
-
-def _add_casework(provider: Provider, accounts: dict[Role, User]) -> None:
-    """Recommendations at each stage and a paid batch of one-off payments, made through the
-    operations as people would, so every demo account has work to look at."""
-    from portal.payments import operations as payments
-    from portal.recommendations import operations as recommendations
-
-    manager, care_manager = accounts[Role.PROVIDER_MANAGER], accounts[Role.CARE_MANAGER]
-    finance = accounts[Role.FINANCE_OFFICER]
-    start = today() + dt.timedelta(days=14)
-    people = db.session.scalars(
-        select(ServiceUser).where(ServiceUser.provider_id == provider.id).order_by(ServiceUser.id)
-    ).all()
-    # People whose first line has an even number of calls, so each change below fits them.
-    candidates = []
-    for person in people:
-        lines = current_lines(person.id, on=today())
-        if lines and lines[0].calls_per_day in (2, 4) and lines[0].minutes_per_call <= 60:
-            candidates.append((person, lines))
-
-    def recommend(index: int, kind: ChangeKind, reason: ReasonCategory, why: str) -> Recommendation:
-        person, lines = candidates[index]
-        first = lines[0]
-        calls, minutes = first.calls_per_day, first.minutes_per_call
-        if kind == ChangeKind.REDUCE:
-            calls -= 1
-        elif kind == ChangeKind.INCREASE:
-            calls += 1
-        else:  # the same hours as half the calls, each twice as long
-            calls, minutes = calls // 2, minutes * 2
-        proposals = [
-            LineProposal(
-                line.id,
-                line.calls_per_day,
-                line.minutes_per_call,
-                line.carers_per_call,
-                line.days_of_week,
-            )
-            for line in lines
-        ]
-        proposals[0] = LineProposal(
-            first.id, calls, minutes, first.carers_per_call, first.days_of_week
-        )
-        recommendation = recommendations.save_draft(
-            person,
-            RecommendationData(
-                kind=kind,
-                lines=proposals,
-                reason_category=reason,
-                reason=why,
-                evidence="Seen by the care coordinator on three visits this month; notes on file.",
-                person_consulted_and_agrees=True,
-                family_consulted=True,
-                risk_assessed=True,
-                proposed_start_date=start,
-            ),
-            by=manager,
-        )
-        recommendations.submit(recommendation, by=manager)
-        return recommendation
-
-    if len(candidates) < 7:
-        return
-    reasons = [
-        "Has regained the confidence to wash and dress without help.",
-        "A kettle tipper and perching stool mean lunch is made without us.",
-        "Her daughter now visits every evening and helps at bedtime.",
-    ]
-    paid = []
-    for index, why in enumerate(reasons):
-        recommendation = recommend(index, ChangeKind.REDUCE, ReasonCategory.SKILLS_REGAINED, why)
-        recommendations.approve(recommendation, by=care_manager, start_date=start)
-        paid.append(recommendation)
-    batch = payments.create_batch(provider_id=provider.id, by=finance)
-    payments.export_batch(batch, by=finance)
-    payments.mark_batch_paid(batch, paid_on=today(), by=finance)
-    # Approved since the batch: ready for finance to pay.
-    approved = recommend(3, ChangeKind.REDUCE, ReasonCategory.REABLEMENT, "Reablement is complete.")
-    recommendations.approve(approved, by=care_manager, start_date=start)
-    # Waiting for the council.
-    recommend(
-        4, ChangeKind.REDUCE, ReasonCategory.ASSISTIVE_TECHNOLOGY, "A falls sensor is fitted."
-    )
-    recommend(
-        5,
-        ChangeKind.INCREASE,
-        ReasonCategory.NEEDS_INCREASED,
-        "Mobility has declined since a fall.",
-    )
-    # Waiting for the provider's answer.
-    question = recommend(
-        6, ChangeKind.REFRAME, ReasonCategory.OTHER, "Prefers fewer, longer visits."
-    )
-    recommendations.request_information(
-        question, by=care_manager, question="Has the person tried the longer morning call yet?"
-    )
-
-
-def _add_previous_return(
-    rng: random.Random,
-    period: ReportingPeriod,
-    person: ServiceUser,
-    provider: Provider,
-    reviewer_id: int,
-) -> None:
-    """Last quarter's accepted return, so care managers see some outcome history."""
-    outcome_return = OutcomeReturn(
-        period_id=period.id,
-        service_user_id=person.id,
-        provider_id=provider.id,
-        status=ReturnStatus.ACCEPTED,
-        submitted_at=dt.datetime.combine(period.end_date, dt.time(10, 0), tzinfo=dt.UTC),
-    )
-    for measure in MEASURES:
-        result = rng.choices(list(MeasureResult), weights=[60, 20, 12, 8])[0]
-        outcome_return.answers.append(
-            OutcomeAnswer(
-                measure=measure.code,
-                result=result,
-                evidence=(
-                    ""
-                    if result == MeasureResult.NOT_APPLICABLE
-                    else rng.choice(
-                        [
-                            "Confirmed at the quarterly care review.",
-                            "Reported by the person and their daughter during calls.",
-                            "Care notes show this every day this quarter.",
-                            "Observed by the care coordinator on a spot check.",
-                        ]
-                    )
-                ),
-                not_applicable_reason=(
-                    "Family provide this support." if result == MeasureResult.NOT_APPLICABLE else ""
-                ),
-                evidence_sources=[rng.choice(measure.sources).value],
-            )
-        )
-    db.session.add(outcome_return)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityReturn
+from portal.common.dates import london_date, today
+from portal.council.models import get_settings
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
-from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
+from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentKind, PaymentStatus
 from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
@@ -22,6 +27,8 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
     count = lambda statement: db.session.scalar(statement)  # noqa: E731
     assert count(select(func.count()).where(Provider.contract_type == ContractType.PATCH)) == 8
     assert count(select(func.count()).where(Provider.contract_type == ContractType.FRAMEWORK)) == 12
+    assert count(select(func.count()).where(Provider.contract_type == ContractType.SPOT)) == 1
+    assert count(select(func.count()).where(Provider.contract_type == ContractType.LEGACY)) == 1
     assert count(select(func.count()).where(Provider.trusted_assessor.is_(True))) == 2
     assert count(select(func.count(ServiceUser.id))) == 300
     rates = db.session.execute(
@@ -29,25 +36,67 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
     ).one()
     assert rates[0] >= 1900 and rates[1] <= 2350
     emails = [account.email for account in DEMO_ACCOUNTS]
-    assert count(select(func.count(User.id)).where(User.email.in_(emails))) == 5
+    assert count(select(func.count(User.id)).where(User.email.in_(emails))) == 6
+    # Made by invitation: the accounts' histories say so, and one is still to set a password.
+    invited = select(func.count()).where(AuditEvent.action == "account.invited")
+    assert count(invited) == count(select(func.count(User.id)))
+    assert count(select(func.count(User.id)).where(User.password_hash.is_(None))) == 1
     # A year of capacity returns, so the commissioners' picture has a history.
     months = count(select(func.count(func.distinct(CapacityReturn.month))))
     assert months >= 12
     assert count(select(func.count()).where(CapacityReturn.late.is_(True))) > 0
-    # Casework at each stage, so every account has something to see.
+    # A year of casework from both trusted assessors, in every state.
     statuses = dict(
         db.session.execute(
             select(Recommendation.status, func.count()).group_by(Recommendation.status)
         ).all()
     )
-    assert statuses == {
-        RecommendationStatus.APPROVED: 4,
-        RecommendationStatus.SUBMITTED: 2,
-        RecommendationStatus.MORE_INFORMATION: 1,
+    assert set(statuses) == set(RecommendationStatus)
+    assert statuses[RecommendationStatus.APPROVED] >= 30
+    assessors = select(func.count(func.distinct(Recommendation.provider_id)))
+    assert count(assessors) == 2
+    target = get_settings().decision_target_working_days
+    waiting = db.session.scalars(
+        select(Recommendation.submitted_at).where(
+            Recommendation.status == RecommendationStatus.SUBMITTED
+        )
+    ).all()
+    overdue = [
+        moment
+        for moment in waiting
+        if london_date(moment) < today() - dt.timedelta(days=target * 2)
+    ]
+    assert len(overdue) == 2
+    payment_statuses = set(db.session.scalars(select(Payment.status)))
+    assert payment_statuses >= {
+        PaymentStatus.APPROVED,
+        PaymentStatus.BATCHED,
+        PaymentStatus.EXPORTED,
+        PaymentStatus.PAID,
+        PaymentStatus.CANCELLED,
     }
-    payment_statuses = sorted(db.session.scalars(select(Payment.status)))
-    assert payment_statuses == [PaymentStatus.APPROVED] + [PaymentStatus.PAID] * 3
-    assert count(select(func.count()).where(PaymentBatch.status == BatchStatus.PAID)) == 1
+    assert count(select(func.count()).where(Payment.kind == PaymentKind.REVERSAL)) == 1
+    batches = set(db.session.scalars(select(PaymentBatch.status)))
+    assert batches == set(BatchStatus)
+    # Four quarters of outcome returns and this one's drafts; late and sent-back ones too.
+    returns = db.session.execute(
+        select(ReportingPeriod.start_date, OutcomeReturn.status, func.count())
+        .join(OutcomeReturn.period)
+        .group_by(ReportingPeriod.start_date, OutcomeReturn.status)
+    ).all()
+    assert len({start for start, _, _ in returns}) == 5
+    assert {status for _, status, _ in returns} == {
+        ReturnStatus.ACCEPTED,
+        ReturnStatus.RETURNED,
+        ReturnStatus.DRAFT,
+    }
+    late = (
+        select(func.count())
+        .select_from(OutcomeReturn)
+        .join(OutcomeReturn.period)
+        .where(func.date(OutcomeReturn.submitted_at) > ReportingPeriod.due_date)
+    )
+    assert count(late) > 0
 
 
 def test_every_demo_account_can_sign_in(client, db_session: Any) -> None:
