@@ -22,6 +22,7 @@ from portal.capacity.forms import CapacityForm, ConfirmForm
 from portal.capacity.models import CapacityReturn
 from portal.capacity.picture import capacity_picture, months_back
 from portal.capacity.queries import provider_history
+from portal.capacity.rules import owes_return
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
@@ -76,7 +77,8 @@ def overview() -> str:
     current = next((line for line in history if line.month == month), None)
     # Whether the provider supports anyone is asked only where the page offers a return
     # to send: none sent yet for this month, and its window open.
-    due = current is None and today() >= window.opens
+    owes = owes_return(month, provider.exited_on)
+    due = owes and current is None and today() >= window.opens
     return render_template(
         "capacity/overview.html",
         provider=provider,
@@ -84,7 +86,9 @@ def overview() -> str:
         window=window,
         current=current,
         last_month=last_month,
-        missing_last_month=all(line.month != last_month for line in history),
+        owes=owes,
+        missing_last_month=owes_return(last_month, provider.exited_on)
+        and all(line.month != last_month for line in history),
         previous=next((line for line in history if line.month < month), None),
         supports=operations.supports_anyone(provider, today()) if due else None,
         history=history,

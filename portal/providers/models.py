@@ -77,6 +77,12 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     def categories(self) -> list[CareCategory]:
         return [row.category for row in self.category_rows]
 
+    @property
+    def may_recommend(self) -> bool:
+        """Whether it may make new recommendations: a trusted assessor, and active (a
+        suspended or exited provider may not)."""
+        return self.trusted_assessor and self.status == ProviderStatus.ACTIVE
+
 
 class ProviderCategory(db.Model):  # type: ignore[name-defined]
     """A care category the provider is awarded under its contract."""
