@@ -79,3 +79,22 @@ def owed_in(period: ReportingPeriod) -> set[tuple[int, int]]:
     )
     assert kept == set(db.session.execute(owed_rows()).tuples())
     return {(person, provider) for period_id, person, provider in kept if period_id == period.id}
+
+
+def new_provider_form(**changes: Any) -> dict[str, Any]:
+    """The add-a-provider form, filled in for a Patch provider in the West."""
+    form: dict[str, Any] = {
+        "name": "Harbour Lights Care",
+        "supplier_reference": "sup-20417",
+        "cqc_location_id": "1-123456789",
+        "contract_type": "patch",
+        "quadrant": "west",
+        "categories": ["standard_adult", "palliative"],
+        "strategic_tier": "yes",
+        "trusted_assessor": "no",
+        "cqc_rating": "good",
+        "cqc_rated_on": ["4", "3", "2025"],
+        "qaf_level": "B",
+        "qaf_assessed_on": ["14", "1", "2026"],
+    }
+    return {**form, **changes}

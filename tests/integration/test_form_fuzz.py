@@ -34,12 +34,19 @@ from portal.common.text import has_control_characters
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
 from portal.payments.models import Payment
+from portal.providers.enums import ProviderStatus
+from portal.providers.operations import change_status
 from portal.recommendations import operations as recommendations
 from portal.recommendations.models import Recommendation
 from tests.client import CheckedClient
-from tests.factories import PASSWORD, PackageLineFactory, ServiceUserFactory
+from tests.factories import PASSWORD, PackageLineFactory, ProviderFactory, ServiceUserFactory
 from tests.fixtures import World, sign_in
-from tests.integration.helpers import date_parts, outcome_page_form, reduction_form
+from tests.integration.helpers import (
+    date_parts,
+    new_provider_form,
+    outcome_page_form,
+    reduction_form,
+)
 from tests.integration.records import Stages, every_stage, submitted_reduction
 from tests.integration.test_capacity_pages import DAY, return_form
 from tests.integration.test_form_input import rule_form, settings_form
@@ -63,6 +70,7 @@ class Records:
     asked: Recommendation  # the council asked the provider for more information
     ready: Payment  # approved, not yet in a batch
     quarter: str  # a quarter the commissioner may open
+    suspended_provider_id: int  # suspended yesterday
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,24 @@ def _upload(records: Records) -> dict[str, Any]:
 
 def _one_button(name: str) -> dict[str, Kind]:
     return {name: Kind.TICK}
+
+
+def _register_change(
+    name: str,
+    path: str,
+    form: dict[str, Any],
+    *,
+    provider: Callable[[Records], int] = lambda r: r.world.provider.id,
+) -> Route:
+    """A change to a provider's register entry, sent confirmed from its check page."""
+    kinds = {"reason": Kind.AREA, "effective_on": Kind.DATE}
+    return Route(
+        name,
+        Role.COMMISSIONER,
+        lambda r: f"/providers/{provider(r)}/{path}",
+        lambda r: {**form, "effective_on": _dated(today()), "confirmed": "yes"},
+        {field: kinds.get(field, Kind.CHOICE) for field in (*form, "effective_on")},
+    )
 
 
 ROUTES = [
@@ -328,6 +354,44 @@ ROUTES = [
         lambda r: {"submit": "Confirm"},
         _one_button("submit"),
     ),
+    Route(
+        "add a provider",
+        Role.COMMISSIONER,
+        lambda r: "/providers/new",
+        lambda r: new_provider_form(),
+        {
+            "name": Kind.TEXT,
+            "supplier_reference": Kind.TEXT,
+            "cqc_location_id": Kind.TEXT,
+            "contract_type": Kind.CHOICE,
+            "quadrant": Kind.CHOICE,
+            "categories": Kind.CHOICE,
+            "strategic_tier": Kind.CHOICE,
+            "cqc_rating": Kind.CHOICE,
+            "cqc_rated_on": Kind.DATE,
+            "qaf_level": Kind.CHOICE,
+            "qaf_assessed_on": Kind.DATE,
+        },
+        examples=40,
+    ),
+    *(
+        _register_change(name, path, form)
+        for name, path, form in [
+            ("suspend a provider", "suspend", {"reason": "CQC rated it Requires improvement."}),
+            ("record a provider's exit", "exit", {"reason": "Contract ended.\nBy agreement."}),
+            ("a new CQC rating", "cqc-rating", {"rating": "good"}),
+            ("a new QAF level", "qaf-level", {"level": "B"}),
+            ("the strategic tier", "strategic-tier", {"value": "no", "reason": "Spend fell."}),
+            ("trusted assessor", "trusted-assessor", {"value": "no"}),
+            ("care categories", "care-categories", {"categories": ["palliative"]}),
+        ]
+    ),
+    _register_change(
+        "reinstate a provider",
+        "reinstate",
+        {"reason": "Action plan met."},
+        provider=lambda r: r.suspended_provider_id,
+    ),
 ]
 
 # Every kind of character the portal refuses (control characters, noncharacters), and the
@@ -425,6 +489,15 @@ def _records(world: World, client: CheckedClient) -> Records:
     recommendations.request_information(asked, by=care_manager, question="What changed?")
     db.session.commit()
     ready = db.session.scalars(select(Payment).where(Payment.recommendation_id == approved.id))
+    suspended = ProviderFactory(name="Suspended Care Ltd")
+    change_status(
+        suspended,
+        ProviderStatus.SUSPENDED,
+        on=today() - dt.timedelta(days=1),
+        reason="Safeguarding concerns",
+        by=world.users[Role.COMMISSIONER],
+    )
+    db.session.commit()
     # The draft is made through its page, as a provider makes one.
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
     made = client.post(f"/service-users/{person.id}/recommendations/new", data=reduction_form())
@@ -441,6 +514,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         asked=asked,
         ready=ready.one(),
         quarter=quarter,
+        suspended_provider_id=suspended.id,
     )
 
 
@@ -539,6 +613,7 @@ class _Ids:
 
     id = 1
     provider_id = 1
+    suspended_provider_id = 1
     proposed_start_date = dt.date(2027, 1, 1)
     year = 2026
     month = 11

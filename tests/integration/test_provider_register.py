@@ -26,22 +26,7 @@ from portal.providers.models import Provider, ProviderCategory, ProviderChange
 from portal.providers.queries import status_on
 from tests.client import text_of
 from tests.fixtures import World, sign_in
-from tests.integration.helpers import date_parts
-
-NEW_PROVIDER = {
-    "name": "Harbour Lights Care",
-    "supplier_reference": "sup-20417",
-    "cqc_location_id": "1-123456789",
-    "contract_type": "patch",
-    "quadrant": "west",
-    "categories": ["standard_adult", "palliative"],
-    "strategic_tier": "yes",
-    "trusted_assessor": "no",
-    "cqc_rating": "good",
-    "cqc_rated_on": ["4", "3", "2025"],
-    "qaf_level": "B",
-    "qaf_assessed_on": ["14", "1", "2026"],
-}
+from tests.integration.helpers import date_parts, new_provider_form
 
 
 def _changes(provider: Provider) -> list[tuple[RegisterFact, str | None, str | None]]:
@@ -78,7 +63,7 @@ def test_a_commissioner_adds_a_provider_and_sees_its_page(as_role, world: World)
     listing = text_of(client.get("/providers"))
     assert "Add a provider" in listing
 
-    response = client.post("/providers/new", data=NEW_PROVIDER)
+    response = client.post("/providers/new", data=new_provider_form())
     assert response.status_code == 302
     provider = db.session.scalar(select(Provider).where(Provider.name == "Harbour Lights Care"))
     assert provider is not None
@@ -131,7 +116,7 @@ def test_adding_a_provider_says_what_is_wrong(
     world.provider.supplier_reference = "SUP00000"
     db.session.commit()
     client = as_role(Role.COMMISSIONER)
-    response = client.post("/providers/new", data={**NEW_PROVIDER, **changes})
+    response = client.post("/providers/new", data={**new_provider_form(), **changes})
     assert response.status_code == 200
     page = text_of(response)
     assert page.startswith("Error: Add a provider")
@@ -144,7 +129,7 @@ def test_a_framework_provider_needs_no_quadrant_and_may_be_not_yet_rated(
 ) -> None:
     client = as_role(Role.COMMISSIONER)
     data = {
-        **NEW_PROVIDER,
+        **new_provider_form(),
         "contract_type": "framework",
         "quadrant": "",
         "cqc_rating": "not_yet_rated",
