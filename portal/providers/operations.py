@@ -274,6 +274,7 @@ def _rate(
     """A rating (``fact``, the provider's column of that name) and its date (``dated``),
     which may not be older than the rating it replaces."""
     lock(provider)
+    _open(provider)
     _not_in_future(on, "effective_on")
     current: dt.date | None = getattr(provider, dated)
     if current is not None and on < current:
@@ -304,7 +305,7 @@ def _open(provider: Provider) -> None:
     if provider.status == ProviderStatus.EXITED:
         raise DomainError(
             f"{provider.name} left the register on {format_date(provider.exited_on)}: "
-            "its contract can no longer change"
+            "its entry can no longer change"
         )
 
 

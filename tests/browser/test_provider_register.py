@@ -220,7 +220,8 @@ def test_recording_an_exit_at_320_pixels(
     phone.expect_heading(world.provider_name)
     assert phone.page_width() <= 320
     assert f"Left the register on {_long(left)}" in phone.text()
-    assert value_of(phone, "Status") == f"Exited since {_long(left)} Contract ended by agreement"
+    assert value_of(phone, "Status") == f"Exited on {_long(left)} Contract ended by agreement"
     # Nothing on an exited provider's entry can change now.
     assert phone.page.get_by_role("link", name=f"Suspend {world.provider_name}").count() == 0
-    assert phone.page.get_by_role("link", name="Change strategic tier").count() == 0
+    for fact in ("strategic tier", "CQC rating", "care categories"):
+        assert phone.page.get_by_role("link", name=f"Change {fact}").count() == 0

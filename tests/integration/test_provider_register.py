@@ -258,11 +258,12 @@ def test_an_exit_is_dated_final_and_ends_the_changes(as_role, world: World) -> N
 
     page = text_of(client.get(response.location))
     assert f"Left the register on {left.strftime('%-d %B %Y')}" in page
-    assert "Suspend" not in page and "Reinstate" not in page
+    assert "Suspend" not in page and "Reinstate" not in page and "Change " not in page
 
     for url, data in [
         ("reinstate", {"effective_on": date_parts(today()), "reason": "A mistake"}),
         ("strategic-tier", {"value": "no", "effective_on": date_parts(today())}),
+        ("cqc-rating", {"rating": "outstanding", "effective_on": date_parts(today())}),
     ]:
         refused = client.post(f"/providers/{provider.id}/{url}", data=data)
         assert refused.status_code == 200
