@@ -169,3 +169,18 @@ def test_status_on_a_day_follows_the_dated_history(world: World) -> None:
         ProviderStatus.ACTIVE,
         ProviderStatus.EXITED,
     ]
+
+
+def test_the_care_manager_is_told_a_recommendations_provider_is_suspended(
+    as_role, world: World
+) -> None:
+    recommendation = submitted_reduction(world, world.person)
+    db.session.commit()
+    client = as_role(Role.CARE_MANAGER)
+    assert "is suspended" not in text_of(client.get(f"/review/{recommendation.id}"))
+    _suspend(world)
+    page = text_of(client.get(f"/review/{recommendation.id}"))
+    assert (
+        f"Brightwater Home Care is suspended since {today().strftime('%-d %B %Y')}: it can make "
+        "no new recommendations, but this one still needs your decision"
+    ) in page
