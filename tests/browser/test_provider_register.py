@@ -148,7 +148,12 @@ def test_suspending_a_provider_stops_its_recommendations(
     manager.click_link(world.listed_as)
     manager.expect_heading(world.full_name)
     assert manager.page.get_by_role("link", name="Recommend a package change").count() == 0
-    assert f"{world.provider_name} is suspended since {_long(started)}" in manager.text()
+    assert f"{world.provider_name} has been suspended since {_long(started)}" in manager.text()
+    # and can read why on its own register entry.
+    manager.click_link(f"See why on {world.provider_name}’s register entry")
+    manager.expect_heading(world.provider_name)
+    assert "CQC rated it Requires improvement after its inspection" in manager.text()
+    assert manager.page.get_by_role("link", name=re.compile("^Reinstate")).count() == 0
 
 
 def test_a_new_cqc_rating_with_the_keyboard_alone(

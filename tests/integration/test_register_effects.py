@@ -47,8 +47,8 @@ def test_a_suspended_provider_is_offered_no_new_recommendation(as_role, world: W
     client = as_role(Role.PROVIDER_MANAGER)
     person = text_of(client.get(f"/service-users/{world.person.id}"))
     assert "Recommend a package change" not in person
-    assert "Brightwater Home Care is suspended since" in person
-    assert "is suspended" in text_of(client.get("/recommendations"))
+    assert "Brightwater Home Care has been suspended since" in person
+    assert "has been suspended since" in text_of(client.get("/recommendations"))
 
     url = f"/service-users/{world.person.id}/recommendations/new"
     page = text_of(client.get(url))
@@ -177,10 +177,10 @@ def test_the_care_manager_is_told_a_recommendations_provider_is_suspended(
     recommendation = submitted_reduction(world, world.person)
     db.session.commit()
     client = as_role(Role.CARE_MANAGER)
-    assert "is suspended" not in text_of(client.get(f"/review/{recommendation.id}"))
+    assert "has been suspended" not in text_of(client.get(f"/review/{recommendation.id}"))
     _suspend(world)
     page = text_of(client.get(f"/review/{recommendation.id}"))
     assert (
-        f"Brightwater Home Care is suspended since {today().strftime('%-d %B %Y')}: it can make "
+        f"Brightwater Home Care has been suspended since {today().strftime('%-d %B %Y')}: it can make "
         "no new recommendations, but this one still needs your decision"
     ) in page
