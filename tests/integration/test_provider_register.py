@@ -23,6 +23,7 @@ from portal.providers.enums import (
     RegisterFact,
 )
 from portal.providers.models import Provider, ProviderCategory, ProviderChange
+from portal.providers.operations import change_flag
 from portal.providers.queries import status_on
 from tests.client import text_of
 from tests.fixtures import World, sign_in
@@ -367,3 +368,35 @@ def test_who_may_read_the_register_and_who_may_change_it(client, world: World) -
     assert client.get(f"/providers/{other.id + 1000}").status_code == 404
     db.session.expire_all()
     assert world.provider.status == ProviderStatus.ACTIVE
+
+
+def test_a_change_can_be_taken_back_to_its_form_from_the_check_page(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    data = {"effective_on": date_parts(today()), "reason": "Safeguarding concerns"}
+    response = client.post(
+        f"/providers/{world.provider.id}/suspend", data={**data, "confirmed": "yes", "edit": "yes"}
+    )
+    page = response.get_data(as_text=True)
+    assert "Suspend Brightwater Home Care" in text_of(response)
+    assert "Safeguarding concerns</textarea>" in page  # what was typed, to change
+    db.session.expire_all()
+    assert world.provider.status == ProviderStatus.ACTIVE and _changes(world.provider) == []
+
+
+def test_a_long_history_is_paged(as_role, world: World) -> None:
+    provider, by = world.provider, world.users[Role.COMMISSIONER]
+    for number in range(30):  # 30 changes: 25 a page
+        change_flag(
+            provider,
+            RegisterFact.TRUSTED_ASSESSOR,
+            number % 2 == 1,
+            on=today() - dt.timedelta(days=30 - number),
+            reason=f"Review {number + 1}",
+            by=by,
+        )
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+    first = text_of(client.get(f"/providers/{provider.id}"))
+    assert "Review 30" in first and "Review 6 " in first and "Review 5 " not in first
+    second = text_of(client.get(f"/providers/{provider.id}?page=2"))
+    assert "Review 5 " in second and "Review 1 " in second and "Review 30" not in second
