@@ -25,6 +25,10 @@ FACTS = (
     "strategic_tier",
     "trusted_assessor",
     "care_categories",
+    "name",
+    "supplier_reference",
+    "cqc_location_id",
+    "contract",
 )
 
 

@@ -26,14 +26,27 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes import owed
 from portal.providers import operations
-from portal.providers.enums import CareCategory, CqcRating, ProviderStatus, QafLevel, RegisterFact
+from portal.providers.enums import (
+    CareCategory,
+    ContractType,
+    CqcRating,
+    ProviderStatus,
+    QafLevel,
+    Quadrant,
+    RegisterFact,
+)
 from portal.providers.forms import (
     CategoriesForm,
     ChangeForm,
+    ContractForm,
+    CqcLocationForm,
     CqcRatingForm,
     FlagForm,
+    NameForm,
     QafLevelForm,
+    ReasonedChangeForm,
     StatusForm,
+    SupplierReferenceForm,
 )
 from portal.providers.models import Provider, ProviderChange
 from portal.providers.queries import get_provider
@@ -307,6 +320,113 @@ def care_categories(provider_id: int) -> Response | str:
         lambda: operations.change_categories(
             provider,
             frozenset(CareCategory(c) for c in form.categories.data or ()),
+            on=form.effective_on.data,  # type: ignore[arg-type]
+            reason=form.reason.data or "",
+            by=current_user,
+        ),
+    )
+
+
+def _identity(
+    provider_id: int, fact: RegisterFact, form: ReasonedChangeForm, page: Page
+) -> Response | str:
+    provider = _provider(provider_id)
+    value = form["value"]
+    if request.method == "GET":
+        value.data = getattr(provider, fact.value)
+    return _change(
+        provider,
+        form,
+        page,
+        lambda: operations.change_identity(
+            provider,
+            fact,
+            value.data or "",
+            on=form.effective_on.data,  # type: ignore[arg-type]
+            reason=form["reason"].data or "",
+            by=current_user,
+        ),
+    )
+
+
+@bp.route("/<int:provider_id>/name", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def name(provider_id: int) -> Response | str:
+    return _identity(
+        provider_id,
+        RegisterFact.NAME,
+        NameForm(),
+        Page(
+            title="Change {name}’s name",
+            intro="The name the portal shows everywhere, for example after the agency is "
+            "renamed or bought. Its history keeps the old name.",
+            button="Change the name",
+            done="The provider’s name is now {name}",
+            labels={"value": "New name"},
+        ),
+    )
+
+
+@bp.route("/<int:provider_id>/supplier-reference", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def supplier_reference(provider_id: int) -> Response | str:
+    return _identity(
+        provider_id,
+        RegisterFact.SUPPLIER_REFERENCE,
+        SupplierReferenceForm(),
+        Page(
+            title="Change {name}’s supplier reference",
+            intro="Finance pays the provider by this reference, and payment lists exported "
+            "from now on carry the new one. Lists already exported keep the old one.",
+            button="Change the reference",
+            done="{name}’s supplier reference is changed",
+            warning="Payment lists exported from now on carry the new supplier reference: "
+            "check it with finance first.",
+            labels={"value": "New supplier reference"},
+        ),
+    )
+
+
+@bp.route("/<int:provider_id>/cqc-location", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def cqc_location(provider_id: int) -> Response | str:
+    return _identity(
+        provider_id,
+        RegisterFact.CQC_LOCATION_ID,
+        CqcLocationForm(),
+        Page(
+            title="Change {name}’s CQC location ID",
+            intro="The CQC’s ID for the agency’s registered location, from its page on the "
+            "CQC website.",
+            button="Change the CQC location ID",
+            done="{name}’s CQC location ID is changed",
+            labels={"value": "CQC location ID"},
+            hints={"value": "For example, 1-123456789"},
+        ),
+    )
+
+
+@bp.route("/<int:provider_id>/contract", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def contract(provider_id: int) -> Response | str:
+    provider = _provider(provider_id)
+    form = ContractForm()
+    if request.method == "GET":
+        form.contract_type.data = provider.contract_type.value
+        form.quadrant.data = provider.quadrant.value if provider.quadrant else None
+    return _change(
+        provider,
+        form,
+        Page(
+            title="Change {name}’s contract",
+            intro="A Patch provider owns one quadrant and takes most new packages there.",
+            button="Change the contract",
+            done="{name}’s contract is changed",
+        ),
+        lambda: operations.change_contract(
+            provider,
+            ContractType(form.contract_type.data),
+            Quadrant(form.quadrant.data) if form.quadrant.data else None,
             on=form.effective_on.data,  # type: ignore[arg-type]
             reason=form.reason.data or "",
             by=current_user,

@@ -106,11 +106,19 @@ class RegisterFact(enum.StrEnum):
     STRATEGIC_TIER = "strategic_tier"
     TRUSTED_ASSESSOR = "trusted_assessor"
     CARE_CATEGORIES = "care_categories"
+    NAME = "name"
+    SUPPLIER_REFERENCE = "supplier_reference"
+    CQC_LOCATION_ID = "cqc_location_id"
+    CONTRACT = "contract"
 
     @property
     def label(self) -> str:
         return {
             "registered": "Added to the register",
+            "name": "Name",
+            "supplier_reference": "Supplier reference",
+            "cqc_location_id": "CQC location ID",
+            "contract": "Contract",
             "status": "Status",
             "cqc_rating": "CQC rating",
             "qaf_level": "QAF level",

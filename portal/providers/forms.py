@@ -76,8 +76,8 @@ def _need_categories(field: SelectMultipleField) -> bool:
     return False
 
 
-class ProviderForm(PortalForm):
-    name = StringField(
+def _name() -> StringField:
+    return StringField(
         "Provider name",
         widget=GovTextInput(),
         filters=[_strip],
@@ -86,10 +86,13 @@ class ProviderForm(PortalForm):
             Length(max=200, message="The name must be 200 characters or fewer"),
         ],
     )
-    supplier_reference = StringField(
+
+
+def _supplier_reference() -> StringField:
+    return StringField(
         "Supplier reference",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[_strip, lambda value: value.upper() if isinstance(value, str) else value],
         validators=[
             InputRequired(message="Enter the supplier reference finance pays the provider by"),
             Length(max=40, message="The supplier reference must be 40 characters or fewer"),
@@ -99,7 +102,10 @@ class ProviderForm(PortalForm):
             ),
         ],
     )
-    cqc_location_id = StringField(
+
+
+def _cqc_location_id() -> StringField:
+    return StringField(
         "CQC location ID",
         widget=GovTextInput(),
         filters=[_strip],
@@ -111,13 +117,34 @@ class ProviderForm(PortalForm):
             ),
         ],
     )
-    contract_type = _choice("Contract type", ContractType, "Select the provider’s contract type")
-    quadrant = RadioField(
+
+
+def _contract_type() -> RadioField:
+    return _choice("Contract type", ContractType, "Select the provider’s contract type")
+
+
+def _quadrant() -> RadioField:
+    return RadioField(
         "Quadrant (for a Patch provider)",
         choices=[(q.value, q.label) for q in Quadrant],
         widget=GovRadios(),
         validators=[Optional()],
     )
+
+
+def _need_quadrant(form: Any) -> bool:
+    if form.contract_type.data == ContractType.PATCH.value and not form.quadrant.data:
+        form.quadrant.errors = [*form.quadrant.errors, "Select the quadrant a Patch provider owns"]
+        return False
+    return True
+
+
+class ProviderForm(PortalForm):
+    name = _name()
+    supplier_reference = _supplier_reference()
+    cqc_location_id = _cqc_location_id()
+    contract_type = _contract_type()
+    quadrant = _quadrant()
     categories = _categories()
     strategic_tier = _yes_no(
         "Is the provider in the strategic tier?",
@@ -154,12 +181,7 @@ class ProviderForm(PortalForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         valid = _need_categories(self.categories) and valid
-        if self.contract_type.data == ContractType.PATCH.value and not self.quadrant.data:
-            self.quadrant.errors = [
-                *self.quadrant.errors,
-                "Select the quadrant a Patch provider owns",
-            ]
-            valid = False
+        valid = _need_quadrant(self) and valid
         rated = self.cqc_rating.data not in (None, CqcRating.NOT_YET_RATED.value)
         if rated and self.cqc_rated_on.data is None and not self.cqc_rated_on.errors:
             self.cqc_rated_on.errors = [
@@ -178,18 +200,27 @@ class ProviderForm(PortalForm):
 
 
 class ChangeForm(PortalForm):
-    """What every change shares: the first press of its button shows what will change; the
-    page that shows it sends the same answers again, confirmed."""
+    """What every change shares: the date it takes effect (the change's own fields come
+    first on its page). The first press of its button shows what will change; the page
+    that shows it sends the same answers again, confirmed."""
 
+    effective_on = _effective_on("From what date?", "The date")
     confirmed = HiddenField()
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
+    names_in_messages = {"effective_on": "The date"}
 
-class StatusForm(ChangeForm):
-    effective_on = _effective_on("From what date?", "The date")
-    reason = _reason("Why?")
+
+class ReasonedChangeForm(ChangeForm):
+    """A change the council makes, with why (a rating is the CQC's or the QAF's own)."""
+
+    reason = _reason("Why? (optional)")
 
     names_in_messages = {"effective_on": "The date", "reason": "The reason"}
+
+
+class StatusForm(ReasonedChangeForm):
+    reason = _reason("Why?")
 
 
 class CqcRatingForm(ChangeForm):
@@ -206,21 +237,34 @@ class QafLevelForm(ChangeForm):
     names_in_messages = {"effective_on": "The date of the assessment"}
 
 
-class FlagForm(ChangeForm):
+class FlagForm(ReasonedChangeForm):
     value = _yes_no("Change to", "Select yes or no")
-    effective_on = _effective_on("From what date?", "The date")
-    reason = _reason("Why? (optional)")
-
-    names_in_messages = {"effective_on": "The date", "reason": "The reason"}
 
 
-class CategoriesForm(ChangeForm):
+class CategoriesForm(ReasonedChangeForm):
     categories = _categories()
-    effective_on = _effective_on("From what date?", "The date")
-    reason = _reason("Why? (optional)")
-
-    names_in_messages = {"effective_on": "The date", "reason": "The reason"}
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         return _need_categories(self.categories) and valid
+
+
+class NameForm(ReasonedChangeForm):
+    value = _name()
+
+
+class SupplierReferenceForm(ReasonedChangeForm):
+    value = _supplier_reference()
+
+
+class CqcLocationForm(ReasonedChangeForm):
+    value = _cqc_location_id()
+
+
+class ContractForm(ReasonedChangeForm):
+    contract_type = _contract_type()
+    quadrant = _quadrant()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return _need_quadrant(self) and valid

@@ -140,7 +140,23 @@ def describe_value(fact: RegisterFact, value: str | None) -> str:
         return "Yes" if value == "yes" else "No"
     if fact == RegisterFact.CARE_CATEGORIES:
         return "; ".join(CareCategory(v).label for v in value.split(",") if v)
+    if fact == RegisterFact.CONTRACT:
+        return describe_contract(*contract_parts(value))
     return value
+
+
+def contract_value(contract_type: ContractType, quadrant: Quadrant | None) -> str:
+    """A contract as its history keeps it: "patch:east", "framework"."""
+    return f"{contract_type.value}:{quadrant.value}" if quadrant else contract_type.value
+
+
+def contract_parts(value: str) -> tuple[ContractType, Quadrant | None]:
+    contract_type, _, quadrant = value.partition(":")
+    return ContractType(contract_type), Quadrant(quadrant) if quadrant else None
+
+
+def describe_contract(contract_type: ContractType, quadrant: Quadrant | None) -> str:
+    return f"{contract_type.label}, {quadrant.label} quadrant" if quadrant else contract_type.label
 
 
 class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]

@@ -30,7 +30,7 @@ from portal.providers.enums import (
     Quadrant,
     RegisterFact,
 )
-from portal.providers.models import Provider, ProviderCategory, ProviderChange
+from portal.providers.models import Provider, ProviderCategory, ProviderChange, contract_value
 
 # The provider's columns its audit events keep, before and after.
 _FIELDS = (
@@ -273,9 +273,7 @@ def _rate(
 ) -> ProviderChange:
     """A rating (``fact``, the provider's column of that name) and its date (``dated``),
     which may not be older than the rating it replaces."""
-    lock(provider)
-    _open(provider)
-    _not_in_future(on, "effective_on")
+    _may_change(provider, on)
     current: dt.date | None = getattr(provider, dated)
     if current is not None and on < current:
         raise DomainError(
@@ -301,6 +299,14 @@ def _rate(
     )
 
 
+def _may_change(provider: Provider, on: dt.date) -> None:
+    """Hold the provider's row for the change, which must be on a day that has come, to an
+    entry still open."""
+    lock(provider)
+    _open(provider)
+    _not_in_future(on, "effective_on")
+
+
 def _open(provider: Provider) -> None:
     if provider.status == ProviderStatus.EXITED:
         raise DomainError(
@@ -322,9 +328,7 @@ def change_flag(
     not. Returns owed follow the strategic tier: the caller refreshes them."""
     if fact not in (RegisterFact.STRATEGIC_TIER, RegisterFact.TRUSTED_ASSESSOR):
         raise ValueError(fact)
-    lock(provider)
-    _open(provider)
-    _not_in_future(on, "effective_on")
+    _may_change(provider, on)
     before = bool(getattr(provider, fact.value))
     if before == value:
         raise DomainError(f"Nothing has changed: {fact.label.lower()} is already {yes_no(value)}")
@@ -349,9 +353,7 @@ def change_categories(
     by: Recorder,
 ) -> ProviderChange:
     """The care categories a provider is awarded under its contract."""
-    lock(provider)
-    _open(provider)
-    _not_in_future(on, "effective_on")
+    _may_change(provider, on)
     if not categories:
         raise DomainError("Select at least one care category", field="categories")
     before = categories_value(provider.categories)
@@ -369,6 +371,85 @@ def change_categories(
     return _change(
         provider,
         RegisterFact.CARE_CATEGORIES,
+        apply,
+        before=before,
+        after=after,
+        on=on,
+        reason=reason.strip(),
+        by=by,
+    )
+
+
+# The provider's columns that identify it, with what a clash says: each is unique.
+_IDENTITIES = {
+    RegisterFact.NAME: "A provider with this name is already on the register",
+    RegisterFact.SUPPLIER_REFERENCE: "Another provider has this supplier reference",
+    RegisterFact.CQC_LOCATION_ID: "Another provider has this CQC location ID",
+}
+
+
+def change_identity(
+    provider: Provider,
+    fact: RegisterFact,
+    value: str,
+    *,
+    on: dt.date,
+    reason: str,
+    by: Recorder,
+) -> ProviderChange:
+    """A new name, supplier reference or CQC location id (an agency renamed or
+    re-registered, or a legacy entry given its CQC id); each stays unique."""
+    if fact not in _IDENTITIES:
+        raise ValueError(fact)
+    _may_change(provider, on)
+    before: str | None = getattr(provider, fact.value)
+    if before == value:
+        raise DomainError(
+            f"Nothing has changed: the {fact.label} is already {value}", field="value"
+        )
+    column = getattr(Provider, fact.value)
+    taken = db.session.scalar(
+        select(Provider.id).where(func.lower(column) == value.lower(), Provider.id != provider.id)
+    )
+    if taken is not None:
+        raise DomainError(_IDENTITIES[fact], field="value")
+    return _change(
+        provider,
+        fact,
+        lambda: setattr(provider, fact.value, value),
+        before=before,
+        after=value,
+        on=on,
+        reason=reason.strip(),
+        by=by,
+    )
+
+
+def change_contract(
+    provider: Provider,
+    contract_type: ContractType,
+    quadrant: Quadrant | None,
+    *,
+    on: dt.date,
+    reason: str,
+    by: Recorder,
+) -> ProviderChange:
+    """A new contract type, or quadrant (which a Patch contract must have)."""
+    _may_change(provider, on)
+    if contract_type == ContractType.PATCH and quadrant is None:
+        raise DomainError("Select the quadrant a Patch provider owns", field="quadrant")
+    before = contract_value(provider.contract_type, provider.quadrant)
+    after = contract_value(contract_type, quadrant)
+    if before == after:
+        raise DomainError("Nothing has changed: this is the contract it has now")
+
+    def apply() -> None:
+        provider.contract_type = contract_type
+        provider.quadrant = quadrant
+
+    return _change(
+        provider,
+        RegisterFact.CONTRACT,
         apply,
         before=before,
         after=after,

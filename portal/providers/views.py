@@ -70,7 +70,7 @@ def new_provider() -> Response | str:
         qaf = form.qaf_level.data
         data = operations.NewProvider(
             name=form.name.data or "",
-            supplier_reference=(form.supplier_reference.data or "").upper(),
+            supplier_reference=form.supplier_reference.data or "",
             cqc_location_id=form.cqc_location_id.data or "",
             contract_type=ContractType(form.contract_type.data),
             quadrant=Quadrant(form.quadrant.data) if form.quadrant.data else None,

@@ -134,6 +134,8 @@ def _register_change(
 ) -> Route:
     """A change to a provider's register entry, sent confirmed from its check page."""
     kinds = {"reason": Kind.AREA, "effective_on": Kind.DATE}
+    if path in ("name", "supplier-reference", "cqc-location"):
+        kinds["value"] = Kind.TEXT  # the flags' "value" is a yes or no
     return Route(
         name,
         Role.COMMISSIONER,
@@ -384,6 +386,10 @@ ROUTES = [
             ("the strategic tier", "strategic-tier", {"value": "no", "reason": "Spend fell."}),
             ("trusted assessor", "trusted-assessor", {"value": "no"}),
             ("care categories", "care-categories", {"categories": ["palliative"]}),
+            ("a provider's new name", "name", {"value": "Brightwater Care Group"}),
+            ("a new supplier reference", "supplier-reference", {"value": "SUP-77001"}),
+            ("a new CQC location ID", "cqc-location", {"value": "1-987654321"}),
+            ("a new contract", "contract", {"contract_type": "framework", "quadrant": "west"}),
         ]
     ),
     _register_change(

@@ -400,3 +400,66 @@ def test_a_long_history_is_paged(as_role, world: World) -> None:
     assert "Review 30" in first and "Review 6 " in first and "Review 5 " not in first
     second = text_of(client.get(f"/providers/{provider.id}?page=2"))
     assert "Review 5 " in second and "Review 1 " in second and "Review 30" not in second
+
+
+def test_the_name_references_and_contract_change_as_dated_history(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    provider = world.provider
+    old_reference = provider.supplier_reference
+    url = f"/providers/{provider.id}"
+    on = date_parts(today())
+    # The forms start from what the provider has now.
+    assert 'value="Brightwater Home Care"' in client.get(f"{url}/name").get_data(as_text=True)
+    for path, data in [
+        ("name", {"value": "Brightwater Care Group", "reason": "Bought by the group"}),
+        ("supplier-reference", {"value": "sup-77001"}),
+        ("cqc-location", {"value": "1-987654321"}),
+        ("contract", {"contract_type": "framework", "quadrant": ""}),
+    ]:
+        response = _change(client, f"{url}/{path}", {**data, "effective_on": on})
+        assert response.status_code == 302, path
+    db.session.expire_all()
+    assert provider.name == "Brightwater Care Group"
+    assert provider.supplier_reference == "SUP-77001"
+    assert provider.cqc_location_id == "1-987654321"
+    assert (provider.contract_type.value, provider.quadrant) == ("framework", None)
+    assert _changes(provider) == [
+        (RegisterFact.NAME, "Brightwater Home Care", "Brightwater Care Group"),
+        (RegisterFact.SUPPLIER_REFERENCE, old_reference, "SUP-77001"),
+        (RegisterFact.CQC_LOCATION_ID, None, "1-987654321"),
+        (RegisterFact.CONTRACT, "patch:east", "framework"),
+    ]
+    page = text_of(client.get(url))
+    assert "Name Brightwater Home Care Brightwater Care Group Bought by the group" in page
+    assert "Contract Patch, East quadrant Framework" in page
+    assert "CQC location ID Not recorded" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        (
+            "name",
+            {"value": "rival care ltd"},
+            "A provider with this name is already on the register",
+        ),
+        ("name", {"value": ""}, "Enter the provider’s name"),
+        ("supplier-reference", {"value": "OTHER1"}, "Another provider has this supplier reference"),
+        ("cqc-location", {"value": "1-2"}, "Enter the CQC location ID as the CQC writes it"),
+        ("contract", {"contract_type": "patch", "quadrant": ""}, "Select the quadrant a Patch"),
+        ("contract", {"contract_type": "patch", "quadrant": "east"}, "Nothing has changed"),
+    ],
+)
+def test_the_name_references_and_contract_say_what_is_wrong(
+    as_role, world: World, path: str, data: dict[str, str], message: str
+) -> None:
+    world.other_provider.supplier_reference = "OTHER1"
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+    response = client.post(
+        f"/providers/{world.provider.id}/{path}",
+        data={**data, "effective_on": date_parts(today()), "confirmed": "yes"},
+    )
+    assert response.status_code == 200
+    assert message in text_of(response)
+    assert _changes(world.provider) == []
