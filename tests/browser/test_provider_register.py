@@ -230,3 +230,28 @@ def test_recording_an_exit_at_320_pixels(
     assert phone.page.get_by_role("link", name=f"Suspend {world.provider_name}").count() == 0
     for fact in ("strategic tier", "CQC rating", "care categories"):
         assert phone.page.get_by_role("link", name=f"Change {fact}").count() == 0
+
+
+def test_a_legacy_provider_is_given_its_cqc_location_id(
+    open_browser: BrowserFactory,
+    make_world: WorldMaker,  # noqa: F811 - the fixture imported above
+    seed: Seed,
+) -> None:
+    world = make_world("Dunlin Domiciliary Care", ("Amos", "Archer"))
+    browser = signed_in(open_browser, "cqc-location", seed.emails[Role.COMMISSIONER])
+    open_provider(browser, world.provider_name)
+    assert value_of(browser, "CQC location ID") == "Not recorded"
+    browser.click_link("Change CQC location ID")
+    browser.expect_heading(f"Change {world.provider_name}’s CQC location ID")
+    browser.page.get_by_label("CQC location ID").fill("1 123456780")
+    fill_date(browser, "From what date?", today())
+    browser.click_button("Continue")
+    assert "Enter the CQC location ID as the CQC writes it" in error_summary(browser)
+    browser.page.get_by_label("CQC location ID").fill("1-123456780")
+    browser.click_button("Continue")
+    browser.expect_heading(f"Check the change to {world.provider_name}")
+    assert value_of(browser, "Now") == "Not recorded"
+    assert value_of(browser, "Becomes") == "1-123456780"
+    browser.click_button("Change the CQC location ID")
+    browser.expect_heading(world.provider_name)
+    assert value_of(browser, "CQC location ID") == "1-123456780"
