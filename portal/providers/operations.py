@@ -93,11 +93,23 @@ def _not_in_future(day: dt.date, field: str) -> None:
         raise DomainError("The date must be today or in the past", field=field)
 
 
-def _taken(column: Any, value: str) -> bool:
-    return (
-        db.session.scalar(select(Provider.id).where(func.lower(column) == value.lower()))
-        is not None
-    )
+# The provider's columns that identify it, with what a clash says: each is unique.
+_IDENTITIES = {
+    RegisterFact.NAME: "A provider with this name is already on the register",
+    RegisterFact.SUPPLIER_REFERENCE: "Another provider has this supplier reference",
+    RegisterFact.CQC_LOCATION_ID: "Another provider has this CQC location ID",
+}
+
+
+def _check_unique(fact: RegisterFact, value: str, *, field: str, other_than: int | None) -> None:
+    """Refuse ``value`` for an identifying column another provider has already (in any
+    case: SUP1 and sup1 are one reference to a person)."""
+    column = getattr(Provider, fact.value)
+    statement = select(Provider.id).where(func.lower(column) == value.lower())
+    if other_than is not None:
+        statement = statement.where(Provider.id != other_than)
+    if db.session.scalar(statement) is not None:
+        raise DomainError(_IDENTITIES[fact], field=field)
 
 
 def create_provider(data: NewProvider, *, by: Recorder) -> Provider:
@@ -112,14 +124,8 @@ def create_provider(data: NewProvider, *, by: Recorder) -> Provider:
     ):
         if day is not None:
             _not_in_future(day, field)
-    if _taken(Provider.name, data.name):
-        raise DomainError("A provider with this name is already on the register", field="name")
-    if _taken(Provider.supplier_reference, data.supplier_reference):
-        raise DomainError(
-            "Another provider has this supplier reference", field="supplier_reference"
-        )
-    if _taken(Provider.cqc_location_id, data.cqc_location_id):
-        raise DomainError("Another provider has this CQC location ID", field="cqc_location_id")
+    for fact in _IDENTITIES:
+        _check_unique(fact, getattr(data, fact.value), field=fact.value, other_than=None)
     on = today()
     provider = Provider(
         name=data.name,
@@ -380,14 +386,6 @@ def change_categories(
     )
 
 
-# The provider's columns that identify it, with what a clash says: each is unique.
-_IDENTITIES = {
-    RegisterFact.NAME: "A provider with this name is already on the register",
-    RegisterFact.SUPPLIER_REFERENCE: "Another provider has this supplier reference",
-    RegisterFact.CQC_LOCATION_ID: "Another provider has this CQC location ID",
-}
-
-
 def change_identity(
     provider: Provider,
     fact: RegisterFact,
@@ -407,12 +405,7 @@ def change_identity(
         raise DomainError(
             f"Nothing has changed: the {fact.label} is already {value}", field="value"
         )
-    column = getattr(Provider, fact.value)
-    taken = db.session.scalar(
-        select(Provider.id).where(func.lower(column) == value.lower(), Provider.id != provider.id)
-    )
-    if taken is not None:
-        raise DomainError(_IDENTITIES[fact], field="value")
+    _check_unique(fact, value, field="value", other_than=provider.id)
     return _change(
         provider,
         fact,
