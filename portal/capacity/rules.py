@@ -33,7 +33,8 @@ class Window:
 
 def owes_return(month: dt.date, exited_on: dt.date | None) -> bool:
     """Whether a provider owes a month's return: every provider does, but one that has left
-    the register owes none for a month starting after its exit date."""
+    the register owes none for a month starting after its exit date (Provider.on_register
+    for the month's first day)."""
     return exited_on is None or month.replace(day=1) <= exited_on
 
 

@@ -78,7 +78,12 @@ def service_user(service_user_id: int) -> str:
         scalars=False,
         params=values,
     )
-    can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
+    can_return_outcomes = (
+        is_provider
+        and person.provider.strategic_tier
+        and period is not None
+        and person.provider.on_register(period.start_date)
+    )
     # A suspended or exited provider is offered no new recommendation; those it sent are
     # listed below with the rest.
     can_recommend = is_provider and person.provider.may_recommend and bool(lines)

@@ -77,6 +77,11 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     def categories(self) -> list[CareCategory]:
         return [row.category for row in self.category_rows]
 
+    def on_register(self, day: dt.date) -> bool:
+        """Whether it was still on the register on ``day``: a provider that has left owes
+        nothing for a period starting after its exit date."""
+        return self.exited_on is None or day <= self.exited_on
+
     @property
     def may_recommend(self) -> bool:
         """Whether it may make new recommendations: a trusted assessor, and active (a

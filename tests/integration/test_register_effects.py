@@ -184,3 +184,22 @@ def test_the_care_manager_is_told_a_recommendations_provider_is_suspended(
         f"Brightwater Home Care has been suspended since {today().strftime('%-d %B %Y')}: it can make "
         "no new recommendations, but this one still needs your decision"
     ) in page
+
+
+def test_an_exited_provider_is_not_offered_a_quarter_it_does_not_owe(as_role, world: World) -> None:
+    period = world.period
+    change_status(
+        world.provider,
+        ProviderStatus.EXITED,
+        on=period.start_date - dt.timedelta(days=1),
+        reason="",
+        by=world.users[Role.COMMISSIONER],
+    )
+    db.session.commit()
+    client = as_role(Role.PROVIDER_MANAGER)
+    page = text_of(client.get(f"/service-users/{world.person.id}"))
+    assert f"the {period.label} outcome return" not in page
+    assert (
+        client.get(f"/service-users/{world.person.id}/outcome-returns/{period.id}").status_code
+        == 404
+    )
