@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
-from portal.capacity.rules import Window, capacity_window, owes_return
+from portal.capacity.rules import Window, capacity_window
 from portal.common.database import first_one_wins
 from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
@@ -149,7 +149,7 @@ def _save(
 ) -> CapacityReturn:
     month = month.replace(day=1)
     window = window_for(month)
-    if not owes_return(month, provider.exited_on):
+    if not provider.on_register(month):  # a month starting after it left
         raise DomainError(
             f"{provider.name} left the register on {format_date(provider.exited_on)}, so it "
             f"owes no return for {month:%B %Y}"

@@ -31,13 +31,6 @@ class Window:
         return self.opens <= day <= self.closes
 
 
-def owes_return(month: dt.date, exited_on: dt.date | None) -> bool:
-    """Whether a provider owes a month's return: every provider does, but one that has left
-    the register owes none for a month starting after its exit date (Provider.on_register
-    for the month's first day)."""
-    return exited_on is None or month.replace(day=1) <= exited_on
-
-
 def capacity_window(month: dt.date, *, opens_day: int = 8, closes_day: int = 14) -> Window:
     """The window for ``month``: from ``opens_day`` to ``closes_day``, the closing day moved
     to the next working day (England's bank holidays excluded) when it is not one."""

@@ -22,7 +22,6 @@ from portal.capacity.forms import CapacityForm, ConfirmForm
 from portal.capacity.models import CapacityReturn
 from portal.capacity.picture import capacity_picture, months_back
 from portal.capacity.queries import provider_history
-from portal.capacity.rules import owes_return
 from portal.common.access import roles_required
 from portal.common.dates import today
 from portal.common.errors import DomainError, show_on_form
@@ -77,7 +76,7 @@ def overview() -> str:
     current = next((line for line in history if line.month == month), None)
     # Whether the provider supports anyone is asked only where the page offers a return
     # to send: none sent yet for this month, and its window open.
-    owes = owes_return(month, provider.exited_on)
+    owes = provider.on_register(month)  # none after the month it left in
     due = owes and current is None and today() >= window.opens
     return render_template(
         "capacity/overview.html",
@@ -87,7 +86,7 @@ def overview() -> str:
         current=current,
         last_month=last_month,
         owes=owes,
-        missing_last_month=owes_return(last_month, provider.exited_on)
+        missing_last_month=provider.on_register(last_month)
         and all(line.month != last_month for line in history),
         previous=next((line for line in history if line.month < month), None),
         supports=operations.supports_anyone(provider, today()) if due else None,

@@ -13,7 +13,6 @@ from sqlalchemy import Date, Select, bindparam, func, select
 
 from portal.accounts.models import User
 from portal.capacity.models import CapacityReturn
-from portal.capacity.rules import owes_return
 from portal.common.dates import format_date, today
 from portal.common.roles import Role
 from portal.extensions import db
@@ -175,7 +174,7 @@ def capacity_notice(provider: Provider, *, sent: bool | None = None) -> Notice:
     window = window_for(month)
     if sent is None:
         sent = bool(db.session.scalar(_capacity_sent(), {"provider": provider.id, "month": month}))
-    due = owes_return(month, provider.exited_on) and today() >= window.opens and not sent
+    due = provider.on_register(month) and today() >= window.opens and not sent
     when = (
         f"overdue since {format_date(window.closes)}"
         if today() > window.closes
