@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.views import bp as accounts_bp
     from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
+    from portal.casework.register import bp as register_bp
     from portal.casework.views import bp as casework_bp
     from portal.common.views import bp as common_bp
     from portal.council.views import bp as council_bp
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         recommendations_bp,
         payments_bp,
         casework_bp,
+        register_bp,
         council_bp,
         capacity_bp,
     ):

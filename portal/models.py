@@ -13,7 +13,13 @@ from portal.outcomes.models import (
     ReportingPeriod,
 )
 from portal.payments.models import BatchFile, Payment, PaymentBatch, PaymentRule
-from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
+from portal.providers.models import (
+    PackageLine,
+    Provider,
+    ProviderCategory,
+    ProviderChange,
+    ServiceUser,
+)
 from portal.recommendations.models import ProposedLine, Recommendation, RecommendationMessage
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "ProposedLine",
     "Provider",
     "ProviderCategory",
+    "ProviderChange",
     "Recommendation",
     "RecommendationMessage",
     "ReportingPeriod",

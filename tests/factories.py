@@ -44,6 +44,10 @@ class ProviderFactory(BaseFactory):
     contract_type = ContractType.PATCH
     quadrant = Quadrant.EAST
     status = ProviderStatus.ACTIVE
+    # An exited provider has its exit date (the register's operations set both).
+    exited_on = factory.LazyAttribute(
+        lambda o: today() if o.status == ProviderStatus.EXITED else None
+    )
     strategic_tier = True
     trusted_assessor = True
     cqc_rating = CqcRating.GOOD

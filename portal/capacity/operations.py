@@ -149,6 +149,11 @@ def _save(
 ) -> CapacityReturn:
     month = month.replace(day=1)
     window = window_for(month)
+    if not provider.on_register(month):  # a month starting after it left
+        raise DomainError(
+            f"{provider.name} left the register on {format_date(provider.exited_on)}, so it "
+            f"owes no return for {month:%B %Y}"
+        )
     if today() < window.opens:
         raise DomainError(
             f"The return for {month:%B %Y} can be made from {format_date(window.opens)}"

@@ -76,7 +76,8 @@ def overview() -> str:
     current = next((line for line in history if line.month == month), None)
     # Whether the provider supports anyone is asked only where the page offers a return
     # to send: none sent yet for this month, and its window open.
-    due = current is None and today() >= window.opens
+    owes = provider.on_register(month)  # none after the month it left in
+    due = owes and current is None and today() >= window.opens
     return render_template(
         "capacity/overview.html",
         provider=provider,
@@ -84,7 +85,9 @@ def overview() -> str:
         window=window,
         current=current,
         last_month=last_month,
-        missing_last_month=all(line.month != last_month for line in history),
+        owes=owes,
+        missing_last_month=provider.on_register(last_month)
+        and all(line.month != last_month for line in history),
         previous=next((line for line in history if line.month < month), None),
         supports=operations.supports_anyone(provider, today()) if due else None,
         history=history,

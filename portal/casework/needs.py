@@ -18,6 +18,7 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
+from portal.providers.models import Provider
 from portal.recommendations.models import Recommendation, RecommendationStatus
 
 RECENT_DAYS = 30
@@ -105,8 +106,8 @@ def notices_for(user: User) -> list[Notice]:
         counts = {key: int(value or 0) for key, value in row._mapping.items()}
 
     notices: list[Notice] = []
-    if provider_id is not None:
-        notices += _provider_notices(provider_id, counts)
+    if provider_id is not None and user.provider is not None:
+        notices += _provider_notices(user.provider, counts)
     if care_manager:
         notices += [
             Notice(
@@ -163,16 +164,17 @@ def _capacity_sent() -> Any:
     )
 
 
-def capacity_notice(provider_id: int, *, sent: bool | None = None) -> Notice:
-    """This month's capacity return, once its window has opened and until it is sent;
-    ``sent`` when the caller has already counted it."""
+def capacity_notice(provider: Provider, *, sent: bool | None = None) -> Notice:
+    """This month's capacity return, once its window has opened and until it is sent (none
+    for a month after the provider left the register); ``sent`` when the caller has
+    already counted it."""
     from portal.capacity.operations import window_for
 
     month = _capacity_month()
     window = window_for(month)
     if sent is None:
-        sent = bool(db.session.scalar(_capacity_sent(), {"provider": provider_id, "month": month}))
-    due = today() >= window.opens and not sent
+        sent = bool(db.session.scalar(_capacity_sent(), {"provider": provider.id, "month": month}))
+    due = provider.on_register(month) and today() >= window.opens and not sent
     when = (
         f"overdue since {format_date(window.closes)}"
         if today() > window.closes
@@ -205,10 +207,10 @@ def _provider_counts() -> dict[str, Any]:
     }
 
 
-def _provider_notices(provider_id: int, counts: dict[str, int]) -> list[Notice]:
+def _provider_notices(provider: Provider, counts: dict[str, int]) -> list[Notice]:
     questions, returned, decided = counts["questions"], counts["returned"], counts["decided"]
     return [
-        capacity_notice(provider_id, sent=bool(counts["capacity_sent"])),
+        capacity_notice(provider, sent=bool(counts["capacity_sent"])),
         Notice(
             f"{_plural(questions, 'recommendation')} where the council needs more information from you",
             url_for("recommendations.provider_list"),

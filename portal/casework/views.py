@@ -56,7 +56,7 @@ def service_users() -> str:
         search=search,
         show_provider=provider_id is None,
         # A provider's home page says what capacity return is due, and when.
-        capacity_due=capacity_notice(provider_id) if provider_id else None,
+        capacity_due=capacity_notice(current_user.provider) if provider_id else None,
     )
 
 
@@ -78,8 +78,15 @@ def service_user(service_user_id: int) -> str:
         scalars=False,
         params=values,
     )
-    can_return_outcomes = is_provider and person.provider.strategic_tier and period is not None
-    can_recommend = is_provider and person.provider.trusted_assessor and bool(lines)
+    can_return_outcomes = (
+        is_provider
+        and person.provider.strategic_tier
+        and period is not None
+        and person.provider.on_register(period.start_date)
+    )
+    # A suspended or exited provider is offered no new recommendation; those it sent are
+    # listed below with the rest.
+    can_recommend = is_provider and person.provider.may_recommend and bool(lines)
     return render_template(
         "casework/service_user.html",
         person=person,
@@ -105,7 +112,7 @@ def service_user(service_user_id: int) -> str:
         else None,
         can_return_outcomes=can_return_outcomes,
         can_recommend=can_recommend,
-        not_a_trusted_assessor=is_provider and not person.provider.trusted_assessor,
+        cannot_recommend=is_provider and not person.provider.may_recommend,
         today=on,
     )
 

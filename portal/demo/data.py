@@ -32,6 +32,7 @@ from portal.providers.enums import (
     Quadrant,
 )
 from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
+from portal.providers.operations import change_status
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -244,15 +245,20 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
 
     patch: list[Provider] = []
     for index, (name, quadrant, trusted, status, cqc) in enumerate(PATCH_PROVIDERS, start=1):
+        # Active from the start: the suspended ones are suspended below, as a commissioner
+        # would, so their pages show when and why.
         provider = Provider(
             name=name,
             supplier_reference=f"SUP{10000 + index}",
+            cqc_location_id=f"1-{100000000 + 1000 * index}",
             contract_type=ContractType.PATCH,
             quadrant=quadrant,
-            status=status,
+            status=ProviderStatus.ACTIVE,
             strategic_tier=True,
             trusted_assessor=trusted,
             cqc_rating=cqc,
+            cqc_rated_on=on - dt.timedelta(days=60 + 37 * index),
+            qaf_assessed_on=on - dt.timedelta(days=90 + 11 * index),
             qaf_level=QafLevel.C
             if status == ProviderStatus.SUSPENDED
             else rng.choice([QafLevel.A, QafLevel.B]),
@@ -269,6 +275,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             Provider(
                 name=name,
                 supplier_reference=f"SUP{20000 + index}",
+                cqc_location_id=f"1-{200000000 + 1000 * index}",
                 contract_type=ContractType.FRAMEWORK,
                 quadrant=None,
                 status=ProviderStatus.ACTIVE,
@@ -309,6 +316,15 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
 
     accounts = _invite_the_accounts(patch + framework)
     create_rule(effective_from=dt.date(2021, 8, 28), weeks=4, by=accounts[Role.COMMISSIONER])
+    for provider, (*_, status, _cqc) in zip(patch, PATCH_PROVIDERS, strict=True):
+        if status == ProviderStatus.SUSPENDED:
+            change_status(
+                provider,
+                status,
+                on=on - dt.timedelta(days=45),
+                reason="CQC rated it Requires improvement; suspended until its action plan is met",
+                by=accounts[Role.COMMISSIONER],
+            )
 
     active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
     used_nhs: set[str] = set()

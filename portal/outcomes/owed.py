@@ -2,9 +2,10 @@
 
 A return is owed for every service user who had a package line with a strategic-tier
 provider at any time in the quarter; the provider of the person's latest such line owes it.
+A provider that has left the register owes none for a quarter starting after its exit date.
 It is derived state, refreshed by a call you can see: every operation that starts, ends or
 moves a person's lines calls ``lines_changed``, opening a quarter calls ``period_opened``,
-and a change to which providers are in the strategic tier (or a bulk load) calls
+a provider's exit or move in or out of the strategic tier calls ``provider_changed``, and a change to which providers are in the strategic tier (or a bulk load) calls
 ``refresh_everything``. Each works the rows out again from the lines, with one ranked
 ``INSERT ... SELECT``.
 
@@ -54,6 +55,7 @@ def owed_rows(*criteria: ColumnElement[bool]) -> Any:
         .where(
             ReportingPeriod.kind == PeriodKind.OUTCOMES,
             Provider.strategic_tier.is_(True),
+            or_(Provider.exited_on.is_(None), ReportingPeriod.start_date <= Provider.exited_on),
             *criteria,
         )
         .subquery()
@@ -111,6 +113,16 @@ def lines_changed(people: Iterable[int]) -> None:
     """These people's lines were started, ended or moved: flush them, and work out who owes
     their returns, in every quarter, again."""
     db.session.flush()
+    refresh(db.session.connection(), people=set(people))
+
+
+def provider_changed(provider_id: int) -> None:
+    """A provider left the register, or joined or left the strategic tier: flush it, and
+    work out again who owes the returns of everyone who ever had a line with it."""
+    db.session.flush()
+    people = db.session.scalars(
+        select(PackageLine.service_user_id).where(PackageLine.provider_id == provider_id).distinct()
+    )
     refresh(db.session.connection(), people=set(people))
 
 

@@ -33,6 +33,8 @@ def _editable_return(
     if not service_user.provider.strategic_tier:
         abort(404)
     period = get_period(period_id)
+    if not service_user.provider.on_register(period.start_date):  # left before the quarter
+        abort(404)
     return service_user, period, find_return(period.id, service_user.id)
 
 

@@ -94,3 +94,35 @@ class PricingZone(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class RegisterFact(enum.StrEnum):
+    """What a change to the provider register changed (``ProviderChange.fact``)."""
+
+    REGISTERED = "registered"
+    STATUS = "status"
+    CQC_RATING = "cqc_rating"
+    QAF_LEVEL = "qaf_level"
+    STRATEGIC_TIER = "strategic_tier"
+    TRUSTED_ASSESSOR = "trusted_assessor"
+    CARE_CATEGORIES = "care_categories"
+    NAME = "name"
+    SUPPLIER_REFERENCE = "supplier_reference"
+    CQC_LOCATION_ID = "cqc_location_id"
+    CONTRACT = "contract"
+
+    @property
+    def label(self) -> str:
+        return {
+            "registered": "Added to the register",
+            "name": "Name",
+            "supplier_reference": "Supplier reference",
+            "cqc_location_id": "CQC location ID",
+            "contract": "Contract",
+            "status": "Status",
+            "cqc_rating": "CQC rating",
+            "qaf_level": "QAF level",
+            "strategic_tier": "Strategic tier",
+            "trusted_assessor": "Trusted assessor",
+            "care_categories": "Care categories",
+        }[self.value]

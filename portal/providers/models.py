@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,7 +18,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.common.models import TimestampMixin
+from portal.common.models import TimestampMixin, utcnow
 from portal.common.money import divide_round_half_up
 from portal.common.nhs import is_valid_nhs_number, normalise_nhs_number
 from portal.common.types import enum_type
@@ -32,6 +33,7 @@ from portal.providers.enums import (
     ProviderStatus,
     QafLevel,
     Quadrant,
+    RegisterFact,
 )
 
 
@@ -41,6 +43,8 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
         CheckConstraint(
             "contract_type != 'patch' OR quadrant IS NOT NULL", name="patch_has_quadrant"
         ),
+        # Exited is final and dated: the date is what ends what the provider owes.
+        CheckConstraint("(status = 'exited') = (exited_on IS NOT NULL)", name="exited_has_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +60,14 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     trusted_assessor: Mapped[bool] = mapped_column(Boolean, default=False)
     cqc_rating: Mapped[CqcRating] = mapped_column(enum_type(CqcRating, "cqc_rating"))
     qaf_level: Mapped[QafLevel | None] = mapped_column(enum_type(QafLevel, "qaf_level"))
+    # The CQC's id for the agency's registered location, e.g. 1-123456789. Providers on the
+    # register before it was asked for may not have one yet.
+    cqc_location_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The current values' dates; every change, with its date, is a ProviderChange.
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+    exited_on: Mapped[dt.date | None] = mapped_column(Date)
+    cqc_rated_on: Mapped[dt.date | None] = mapped_column(Date)
+    qaf_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
 
     category_rows: Mapped[list[ProviderCategory]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ProviderCategory.category"
@@ -64,6 +76,17 @@ class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
     @property
     def categories(self) -> list[CareCategory]:
         return [row.category for row in self.category_rows]
+
+    def on_register(self, day: dt.date) -> bool:
+        """Whether it was still on the register on ``day``: a provider that has left owes
+        nothing for a period starting after its exit date."""
+        return self.exited_on is None or day <= self.exited_on
+
+    @property
+    def may_recommend(self) -> bool:
+        """Whether it may make new recommendations: a trusted assessor, and active (a
+        suspended or exited provider may not)."""
+        return self.trusted_assessor and self.status == ProviderStatus.ACTIVE
 
 
 class ProviderCategory(db.Model):  # type: ignore[name-defined]
@@ -75,6 +98,70 @@ class ProviderCategory(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
     category: Mapped[CareCategory] = mapped_column(enum_type(CareCategory, "care_category"))
+
+
+class ProviderChange(db.Model):  # type: ignore[name-defined]
+    """One dated change to the register: what changed, from what to what, from when, why,
+    and who recorded it when. Never edited; the provider row holds the current values."""
+
+    __tablename__ = "provider_changes"
+    __table_args__ = (
+        Index("ix_provider_changes_provider_fact", "provider_id", "fact", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    fact: Mapped[RegisterFact] = mapped_column(enum_type(RegisterFact, "register_fact"))
+    # The values as stored (an enum's value, "yes"/"no", categories joined by commas).
+    value_before: Mapped[str | None] = mapped_column(String(200))
+    value_after: Mapped[str | None] = mapped_column(String(200))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who recorded it, as they were named then (the register reads no accounts).
+    recorded_by_name: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def before_label(self) -> str:
+        return describe_value(self.fact, self.value_before)
+
+    @property
+    def after_label(self) -> str:
+        return describe_value(self.fact, self.value_after)
+
+
+def describe_value(fact: RegisterFact, value: str | None) -> str:
+    """A register value as stored in its history, in words."""
+    if value is None:
+        return "Not assessed" if fact == RegisterFact.QAF_LEVEL else ""
+    if fact == RegisterFact.STATUS:
+        return ProviderStatus(value).label
+    if fact == RegisterFact.CQC_RATING:
+        return CqcRating(value).label
+    if fact == RegisterFact.QAF_LEVEL:
+        return QafLevel(value).label
+    if fact in (RegisterFact.STRATEGIC_TIER, RegisterFact.TRUSTED_ASSESSOR):
+        return "Yes" if value == "yes" else "No"
+    if fact == RegisterFact.CARE_CATEGORIES:
+        return "; ".join(CareCategory(v).label for v in value.split(",") if v)
+    if fact == RegisterFact.CONTRACT:
+        return describe_contract(*contract_parts(value))
+    return value
+
+
+def contract_value(contract_type: ContractType, quadrant: Quadrant | None) -> str:
+    """A contract as its history keeps it: "patch:east", "framework"."""
+    return f"{contract_type.value}:{quadrant.value}" if quadrant else contract_type.value
+
+
+def contract_parts(value: str) -> tuple[ContractType, Quadrant | None]:
+    contract_type, _, quadrant = value.partition(":")
+    return ContractType(contract_type), Quadrant(quadrant) if quadrant else None
+
+
+def describe_contract(contract_type: ContractType, quadrant: Quadrant | None) -> str:
+    return f"{contract_type.label}, {quadrant.label} quadrant" if quadrant else contract_type.label
 
 
 class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]

@@ -18,8 +18,8 @@ from sqlalchemy.orm import joinedload
 
 from portal.common.roles import Role
 from portal.extensions import db
-from portal.providers.enums import ContractType
-from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.providers.enums import ContractType, ProviderStatus, RegisterFact
+from portal.providers.models import PackageLine, Provider, ProviderChange, ServiceUser
 
 
 def viewer_provider_id() -> int | None:
@@ -200,3 +200,84 @@ def people_by_id(person_ids: list[int]) -> dict[int, ServiceUser]:
         return {}
     people = db.session.scalars(select(ServiceUser).where(ServiceUser.id.in_(person_ids)))
     return {person.id: person for person in people}
+
+
+@cache
+def _provider_statement(by_provider: bool) -> Select[Any]:
+    statement = select(Provider).where(Provider.id == bindparam("id"))
+    return confined(statement, Provider.id, by_provider)
+
+
+def get_provider(provider_id: int, *, viewer_provider: int | None) -> Provider:
+    """A provider on the register; a provider manager (``viewer_provider``, their own
+    agency) finds only their own, and any other answers 404."""
+    provider: Provider = found_or_404(
+        _provider_statement(viewer_provider is not None),
+        {"id": provider_id, "provider": viewer_provider},
+    )
+    return provider
+
+
+@cache
+def provider_changes_statement() -> Select[Any]:
+    """Every change to :provider's register entry, the latest effective first (the order
+    they were recorded in breaks ties); built once, to page."""
+    return (
+        select(ProviderChange)
+        .where(ProviderChange.provider_id == bindparam("provider"))
+        .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+    )
+
+
+@cache
+def _status_changes_statement(in_force: bool) -> Select[Any]:
+    """:provider's status change in force on :day (the latest on or before it, the latest
+    recorded first), or, with ``in_force`` False, its earliest status change."""
+    statement = select(ProviderChange.value_before, ProviderChange.value_after).where(
+        ProviderChange.provider_id == bindparam("provider"),
+        ProviderChange.fact == RegisterFact.STATUS,
+    )
+    if in_force:
+        return (
+            statement.where(ProviderChange.effective_on <= bindparam("day", type_=Date))
+            .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+            .limit(1)
+        )
+    return statement.order_by(ProviderChange.effective_on, ProviderChange.id).limit(1)
+
+
+def status_on(provider: Provider, day: dt.date) -> ProviderStatus:
+    """The provider's status on ``day`` (active, suspended or exited), from its dated
+    history: for the package-line import, which warns when a package starts with a provider
+    that is not active on its start date. Before its first recorded change a provider had
+    the status that change started from (a new provider, active: it had no other); one
+    whose status has never been recorded has the status it has now."""
+    values = {"provider": provider.id, "day": day}
+    row = db.session.execute(_status_changes_statement(True), values).first()
+    if row is not None:
+        return ProviderStatus(row.value_after)
+    row = db.session.execute(_status_changes_statement(False), values).first()
+    if row is None:
+        return provider.status
+    return ProviderStatus(row.value_before or row.value_after)
+
+
+@cache
+def _latest_status_change_statement() -> Select[Any]:
+    return (
+        select(ProviderChange)
+        .where(
+            ProviderChange.provider_id == bindparam("provider"),
+            ProviderChange.fact == RegisterFact.STATUS,
+        )
+        .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+        .limit(1)
+    )
+
+
+def latest_status_change(provider_id: int) -> ProviderChange | None:
+    """The change that gave the provider its status now (for why it was suspended)."""
+    change: ProviderChange | None = db.session.scalar(
+        _latest_status_change_statement(), {"provider": provider_id}
+    )
+    return change

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.outcomes import owed
 from portal.payments.operations import create_reduction_payment
 from portal.providers.enums import ProviderStatus
-from portal.providers.models import PackageLine, ServiceUser, weekly_minutes
+from portal.providers.models import PackageLine, Provider, ServiceUser, weekly_minutes
 from portal.providers.queries import current_lines
 from portal.recommendations import notices
 from portal.recommendations.claims import reduction_claim
@@ -123,9 +123,7 @@ def check_kind_matches_hours(kind: ChangeKind, minutes_before: int, minutes_afte
 
 def save_draft(service_user: ServiceUser, data: RecommendationData, *, by: User) -> Recommendation:
     """Create or update the provider's draft recommendation for this person."""
-    provider = service_user.provider
-    if not provider.trusted_assessor or provider.status != ProviderStatus.ACTIVE:
-        raise DomainError(f"{provider.name} is not an active trusted assessor")
+    _may_recommend(service_user.provider)
     if not data.person_consulted_and_agrees:
         raise DomainError(
             "Confirm the person was consulted and agrees", field="person_consulted_and_agrees"
@@ -198,9 +196,24 @@ def package_rate_pence(lines: list[PackageLine]) -> int:
     return latest.hourly_rate_pence
 
 
+def _may_recommend(provider: Provider) -> None:
+    """Only an active trusted assessor makes new recommendations: a suspended or exited
+    provider may neither draft one nor send a draft it had."""
+    if provider.may_recommend:
+        return
+    if not provider.trusted_assessor:
+        raise DomainError(f"{provider.name} is not a trusted assessor")
+    if provider.status == ProviderStatus.SUSPENDED:
+        raise DomainError(f"{provider.name} is suspended, so it cannot make new recommendations")
+    raise DomainError(
+        f"{provider.name} has left the register, so it cannot make new recommendations"
+    )
+
+
 def submit(recommendation: Recommendation, *, by: User) -> None:
     if recommendation.status != RecommendationStatus.DRAFT:
         raise DomainError("This recommendation has already been submitted")
+    _may_recommend(recommendation.provider)
     before = _snapshot(recommendation)
     recommendation.status = RecommendationStatus.SUBMITTED
     recommendation.submitted_at = utcnow()

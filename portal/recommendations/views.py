@@ -107,6 +107,8 @@ def new(service_user_id: int) -> Response | str:
     service_user = get_service_user(service_user_id, provider_id=viewer_provider_id())
     if not service_user.provider.trusted_assessor:
         abort(404)
+    if not service_user.provider.may_recommend:  # suspended, or left the register
+        return render_template("recommendations/cannot_recommend.html", person=service_user)
     existing = open_recommendation(service_user.id, provider_id=service_user.provider_id)
     if existing is not None and existing.status != RecommendationStatus.DRAFT:
         return redirect(url_for("recommendations.view", recommendation_id=existing.id))
@@ -154,6 +156,10 @@ def check(recommendation_id: int) -> Response | str:
     recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
     if recommendation.status != RecommendationStatus.DRAFT:
         return redirect(url_for("recommendations.view", recommendation_id=recommendation.id))
+    if not recommendation.provider.may_recommend:  # suspended since the draft was saved
+        return render_template(
+            "recommendations/cannot_recommend.html", person=recommendation.service_user
+        )
     form = SubmitRecommendationForm()
     if form.validate_on_submit():
         try:

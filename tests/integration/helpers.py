@@ -3,8 +3,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
+
 from portal.common.dates import today
+from portal.extensions import db
 from portal.outcomes.measures import MEASURES
+from portal.outcomes.models import OwedReturn, ReportingPeriod
+from portal.outcomes.owed import owed_rows
 
 
 def outcome_page_form(outcome_number: int, **overrides: str) -> dict[str, object]:
@@ -61,3 +66,35 @@ def reduction_form(*, calls: int = 3, start: dt.date | None = None) -> dict[str,
         "risk_assessed": "y",
         "proposed_start_date": date_parts(start),
     }
+
+
+def owed_in(period: ReportingPeriod) -> set[tuple[int, int]]:
+    """(person, provider) for each return owed in the period, as kept; checked against the
+    rule applied to the lines as they stand."""
+    db.session.flush()
+    kept = set(
+        db.session.execute(
+            select(OwedReturn.period_id, OwedReturn.service_user_id, OwedReturn.provider_id)
+        ).tuples()
+    )
+    assert kept == set(db.session.execute(owed_rows()).tuples())
+    return {(person, provider) for period_id, person, provider in kept if period_id == period.id}
+
+
+def new_provider_form(**changes: Any) -> dict[str, Any]:
+    """The add-a-provider form, filled in for a Patch provider in the West."""
+    form: dict[str, Any] = {
+        "name": "Harbour Lights Care",
+        "supplier_reference": "sup-20417",
+        "cqc_location_id": "1-123456789",
+        "contract_type": "patch",
+        "quadrant": "west",
+        "categories": ["standard_adult", "palliative"],
+        "strategic_tier": "yes",
+        "trusted_assessor": "no",
+        "cqc_rating": "good",
+        "cqc_rated_on": ["4", "3", "2025"],
+        "qaf_level": "B",
+        "qaf_assessed_on": ["14", "1", "2026"],
+    }
+    return {**form, **changes}

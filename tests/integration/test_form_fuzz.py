@@ -35,12 +35,19 @@ from portal.common.text import has_control_characters
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
 from portal.payments.models import Payment
+from portal.providers.enums import ProviderStatus
+from portal.providers.operations import change_status
 from portal.recommendations import operations as recommendations
 from portal.recommendations.models import Recommendation
 from tests.client import CheckedClient
-from tests.factories import PASSWORD, PackageLineFactory, ServiceUserFactory
+from tests.factories import PASSWORD, PackageLineFactory, ProviderFactory, ServiceUserFactory
 from tests.fixtures import World, sign_in
-from tests.integration.helpers import date_parts, outcome_page_form, reduction_form
+from tests.integration.helpers import (
+    date_parts,
+    new_provider_form,
+    outcome_page_form,
+    reduction_form,
+)
 from tests.integration.records import Stages, every_stage, submitted_reduction
 from tests.integration.test_capacity_pages import DAY, return_form
 from tests.integration.test_form_input import rule_form, settings_form
@@ -67,6 +74,7 @@ class Records:
     invited: Any  # a provider manager at the provider, invited, no password yet
     invited_colleague: Any  # the same at the other provider
     token: str  # the invitation's link token
+    suspended_provider_id: int  # suspended yesterday
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,27 @@ def _account_buttons(
 
 
 _INVITED = {"name": "Nadia Newcomer", "email": "nadia.newcomer@council.example"}
+
+
+def _register_change(
+    name: str,
+    path: str,
+    form: dict[str, Any],
+    *,
+    provider: Callable[[Records], int] = lambda r: r.world.provider.id,
+) -> Route:
+    """A change to a provider's register entry, sent confirmed from its check page."""
+    kinds = {"reason": Kind.AREA, "effective_on": Kind.DATE}
+    if path in ("name", "supplier-reference", "cqc-location"):
+        kinds["value"] = Kind.TEXT  # the flags' "value" is a yes or no
+    return Route(
+        name,
+        Role.COMMISSIONER,
+        lambda r: f"/providers/{provider(r)}/{path}",
+        lambda r: {**form, "effective_on": _dated(today()), "confirmed": "yes"},
+        {field: kinds.get(field, Kind.CHOICE) for field in (*form, "effective_on")},
+    )
+
 
 ROUTES = [
     Route(
@@ -398,6 +427,48 @@ ROUTES = [
         lambda r: {"submit": "Confirm"},
         _one_button("submit"),
     ),
+    Route(
+        "add a provider",
+        Role.COMMISSIONER,
+        lambda r: "/providers/new",
+        lambda r: new_provider_form(),
+        {
+            "name": Kind.TEXT,
+            "supplier_reference": Kind.TEXT,
+            "cqc_location_id": Kind.TEXT,
+            "contract_type": Kind.CHOICE,
+            "quadrant": Kind.CHOICE,
+            "categories": Kind.CHOICE,
+            "strategic_tier": Kind.CHOICE,
+            "cqc_rating": Kind.CHOICE,
+            "cqc_rated_on": Kind.DATE,
+            "qaf_level": Kind.CHOICE,
+            "qaf_assessed_on": Kind.DATE,
+        },
+        examples=40,
+    ),
+    *(
+        _register_change(name, path, form)
+        for name, path, form in [
+            ("suspend a provider", "suspend", {"reason": "CQC rated it Requires improvement."}),
+            ("record a provider's exit", "exit", {"reason": "Contract ended.\nBy agreement."}),
+            ("a new CQC rating", "cqc-rating", {"rating": "good"}),
+            ("a new QAF level", "qaf-level", {"level": "B"}),
+            ("the strategic tier", "strategic-tier", {"value": "no", "reason": "Spend fell."}),
+            ("trusted assessor", "trusted-assessor", {"value": "no"}),
+            ("care categories", "care-categories", {"categories": ["palliative"]}),
+            ("a provider's new name", "name", {"value": "Brightwater Care Group"}),
+            ("a new supplier reference", "supplier-reference", {"value": "SUP-77001"}),
+            ("a new CQC location ID", "cqc-location", {"value": "1-987654321"}),
+            ("a new contract", "contract", {"contract_type": "framework", "quadrant": "west"}),
+        ]
+    ),
+    _register_change(
+        "reinstate a provider",
+        "reinstate",
+        {"reason": "Action plan met."},
+        provider=lambda r: r.suspended_provider_id,
+    ),
 ]
 
 # Every kind of character the portal refuses (control characters, noncharacters), and the
@@ -495,6 +566,15 @@ def _records(world: World, client: CheckedClient) -> Records:
     recommendations.request_information(asked, by=care_manager, question="What changed?")
     db.session.commit()
     ready = db.session.scalars(select(Payment).where(Payment.recommendation_id == approved.id))
+    suspended = ProviderFactory(name="Suspended Care Ltd")
+    change_status(
+        suspended,
+        ProviderStatus.SUSPENDED,
+        on=today() - dt.timedelta(days=1),
+        reason="Safeguarding concerns",
+        by=world.users[Role.COMMISSIONER],
+    )
+    db.session.commit()
     # The draft is made through its page, as a provider makes one.
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
     made = client.post(f"/service-users/{person.id}/recommendations/new", data=reduction_form())
@@ -533,6 +613,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         asked=asked,
         ready=ready.one(),
         quarter=quarter,
+        suspended_provider_id=suspended.id,
     )
 
 
@@ -632,6 +713,7 @@ class _Ids:
     id = 1
     provider_id = 1
     token = "token"
+    suspended_provider_id = 1
     proposed_start_date = dt.date(2027, 1, 1)
     year = 2026
     month = 11

@@ -6,36 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes import operations, owed
-from portal.outcomes.models import OwedReturn, ReportingPeriod
-from portal.outcomes.owed import owed_rows
+from portal.outcomes.models import OwedReturn
 from tests.client import text_of
 from tests.factories import OutcomePeriodFactory, PackageLineFactory
 from tests.fixtures import World
-from tests.integration.helpers import date_parts
-
-
-def _owed(period: ReportingPeriod) -> set[tuple[int, int]]:
-    """(person, provider) for each return owed in the period, as kept; checked against the
-    rule applied to the lines as they stand."""
-    db.session.flush()
-    kept = set(
-        db.session.execute(
-            select(OwedReturn.period_id, OwedReturn.service_user_id, OwedReturn.provider_id)
-        ).tuples()
-    )
-    assert kept == set(db.session.execute(owed_rows()).tuples())
-    return {(person, provider) for period_id, person, provider in kept if period_id == period.id}
+from tests.integration.helpers import date_parts, owed_in
 
 
 def test_the_latest_line_in_the_quarter_says_who_owes(world: World) -> None:
     period, person, other_person = world.period, world.person, world.other_person
     provider, other = world.provider, world.other_provider
-    assert _owed(period) == {(person.id, provider.id), (other_person.id, other.id)}
+    assert owed_in(period) == {(person.id, provider.id), (other_person.id, other.id)}
 
     # The person moves to the other provider part way through the quarter.
     world.line.end_date = period.start_date + dt.timedelta(days=10)
@@ -45,30 +31,30 @@ def test_the_latest_line_in_the_quarter_says_who_owes(world: World) -> None:
         provider_id=other.id,
         start_date=period.start_date + dt.timedelta(days=11),
     )
-    assert _owed(period) == {(person.id, other.id), (other_person.id, other.id)}
+    assert owed_in(period) == {(person.id, other.id), (other_person.id, other.id)}
 
     # A quarter opened later owes returns from the lines as they are then.
     start = period.end_date + dt.timedelta(days=1)
     following = OutcomePeriodFactory(
         start_date=start, end_date=start + dt.timedelta(days=89), label="Next quarter"
     )
-    assert _owed(following) == {(person.id, other.id), (other_person.id, other.id)}
+    assert owed_in(following) == {(person.id, other.id), (other_person.id, other.id)}
 
     # The other provider leaves the strategic tier: its lines owe nothing, so the person's
     # earlier line this quarter decides again, and nobody owes next quarter.
     other.strategic_tier = False
     owed.refresh_everything()
-    assert _owed(period) == {(person.id, provider.id)}
-    assert _owed(following) == set()
+    assert owed_in(period) == {(person.id, provider.id)}
+    assert owed_in(following) == set()
 
 
 def test_a_line_ended_before_the_quarter_owes_nothing(world: World) -> None:
     world.line.end_date = world.period.start_date - dt.timedelta(days=1)
     owed.lines_changed([world.person.id])
-    assert _owed(world.period) == {(world.other_person.id, world.other_provider.id)}
+    assert owed_in(world.period) == {(world.other_person.id, world.other_provider.id)}
     world.line.end_date = world.period.start_date
     owed.lines_changed([world.person.id])
-    assert (world.person.id, world.provider.id) in _owed(world.period)
+    assert (world.person.id, world.provider.id) in owed_in(world.period)
 
 
 def test_an_approved_change_and_an_opened_quarter_refresh_who_owes(as_role, world: World) -> None:
@@ -88,7 +74,7 @@ def test_an_approved_change_and_an_opened_quarter_refresh_who_owes(as_role, worl
         data={"decision": "approve", "start_date": date_parts(start)},
     )
     assert response.status_code == 302, text_of(response)
-    assert (world.person.id, world.provider.id) in _owed(world.period)
+    assert (world.person.id, world.provider.id) in owed_in(world.period)
 
     next_start = quarter_bounds(world.period.end_date + dt.timedelta(days=1))[0]
     opened = operations.open_period(
@@ -96,7 +82,7 @@ def test_an_approved_change_and_an_opened_quarter_refresh_who_owes(as_role, worl
         due_date=next_start + dt.timedelta(days=120),
         by=world.users[Role.COMMISSIONER],
     )
-    assert _owed(opened) == {
+    assert owed_in(opened) == {
         (world.person.id, world.provider.id),
         (world.other_person.id, world.other_provider.id),
     }
