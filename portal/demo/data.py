@@ -31,8 +31,8 @@ from portal.providers.enums import (
     QafLevel,
     Quadrant,
 )
-from portal.providers.models import PackageLine, Provider, ProviderCategory, ServiceUser
-from portal.providers.operations import change_status
+from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.providers.operations import NewProvider, change_status, create_provider
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -243,88 +243,91 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     settings.cost_centre = settings.cost_centre or "HC4100"
     settings.nominal_code = settings.nominal_code or "5210"
 
+    accounts = _invite_the_council()
+    commissioner = accounts[Role.COMMISSIONER]
+    registered = year.year_start() - dt.timedelta(days=18)
     patch: list[Provider] = []
-    for index, (name, quadrant, trusted, status, cqc) in enumerate(PATCH_PROVIDERS, start=1):
-        # Active from the start: the suspended ones are suspended below, as a commissioner
-        # would, so their pages show when and why.
-        provider = Provider(
-            name=name,
-            supplier_reference=f"SUP{10000 + index}",
-            cqc_location_id=f"1-{100000000 + 1000 * index}",
-            contract_type=ContractType.PATCH,
-            quadrant=quadrant,
-            status=ProviderStatus.ACTIVE,
-            strategic_tier=True,
-            trusted_assessor=trusted,
-            cqc_rating=cqc,
-            cqc_rated_on=on - dt.timedelta(days=60 + 37 * index),
-            qaf_assessed_on=on - dt.timedelta(days=90 + 11 * index),
-            qaf_level=QafLevel.C
-            if status == ProviderStatus.SUSPENDED
-            else rng.choice([QafLevel.A, QafLevel.B]),
-            category_rows=[
-                ProviderCategory(category=CareCategory.STANDARD_ADULT),
-                ProviderCategory(category=CareCategory.DISCHARGE_TO_ASSESS),
-                *([ProviderCategory(category=CareCategory.PALLIATIVE)] if index % 2 else []),
-            ],
-        )
-        patch.append(provider)
     framework: list[Provider] = []
-    for index, name in enumerate(FRAMEWORK_PROVIDERS, start=1):
-        framework.append(
-            Provider(
+    # The commissioner enters the register: every provider active from the start, the
+    # suspended ones suspended later, as a commissioner would, so their pages say when and why.
+    with year.on(registered, 11):
+        for index, (name, quadrant, trusted, status, cqc) in enumerate(PATCH_PROVIDERS, start=1):
+            new = NewProvider(
+                name=name,
+                supplier_reference=f"SUP{10000 + index}",
+                cqc_location_id=f"1-{100000000 + 1000 * index}",
+                contract_type=ContractType.PATCH,
+                quadrant=quadrant,
+                categories=frozenset(
+                    {CareCategory.STANDARD_ADULT, CareCategory.DISCHARGE_TO_ASSESS}
+                    | ({CareCategory.PALLIATIVE} if index % 2 else set())
+                ),
+                strategic_tier=True,
+                trusted_assessor=trusted,
+                cqc_rating=cqc,
+                cqc_rated_on=registered - dt.timedelta(days=60 + 37 * index),
+                qaf_level=QafLevel.C
+                if status == ProviderStatus.SUSPENDED
+                else rng.choice([QafLevel.A, QafLevel.B]),
+                qaf_assessed_on=registered - dt.timedelta(days=90 + 11 * index),
+            )
+            patch.append(create_provider(new, by=commissioner))
+        for index, name in enumerate(FRAMEWORK_PROVIDERS, start=1):
+            rating = rng.choice(
+                [CqcRating.GOOD, CqcRating.GOOD, CqcRating.OUTSTANDING, CqcRating.NOT_YET_RATED]
+            )
+            qaf = rng.choice([QafLevel.A, QafLevel.B, QafLevel.B, QafLevel.C, None])
+            new = NewProvider(
                 name=name,
                 supplier_reference=f"SUP{20000 + index}",
                 cqc_location_id=f"1-{200000000 + 1000 * index}",
                 contract_type=ContractType.FRAMEWORK,
                 quadrant=None,
-                status=ProviderStatus.ACTIVE,
+                categories=frozenset(
+                    {CareCategory.STANDARD_ADULT}
+                    | ({CareCategory.CHILDREN_AND_YOUNG_PEOPLE} if index % 4 == 0 else set())
+                ),
                 strategic_tier=index <= 4,
                 trusted_assessor=False,
-                cqc_rating=rng.choice(
-                    [CqcRating.GOOD, CqcRating.GOOD, CqcRating.OUTSTANDING, CqcRating.NOT_YET_RATED]
-                ),
-                qaf_level=rng.choice([QafLevel.A, QafLevel.B, QafLevel.B, QafLevel.C, None]),
-                category_rows=[
-                    ProviderCategory(category=CareCategory.STANDARD_ADULT),
-                    *(
-                        [ProviderCategory(category=CareCategory.CHILDREN_AND_YOUNG_PEOPLE)]
-                        if index % 4 == 0
-                        else []
-                    ),
-                ],
+                cqc_rating=rating,
+                cqc_rated_on=None
+                if rating == CqcRating.NOT_YET_RATED
+                else registered - dt.timedelta(days=100 + 13 * index),
+                qaf_level=qaf,
+                qaf_assessed_on=None if qaf is None else registered - dt.timedelta(days=40),
             )
-        )
-    # A spot purchase and a legacy contract from before the tender, outside the tiers.
-    for index, (name, contract) in enumerate(OUTSIDE_THE_FRAMEWORK, start=1):
-        framework.append(
-            Provider(
+            framework.append(create_provider(new, by=commissioner))
+        # A spot purchase and a legacy contract from before the tender, outside the tiers.
+        for index, (name, contract) in enumerate(OUTSIDE_THE_FRAMEWORK, start=1):
+            new = NewProvider(
                 name=name,
                 supplier_reference=f"SUP{30000 + index}",
+                cqc_location_id=f"1-{300000000 + 1000 * index}",
                 contract_type=contract,
                 quadrant=None,
-                status=ProviderStatus.ACTIVE,
+                categories=frozenset({CareCategory.STANDARD_ADULT}),
                 strategic_tier=False,
                 trusted_assessor=False,
                 cqc_rating=CqcRating.GOOD,
+                cqc_rated_on=registered - dt.timedelta(days=200 + 50 * index),
                 qaf_level=None,
-                category_rows=[ProviderCategory(category=CareCategory.STANDARD_ADULT)],
+                qaf_assessed_on=None,
             )
-        )
-    db.session.add_all(patch + framework)
-    db.session.flush()
-
-    accounts = _invite_the_accounts(patch + framework)
-    create_rule(effective_from=dt.date(2021, 8, 28), weeks=4, by=accounts[Role.COMMISSIONER])
+            framework.append(create_provider(new, by=commissioner))
+    _invite_the_agencies(accounts, patch + framework)
+    create_rule(effective_from=dt.date(2021, 8, 28), weeks=4, by=commissioner)
+    suspended = on - dt.timedelta(days=45)
     for provider, (*_, status, _cqc) in zip(patch, PATCH_PROVIDERS, strict=True):
         if status == ProviderStatus.SUSPENDED:
-            change_status(
-                provider,
-                status,
-                on=on - dt.timedelta(days=45),
-                reason="CQC rated it Requires improvement; suspended until its action plan is met",
-                by=accounts[Role.COMMISSIONER],
-            )
+            with year.on(suspended, 14):
+                change_status(
+                    provider,
+                    status,
+                    on=suspended,
+                    reason="CQC rated it Requires improvement; suspended until its action plan "
+                    "is met",
+                    by=commissioner,
+                )
 
     active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
     used_nhs: set[str] = set()
@@ -399,11 +402,9 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     _add_capacity_returns(rng, patch + framework, managers)
 
 
-def _invite_the_accounts(providers: list[Provider]) -> dict[Role, User]:
-    """The demo's accounts, made as a new council's are: the first administrator from the
-    command line, who invites everyone else; each sets their password from the link. At
-    Brightwater, Priya has invited a colleague who has not yet set hers."""
-    by_name = {provider.name: provider for provider in providers}
+def _invite_the_council() -> dict[Role, User]:
+    """The council's accounts, made as a new council's are: the first administrator from
+    the command line, who invites everyone else; each sets their password from the link."""
     accounts: dict[Role, User] = {}
     administrator = next(a for a in DEMO_ACCOUNTS if a.role == Role.ADMINISTRATOR)
     with year.on(year.year_start() - dt.timedelta(days=21), 9):
@@ -416,18 +417,35 @@ def _invite_the_accounts(providers: list[Provider]) -> dict[Role, User]:
         )
     with year.on(year.year_start() - dt.timedelta(days=20), 10):
         for account in DEMO_ACCOUNTS:
-            if account.role == Role.ADMINISTRATOR:
+            if account.role in (Role.ADMINISTRATOR, Role.PROVIDER_MANAGER):
                 continue
-            provider = by_name[account.provider] if account.provider else None
+            accounts[account.role] = year.invited_account(
+                account.email,
+                account.name,
+                {account.role},
+                password=DEMO_PASSWORD,
+                by=accounts[Role.ADMINISTRATOR],
+            )
+    return accounts
+
+
+def _invite_the_agencies(accounts: dict[Role, User], providers: list[Provider]) -> None:
+    """The two trusted assessors' managers, each their agency's administrator. At
+    Brightwater, Priya has since invited a colleague who has not yet set her password."""
+    by_name = {provider.name: provider for provider in providers}
+    with year.on(year.year_start() - dt.timedelta(days=17), 10):
+        for account in DEMO_ACCOUNTS:
+            if account.role != Role.PROVIDER_MANAGER or account.provider is None:
+                continue
             user = year.invited_account(
                 account.email,
                 account.name,
-                {account.role, Role.AGENCY_ADMINISTRATOR} if provider else {account.role},
+                {Role.PROVIDER_MANAGER, Role.AGENCY_ADMINISTRATOR},
                 password=DEMO_PASSWORD,
                 by=accounts[Role.ADMINISTRATOR],
-                provider_id=provider.id if provider else None,
+                provider_id=by_name[account.provider].id,
             )
-            accounts.setdefault(account.role, user)
+            accounts.setdefault(Role.PROVIDER_MANAGER, user)
     with year.on(today() - dt.timedelta(days=1), 16):
         year.invited_account(
             "leah.hughes@brightwater.example",
@@ -437,7 +455,6 @@ def _invite_the_accounts(providers: list[Provider]) -> dict[Role, User]:
             by=accounts[Role.PROVIDER_MANAGER],
             provider_id=accounts[Role.PROVIDER_MANAGER].provider_id,
         )
-    return accounts
 
 
 def _managers(providers: list[Provider], accounts: dict[Role, User]) -> dict[int, User]:
