@@ -36,6 +36,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Trusted assessors", "recommendations.summary"),
         ("Capacity", "capacity.picture"),
         ("Payment rule", "payments.rule_list"),
+        ("Rate card", "council.rate_card"),
         ("Settings", "council.settings"),
     ],
     Role.FINANCE_OFFICER: [

@@ -205,6 +205,23 @@ ROUTES = [
         {"quarter": Kind.CHOICE, "due_date": Kind.DATE},
     ),
     Route(
+        "a rate on the rate card",
+        Role.COMMISSIONER,
+        lambda r: "/rate-card",
+        lambda r: {
+            "pricing_zone": "rural",
+            "care_category": "palliative",
+            "rate": "23.10",
+            "effective_from": _dated(today() + dt.timedelta(days=30)),
+        },
+        {
+            "pricing_zone": Kind.CHOICE,
+            "care_category": Kind.CHOICE,
+            "rate": Kind.NUMBER,
+            "effective_from": Kind.DATE,
+        },
+    ),
+    Route(
         "uploading outcome returns",
         Role.PROVIDER_MANAGER,
         lambda r: f"/outcome-periods/{r.world.period.id}/upload",
