@@ -37,6 +37,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Capacity", "capacity.picture"),
         ("Payment rule", "payments.rule_list"),
         ("Rate card", "council.rate_card"),
+        ("Case system import", "caseload.upload"),
         ("Settings", "council.settings"),
     ],
     Role.FINANCE_OFFICER: [

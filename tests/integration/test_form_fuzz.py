@@ -39,6 +39,7 @@ from portal.recommendations.models import Recommendation
 from tests.client import CheckedClient
 from tests.factories import PASSWORD, PackageLineFactory, ServiceUserFactory
 from tests.fixtures import World, sign_in
+from tests.integration.caseload_files import one_line_extract, previewed_import
 from tests.integration.helpers import date_parts, outcome_page_form, reduction_form
 from tests.integration.records import Stages, every_stage, submitted_reduction
 from tests.integration.test_capacity_pages import DAY, return_form
@@ -63,6 +64,7 @@ class Records:
     asked: Recommendation  # the council asked the provider for more information
     ready: Payment  # approved, not yet in a batch
     quarter: str  # a quarter the commissioner may open
+    preview: Any  # a case system import previewed, not yet applied
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,31 @@ ROUTES = [
             "rate": Kind.NUMBER,
             "effective_from": Kind.DATE,
         },
+    ),
+    Route(
+        "uploading the case system's extract",
+        Role.COMMISSIONER,
+        lambda r: "/case-system/import",
+        lambda r: {
+            "file": (io.BytesIO(one_line_extract(r.world)), "extract.csv"),
+            "extract_date": _dated(today()),
+            "scope": "changes",
+        },
+        {"extract_date": Kind.DATE, "scope": Kind.CHOICE},
+    ),
+    Route(
+        "applying a case system import",
+        Role.COMMISSIONER,
+        lambda r: f"/case-system/imports/{r.preview.id}/apply",
+        lambda r: {"submit": "Apply these changes"},
+        _one_button("submit"),
+    ),
+    Route(
+        "abandoning a case system import",
+        Role.COMMISSIONER,
+        lambda r: f"/case-system/imports/{r.preview.id}/abandon",
+        lambda r: {"abandon": "Abandon this import"},
+        _one_button("abandon"),
     ),
     Route(
         "uploading outcome returns",
@@ -458,6 +485,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         asked=asked,
         ready=ready.one(),
         quarter=quarter,
+        preview=previewed_import(world),
     )
 
 

@@ -15,6 +15,7 @@ from portal.common.dates import today
 from portal.common.roles import Role
 from portal.extensions import db
 from tests.fixtures import World, sign_in
+from tests.integration.caseload_files import previewed_import
 from tests.integration.records import Stages, every_stage
 
 
@@ -89,10 +90,11 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
 @pytest.mark.parametrize("role", [None, *Role])
 def test_no_get_changes_state(app: Flask, client, world: World, role: Role | None) -> None:
     stages = every_stage(world)
+    preview = previewed_import(world)
     db.session.commit()
     if role is not None:
         sign_in(client, world.users[role])
-    arguments = _arguments(world, stages)
+    arguments = _arguments(world, stages) | {"import_id": preview.id}
     checked = 0
     for rule in _rules(app):
         if "GET" not in (rule.methods or ()):
