@@ -9,8 +9,10 @@ case system") for the columns and the values each takes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from portal.common.care import CareCategory, PricingZone
 from portal.common.dates import today
@@ -77,6 +79,7 @@ LAYOUT = SheetLayout(
 )
 LONGEST = {CASE_REFERENCE: 20, GIVEN_NAME: 100, FAMILY_NAME: 100, LINE_ID: 40}
 LONGEST_OTHER = 60
+_SHORTEST = min(LONGEST_OTHER, *LONGEST.values())
 EARLIEST = dt.date(1900, 1, 1)
 
 # A person's details, which each of their rows must give alike.
@@ -170,6 +173,7 @@ class ProviderInfo:
     status: ProviderStatus
 
 
+@functools.lru_cache(maxsize=4096)  # an extract repeats its dates many times over
 def parse_date(text: str) -> dt.date:
     """2026-04-01 or 01/04/2026 (day first, as in England). Raises ValueError."""
     match = _ISO_DATE.fullmatch(text)
@@ -254,10 +258,11 @@ def _cells_fit(row: _Row) -> bool:
         for column, value in row.cells.items():
             if has_control_characters(value):
                 row.problem(column, control_character_message("The cell"))
-    for column, value in row.cells.items():
-        longest = LONGEST.get(column, LONGEST_OTHER)
-        if len(value) > longest:
-            row.problem(column, f"The cell must be {longest} characters or fewer")
+    if max(map(len, row.cells.values()), default=0) > _SHORTEST:
+        for column, value in row.cells.items():
+            longest = LONGEST.get(column, LONGEST_OTHER)
+            if len(value) > longest:
+                row.problem(column, f"The cell must be {longest} characters or fewer")
     return row.ok
 
 
@@ -273,16 +278,24 @@ def check_extract(
     line_rows: dict[str, int] = {}
     nhs_people: dict[str, str] = {}
     rejected: set[int] = set()
+    # A person's rows repeat their details: a row giving exactly the cells of a person's
+    # first good row is that person, checked already (and so agrees with it).
+    known: dict[tuple[str, ...], PersonData] = {}
     for sheet_row in sheet_rows:
         row = _Row(sheet_row, problems)
         if not _cells_fit(row):
             rejected.add(row.number)
             continue
-        person = _person(row, providers)
+        cells = _person_cells(row.cells)
+        person = known.get(cells)
+        if person is None:
+            person = _person(row, providers)
+            if person is not None:
+                _against_others(row, person, extract, nhs_people)
+                if row.ok and person.case_reference not in extract.people:
+                    known[cells] = person
         line = _line(row, person, card)
         _line_once(row, line_rows)
-        if person is not None:
-            _against_others(row, person, extract, nhs_people)
         if not row.ok or person is None or line is None:
             rejected.add(row.number)
             continue
@@ -293,6 +306,8 @@ def check_extract(
     return extract
 
 
+# A row's person, as its cells (the reader gives every column, optional ones included).
+_person_cells = itemgetter(CASE_REFERENCE, *PERSON_COLUMNS)
 _COLUMN_ORDER = {column: index for index, column in enumerate(COLUMNS + OPTIONAL)}
 
 

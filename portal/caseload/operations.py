@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 
 from portal.audit.operations import AuditChange, record, record_many
 from portal.caseload import content
@@ -21,6 +21,7 @@ from portal.caseload.plan import (
     load_providers,
     plan_import,
 )
+from portal.common.bulk import insert_returning
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.common.sheets import Problem, SheetRow
@@ -29,6 +30,9 @@ from portal.council.rates import load_card
 from portal.extensions import db
 from portal.outcomes import owed
 from portal.providers.models import PackageLine, ServiceUser
+
+PEOPLE = ServiceUser.__table__
+LINES = PackageLine.__table__
 
 
 @dataclass
@@ -173,23 +177,22 @@ def _write_people(plan: Plan, *, by: Any) -> dict[str, int]:
     need, by case reference, with their id."""
     ids: dict[str, int] = {}
     if plan.new_people:
+        columns = ("case_reference", *DETAILS, "provider_id")
         rows = [
-            {
-                "case_reference": p.case_reference,
-                **{name: getattr(p, name) for name in DETAILS},
-                "provider_id": plan.provider_ids[p.supplier_reference],
-            }
+            (
+                p.case_reference,
+                *(getattr(p, name) for name in DETAILS),
+                plan.provider_ids[p.supplier_reference],
+            )
             for p in plan.new_people
         ]
-        made = db.session.execute(
-            insert(ServiceUser).returning(ServiceUser.id, ServiceUser.case_reference), rows
-        )
-        ids.update({reference: id_ for id_, reference in made})
+        made = insert_returning(PEOPLE, columns, rows, ("case_reference", "id"))
+        ids.update(dict(made))
         record_many(
             "service_user.created",
             "service_users",
             [
-                AuditChange(ids[row["case_reference"]], row["provider_id"], None, _json(row))
+                AuditChange(ids[row[0]], row[-1], None, _json(dict(zip(columns, row, strict=True))))
                 for row in rows
             ],
             by=by,
@@ -245,37 +248,43 @@ def _write_endings(plan: Plan, *, by: Any) -> None:
 def _write_starts(plan: Plan, person_ids: dict[str, int], *, by: Any) -> None:
     if not plan.starts:
         return
+    columns = ("service_user_id", *VALUES, "start_date", "end_date", "case_system_line_id")
     rows = [
-        {
-            "service_user_id": person_ids[s.case_reference],
-            **dict(zip(VALUES, s.values, strict=True)),
-            "start_date": s.start_date,
-            "end_date": s.end_date,
-            "case_system_line_id": s.line_id,
-        }
+        (person_ids[s.case_reference], *s.values, s.start_date, s.end_date, s.line_id)
         for s in plan.starts
     ]
-    made = list(
-        db.session.execute(
-            insert(PackageLine).returning(PackageLine.id, sort_by_parameter_order=True), rows
-        ).scalars()
-    )
+    made = dict(insert_returning(LINES, columns, rows, ("case_system_line_id", "id")))
     record_many(
         "package_line.started",
         "package_lines",
         [
-            AuditChange(id_, row["provider_id"], None, _json(row))
-            for id_, row in zip(made, rows, strict=True)
+            AuditChange(
+                made[start.line_id],
+                start.values[0],
+                None,
+                dict(
+                    zip(
+                        columns,
+                        (*row[:-3], start.start_date.isoformat(), _iso(start.end_date), row[-1]),
+                        strict=True,
+                    )
+                ),
+            )
+            for start, row in zip(plan.starts, rows, strict=True)
         ],
         by=by,
     )
 
 
-def _json(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _json_value(value) for name, value in values.items()}
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return getattr(value, "value", value)
+
+
+def _json(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _json_value(value) for name, value in values.items()}

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -157,33 +157,29 @@ class Plan:
         return any(self.counts[name] for name in COUNTS if name != "lines_unchanged")
 
     def digest(self) -> str:
-        """SHA-256 of every change, in a fixed order: the same plan, the same digest."""
-        changes = [["new", *_plain(_person_values(p))] for p in self.new_people]
-        changes += [["changed", h.id, *_plain(_person_values(p))] for h, p in self.changed_people]
-        changes += [["moved", h.id, provider] for h, _, provider in self.moved_people]
+        """SHA-256 of every change, in the plan's order (which follows the extract's rows
+        and the lines' ids, so the same file against the same register gives the same)."""
+        changes: list[tuple[Any, ...]] = [("new", _person_values(p)) for p in self.new_people]
+        changes += [("changed", h.id, _person_values(p)) for h, p in self.changed_people]
+        changes += [("moved", h.id, provider) for h, _, provider in self.moved_people]
         changes += [
-            [
-                "start",
-                s.case_reference,
-                s.line_id,
-                *_plain(s.values),
-                s.start_date,
-                s.end_date,
-                s.succeeds,
-            ]
+            ("start", s.case_reference, s.line_id, s.values, s.start_date, s.end_date, s.succeeds)
             for s in self.starts
         ]
-        changes += [["end", e.line_id, e.before, e.end_date] for e in self.endings]
-        text = json.dumps(sorted(changes, key=str), default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        changes += [("end", e.line_id, e.before, e.end_date) for e in self.endings]
+        return hashlib.sha256(repr(changes).encode()).hexdigest()
 
 
 def _plain(values: Iterable[Any]) -> list[Any]:
     return [getattr(value, "value", value) for value in values]
 
 
+_DETAILS_OF = attrgetter(*DETAILS)
+_VALUES_OF = attrgetter("case_reference", *DETAILS)
+
+
 def _person_values(person: PersonData) -> tuple[Any, ...]:
-    return (person.case_reference, *(getattr(person, name) for name in DETAILS))
+    return _VALUES_OF(person)
 
 
 def load_providers() -> dict[str, ProviderInfo]:
@@ -272,7 +268,7 @@ def plan_import(
             plan.new_people.append(person)
             continue
         plan.held_person_ids[person.case_reference] = known.id
-        if known.details != tuple(getattr(person, name) for name in DETAILS):
+        if known.details != _DETAILS_OF(person):
             plan.changed_people.append((known, person))
         if known.provider_id != provider_id:
             plan.moved_people.append((known, person, provider_id))

@@ -3,6 +3,7 @@ Monday is bit 0, Sunday bit 6. Every day is 127."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -44,6 +45,7 @@ _DAY_WORDS = {name[:3].lower(): day for day, name in enumerate(DAY_NAMES)} | {
 _WHOLE_WEEK = {"7", "daily", "every day", "7 days", "mon-sun"}
 
 
+@functools.lru_cache(maxsize=256)  # an import reads the same few patterns many times
 def parse_days(text: str) -> int:
     """The mask for days as a case system writes them: "Mon Tue Wed" (or with commas),
     "Mon-Fri" (a range, Monday first), "Mon-Fri Sun", full names, or "7" or "Daily" for
