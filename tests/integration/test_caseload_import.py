@@ -111,6 +111,7 @@ def test_a_good_file_is_previewed_then_applied(as_role, world: World) -> None:
     assert response.status_code == 302
     page = text_of(client.get(response.location))
     assert "Import applied: 3 lines started, 0 changed and 2 ended" in page
+    assert f"Applied {EXTRACT_DATE:%-d %B %Y}" in page
 
     margaret = db.session.scalars(select(ServiceUser).filter_by(case_reference="C100")).one()
     assert margaret.provider_id == world.provider.id

@@ -68,7 +68,7 @@ def test_a_commissioner_adds_a_rate_and_sees_current_and_past(as_role, world: Wo
     page = text_of(client.get(response.location))
     assert f"Urban standard adult care is £21.50 an hour from {start:%-d %B %Y}" in page
     assert "Standard adult £20.00" in page  # today's rate until the new one starts
-    assert f"Urban Standard adult £21.50 {start:%-d %B %Y} From {start:%-d %B %Y}" in page
+    assert f"Urban Standard adult £21.50 {start:%-d %B %Y} To come" in page
     rate = db.session.scalar(select(CardRate).where(CardRate.hourly_rate_pence == 2150))
     assert rate is not None
     event = db.session.scalar(
