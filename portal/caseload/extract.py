@@ -301,6 +301,8 @@ def check_extract(
             continue
         extract.people.setdefault(person.case_reference, person)
         extract.lines.append(line)
+    if not sheet_rows:
+        problems.append(Problem(2, CASE_REFERENCE, "The file has no package lines in it"))
     extract.rejected_rows = len(rejected)
     problems.sort(key=lambda p: (p.row, _COLUMN_ORDER.get(p.column, 99)))
     return extract

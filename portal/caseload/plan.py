@@ -139,6 +139,8 @@ class Plan:
     provider_ids: dict[str, int] = field(default_factory=dict)  # by supplier reference
     # The held people the plan's lines belong to, by case reference.
     held_person_ids: dict[str, int] = field(default_factory=dict)
+    # Each person whose line ends, by id: their case reference.
+    ending_references: dict[int, str] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -302,6 +304,7 @@ def plan_import(
                 if first is None or start.start_date < first:
                     new_provider_starts[held_person.id] = start.start_date
 
+    references = {held.id: reference for reference, held in people.items()}
     for line in held_lines:
         if line.id in listed or not _is_open(line, extract_date):
             continue
@@ -310,6 +313,9 @@ def plan_import(
             _end(plan, line, handover - DAY, "moved")
         elif full:
             _end(plan, line, extract_date, "vanished")
+    plan.ending_references = {
+        e.service_user_id: references[e.service_user_id] for e in plan.endings
+    }
     return plan
 
 

@@ -51,8 +51,6 @@ def upload() -> BaseResponse | str:
                     f"The file has {count} problem{'s' if count != 1 else ''}: nothing has been changed. Correct the "
                     "file and upload it again",
                 ]
-            elif not rows:
-                form.file.errors = [*form.file.errors, "The file has no package lines in it"]
             else:
                 preview = operations.record_preview(
                     checked,
@@ -152,11 +150,10 @@ def _change_rows(plan: operations.Plan) -> list[dict[str, str]]:
         }
         for s in sorted(plan.starts, key=lambda s: (s.case_reference, s.line_id))
     ]
-    references = {v: k for k, v in plan.held_person_ids.items()}
     rows += [
         {
             "what": "Line ended",
-            "who": references.get(e.service_user_id, ""),
+            "who": plan.ending_references[e.service_user_id],
             "detail": f"Ends on {e.end_date:%-d %B %Y}"
             + {
                 "vanished": ": not in the extract",

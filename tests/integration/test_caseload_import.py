@@ -7,11 +7,12 @@ import datetime as dt
 import io
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.caseload import operations
-from portal.caseload.extract import LAYOUT
+from portal.caseload.extract import COLUMNS, LAYOUT, OPTIONAL
 from portal.caseload.models import CaseloadImport, ImportStatus
 from portal.common.care import CareCategory, PricingZone
 from portal.common.dates import today
@@ -106,6 +107,8 @@ def test_a_good_file_is_previewed_then_applied(as_role, world: World) -> None:
     # The world's own lines have no line id: a full extract ends them.
     assert "Lines ended 2" in page
     assert "Line L2: 1 call a day, 45 minutes, Monday to Friday" in page
+    ending = f"Line ended {world.person.case_reference} Ends on {EXTRACT_DATE:%-d %B %Y}"
+    assert f"{ending}: not in the extract" in page
 
     response = client.post(response.location + "/apply")
     assert response.status_code == 302
@@ -175,6 +178,13 @@ def test_a_bad_file_changes_nothing_and_says_every_problem(as_role, world: World
     assert _count(ServiceUser) == 2
     assert _count(PackageLine) == lines_before
     assert _count(CaseloadImport) == 0
+
+
+def test_an_empty_full_extract_ends_nothing(world: World) -> None:
+    checked = operations.check_file(
+        read_table("extract.csv", extract_csv([]), LAYOUT), extract_date=EXTRACT_DATE, full=True
+    )
+    assert [p.message for p in checked.problems] == ["The file has no package lines in it"]
 
 
 def test_the_same_file_twice_changes_nothing(world: World) -> None:
@@ -352,3 +362,30 @@ def test_the_command_checks_previews_and_applies(app, world: World, tmp_path) ->
 def test_only_commissioners_import(as_role, world: World) -> None:
     client = as_role(Role.CARE_MANAGER)
     assert client.get("/case-system/import").status_code == 403
+
+
+def test_an_excel_extract_reads_as_its_csv_does(world: World) -> None:
+    """Excel holds dates as dates and numbers as numbers: they read as the CSV's text."""
+
+    rows = _good_rows(world)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    columns = [*COLUMNS, *OPTIONAL]
+    sheet.append(columns)
+    for row in rows:
+        cells: list[object] = []
+        for name in columns:
+            value = row.get(name, "")
+            if name in ("date_of_birth", "start_date") and value:
+                cells.append(dt.datetime.fromisoformat(value))
+            elif name in ("calls_per_day", "minutes_per_call", "carers_per_call"):
+                cells.append(int(value))
+            else:
+                cells.append(value or None)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    from_excel = read_table("extract.xlsx", buffer.getvalue(), LAYOUT)
+    from_csv = read_table("extract.csv", extract_csv(rows), LAYOUT)
+    assert [r.cells for r in from_excel] == [r.cells for r in from_csv]
