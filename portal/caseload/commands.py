@@ -12,7 +12,6 @@ from portal.caseload import operations
 from portal.caseload.extract import LAYOUT, parse_date
 from portal.caseload.plan import COUNTS
 from portal.common.dates import today
-from portal.common.errors import DomainError
 from portal.common.sheets import UploadError, read_table
 from portal.extensions import db
 
@@ -41,7 +40,13 @@ def package_lines(file: Path, extract_date: dt.date, changes_only: bool, dry_run
     except UploadError as error:
         raise click.ClickException(str(error)) from error
     full = not changes_only
-    checked = operations.check_file(rows, extract_date=extract_date, full=full)
+    if dry_run:
+        checked = operations.check_file(rows, extract_date=extract_date, full=full)
+        applied = None
+    else:
+        checked, applied = operations.import_at_once(
+            rows, file_name=file.name, extract_date=extract_date, full=full, by=None
+        )
     for problem in checked.problems:
         click.echo(f"Row {problem.row}, {problem.column}: {problem.message}", err=True)
     if checked.problems or checked.plan is None:
@@ -51,17 +56,10 @@ def package_lines(file: Path, extract_date: dt.date, changes_only: bool, dry_run
         )
     for warning in checked.plan.warnings:
         click.echo(f"Warning: row {warning.row}, {warning.case_reference}: {warning.message}")
-    counts = checked.plan.counts
+    counts = applied or checked.plan.counts
     click.echo(", ".join(f"{name.replace('_', ' ')}: {counts[name]}" for name in COUNTS))
-    if dry_run:
+    if applied is None:
         click.echo("Dry run: nothing was changed")
         return
-    preview = operations.record_preview(
-        checked, file_name=file.name, extract_date=extract_date, full=full, by=None
-    )
-    try:
-        operations.apply(preview, by=None)
-    except DomainError as error:
-        raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Applied as import {preview.id}")
+    click.echo("Applied")

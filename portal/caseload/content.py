@@ -25,11 +25,11 @@ _LINE_VALUES = attrgetter(*(f.name for f in fields(LineData)))
 
 def dump(extract: Extract) -> bytes:
     data = {
-        "people": [_row(_PERSON_VALUES(p)) for p in extract.people.values()],
-        "lines": [_row(_LINE_VALUES(line)) for line in extract.lines],
+        "people": [_row(_PERSON_VALUES(p), _PERSON_DATES) for p in extract.people.values()],
+        "lines": [_row(_LINE_VALUES(line), _LINE_DATES) for line in extract.lines],
         "rows": extract.rows,
     }
-    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), level=6)
+    return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), level=1)
 
 
 def load(content: bytes) -> Extract:
@@ -42,8 +42,12 @@ def load(content: bytes) -> Extract:
     return extract
 
 
-def _row(values: tuple[Any, ...]) -> list[Any]:
-    return [value.isoformat() if isinstance(value, dt.date) else value for value in values]
+def _row(values: tuple[Any, ...], positions: tuple[int, ...]) -> list[Any]:
+    row = list(values)
+    for index in positions:
+        if row[index] is not None:
+            row[index] = row[index].isoformat()
+    return row
 
 
 def _dated(values: list[Any], positions: tuple[int, ...]) -> list[Any]:

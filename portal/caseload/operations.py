@@ -114,8 +114,7 @@ def abandon(preview: CaseloadImport, *, by: Any) -> None:
 def apply(preview: CaseloadImport, *, by: Any) -> dict[str, int]:
     """Make the previewed changes, exactly; refused if the register has changed since the
     preview so that they would differ. Returns the counts applied."""
-    # One import at a time: the settings row is the council's single lock.
-    lock(get_settings())
+    _one_import_at_a_time()
     lock(preview)
     _still_previewed(preview)
     _, plan = replan(preview)
@@ -124,6 +123,32 @@ def apply(preview: CaseloadImport, *, by: Any) -> dict[str, int]:
             "The register has changed since this preview, so the file would now make "
             "different changes: upload it again to see what it would change now"
         )
+    return _apply(preview, plan, by=by)
+
+
+def import_at_once(
+    rows: list[SheetRow], *, file_name: str, extract_date: dt.date, full: bool, by: Any
+) -> tuple[Checked, dict[str, int] | None]:
+    """Check a file and, when it has no problem, apply it in the same transaction, recorded
+    as previewed and applied at once (the nightly job's way): nothing can change in between,
+    so the plan checked is the plan applied. The counts applied, or None."""
+    _one_import_at_a_time()
+    checked = check_file(rows, extract_date=extract_date, full=full)
+    if checked.plan is None or checked.problems:
+        return checked, None
+    preview = record_preview(
+        checked, file_name=file_name, extract_date=extract_date, full=full, by=by
+    )
+    return checked, _apply(preview, checked.plan, by=by)
+
+
+def _one_import_at_a_time() -> None:
+    """The council settings' single row is the lock: a second import waits for the first to
+    commit, then plans against what it wrote."""
+    lock(get_settings())
+
+
+def _apply(preview: CaseloadImport, plan: Plan, *, by: Any) -> dict[str, int]:
     write(plan, by=by)
     _decided(preview, ImportStatus.APPLIED, by=by)
     record(

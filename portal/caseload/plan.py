@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, false, or_, select
 
 from portal.caseload.extract import NHS_NUMBER, Extract, LineData, PersonData, ProviderInfo
 from portal.common.care import CareCategory
@@ -203,9 +203,13 @@ def _held_people() -> dict[str, HeldPerson]:
     }
 
 
-def _held_lines(extract_date: dt.date) -> list[HeldLine]:
-    """Every line from the case system, and every line open on or after the extract date,
-    oldest first (so the latest under each line id comes last)."""
+def _held_lines(extract_date: dt.date, *, full: bool, moved: Collection[int]) -> list[HeldLine]:
+    """Every line from the case system, and the open lines (ending on or after the extract
+    date, or not at all) an import may end: everyone's for a full extract, else those of
+    the people who move. Oldest first, so the latest under each line id comes last."""
+    open_ = or_(PackageLine.end_date.is_(None), PackageLine.end_date >= extract_date)
+    if not full:
+        open_ = and_(open_, PackageLine.service_user_id.in_(moved)) if moved else false()
     columns = [getattr(PackageLine, name) for name in VALUES]
     rows = db.session.execute(
         select(
@@ -216,13 +220,7 @@ def _held_lines(extract_date: dt.date) -> list[HeldLine]:
             PackageLine.end_date,
             *columns,
         )
-        .where(
-            or_(
-                PackageLine.case_system_line_id.is_not(None),
-                PackageLine.end_date.is_(None),
-                PackageLine.end_date >= extract_date,
-            )
-        )
+        .where(or_(PackageLine.case_system_line_id.is_not(None), open_))
         .order_by(PackageLine.start_date, PackageLine.id)
     )
     return [
@@ -250,12 +248,6 @@ def plan_import(
     plan.provider_ids = {reference: info.id for reference, info in providers.items()}
     status = {info.id: info.status for info in providers.values()}
     people = _held_people()
-    held_lines = _held_lines(extract_date)
-    latest: dict[str, HeldLine] = {}
-    for line in held_lines:
-        if line.line_id is not None:
-            latest[line.line_id] = line
-
     moved: dict[int, int] = {}  # person id -> new provider id
     nhs_holders = {p.details[0]: ref for ref, p in people.items() if p.details[0]}
     for person in extract.people.values():
@@ -276,6 +268,11 @@ def plan_import(
             plan.moved_people.append((known, person, provider_id))
             moved[known.id] = provider_id
 
+    held_lines = _held_lines(extract_date, full=full, moved=moved.keys())
+    latest: dict[str, HeldLine] = {}
+    for line in held_lines:
+        if line.line_id is not None:
+            latest[line.line_id] = line
     listed: set[int] = set()
     new_provider_starts: dict[int, dt.date] = {}
     for data in extract.lines:

@@ -192,6 +192,8 @@ def rows_from(lines: Iterable[list[str]], layout: SheetLayout) -> list[SheetRow]
     known = frozenset(layout.columns)
     wanted = [(i, h) for i, h in enumerate(header) if h in known]
     absent = {h: "" for h in layout.optional if h not in header}
+    width = len(header)
+    every_column = len(wanted) == width
     rows: list[SheetRow] = []
     for number, values in enumerate(iterator, start=2):
         if number > layout.max_lines + 1:
@@ -199,7 +201,10 @@ def rows_from(lines: Iterable[list[str]], layout: SheetLayout) -> list[SheetRow]
                 f"The file must have {layout.max_rows:,} rows or fewer: it has more than "
                 f"{layout.max_lines:,}, counting empty ones. Delete the empty rows at the end"
             )
-        cells = {h: values[i].strip() if i < len(values) else "" for i, h in wanted}
+        if every_column and len(values) == width:  # the usual row: every cell, in order
+            cells = dict(zip(header, map(str.strip, values), strict=True))
+        else:
+            cells = {h: values[i].strip() if i < len(values) else "" for i, h in wanted}
         whole = "".join(cells.values())
         if not whole:
             continue

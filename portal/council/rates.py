@@ -46,9 +46,16 @@ class RateCard:
             by_pair[(zone.value, category.value)].append((effective_from, pence))
         self._dates = {pair: [d for d, _ in sorted(rows)] for pair, rows in by_pair.items()}
         self._pence = {pair: [p for _, p in sorted(rows)] for pair, rows in by_pair.items()}
+        self._answers: dict[tuple[str, str, dt.date], int | None] = {}
 
     def rate(self, zone: str, category: str, on_date: dt.date) -> int | None:
         """As ``card_rate``, from memory. Zone and category by their values."""
+        key = (zone, category, on_date)
+        if key not in self._answers:  # a batch asks the same few questions many times
+            self._answers[key] = self._rate(zone, category, on_date)
+        return self._answers[key]
+
+    def _rate(self, zone: str, category: str, on_date: dt.date) -> int | None:
         dates = self._dates.get((zone, category))
         if not dates:
             return None
