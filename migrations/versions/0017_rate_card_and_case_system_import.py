@@ -112,14 +112,14 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("service_users") as batch:
-        batch.drop_constraint("ck_service_users_ethnicity", type_="check")
-        batch.drop_constraint("ck_service_users_sex", type_="check")
+        batch.drop_constraint(batch.f("ck_service_users_ethnicity"), type_="check")
+        batch.drop_constraint(batch.f("ck_service_users_sex"), type_="check")
         batch.drop_column("ethnicity")
         batch.drop_column("sex")
     with op.batch_alter_table("package_lines") as batch:
-        batch.drop_index("ix_package_lines_case_system_line_id")
+        batch.drop_index(batch.f("ix_package_lines_case_system_line_id"))
         batch.drop_column("case_system_line_id")
-        batch.drop_constraint("ck_package_lines_care_category", type_="check")
+        batch.drop_constraint(batch.f("ck_package_lines_care_category"), type_="check")
         batch.drop_column("care_category")
     op.drop_table("caseload_imports")
     op.drop_table("card_rates")

@@ -71,6 +71,15 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def committed_records(world: World) -> dict[str, Any]:
+    """A record at every stage, committed (the requests roll back what they do): each URL
+    argument, by name."""
+    stages = every_stage(world)
+    preview = previewed_import(world)
+    db.session.commit()
+    return _arguments(world, stages) | {"import_id": preview.id}
+
+
 def _arguments(world: World, stages: Stages) -> dict[str, Any]:
     return {
         "service_user_id": world.person.id,
@@ -89,12 +98,9 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
 
 @pytest.mark.parametrize("role", [None, *Role])
 def test_no_get_changes_state(app: Flask, client, world: World, role: Role | None) -> None:
-    stages = every_stage(world)
-    preview = previewed_import(world)
-    db.session.commit()
+    arguments = committed_records(world)
     if role is not None:
         sign_in(client, world.users[role])
-    arguments = _arguments(world, stages) | {"import_id": preview.id}
     checked = 0
     for rule in _rules(app):
         if "GET" not in (rule.methods or ()):
