@@ -28,13 +28,14 @@ def dump(extract: Extract) -> bytes:
         "people": [_row(_PERSON_VALUES(p), _PERSON_DATES) for p in extract.people.values()],
         "lines": [_row(_LINE_VALUES(line), _LINE_DATES) for line in extract.lines],
         "rows": extract.rows,
+        "absent": sorted(extract.absent),
     }
     return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), level=1)
 
 
 def load(content: bytes) -> Extract:
     data = json.loads(zlib.decompress(content))
-    extract = Extract(rows=data["rows"])
+    extract = Extract(rows=data["rows"], absent=frozenset(data["absent"]))
     for values in data["people"]:
         person = PersonData(*_dated(values, _PERSON_DATES))
         extract.people[person.case_reference] = person

@@ -164,6 +164,8 @@ class Extract:
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
     rejected_rows: int = 0
+    # Optional columns the file left out: the register keeps what it holds for them.
+    absent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -273,7 +275,7 @@ def check_extract(
     card: RateCard,
 ) -> Extract:
     """Every row checked, and the rows of each person checked against each other."""
-    extract = Extract(rows=len(sheet_rows))
+    extract = Extract(rows=len(sheet_rows), absent=getattr(sheet_rows, "absent", frozenset()))
     problems = extract.problems
     line_rows: dict[str, int] = {}
     nhs_people: dict[str, str] = {}

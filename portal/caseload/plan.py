@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
@@ -250,6 +250,7 @@ def plan_import(
     people = _held_people()
     moved: dict[int, int] = {}  # person id -> new provider id
     nhs_holders = {p.details[0]: ref for ref, p in people.items() if p.details[0]}
+    kept = [DETAILS.index(name) for name in sorted(extract.absent) if name in DETAILS]
     for person in extract.people.values():
         provider_id = providers[person.supplier_reference].id
         holder = nhs_holders.get(person.nhs_number) if person.nhs_number else None
@@ -262,6 +263,8 @@ def plan_import(
             plan.new_people.append(person)
             continue
         plan.held_person_ids[person.case_reference] = known.id
+        if kept:  # a column the file left out: what the register holds stands
+            person = replace(person, **{DETAILS[i]: known.details[i] for i in kept})
         if known.details != _DETAILS_OF(person):
             plan.changed_people.append((known, person))
         if known.provider_id != provider_id:

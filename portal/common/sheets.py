@@ -41,6 +41,15 @@ class SheetRow:
     cells: dict[str, str]
 
 
+class Sheet(list[SheetRow]):
+    """A file's rows, knowing which of the layout's optional columns the file left out
+    (their cells read as empty): an import can tell "not in the file" from "empty"."""
+
+    def __init__(self, rows: list[SheetRow], *, absent: frozenset[str] = frozenset()) -> None:
+        super().__init__(rows)
+        self.absent = absent
+
+
 @dataclass(frozen=True)
 class SheetLayout:
     """The columns a file must have (``required``) and may have (``optional``), and how
@@ -70,7 +79,7 @@ class SheetLayout:
         return self.required + self.optional
 
 
-def read_table(filename: str, content: bytes, layout: SheetLayout) -> list[SheetRow]:
+def read_table(filename: str, content: bytes, layout: SheetLayout) -> Sheet:
     """The file's rows as dicts keyed by the layout's columns, whatever its format; empty
     rows left out. A column the layout allows but the file lacks reads as empty."""
     if len(content) > layout.max_bytes:
@@ -109,7 +118,7 @@ def _csv_lines(content: bytes, layout: SheetLayout) -> Iterator[list[str]]:
         yield values[: layout.max_columns]
 
 
-def _read_xlsx(content: bytes, layout: SheetLayout) -> list[SheetRow]:
+def _read_xlsx(content: bytes, layout: SheetLayout) -> Sheet:
     from openpyxl import load_workbook
 
     not_excel = "The selected file is not an Excel (.xlsx) file"
@@ -178,7 +187,7 @@ def _guarded(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]
         yield row
 
 
-def rows_from(lines: Iterable[list[str]], layout: SheetLayout) -> list[SheetRow]:
+def rows_from(lines: Iterable[list[str]], layout: SheetLayout) -> Sheet:
     """The rows under the header, stopping as soon as there are too many."""
     iterator = iter(lines)
     header = next(iterator, None)
@@ -215,4 +224,4 @@ def rows_from(lines: Iterable[list[str]], layout: SheetLayout) -> list[SheetRow]
         if absent:
             cells.update(absent)
         rows.append(SheetRow(number, cells))
-    return rows
+    return Sheet(rows, absent=frozenset(absent))

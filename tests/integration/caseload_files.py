@@ -46,12 +46,12 @@ def person_row(reference: str, supplier: str, line_id: str, **cells: Any) -> dic
     return row
 
 
-def extract_csv(rows: list[dict[str, str]]) -> bytes:
+def extract_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS + OPTIONAL) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(COLUMNS + OPTIONAL)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([row.get(name, "") for name in COLUMNS + OPTIONAL])
+        writer.writerow([row.get(name, "") for name in columns])
     return out.getvalue().encode()
 
 

@@ -47,10 +47,16 @@ def _post_file(client, content: bytes, *, scope: str = "full", day: dt.date = EX
     )
 
 
-def _import(rows: list[dict[str, str]], *, full: bool = True, day: dt.date = EXTRACT_DATE):
+def _import(
+    rows: list[dict[str, str]],
+    *,
+    full: bool = True,
+    day: dt.date = EXTRACT_DATE,
+    columns: tuple[str, ...] = (*COLUMNS, *OPTIONAL),
+):
     """Check, preview and apply a file as the page does; the preview's and applied counts."""
     checked = operations.check_file(
-        read_table("extract.csv", extract_csv(rows), LAYOUT), extract_date=day, full=full
+        read_table("extract.csv", extract_csv(rows, columns), LAYOUT), extract_date=day, full=full
     )
     assert checked.problems == []
     preview = operations.record_preview(
@@ -204,6 +210,20 @@ def test_the_same_file_twice_changes_nothing(world: World) -> None:
     }
     assert (_count(PackageLine), _count(ServiceUser)) == (lines, people)
     assert _count(AuditEvent) == events + 2  # the import previewed and applied, no more
+
+
+def test_equalities_columns_left_out_keep_what_is_held(world: World) -> None:
+    rows = _good_rows(world)
+    _import(rows)
+    _, applied = _import(rows, columns=COLUMNS)  # no sex or ethnicity columns at all
+    assert applied["people_changed"] == 0
+    person = db.session.scalars(select(ServiceUser).filter_by(case_reference="C100")).one()
+    assert (person.sex, person.ethnicity) == ("2", "A")
+    # Given, but empty: the case system no longer holds them.
+    _, applied = _import([dict(row, sex="", ethnicity="") for row in rows])
+    assert applied["people_changed"] == 1
+    db.session.refresh(person)
+    assert (person.sex, person.ethnicity) == (None, None)
 
 
 def test_a_changed_line_ends_and_its_successor_starts(world: World) -> None:
