@@ -99,7 +99,9 @@ def test_a_commissioner_imports_package_lines(
     assert _lines(live_server, "BL1") == 0  # a preview changes nothing
 
     # From the keyboard: the apply button is the next stop after the changes table.
-    commissioner.page.get_by_role("button", name="Apply these changes").focus()
+    commissioner.page.get_by_role("region", name="Changes").focus()
+    commissioner.page.keyboard.press("Tab")
+    assert commissioner.focused("el => el.textContent.trim()") == "Apply these changes"
     commissioner.press_and_wait("Enter")
     commissioner.expect_heading("Import applied")
     assert "Import applied: 2 lines started, 0 changed and 0 ended" in (
