@@ -409,3 +409,68 @@ def test_an_excel_extract_reads_as_its_csv_does(world: World) -> None:
     from_excel = read_table("extract.xlsx", buffer.getvalue(), LAYOUT)
     from_csv = read_table("extract.csv", extract_csv(rows), LAYOUT)
     assert [r.cells for r in from_excel] == [r.cells for r in from_csv]
+
+
+def test_what_is_applied_is_what_the_preview_counted(world: World) -> None:
+    """A file with every kind of change: the rows written and ended, and the audit events,
+    are the preview's counts."""
+    ours, theirs = world.provider.supplier_reference, world.other_provider.supplier_reference
+    first = [*_good_rows(world), person_row("C300", ours, "L4")]
+    _import(first, day=EXTRACT_DATE - dt.timedelta(days=10))
+    second = [
+        dict(first[0], minutes_per_call="60"),  # L1 changes
+        first[1],  # L2 unchanged
+        dict(first[2], supplier_reference=ours, family_name="Moved"),  # C200 moves, renamed
+        person_row("C400", theirs, "L5"),  # someone new
+        # L4 (C300) is left out of this full extract: it ends
+    ]
+    lines_before, people_before = _count(PackageLine), _count(ServiceUser)
+    ends_before = _ends()
+    events_before = _events()
+    previewed, applied = _import(second)
+    assert (
+        previewed
+        == applied
+        == {
+            "people_new": 1,
+            "people_changed": 1,
+            "people_moved": 1,
+            "lines_started": 1,
+            "lines_changed": 2,  # L1, and L3 to its new provider
+            "lines_ended": 1,
+            "lines_unchanged": 1,
+        }
+    )
+    assert _count(ServiceUser) - people_before == previewed["people_new"]
+    started = previewed["lines_started"] + previewed["lines_changed"]
+    assert _count(PackageLine) - lines_before == started
+    ends_after = _ends()
+    ended = [id_ for id_, end in ends_before.items() if ends_after[id_] != end]
+    assert len(ended) == previewed["lines_changed"] + previewed["lines_ended"]
+    events = _events()
+    assert events["package_line.started"] - events_before["package_line.started"] == started
+    assert events["package_line.ended"] - events_before["package_line.ended"] == len(ended)
+    assert events["service_user.created"] - events_before["service_user.created"] == 1
+    assert events["service_user.moved"] - events_before["service_user.moved"] == 1
+    assert events["service_user.updated"] - events_before["service_user.updated"] == 1
+
+
+def _ends() -> dict[int, dt.date | None]:
+    """Each line's end date, by id."""
+    return dict(db.session.execute(select(PackageLine.id, PackageLine.end_date)).tuples().all())
+
+
+_ACTIONS = (
+    "package_line.started",
+    "package_line.ended",
+    "service_user.created",
+    "service_user.moved",
+    "service_user.updated",
+)
+
+
+def _events() -> dict[str, int]:
+    counts = db.session.execute(
+        select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
+    ).all()
+    return dict.fromkeys(_ACTIONS, 0) | dict(counts)
