@@ -9,10 +9,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.caseload import operations
+from portal.caseload.changes import Change, describe_changes
 from portal.caseload.extract import COLUMNS, LAYOUT, OPTIONAL
 from portal.caseload.forms import FULL, AbandonImportForm, ConfirmImportForm, UploadExtractForm
 from portal.caseload.models import CaseloadImport, ImportStatus
-from portal.caseload.plan import describe_values
+from portal.caseload.plan import Warning
 from portal.caseload.template import template_csv
 from portal.common.access import roles_required
 from portal.common.dates import today
@@ -93,12 +94,12 @@ def preview(import_id: int) -> str:
     """What the import would change (or, once applied, what it changed)."""
     record = _get_import(import_id)
     stale = False
-    changes: list[dict[str, str]] = []
-    warnings: list = []
+    changes: list[Change] = []
+    warnings: list[Warning] = []
     if record.status == ImportStatus.PREVIEWED:
         _, plan = operations.replan(record)
         stale = bool(plan.problems) or plan.digest() != record.plan_digest
-        changes = _change_rows(plan)
+        changes = describe_changes(plan)
         warnings = plan.warnings
     page_number = requested_page()
     start = (page_number - 1) * PAGE_SIZE
@@ -113,59 +114,6 @@ def preview(import_id: int) -> str:
         confirm_form=ConfirmImportForm(),
         abandon_form=AbandonImportForm(),
     )
-
-
-def _change_rows(plan: operations.Plan) -> list[dict[str, str]]:
-    """Each change in words, people first, then lines by case reference."""
-    names = plan.provider_names
-    rows = [
-        {
-            "what": "New person",
-            "who": p.case_reference,
-            "detail": f"{p.given_name} {p.family_name}, with {names[plan.provider_ids[p.supplier_reference]]}",
-        }
-        for p in plan.new_people
-    ]
-    rows += [
-        {
-            "what": "Moved provider",
-            "who": p.case_reference,
-            "detail": f"From {names[held.provider_id]} to {names[provider]}",
-        }
-        for held, p, provider in plan.moved_people
-    ]
-    rows += [
-        {
-            "what": "Details changed",
-            "who": p.case_reference,
-            "detail": f"{p.given_name} {p.family_name}",
-        }
-        for _, p in plan.changed_people
-    ]
-    rows += [
-        {
-            "what": "Line changed" if s.succeeds else "Line started",
-            "who": s.case_reference,
-            "detail": f"Line {s.line_id}: {describe_values(s.values)}, from {s.start_date:%-d %B %Y}, with {names[s.values[0]]}",
-        }
-        for s in sorted(plan.starts, key=lambda s: (s.case_reference, s.line_id))
-    ]
-    rows += [
-        {
-            "what": "Line ended",
-            "who": plan.ending_references[e.service_user_id],
-            "detail": f"Ends on {e.end_date:%-d %B %Y}"
-            + {
-                "vanished": ": not in the extract",
-                "moved": ": the person moved provider",
-                "ended": "",
-                "changed": ": a changed line takes over",
-            }[e.why],
-        }
-        for e in plan.endings
-        if e.why != "changed"
-    ]
-    return rows
 
 
 @bp.post("/imports/<int:import_id>/apply")
