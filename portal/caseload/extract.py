@@ -105,7 +105,14 @@ def _choices(enum_class: type, *extra: tuple[str, str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for member in enum_class:  # type: ignore[attr-defined]
         for word in (member.value, member.name.replace("_", " "), member.label):
-            found[word.lower()] = member.value
+            word = word.lower()
+            # "White – British" as case systems write it: "White - British", "White British".
+            for spelling in (
+                word,
+                word.replace("–", "-"),
+                " ".join(word.replace("–", " ").split()),
+            ):
+                found[spelling] = member.value
     found.update(extra)
     return found
 
@@ -209,16 +216,22 @@ class _Row:
         return value
 
     def choice(
-        self, column: str, choices: dict[str, str], what: str, *, required: bool = True
+        self,
+        column: str,
+        choices: dict[str, str],
+        what: str,
+        allowed: str,
+        *,
+        required: bool = True,
     ) -> str | None:
         value = self.cells.get(column, "")
         if not value:
             if required:
-                self.problem(column, f"Enter the {what}")
+                self.problem(column, f"Enter the {what}: {allowed}")
             return None
         found = choices.get(value.lower())
         if found is None:
-            self.problem(column, f"‘{value}’ is not a {what}")
+            self.problem(column, f"The {what} must be {allowed}, not ‘{value}’")
         return found
 
     def whole_number(self, column: str, what: str, low: int, high: int) -> int | None:
@@ -327,15 +340,19 @@ def _person(row: _Row, providers: dict[str, ProviderInfo]) -> PersonData | None:
     given = row.text(GIVEN_NAME, required="Enter the person’s given name")
     family = row.text(FAMILY_NAME, required="Enter the person’s family name")
     born = row.date(DATE_OF_BIRTH, "date of birth")
-    funding = row.choice(FUNDING, _FUNDING, "funding: council or health")
-    quadrant = row.choice(QUADRANT, _QUADRANT, "quadrant: East, West, Central or South")
-    zone = row.choice(PRICING_ZONE, _ZONE, "pricing zone: urban, fringe, rural or isolated")
+    funding = row.choice(FUNDING, _FUNDING, "funding", "council or health")
+    quadrant = row.choice(QUADRANT, _QUADRANT, "quadrant", "east, west, central or south")
+    zone = row.choice(PRICING_ZONE, _ZONE, "pricing zone", "urban, fringe, rural or isolated")
     supplier = row.text(SUPPLIER_REFERENCE, required="Enter the provider’s supplier reference")
     if supplier and supplier.upper() not in providers:
         row.problem(SUPPLIER_REFERENCE, f"{supplier} is not a provider’s supplier reference")
-    sex = row.choice(SEX, _SEX, "sex: male, female, indeterminate or not known", required=False)
+    sex = row.choice(SEX, _SEX, "sex", "male, female, indeterminate or not known", required=False)
     ethnicity = row.choice(
-        ETHNICITY, _ETHNICITY, "ethnic category from the NHS Data Dictionary", required=False
+        ETHNICITY,
+        _ETHNICITY,
+        "ethnic category",
+        "a code or name from the NHS Data Dictionary, like A or White – British",
+        required=False,
     )
     if born is not None and born > today():
         row.problem(DATE_OF_BIRTH, "The date of birth must be in the past")
@@ -368,8 +385,8 @@ def _line(row: _Row, person: PersonData | None, card: RateCard) -> LineData | No
     category = row.choice(
         CARE_CATEGORY,
         _CATEGORY,
-        "care category: standard adult, children and young people, discharge to assess "
-        "or palliative",
+        "care category",
+        "standard adult, children and young people, discharge to assess or palliative",
     )
     calls = row.whole_number(CALLS, "calls a day", 1, 12)
     minutes = row.whole_number(MINUTES, "minutes a call", 5, 720)

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from typing import Any
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -177,7 +178,7 @@ def test_a_bad_file_changes_nothing_and_says_every_problem(as_role, world: World
         (6, "line_id", "Line L4 is also on row 5: give each line once"),
         (8, "given_name", "C105’s given name differs from their row 7"),
         (9, "end_date", "The end date must be on or after the start date"),
-        (10, "funding", "‘private’ is not a funding"),
+        (10, "funding", "The funding must be council or health, not ‘private’"),
         (10, "hourly_rate", "The hourly rate must be in pounds and pence"),
     ]:
         assert f"{row} {column} {message}" in page
@@ -474,3 +475,25 @@ def _events() -> dict[str, int]:
         select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
     ).all()
     return dict.fromkeys(_ACTIONS, 0) | dict(counts)
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("A", "A"),
+        ("White – British", "A"),
+        ("white - british", "A"),
+        ("White British", "A"),
+        ("Asian or Asian British - Indian", "H"),
+        ("not stated", "Z"),
+    ],
+)
+def test_ethnic_categories_read_as_case_systems_write_them(
+    world: World, written: str, code: str
+) -> None:
+    row = person_row("C100", world.provider.supplier_reference, "L1", ethnicity=written)
+    checked = operations.check_file(
+        read_table("extract.csv", extract_csv([row]), LAYOUT), extract_date=EXTRACT_DATE, full=False
+    )
+    assert checked.problems == []
+    assert checked.extract.people["C100"].ethnicity == code
