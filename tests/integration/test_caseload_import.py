@@ -497,3 +497,16 @@ def test_ethnic_categories_read_as_case_systems_write_them(
     )
     assert checked.problems == []
     assert checked.extract.people["C100"].ethnicity == code
+
+
+def test_the_preview_lists_its_changes_a_page_at_a_time(as_role, world: World) -> None:
+    ours = world.provider.supplier_reference
+    rows = [person_row("C500", ours, f"P{n:02d}") for n in range(60)]
+    client = as_role(Role.COMMISSIONER)
+    preview = _post_file(client, extract_csv(rows), scope="changes").location
+    page = text_of(client.get(preview))
+    assert "Changes 1 to 50 of 61" in page  # the new person, then 60 lines
+    assert "Line P48" in page and "Line P49" not in page
+    page = text_of(client.get(preview + "?page=2"))
+    assert "Changes 51 to 61 of 61" in page
+    assert "Line P49" in page and "Line P59" in page
