@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.accounts.views import bp as accounts_bp
     from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
+    from portal.caseload.views import bp as caseload_bp
     from portal.casework.register import bp as register_bp
     from portal.casework.views import bp as casework_bp
     from portal.common.views import bp as common_bp
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         register_bp,
         council_bp,
         capacity_bp,
+        caseload_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -94,6 +96,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.notifications.commands import email_cli
 
     app.cli.add_command(email_cli)
+    from portal.caseload.commands import import_cli
+
+    app.cli.add_command(import_cli)
     return app
 
 

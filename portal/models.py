@@ -3,7 +3,8 @@
 from portal.accounts.models import PasswordLink, User, UserRole, UserSession
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
-from portal.council.models import CouncilSettings
+from portal.caseload.models import CaseloadImport
+from portal.council.models import CardRate, CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -27,6 +28,8 @@ __all__ = [
     "BatchFile",
     "CapacityByQuadrant",
     "CapacityReturn",
+    "CardRate",
+    "CaseloadImport",
     "CouncilSettings",
     "OutcomeAnswer",
     "OutcomeReturn",

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from portal.audit.models import AuditEvent
+from portal.common.bulk import insert_rows
 from portal.common.models import utcnow
 from portal.extensions import db
 
@@ -67,27 +68,41 @@ def record(
     return event
 
 
+# The columns a bulk write fills, in order (the id is the database's).
+_WRITTEN = (
+    "occurred_at",
+    "actor_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "provider_id",
+    "before",
+    "after",
+)
+
+
 def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by: Any) -> None:
-    """One audit event per change, written in one bulk insert: for operations on many
-    records at once (an upload, a batch), where adding them one by one would cost a round
-    trip each."""
+    """One audit event per change, written in one bulk insert straight through the driver
+    (common/bulk.py): for operations on many records at once (an upload, a batch, an
+    import), where adding them one by one would cost a round trip each."""
     if not changes:
         return
     actor_id = getattr(by, "id", None)
     occurred_at = utcnow()
-    db.session.execute(
-        AuditEvent.__table__.insert(),
+    insert_rows(
+        AuditEvent.__table__,
+        _WRITTEN,
         [
-            {
-                "occurred_at": occurred_at,
-                "actor_id": actor_id,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": change.entity_id,
-                "provider_id": change.provider_id,
-                "before": change.before,
-                "after": change.after,
-            }
+            (
+                occurred_at,
+                actor_id,
+                action,
+                entity_type,
+                change.entity_id,
+                change.provider_id,
+                change.before,
+                change.after,
+            )
             for change in changes
         ],
     )
@@ -117,16 +132,7 @@ def record_from_select(
     entity_id, provider_id = picked.c
     db.session.execute(
         insert(AuditEvent).from_select(
-            [
-                "occurred_at",
-                "actor_id",
-                "action",
-                "entity_type",
-                "entity_id",
-                "provider_id",
-                "before",
-                "after",
-            ],
+            list(_WRITTEN),
             select(
                 literal(utcnow(), DateTime(timezone=True)),
                 literal(getattr(by, "id", None), Integer),

@@ -36,6 +36,8 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Trusted assessors", "recommendations.summary"),
         ("Capacity", "capacity.picture"),
         ("Payment rule", "payments.rule_list"),
+        ("Rate card", "council.rate_card"),
+        ("Case system import", "caseload.upload"),
         ("Settings", "council.settings"),
     ],
     Role.FINANCE_OFFICER: [

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
-from wtforms import IntegerField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
-from portal.common.forms import PortalForm, typed_pence
+from portal.common.care import CareCategory, PricingZone
+from portal.common.forms import GovDateField, PortalForm, typed_pence
 from portal.common.money import MOST_HOURLY_PENCE
 
 _CODE = Regexp(
@@ -96,4 +97,46 @@ class SettingsForm(PortalForm):
         if pence is None:
             return False
         self.wage_floor_pence = pence
+        return valid
+
+
+class CardRateForm(PortalForm):
+    pricing_zone = SelectField(
+        "Pricing zone",
+        choices=[("", "Select a pricing zone")] + [(z.value, z.label) for z in PricingZone],
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the pricing zone")],
+    )
+    care_category = SelectField(
+        "Care category",
+        choices=[("", "Select a care category")] + [(c.value, c.label) for c in CareCategory],
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the care category")],
+    )
+    rate = StringField("Hourly rate", widget=GovTextInput())
+    effective_from = GovDateField(
+        "When does the rate start?",
+        invalid_message="The start date must be a real date, for example 1 4 2027",
+        validators=[InputRequired(message="Enter the date the rate starts")],
+    )
+    submit = SubmitField("Add the rate", widget=GovSubmitInput())
+
+    names_in_messages = {"effective_from": "The start date"}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.rate.errors:  # a hidden character, said already
+            return False
+        pence = typed_pence(
+            self.rate,
+            required="Enter the hourly rate",
+            problem="Enter the hourly rate in pounds and pence, for example 21.50",
+            most=MOST_HOURLY_PENCE,
+            too_much=f"The hourly rate must be £{MOST_HOURLY_PENCE // 100} or less",
+        )
+        if pence == 0:
+            self.rate.errors = [*self.rate.errors, "The hourly rate must be more than £0"]
+        if pence is None or pence == 0:
+            return False
+        self.hourly_rate_pence = pence
         return valid

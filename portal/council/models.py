@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Integer, String
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.common.care import CareCategory, PricingZone
 from portal.common.models import TimestampMixin
+from portal.common.types import enum_type
 from portal.extensions import db
 
 
@@ -45,3 +49,22 @@ def get_settings() -> CouncilSettings:
     if settings is None:
         raise LookupError("council_settings has no row: run the migrations")
     return settings
+
+
+class CardRate(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """One hourly rate on the council's rate card: what it pays for an hour of a care
+    category's care in a pricing zone, from ``effective_from`` until a later rate for the
+    same zone and category starts. Rates are never changed: a new one supersedes."""
+
+    __tablename__ = "card_rates"
+    __table_args__ = (
+        UniqueConstraint("pricing_zone", "care_category", "effective_from"),
+        CheckConstraint("hourly_rate_pence > 0", name="hourly_rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pricing_zone: Mapped[PricingZone] = mapped_column(enum_type(PricingZone, "pricing_zone"))
+    care_category: Mapped[CareCategory] = mapped_column(enum_type(CareCategory, "care_category"))
+    hourly_rate_pence: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -6,11 +6,15 @@ from werkzeug.wrappers import Response
 
 from portal.audit.operations import record, snapshot
 from portal.common.access import roles_required
+from portal.common.care import CareCategory, PricingZone
+from portal.common.dates import format_date, today
+from portal.common.errors import DomainError, show_on_form
 from portal.common.models import lock
-from portal.common.money import pence_to_decimal_string
+from portal.common.money import format_pence, pence_to_decimal_string
 from portal.common.roles import Role
-from portal.council.forms import SettingsForm
-from portal.council.models import get_settings
+from portal.council import rates
+from portal.council.forms import CardRateForm, SettingsForm
+from portal.council.models import CardRate, get_settings
 
 bp = Blueprint("council", __name__, template_folder="templates")
 
@@ -53,3 +57,45 @@ def settings() -> Response | str:
         flash("Settings saved", "success")
         return redirect(url_for("council.settings"))
     return render_template("council/settings.html", form=form)
+
+
+@bp.route("/rate-card", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def rate_card() -> Response | str:
+    """The rate card, current and past rates, and a form to add a rate from a date."""
+    form = CardRateForm()
+    if form.validate_on_submit():
+        try:
+            rate = rates.add_rate(
+                zone=PricingZone(form.pricing_zone.data),
+                category=CareCategory(form.care_category.data),
+                hourly_rate_pence=form.hourly_rate_pence,
+                effective_from=form.effective_from.data or today(),
+                by=current_user,
+            )
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"{rate.pricing_zone.label} {rate.care_category.label.lower()} care is "
+                f"{format_pence(rate.hourly_rate_pence)} an hour from "
+                f"{format_date(rate.effective_from)}",
+                "success",
+            )
+            return redirect(url_for("council.rate_card"))
+    on = today()
+    history = rates.rate_history()
+    current: dict[tuple[str, str], CardRate] = {}
+    for rate in history:  # newest first within each zone and category
+        key = (rate.pricing_zone.value, rate.care_category.value)
+        if rate.effective_from <= on and key not in current:
+            current[key] = rate
+    return render_template(
+        "council/rate_card.html",
+        form=form,
+        history=history,
+        current=current,
+        zones=list(PricingZone),
+        categories=list(CareCategory),
+        on=on,
+    )

@@ -7,17 +7,14 @@ person's return; the columns are those of the template the portal hands out.
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
-from portal.common.spreadsheets import GUARD, unguarded
+from portal.common import sheets
+from portal.common.sheets import Problem, SheetLayout, SheetRow, UploadError
 from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.models import EDITABLE, OutcomeReturn, ReportingPeriod
@@ -29,10 +26,6 @@ from portal.providers.queries import people_by_id
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-# Lines read at most, empty ones included: a spreadsheet program often saves a few thousand
-# formatted but empty rows after the last one filled in. Reading stops here, so a small file
-# that claims a million rows costs no more than this.
-MAX_LINES = 4 * MAX_ROWS
 # Columns read from each row: the template's, and room for a few of the provider's own.
 # Cells further right are not read (unknown columns are ignored in any case).
 MAX_COLUMNS = 200
@@ -45,7 +38,6 @@ MAX_PARTS = 100
 # The most any other cell (a result, sources, a case reference) may hold.
 MAX_CELL = 1000
 CASE_REFERENCE = "case_reference"
-_log = logging.getLogger(__name__)
 NAME = "name"
 
 
@@ -56,6 +48,18 @@ def column(measure: Measure, part: str) -> str:
 
 PARTS = ("result", "evidence", "sources", "not applicable reason")
 HEADER = [CASE_REFERENCE, NAME] + [column(m, part) for m in MEASURES for part in PARTS]
+LAYOUT = SheetLayout(
+    required=tuple(HEADER),
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_columns=MAX_COLUMNS,
+    max_unpacked_bytes=MAX_UNPACKED_BYTES,
+    max_parts=MAX_PARTS,
+    longest_cell=EVIDENCE_LONGEST,
+)
+# Lines read at most, empty ones included (see SheetLayout.max_lines).
+MAX_LINES = LAYOUT.max_lines
+__all__ = ["HEADER", "MAX_LINES", "MAX_ROWS", "Problem", "UploadError", "plan_upload", "read_table"]
 
 _RESULTS = {
     "met": MeasureResult.MET,
@@ -66,26 +70,6 @@ _RESULTS = {
 }
 
 
-class UploadError(Exception):
-    """The file as a whole cannot be read: wrong type, too big, no header."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int  # the spreadsheet's row number, the header being row 1
-    column: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SheetRow:
-    """A row of the file that is not empty: its number in the spreadsheet (the header is
-    row 1) and its cells under the template's columns."""
-
-    number: int
-    cells: dict[str, str]
-
-
 @dataclass(slots=True)
 class ParsedRow:
     row: int
@@ -94,133 +78,13 @@ class ParsedRow:
 
 
 def read_table(filename: str, content: bytes) -> list[SheetRow]:
-    """The file's rows as dicts keyed by header, whatever its format; empty rows left out.
-
-    Read row by row with limits that stop reading, so a file that claims more than it
-    should (a million rows, a zip that unpacks to gigabytes, XML with entities that expand)
-    is refused after a bounded amount of work. Any file that cannot be read is an
-    ``UploadError``, never a crash."""
-    if len(content) > MAX_BYTES:
-        raise UploadError("The file must be smaller than 2MB")
-    if not content:
-        raise UploadError("The selected file is empty")
-    name = filename.lower()
-    if name.endswith(".csv"):
-        return _rows_from(_csv_lines(content))
-    if name.endswith(".xlsx"):
-        return _read_xlsx(content)
-    raise UploadError("The selected file must be a CSV or an Excel (.xlsx) file")
-
-
-def _csv_lines(content: bytes) -> Iterator[list[str]]:
-    if b"\x00" in content:
-        raise UploadError("The selected file is not a CSV file")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")  # Excel on Windows saves CSV this way
-        except UnicodeDecodeError as error:
-            raise UploadError("The selected file could not be read as text") from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # a cell longer than the csv module's limit, say
-            raise UploadError(
-                f"Line {reader.line_num} of the file could not be read: check the file is "
-                f"saved as CSV and no cell is longer than {EVIDENCE_LONGEST:,} characters"
-            ) from error
-        yield values[:MAX_COLUMNS]
-
-
-def _read_xlsx(content: bytes) -> list[SheetRow]:
-    from openpyxl import load_workbook
-
-    not_excel = "The selected file is not an Excel (.xlsx) file"
-    buffer = io.BytesIO(content)
-    if not zipfile.is_zipfile(buffer):
-        raise UploadError(not_excel)
-    try:
-        with zipfile.ZipFile(buffer) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise UploadError(not_excel) from error
-    # Each part is read no further than the size it declares, so the declared sizes bound
-    # what the file unpacks to.
-    if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
-        raise UploadError(
-            "The selected file is too large once unpacked: upload it as a CSV file, or "
-            f"with {MAX_ROWS:,} rows or fewer and nothing but the template's columns"
-        )
-    try:
-        workbook = load_workbook(buffer, read_only=True, data_only=True)
-    except Exception as error:  # whatever openpyxl meets in a broken file
-        _log.info("unreadable Excel upload: %r", error)
-        raise UploadError(not_excel) from error
-    try:
-        if not workbook.worksheets:
-            raise UploadError(not_excel)
-        sheet = workbook.worksheets[0]
-        # The sheet is read a row at a time; max_row and max_col stop openpyxl filling in
-        # the empty rows and columns a sheet's stated size may claim.
-        rows = sheet.iter_rows(max_row=MAX_LINES + 2, max_col=MAX_COLUMNS, values_only=True)
-        return _rows_from(
-            ["" if cell is None else str(cell) for cell in row] for row in _guarded(rows)
-        )
-    finally:
-        workbook.close()
-
-
-def _guarded(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    """The sheet's rows, any failure to read one (broken XML, an entity, a bad value) an
-    ``UploadError``."""
-    iterator = iter(rows)
-    while True:
-        try:
-            row = next(iterator)
-        except StopIteration:
-            return
-        except Exception as error:  # whatever openpyxl meets in a broken file
-            _log.info("unreadable Excel upload: %r", error)
-            raise UploadError(
-                "The selected file could not be read: save it again from your spreadsheet "
-                "program as an Excel (.xlsx) or CSV file"
-            ) from error
-        yield row
+    """The file's rows as dicts keyed by the template's columns, whatever its format; empty
+    rows left out (see portal/common/sheets.py for the limits' reasons)."""
+    return sheets.read_table(filename, content, LAYOUT)
 
 
 def _rows_from(lines: Iterable[list[str]]) -> list[SheetRow]:
-    """The rows under the header, stopping as soon as there are too many."""
-    iterator = iter(lines)
-    header = next(iterator, None)
-    if not header or not any(h.strip() for h in header):
-        raise UploadError("The file has no header row: start from the template")
-    header = [h.strip() for h in header]
-    missing = [h for h in HEADER if h not in header]
-    if missing:
-        shown = ", ".join(missing[:3]) + (" and others" if len(missing) > 3 else "")
-        raise UploadError(f"The file is missing columns: {shown}. Start from the template")
-    wanted = [(i, h) for i, h in enumerate(header) if h in _WANTED]
-    rows: list[SheetRow] = []
-    for number, values in enumerate(iterator, start=2):
-        if number > MAX_LINES + 1:
-            raise UploadError(
-                f"The file must have {MAX_ROWS:,} rows or fewer: it has more than "
-                f"{MAX_LINES:,}, counting empty ones. Delete the empty rows at the end"
-            )
-        cells = {h: values[i].strip() if i < len(values) else "" for i, h in wanted}
-        whole = "".join(cells.values())
-        if not whole:
-            continue
-        if GUARD in whole:  # a cell the template guarded, perhaps: one look per row
-            cells = {h: unguarded(text) for h, text in cells.items()}
-        if len(rows) == MAX_ROWS:
-            raise UploadError(f"The file must have {MAX_ROWS:,} rows or fewer")
-        rows.append(SheetRow(number, cells))
-    return rows
+    return sheets.rows_from(lines, LAYOUT)
 
 
 class ReturnRowSchema(Schema):

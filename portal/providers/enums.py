@@ -2,6 +2,20 @@ from __future__ import annotations
 
 import enum
 
+# Shared with the council's rate card, which the providers do not own.
+from portal.common.care import CareCategory, PricingZone
+
+__all__ = [
+    "CareCategory",
+    "ContractType",
+    "CqcRating",
+    "Funding",
+    "PricingZone",
+    "ProviderStatus",
+    "QafLevel",
+    "Quadrant",
+]
+
 
 class ContractType(enum.StrEnum):
     PATCH = "patch"
@@ -60,22 +74,6 @@ class QafLevel(enum.StrEnum):
         ]
 
 
-class CareCategory(enum.StrEnum):
-    STANDARD_ADULT = "standard_adult"
-    CHILDREN_AND_YOUNG_PEOPLE = "children_and_young_people"
-    DISCHARGE_TO_ASSESS = "discharge_to_assess"
-    PALLIATIVE = "palliative"
-
-    @property
-    def label(self) -> str:
-        return {
-            "standard_adult": "Standard adult",
-            "children_and_young_people": "Children and young people",
-            "discharge_to_assess": "Discharge to assess",
-            "palliative": "Palliative and end of life",
-        }[self.value]
-
-
 class Funding(enum.StrEnum):
     COUNCIL = "council"
     HEALTH = "health"
@@ -83,17 +81,6 @@ class Funding(enum.StrEnum):
     @property
     def label(self) -> str:
         return {"council": "Council", "health": "Health (continuing healthcare)"}[self.value]
-
-
-class PricingZone(enum.StrEnum):
-    URBAN = "urban"
-    FRINGE = "fringe"
-    RURAL = "rural"
-    ISOLATED = "isolated"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class RegisterFact(enum.StrEnum):

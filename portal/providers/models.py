@@ -35,6 +35,7 @@ from portal.providers.enums import (
     Quadrant,
     RegisterFact,
 )
+from portal.providers.equalities import Ethnicity, Sex
 
 
 class Provider(TimestampMixin, db.Model):  # type: ignore[name-defined]
@@ -181,6 +182,9 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # The provider supporting the person now. Moves between providers are recorded by
     # ending one provider's package lines and starting another's.
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    # For equalities monitoring, when the case system holds them (see equalities.py).
+    sex: Mapped[Sex | None] = mapped_column(enum_type(Sex, "sex"))
+    ethnicity: Mapped[Ethnicity | None] = mapped_column(enum_type(Ethnicity, "ethnicity"))
 
     provider: Mapped[Provider] = relationship()
 
@@ -225,8 +229,16 @@ class PackageLine(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # Which days the calls happen on: see portal.common.weekdays.
     days_of_week: Mapped[int] = mapped_column(Integer, default=EVERY_DAY)
     hourly_rate_pence: Mapped[int] = mapped_column(Integer)
+    care_category: Mapped[CareCategory] = mapped_column(
+        enum_type(CareCategory, "care_category"),
+        default=CareCategory.STANDARD_ADULT,
+        server_default=CareCategory.STANDARD_ADULT.value,
+    )
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The case system's id for the line, when it came from there: a line and the successors
+    # that change it share it (portal/caseload matches an extract's lines by it).
+    case_system_line_id: Mapped[str | None] = mapped_column(String(40), index=True)
     # The approved recommendation that started this line, when one did.
     recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"))
 

@@ -331,6 +331,7 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
 def _start_line(
     recommendation: Recommendation, proposal: ProposedLine, *, start_date: dt.date, by: User
 ) -> None:
+    replaced = proposal.replaces
     new = PackageLine(
         service_user_id=recommendation.service_user_id,
         provider_id=recommendation.provider_id,
@@ -342,6 +343,11 @@ def _start_line(
         start_date=start_date,
         recommendation_id=recommendation.id,
     )
+    if replaced is not None:
+        # A successor is the same line of care, changed: the case system knows it by the
+        # same id, and it is bought under the same category.
+        new.case_system_line_id = replaced.case_system_line_id
+        new.care_category = replaced.care_category
     db.session.add(new)
     record("package_line.started", new, by=by)
 

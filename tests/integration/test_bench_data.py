@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks import measure
+from benchmarks.caseload import caseload_import
 from benchmarks.scale import Scale, build
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
@@ -103,3 +104,14 @@ def test_the_upload_benchmark_saves_its_file_on_a_small_council(app: Any, db_ses
     assert result["rows"] == 20
     # Its timings are the benchmark's to judge: here only that it reports them.
     assert set(result) == {"rows", "median_ms", "plain_insert_ms", "ratio"}
+
+
+def test_the_case_system_benchmark_imports_its_extract_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    """The benchmark's extract is one the import takes whole: every person new, every line
+    started, and the plain insert writes the same rows."""
+    build(Scale().smaller(200))
+    result = caseload_import(measure.Council(app=app), rounds=1, people=30, lines=100)
+    assert (result["people"], result["lines"]) == (30, 100)
+    assert set(result) == {"people", "lines", "median_ms", "plain_insert_ms", "ratio"}

@@ -42,6 +42,7 @@ from portal.recommendations.models import Recommendation
 from tests.client import CheckedClient
 from tests.factories import PASSWORD, PackageLineFactory, ProviderFactory, ServiceUserFactory
 from tests.fixtures import World, sign_in
+from tests.integration.caseload_files import one_line_extract, previewed_import
 from tests.integration.helpers import (
     date_parts,
     new_provider_form,
@@ -75,6 +76,7 @@ class Records:
     invited_colleague: Any  # the same at the other provider
     token: str  # the invitation's link token
     suspended_provider_id: int  # suspended yesterday
+    preview: Any  # a case system import previewed, not yet applied
 
 
 @dataclass(frozen=True)
@@ -302,6 +304,48 @@ ROUTES = [
         lambda r: "/outcome-periods/new",
         lambda r: {"quarter": r.quarter, "due_date": _dated(today() + dt.timedelta(days=200))},
         {"quarter": Kind.CHOICE, "due_date": Kind.DATE},
+    ),
+    Route(
+        "a rate on the rate card",
+        Role.COMMISSIONER,
+        lambda r: "/rate-card",
+        lambda r: {
+            "pricing_zone": "rural",
+            "care_category": "palliative",
+            "rate": "23.10",
+            "effective_from": _dated(today() + dt.timedelta(days=30)),
+        },
+        {
+            "pricing_zone": Kind.CHOICE,
+            "care_category": Kind.CHOICE,
+            "rate": Kind.NUMBER,
+            "effective_from": Kind.DATE,
+        },
+    ),
+    Route(
+        "uploading the case system's extract",
+        Role.COMMISSIONER,
+        lambda r: "/case-system/import",
+        lambda r: {
+            "file": (io.BytesIO(one_line_extract(r.world)), "extract.csv"),
+            "extract_date": _dated(today()),
+            "scope": "changes",
+        },
+        {"extract_date": Kind.DATE, "scope": Kind.CHOICE},
+    ),
+    Route(
+        "applying a case system import",
+        Role.COMMISSIONER,
+        lambda r: f"/case-system/imports/{r.preview.id}/apply",
+        lambda r: {"submit": "Apply these changes"},
+        _one_button("submit"),
+    ),
+    Route(
+        "abandoning a case system import",
+        Role.COMMISSIONER,
+        lambda r: f"/case-system/imports/{r.preview.id}/abandon",
+        lambda r: {"abandon": "Abandon this import"},
+        _one_button("abandon"),
     ),
     Route(
         "uploading outcome returns",
@@ -614,6 +658,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         ready=ready.one(),
         quarter=quarter,
         suspended_provider_id=suspended.id,
+        preview=previewed_import(world),
     )
 
 

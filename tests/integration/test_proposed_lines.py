@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import Integer, func, literal, select
 
+from portal.common.care import CareCategory
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.extensions import db
@@ -170,3 +171,17 @@ def test_the_database_counts_days_as_python_does(db_session) -> None:
     )
     counted = db.session.execute(masks).one()
     assert list(counted) == [mask.bit_count() for mask in range(1, 128)]
+
+
+def test_a_changed_lines_successor_keeps_its_case_system_id_and_category(
+    as_role, world: World
+) -> None:
+    world.line.case_system_line_id = "PL-77"
+    world.line.care_category = CareCategory.PALLIATIVE
+    recommendation = _submit(as_role(Role.PROVIDER_MANAGER), world, reduction_form(calls=2))
+    _approve(as_role, recommendation.id, today() + dt.timedelta(days=14))
+    successor = db.session.scalars(
+        select(PackageLine).where(PackageLine.recommendation_id == recommendation.id)
+    ).one()
+    assert (successor.calls_per_day, successor.case_system_line_id) == (2, "PL-77")
+    assert successor.care_category == CareCategory.PALLIATIVE

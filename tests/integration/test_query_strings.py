@@ -10,10 +10,8 @@ import pytest
 from flask import Flask
 
 from portal.common.roles import Role
-from portal.extensions import db
 from tests.fixtures import World, sign_in
-from tests.integration.records import every_stage
-from tests.integration.test_routes_access import _arguments, _rules
+from tests.integration.test_routes_access import _rules, committed_records
 
 # Every name a view reads from request.args (grep request.args in portal/).
 ARGUMENTS = (
@@ -41,9 +39,7 @@ def _role_for(access: str) -> Role | None:
 
 @pytest.mark.parametrize("value", HOSTILE, ids=repr)
 def test_no_query_argument_breaks_a_page(app: Flask, client, world: World, value: str) -> None:
-    stages = every_stage(world)
-    db.session.commit()
-    arguments = _arguments(world, stages)
+    arguments = committed_records(world)
     query = "?" + urlencode(dict.fromkeys(ARGUMENTS, value))
     signed_in_as: Role | None = None
     checked = 0

@@ -15,6 +15,7 @@ from portal.common.dates import today
 from portal.common.roles import Role
 from portal.extensions import db
 from tests.fixtures import World, sign_in
+from tests.integration.caseload_files import previewed_import
 from tests.integration.records import Stages, every_stage
 
 
@@ -71,6 +72,15 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
+def committed_records(world: World) -> dict[str, Any]:
+    """A record at every stage, committed (the requests roll back what they do): each URL
+    argument, by name."""
+    stages = every_stage(world)
+    preview = previewed_import(world)
+    db.session.commit()
+    return _arguments(world, stages) | {"import_id": preview.id}
+
+
 def _arguments(world: World, stages: Stages) -> dict[str, Any]:
     return {
         "service_user_id": world.person.id,
@@ -91,11 +101,9 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
 
 @pytest.mark.parametrize("role", [None, *Role])
 def test_no_get_changes_state(app: Flask, client, world: World, role: Role | None) -> None:
-    stages = every_stage(world)
-    db.session.commit()
+    arguments = committed_records(world)
     if role is not None:
         sign_in(client, world.users[role])
-    arguments = _arguments(world, stages)
     checked = 0
     for rule in _rules(app):
         if "GET" not in (rule.methods or ()):
