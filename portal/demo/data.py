@@ -5,7 +5,9 @@ Deterministic (a seeded random generator) so every install shows the same people
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import random
 import secrets
 from dataclasses import dataclass
@@ -13,25 +15,26 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.caseload.extract import COLUMNS, LAYOUT, OPTIONAL
+from portal.caseload.operations import import_at_once
 from portal.common.dates import today
 from portal.common.roles import Role
+from portal.common.sheets import read_table
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
 from portal.demo import year
 from portal.extensions import db
-from portal.outcomes import owed
 from portal.payments.operations import create_rule
 from portal.providers.enums import (
     CareCategory,
     ContractType,
     CqcRating,
-    Funding,
     PricingZone,
     ProviderStatus,
     QafLevel,
     Quadrant,
 )
-from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.providers.models import Provider
 from portal.providers.operations import NewProvider, change_status, create_provider
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
@@ -329,7 +332,48 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
                     by=commissioner,
                 )
 
+    # The case system's extract of open package lines, imported as the nightly job does.
+    extracted = year.year_start() - dt.timedelta(days=15)
+    extract = _case_system_extract(rng, patch, framework, people, extracted)
+    with year.on(extracted, 2):
+        checked, applied = import_at_once(
+            read_table("open-package-lines.csv", extract, LAYOUT),
+            file_name="open-package-lines.csv",
+            extract_date=extracted,
+            full=True,
+            by=commissioner,
+        )
+    assert applied is not None, f"the demo's extract has problems: {checked.problems[:3]}"
+    managers = _managers(patch + framework, accounts)
+    care_manager = accounts[Role.CARE_MANAGER]
+    for quarter in year.open_quarters(accounts[Role.COMMISSIONER]):
+        year.hand_in_returns(rng, quarter, managers, care_manager)
+    assessors = [
+        year.Assessor(provider, managers[provider.id], year.candidate_people(provider))
+        for provider in patch
+        if provider.trusted_assessor
+    ]
+    year.recommend_through_the_year(rng, assessors, care_manager, accounts[Role.FINANCE_OFFICER])
+    _add_capacity_returns(rng, patch + framework, managers)
+    _later_changes(patch, framework, commissioner)
+
+
+_DAYS = {EVERY_DAY: "7", WEEKEND: "Sat Sun", 0b0010101: "Mon Wed Fri", 0b0000100: "Wed"}
+
+
+def _case_system_extract(
+    rng: random.Random,
+    patch: list[Provider],
+    framework: list[Provider],
+    people: int,
+    extracted: dt.date,
+) -> bytes:
+    """The council's case system's extract of every open package line, as CSV in the
+    documented layout (docs/package-lines-example.csv): one row a line."""
     active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*COLUMNS, *OPTIONAL])
     used_nhs: set[str] = set()
     for number in range(1, people + 1):
         quadrant = rng.choice(list(Quadrant))
@@ -348,58 +392,135 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             nhs = None
         if nhs:
             used_nhs.add(nhs)
-        person = ServiceUser(
-            case_reference=f"AS{400000 + number * 37:06d}",
-            nhs_number=nhs,
-            given_name=rng.choice(GIVEN_NAMES),
-            family_name=rng.choice(FAMILY_NAMES),
-            date_of_birth=dt.date(rng.randint(1928, 1975), rng.randint(1, 12), rng.randint(1, 28)),
-            funding=Funding.HEALTH if rng.random() < 0.12 else Funding.COUNCIL,
-            quadrant=quadrant,
-            pricing_zone=zone,
-            provider_id=provider.id,
-        )
-        db.session.add(person)
-        db.session.flush()
-        rate = RATE_BY_ZONE[zone] + rng.choice([-20, 0, 0, 15, 30])
-        started = on - dt.timedelta(days=rng.randint(120, 900))
-        db.session.add(
-            PackageLine(
-                service_user_id=person.id,
-                provider_id=provider.id,
-                calls_per_day=rng.choices([1, 2, 3, 4], weights=[15, 30, 25, 30])[0],
-                minutes_per_call=rng.choice([15, 30, 30, 30, 45, 60]),
-                carers_per_call=2 if rng.random() < 0.12 else 1,
-                days_of_week=EVERY_DAY,
-                hourly_rate_pence=rate,
-                start_date=started,
+        person = [
+            f"AS{400000 + number * 37:06d}",
+            nhs or "",
+            rng.choice(GIVEN_NAMES),
+            rng.choice(FAMILY_NAMES),
+            dt.date(rng.randint(1928, 1975), rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
+            "health" if rng.random() < 0.12 else "council",
+            quadrant.value,
+            zone.value,
+            CareCategory.STANDARD_ADULT.label,
+            provider.supplier_reference,
+        ]
+        sex = rng.choice(["female", "female", "male", "male", "male", "not known"])
+        ethnicity = rng.choices(["A", "C", "H", "N", "M", "Z"], weights=[70, 8, 6, 5, 4, 7])[0]
+        rate = f"{(RATE_BY_ZONE[zone] + rng.choice([-20, 0, 0, 15, 30])) / 100:.2f}"
+        started = extracted - dt.timedelta(days=rng.randint(5, 780))
+        lines = [
+            (
+                rng.choices([1, 2, 3, 4], weights=[15, 30, 25, 30])[0],
+                rng.choice([15, 30, 30, 30, 45, 60]),
+                2 if rng.random() < 0.12 else 1,
+                EVERY_DAY,
+                started,
             )
-        )
+        ]
         if rng.random() < 0.25:
-            db.session.add(
-                PackageLine(
-                    service_user_id=person.id,
-                    provider_id=provider.id,
-                    calls_per_day=1,
-                    minutes_per_call=rng.choice([60, 90, 120]),
-                    carers_per_call=1,
-                    days_of_week=rng.choice([WEEKEND, 0b0010101, 0b0000100]),
-                    hourly_rate_pence=rate,
-                    start_date=started + dt.timedelta(days=rng.randint(0, 60)),
+            lines.append(
+                (
+                    1,
+                    rng.choice([60, 90, 120]),
+                    1,
+                    rng.choice([WEEKEND, 0b0010101, 0b0000100]),
+                    min(extracted, started + dt.timedelta(days=rng.randint(0, 60))),
                 )
             )
-    owed.refresh_everything()  # every line was loaded directly: who owes, from them
-    managers = _managers(patch + framework, accounts)
-    care_manager = accounts[Role.CARE_MANAGER]
-    for quarter in year.open_quarters(accounts[Role.COMMISSIONER]):
-        year.hand_in_returns(rng, quarter, managers, care_manager)
-    assessors = [
-        year.Assessor(provider, managers[provider.id], year.candidate_people(provider))
-        for provider in patch
-        if provider.trusted_assessor
+        for index, (calls, minutes, carers, days, start) in enumerate(lines, start=1):
+            writer.writerow(
+                [
+                    *person,
+                    f"LL-{number:05d}-{index}",
+                    calls,
+                    minutes,
+                    carers,
+                    _DAYS[days],
+                    rate,
+                    start.isoformat(),
+                    "",
+                    sex,
+                    ethnicity,
+                ]
+            )
+    return out.getvalue().encode()
+
+
+def _later_changes(patch: list[Provider], framework: list[Provider], by: User) -> None:
+    """Last week's changes-only extract from the case system: a new person for Brightwater,
+    and someone moving from a Framework provider to Eastgate, whose old lines end."""
+    from portal.providers.models import ServiceUser
+
+    moving = db.session.scalars(
+        select(ServiceUser)
+        .where(ServiceUser.provider_id == framework[0].id)
+        .order_by(ServiceUser.id)
+        .limit(1)
+    ).first()
+    extracted = today() - dt.timedelta(days=10)
+    starts = (extracted + dt.timedelta(days=3)).isoformat()
+    rows = [
+        [
+            "AS999001",
+            "",
+            "Hamid",
+            "Rahman",
+            "1944-06-02",
+            "council",
+            "east",
+            "urban",
+            CareCategory.STANDARD_ADULT.label,
+            patch[0].supplier_reference,
+            "LL-99901-1",
+            2,
+            30,
+            1,
+            "7",
+            "19.51",
+            starts,
+            "",
+            "male",
+            "K",
+        ]
     ]
-    year.recommend_through_the_year(rng, assessors, care_manager, accounts[Role.FINANCE_OFFICER])
-    _add_capacity_returns(rng, patch + framework, managers)
+    if moving is not None:
+        rows.append(
+            [
+                moving.case_reference,
+                moving.nhs_number or "",
+                moving.given_name,
+                moving.family_name,
+                moving.date_of_birth.isoformat(),
+                moving.funding.value,
+                moving.quadrant.value,
+                moving.pricing_zone.value,
+                CareCategory.STANDARD_ADULT.label,
+                patch[1].supplier_reference,
+                "LL-99902-1",
+                3,
+                30,
+                1,
+                "7",
+                "20.40",
+                starts,
+                "",
+                "",
+                "",
+            ]
+        )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*COLUMNS, *OPTIONAL])
+    writer.writerows(rows)
+    with year.on(extracted, 2):
+        checked, applied = import_at_once(
+            read_table("changed-package-lines.csv", out.getvalue().encode(), LAYOUT),
+            file_name="changed-package-lines.csv",
+            extract_date=extracted,
+            full=False,
+            by=by,
+        )
+    assert applied is not None, f"the demo's changes have problems: {checked.problems[:3]}"
 
 
 def _invite_the_council() -> dict[Role, User]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityReturn
+from portal.caseload.models import CaseloadImport, ImportStatus
 from portal.common.dates import london_date, today
 from portal.council.models import get_settings
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
@@ -30,7 +31,12 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
     assert count(select(func.count()).where(Provider.contract_type == ContractType.SPOT)) == 1
     assert count(select(func.count()).where(Provider.contract_type == ContractType.LEGACY)) == 1
     assert count(select(func.count()).where(Provider.trusted_assessor.is_(True))) == 2
-    assert count(select(func.count(ServiceUser.id))) == 300
+    # 300 from the case system's first extract, one more from last week's changes.
+    assert count(select(func.count(ServiceUser.id))) == 301
+    imports = db.session.execute(
+        select(CaseloadImport.full_extract, CaseloadImport.status).order_by(CaseloadImport.id)
+    ).all()
+    assert imports == [(True, ImportStatus.APPLIED), (False, ImportStatus.APPLIED)]
     rates = db.session.execute(
         select(func.min(PackageLine.hourly_rate_pence), func.max(PackageLine.hourly_rate_pence))
     ).one()
