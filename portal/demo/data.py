@@ -5,7 +5,6 @@ Deterministic (a seeded random generator) so every install shows the same people
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import random
@@ -20,6 +19,7 @@ from portal.caseload.operations import import_at_once
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.sheets import read_table
+from portal.common.spreadsheets import SafeCsvWriter
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
 from portal.demo import year
@@ -372,7 +372,7 @@ def _case_system_extract(
     documented layout (docs/package-lines-example.csv): one row a line."""
     active_patch = {p.quadrant: p for p in reversed(patch) if p.status == ProviderStatus.ACTIVE}
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow([*COLUMNS, *OPTIONAL])
     used_nhs: set[str] = set()
     for number in range(1, people + 1):
@@ -509,9 +509,10 @@ def _later_changes(patch: list[Provider], framework: list[Provider], by: User) -
             ]
         )
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow([*COLUMNS, *OPTIONAL])
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow(row)
     with year.on(extracted, 2):
         checked, applied = import_at_once(
             read_table("changed-package-lines.csv", out.getvalue().encode(), LAYOUT),
