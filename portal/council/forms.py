@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
 from portal.common.forms import PortalForm, typed_pence
 from portal.common.money import MOST_HOURLY_PENCE
+from portal.common.widgets import GovSubmitInput, GovTextInput
 
 _CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9./-]*$",
