@@ -8,6 +8,7 @@ from portal.common.access import roles_required
 from portal.common.pagination import paginate
 from portal.common.roles import CASEWORK_ROLES, Role
 from portal.providers.queries import (
+    categories_by_provider,
     get_service_user,
     package_history_statement,
     providers_statement,
@@ -28,5 +29,6 @@ def package_history(service_user_id: int) -> str:
 @bp.get("/providers")
 @roles_required(*CASEWORK_ROLES, Role.FINANCE_OFFICER)
 def provider_list() -> str:
-    page = paginate(providers_statement(), size=50)
-    return render_template("providers/provider_list.html", page=page)
+    page = paginate(providers_statement(), size=50, scalars=False)
+    categories = categories_by_provider([provider.id for provider in page.items])
+    return render_template("providers/provider_list.html", page=page, categories=categories)
