@@ -14,7 +14,6 @@ workers, ``GUNICORN_THREADS`` the threads in each, and command-line options (``-
 ``--workers``...) override the file.
 """
 
-import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -32,18 +31,3 @@ timeout = 30
 graceful_timeout = 20
 # The worker heartbeat file lives in memory, not on a disk that may stall (containers).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
-
-# Python's cyclic garbage collector runs every 700 net allocations of container objects, and
-# walks every object still alive each time: a page that reads a few hundred rows sets it off
-# several times, mid-request, while the worker's long-lived objects (the app, its modules,
-# compiled templates and statements) make each full collection long. Once the worker has
-# loaded the app, those objects are set aside for good (gc.freeze: they are never garbage)
-# and the youngest generation is collected after 10,000 allocations: a request's objects
-# are mostly gone by then (reference counting frees nearly all of them), so a collection
-# finds little alive to walk.
-GC_YOUNGEST_THRESHOLD = 10_000
-
-
-def post_worker_init(worker):
-    gc.freeze()
-    gc.set_threshold(GC_YOUNGEST_THRESHOLD, *gc.get_threshold()[1:])
