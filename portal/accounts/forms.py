@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from portal.common.forms import PortalForm
+from portal.common.widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 
 
 class SignInForm(PortalForm):

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from portal.common.forms import GovCheckboxes, PortalForm
 from portal.common.roles import Role
+from portal.common.widgets import GovSelect, GovSubmitInput, GovTextInput
 
 
 def _optional_id(value: object) -> int | None:

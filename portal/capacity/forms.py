@@ -3,7 +3,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import BooleanField, Field, Form, FormField, IntegerField, RadioField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -17,6 +16,7 @@ from portal.common.money import (
     parse_pounds,
     pence_to_decimal_string,
 )
+from portal.common.widgets import GovSubmitInput, GovTextInput
 from portal.providers.enums import Quadrant
 
 # The most of anything a provider counts (people, staff, packages) or of weekly hours: more

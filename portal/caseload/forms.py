@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
 from portal.common.forms import GovDateField, GovRadios, PortalForm
+from portal.common.widgets import GovFileInput, GovSubmitInput
 
 FULL = "full"
 CHANGES = "changes"

@@ -14,12 +14,6 @@ from typing import Any, ClassVar
 
 from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovDateInput,
-    GovRadioInput,
-)
 from wtforms import (
     BooleanField,
     DateField,
@@ -36,6 +30,12 @@ from wtforms.validators import ValidationError
 
 from portal.common.money import parse_pounds
 from portal.common.text import control_character_message, has_control_characters
+from portal.common.widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovRadioInput,
+)
 
 # Fields that send no text of their own: a file, and the CSRF token (checked by its own rule).
 _NO_TEXT = (FileField, HiddenField)

@@ -3,13 +3,14 @@ newest few rows of a growing history, with whether there are more."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, request, url_for
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, Result, Select, bindparam, func, select
 
 from portal.common.forms import query_number
 from portal.extensions import db
@@ -113,7 +114,7 @@ def paginate(
         paged = around(paged)
     values = {**(params or {}), "pagination_limit": size, "pagination_offset": (number - 1) * size}
     result = db.session.execute(paged, values)
-    items = list(result.scalars()) if scalars else list(result.all())
+    items = list(result.scalars()) if scalars else records(result)
     return Page(items=items, total=total, number=number, size=size)
 
 
@@ -139,5 +140,22 @@ def recent(
     """The first ``size`` rows of a newest-first statement, reading one more row to learn
     whether there are others. ``params`` as for ``paginate``."""
     result = db.session.execute(_first(statement), {**(params or {}), "pagination_limit": size + 1})
-    rows = list(result.scalars()) if scalars else list(result.all())
+    rows = list(result.scalars()) if scalars else records(result)
     return Recent(items=rows[:size], more=len(rows) > size)
+
+
+def records(result: Result[Any]) -> list[Any]:
+    """A result's rows as named tuples of its columns. A list's template reads each column of
+    each row by name, which a named tuple answers several times faster than SQLAlchemy's
+    Row, whose look-up by name runs Python code every time; both unpack and index alike.
+    Columns a named tuple cannot be named by (a keyword, a repeated name) keep the Rows."""
+    try:
+        make = _record_type(tuple(result.keys()))._make
+    except ValueError:
+        return list(result.all())
+    return [make(row) for row in result]
+
+
+@lru_cache(maxsize=256)
+def _record_type(columns: tuple[str, ...]) -> Any:
+    return namedtuple("Record", columns)

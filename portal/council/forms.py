@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
 from portal.common.care import CareCategory, PricingZone
 from portal.common.forms import GovDateField, PortalForm, typed_pence
 from portal.common.money import MOST_HOURLY_PENCE
+from portal.common.widgets import GovSelect, GovSubmitInput, GovTextInput
 
 _CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9./-]*$",

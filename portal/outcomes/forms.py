@@ -3,12 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovFileInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-)
 from wtforms import (
     BooleanField,
     RadioField,
@@ -20,6 +14,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length
 
 from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
+from portal.common.widgets import (
+    GovFileInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
 from portal.outcomes.measures import OUTCOMES, Measure, MeasureResult, Outcome
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.rules import (

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.common.forms import GovDateField, GovRadios, PortalForm, typed_pence
 from portal.common.money import parse_pounds
+from portal.common.widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 
 # A payment rule's amounts, at most: far above any payment the rule makes (a week's care
 # is a few hundred pounds), and far inside the database's whole numbers.

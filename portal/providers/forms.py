@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
     HiddenField,
     RadioField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.common.forms import GovCheckboxes, GovDateField, GovRadios, PortalForm
+from portal.common.widgets import GovSubmitInput, GovTextArea, GovTextInput
 from portal.providers.enums import CareCategory, ContractType, CqcRating, QafLevel, Quadrant
 
 # The CQC's location ids: "1-" then the digits it numbers locations with.

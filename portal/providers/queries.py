@@ -18,8 +18,14 @@ from sqlalchemy.orm import joinedload
 
 from portal.common.roles import Role
 from portal.extensions import db
-from portal.providers.enums import ContractType, ProviderStatus, RegisterFact
-from portal.providers.models import PackageLine, Provider, ProviderChange, ServiceUser
+from portal.providers.enums import CareCategory, ContractType, ProviderStatus, RegisterFact
+from portal.providers.models import (
+    PackageLine,
+    Provider,
+    ProviderCategory,
+    ProviderChange,
+    ServiceUser,
+)
 
 
 def viewer_provider_id() -> int | None:
@@ -175,13 +181,46 @@ def package_history_statement() -> Select[Any]:
 
 @cache
 def providers_statement() -> Select[Any]:
-    """Patch providers first, by quadrant, then Framework, Spot and Legacy. Built once."""
+    """Patch providers first, by quadrant, then Framework, Spot and Legacy: rows of the
+    columns the providers list shows (their categories are ``categories_by_provider``'s).
+    Built once."""
     contract_order = case(
         {ContractType.PATCH: 0, ContractType.FRAMEWORK: 1, ContractType.SPOT: 2},
         value=Provider.contract_type,
         else_=3,
     )
-    return select(Provider).order_by(contract_order, Provider.quadrant, Provider.name)
+    return select(
+        Provider.id,
+        Provider.name,
+        Provider.contract_type,
+        Provider.quadrant,
+        Provider.status,
+        Provider.cqc_rating,
+        Provider.qaf_level,
+        Provider.strategic_tier,
+        Provider.trusted_assessor,
+    ).order_by(contract_order, Provider.quadrant, Provider.name)
+
+
+def categories_by_provider(provider_ids: list[int]) -> dict[int, list[CareCategory]]:
+    """The care categories each of these providers is awarded, in the order a provider's
+    ``categories`` lists them, in one query."""
+    found: dict[int, list[CareCategory]] = {}
+    if provider_ids:
+        for provider_id, category in db.session.execute(
+            _categories_statement(), {"providers": provider_ids}
+        ):
+            found.setdefault(provider_id, []).append(category)
+    return found
+
+
+@cache
+def _categories_statement() -> Select[Any]:
+    return (
+        select(ProviderCategory.provider_id, ProviderCategory.category)
+        .where(ProviderCategory.provider_id.in_(bindparam("providers", expanding=True)))
+        .order_by(ProviderCategory.provider_id, ProviderCategory.category)
+    )
 
 
 def provider_choices() -> list[tuple[int, str]]:

@@ -16,6 +16,7 @@ from portal.providers import operations
 from portal.providers.enums import CareCategory, ContractType, CqcRating, QafLevel, Quadrant
 from portal.providers.forms import NOT_ASSESSED, ProviderForm
 from portal.providers.queries import (
+    categories_by_provider,
     get_provider,
     get_service_user,
     latest_status_change,
@@ -43,8 +44,9 @@ def package_history(service_user_id: int) -> str:
 @bp.get("/providers")
 @roles_required(*REGISTER_READERS)
 def provider_list() -> str:
-    page = paginate(providers_statement(), size=50)
-    return render_template("providers/provider_list.html", page=page)
+    page = paginate(providers_statement(), size=50, scalars=False)
+    categories = categories_by_provider([provider.id for provider in page.items])
+    return render_template("providers/provider_list.html", page=page, categories=categories)
 
 
 @bp.get("/providers/<int:provider_id>")

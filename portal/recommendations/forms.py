@@ -2,11 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     BooleanField,
     FieldList,
@@ -22,6 +17,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.common.weekdays import DAY_NAMES, EVERY_DAY, days_mask
+from portal.common.widgets import (
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from portal.recommendations.models import ChangeKind, ReasonCategory
 from portal.recommendations.operations import LineProposal, RecommendationData
 

@@ -11,6 +11,9 @@ from portal.common.dates import quarter_bounds, today
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
+from portal.outcomes.operations import accept_return
+from portal.outcomes.owed import lines_changed
+from portal.providers.models import PackageLine
 from tests.client import text_of
 from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory
 from tests.fixtures import World
@@ -139,3 +142,35 @@ def test_a_return_after_the_due_date_is_accepted_and_marked_late(as_role, world:
     )
     page = text_of(client.get(f"/outcome-periods/{world.period.id}?state=submitted"))
     assert "Submitted Late" in page
+
+
+def test_progress_counts_late_and_accepted_returns_for_whoever_owes_them(
+    as_role, world: World
+) -> None:
+    accepted = submitted_return(world, world.person)
+    accept_return(accepted, by=world.users[Role.COMMISSIONER])
+    bob = ServiceUserFactory(provider=world.provider, given_name="Bob", family_name="Baker")
+    cara = ServiceUserFactory(provider=world.provider, given_name="Cara", family_name="Cole")
+    for person in (bob, cara):
+        PackageLineFactory(service_user=person)
+    lines_changed([bob.id, cara.id])
+    submitted_return(world, cara)
+    submitted_return(world, bob).submitted_at = dt.datetime.combine(
+        world.period.due_date + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
+    )
+    # Olive's return is in, but her lines no longer fall in the quarter: no one owes it.
+    submitted_return(world, world.other_person)
+    for line in db.session.scalars(
+        select(PackageLine).where(PackageLine.service_user_id == world.other_person.id)
+    ):
+        line.start_date = world.period.start_date - dt.timedelta(days=30)
+        line.end_date = world.period.start_date - dt.timedelta(days=1)
+    lines_changed([world.other_person.id])
+    db.session.commit()
+
+    page = text_of(as_role(Role.COMMISSIONER).get(f"/outcome-periods/{world.period.id}"))
+
+    assert "3 of 3 returns owed are in" in page
+    # Owed, received, missing, late, accepted, completion.
+    assert "Brightwater Home Care 3 3 0 1 1 100%" in page
+    assert "Rival Care Ltd" not in page

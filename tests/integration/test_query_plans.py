@@ -17,7 +17,7 @@ from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.outcomes.queries import service_user_returns_statement
 from portal.outcomes.story import _answers_statement
 from portal.outcomes.table_f import _counts_statement
-from portal.outcomes.tasks import progress_statements, task_list_statement
+from portal.outcomes.tasks import progress_statements, progress_values, task_list_statement
 from portal.payments.models import Payment
 from portal.payments.queries import (
     batch_payments_statement,
@@ -61,8 +61,10 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "provider task list": lambda w: task_list_statement().params(
         period=_period().id, provider=w.provider.id
     ),
-    "returns owed by provider": lambda w: progress_statements(_period())[0],
-    "returns in by provider": lambda w: progress_statements(_period())[1],
+    "returns owed by provider": lambda w: progress_statements()[0].params(
+        progress_values(_period())
+    ),
+    "returns in by provider": lambda w: progress_statements()[1].params(progress_values(_period())),
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
     ).params(**QueueFilters(provider_id=w.provider.id).values()),
