@@ -30,7 +30,7 @@ from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db
-from portal.outcomes import owed
+from portal.outcomes import owed, progress
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
@@ -292,6 +292,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     del return_rows
     for period in periods:
         recount_period(period["id"])  # Table F's counts, as the returns coming in would keep
+    progress.recount_all()  # and the progress page's
     counts["outcome_tallies"] = db.session.scalar(select(func.count(OutcomeTally.id))) or 0
 
     # Capacity returns, every month of the history.

@@ -182,3 +182,21 @@ class OwedReturn(db.Model):  # type: ignore[name-defined]
     period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), primary_key=True)
     service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"), primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+
+
+class OutcomeProgress(db.Model):  # type: ignore[name-defined]
+    """The returns progress page's figures for one period and one provider owing returns in
+    it: how many it owes, and how many of those are handed in (submitted or accepted),
+    accepted, and handed in after the due date. Kept as returns and owed rows change
+    (``portal.outcomes.progress``), so the page reads a row a provider rather than joining
+    every return of the quarter to who owes it. A provider that no longer owes any keeps
+    its row with ``owed`` 0."""
+
+    __tablename__ = "outcome_progress"
+
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), primary_key=True)
+    owed: Mapped[int] = mapped_column(Integer, default=0)
+    handed_in: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,7 +16,7 @@ from portal.common.dates import financial_quarter_label, format_date, quarter_bo
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
 from portal.extensions import db
-from portal.outcomes import notices, owed, tallies
+from portal.outcomes import notices, owed, progress, tallies
 from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import (
     EDITABLE,
@@ -205,6 +205,7 @@ def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
     outcome_return.reviewed_at = utcnow()
     outcome_return.reviewed_by_id = by.id
     outcome_return.review_reason = ""
+    progress.returns_changed(OutcomeReturn.id == outcome_return.id)
     record(
         "outcome_return.accepted",
         outcome_return,
@@ -226,6 +227,7 @@ def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: st
     outcome_return.reviewed_at = utcnow()
     outcome_return.reviewed_by_id = by.id
     outcome_return.review_reason = reason.strip()
+    progress.returns_changed(OutcomeReturn.id == outcome_return.id)
     record(
         "outcome_return.returned_for_correction",
         outcome_return,

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Connection, and_, delete, func, or_, selec
 from sqlalchemy import true as sql_true
 
 from portal.extensions import db
+from portal.outcomes import progress
 from portal.outcomes.models import OwedReturn, PeriodKind, ReportingPeriod
 from portal.providers.models import PackageLine, Provider, ServiceUser
 
@@ -87,14 +88,17 @@ def refresh(
     connection: Connection, *, people: Collection[int] = (), periods: Collection[int] = ()
 ) -> None:
     """Work the owed rows out again for these people (in every period) and for everyone in
-    these periods."""
+    these periods, and the progress figures of the providers they were and are owed by."""
     if people:
+        owing = OWED.c.service_user_id.in_(people)
+        before = _pairs(connection, owing)
         _rewrite(
             connection,
             people=ServiceUser.id.in_(people),
-            owed=OWED.c.service_user_id.in_(people),
+            owed=owing,
             source=PackageLine.service_user_id.in_(people),
         )
+        progress.recount(before | _pairs(connection, owing))
     if periods:
         _rewrite(
             connection,
@@ -102,11 +106,22 @@ def refresh(
             owed=OWED.c.period_id.in_(periods),
             source=ReportingPeriod.id.in_(periods),
         )
+        progress.recount(periods=periods)
+
+
+def _pairs(connection: Connection, criterion: ColumnElement[bool]) -> set[tuple[int, int]]:
+    """(period, provider) of the owed rows ``criterion`` picks."""
+    rows = connection.execute(
+        select(OWED.c.period_id, OWED.c.provider_id).where(criterion).distinct()
+    )
+    return {(period_id, provider_id) for period_id, provider_id in rows}
 
 
 def refresh_all(connection: Connection) -> None:
-    """Work out every period's owed rows again (for loaded data, or a repair)."""
+    """Work out every period's owed rows again (for loaded data, or a repair), and the
+    progress figures."""
     _rewrite(connection, people=sql_true(), owed=sql_true(), source=sql_true())
+    progress.recount_all()
 
 
 def lines_changed(people: Iterable[int]) -> None:

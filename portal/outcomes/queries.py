@@ -106,7 +106,7 @@ def _latest_submitted_return_statement() -> Select[Any]:
     return (
         select(OutcomeReturn)
         .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
-        .options(contains_eager(OutcomeReturn.period))
+        .options(contains_eager(OutcomeReturn.period), joinedload(OutcomeReturn.answers))
         .where(
             OutcomeReturn.service_user_id == bindparam("person"),
             OutcomeReturn.status.in_(HANDED_IN),

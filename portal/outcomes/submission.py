@@ -3,7 +3,8 @@ submits one on the form or a file of many on upload.
 
 Whatever their number, ``submit_returns`` holds the returns with one locking read, checks
 them with Appendix A's rules, marks them submitted with one UPDATE, adds them to Table F's
-counts with one ``tallies.count_in`` and records one "outcome_return.submitted" event each
+counts with one ``tallies.count_in`` (and the progress page's with
+``progress.returns_changed``) and records one "outcome_return.submitted" event each
 in one insert. Answers are read as plain rows, never as ORM objects, so a file's 2,000
 returns cost the same handful of statements as the form's one.
 
@@ -24,7 +25,7 @@ from portal.audit.operations import AuditChange, record_many
 from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.extensions import db
-from portal.outcomes import tallies
+from portal.outcomes import progress, tallies
 from portal.outcomes.models import EDITABLE, OutcomeAnswer, OutcomeReturn, ReturnStatus
 from portal.outcomes.rules import Answer, return_problems
 from portal.outcomes.snapshots import STATE_COLUMNS, ReturnState, state_snapshot
@@ -77,6 +78,7 @@ def submit_returns(
         .values(status=ReturnStatus.SUBMITTED, submitted_at=now, submitted_by_id=by.id)
     )
     tallies.count_in(OutcomeReturn.id.in_(ids))  # with their answers, now they are in
+    progress.returns_changed(OutcomeReturn.id.in_(ids))
     # Returns in the same state share their snapshots: a file's new drafts are all alike.
     snapshots: dict[ReturnState, tuple[dict[str, Any], dict[str, Any]]] = {}
     changes = []

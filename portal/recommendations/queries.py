@@ -25,6 +25,9 @@ def _recommendation_statement(*, by_provider: bool) -> Select[Any]:
         .options(
             joinedload(Recommendation.service_user),
             joinedload(Recommendation.provider).lazyload(Provider.category_rows),
+            # One recommendation's few lines and messages come in the same statement.
+            joinedload(Recommendation.lines),
+            joinedload(Recommendation.messages),
         )
         .where(Recommendation.id == bindparam("recommendation"))
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.common.dates import quarter_bounds, today
+from portal.common.models import clock_at
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import ReportingPeriod
@@ -155,9 +156,12 @@ def test_progress_counts_late_and_accepted_returns_for_whoever_owes_them(
         PackageLineFactory(service_user=person)
     lines_changed([bob.id, cara.id])
     submitted_return(world, cara)
-    submitted_return(world, bob).submitted_at = dt.datetime.combine(
-        world.period.due_date + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
-    )
+    with clock_at(
+        dt.datetime.combine(
+            world.period.due_date + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC
+        )
+    ):
+        submitted_return(world, bob)  # the day after the due date
     # Olive's return is in, but her lines no longer fall in the quarter: no one owes it.
     submitted_return(world, world.other_person)
     for line in db.session.scalars(

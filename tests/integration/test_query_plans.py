@@ -17,7 +17,7 @@ from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.outcomes.queries import service_user_returns_statement
 from portal.outcomes.story import _answers_statement
 from portal.outcomes.table_f import _counts_statement
-from portal.outcomes.tasks import progress_statements, progress_values, task_list_statement
+from portal.outcomes.tasks import progress_statement, task_list_statement
 from portal.payments.models import Payment
 from portal.payments.queries import (
     batch_payments_statement,
@@ -43,6 +43,7 @@ LARGE = (
     "outcome_answers",
     "outcome_returns",
     "outcome_owed",
+    "outcome_progress",
     "outcome_tallies",
     "package_lines",
     "payments",
@@ -61,10 +62,7 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "provider task list": lambda w: task_list_statement().params(
         period=_period().id, provider=w.provider.id
     ),
-    "returns owed by provider": lambda w: progress_statements()[0].params(
-        progress_values(_period())
-    ),
-    "returns in by provider": lambda w: progress_statements()[1].params(progress_values(_period())),
+    "returns progress by provider": lambda w: progress_statement().params(period=_period().id),
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
     ).params(**QueueFilters(provider_id=w.provider.id).values()),
