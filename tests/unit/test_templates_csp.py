@@ -11,6 +11,8 @@ import govuk_frontend_jinja
 import govuk_frontend_wtf
 import pytest
 
+from portal.common.templating import bar_width
+
 PORTAL = Path(__file__).parents[2] / "portal"
 TEMPLATE_FOLDERS = [
     *sorted(PORTAL.glob("**/templates")),
@@ -38,3 +40,11 @@ def test_no_template_holds_inline_script_or_style(path: Path) -> None:
     for tag in SCRIPT_TAG.findall(text):
         assert "src=" in tag or 'nonce="{{ cspNonce }}"' in tag, f"{_name(path)}: {tag}"
     assert not INLINE.findall(text), _name(path)
+
+
+def test_a_bar_is_drawn_by_a_class_for_each_whole_percent() -> None:
+    """Table F's and the capacity picture's bars: no inline width, a class per percent."""
+    assert [bar_width(p) for p in (-3, 0, 0.4, 49.6, 100, 140.2)] == [0, 0, 0, 50, 100, 100]
+    css = (PORTAL / "static" / "css" / "portal.css").read_text()
+    for percent in range(101):
+        assert f".portal-bar__fill--{percent}{{width:{percent}%}}" in css
