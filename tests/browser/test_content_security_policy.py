@@ -3,18 +3,20 @@ screen, GOV.UK Frontend's scripts run (the nonce'd snippet marks the page as sup
 error summary takes the focus, the menu button opens the menu), the council's colour comes
 from its own stylesheet, and the browser reports no policy violation. An inline script
 slipped into the page is refused, which shows the policy is enforced and the listening
-works. Every page is checked by axe-core and photographed."""
+works. Every page the checking Browser reaches is checked by axe-core and photographed, and
+fails its test if the policy refused anything on it (pages.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import ConsoleMessage
 
 from portal.common.roles import Role
 from tests.browser.pages import Browser, BrowserFactory
-from tests.browser.server import Seed
+from tests.browser.server import LiveServer, Seed
 from tests.browser.test_loop import sign_in
 
 pytestmark = pytest.mark.browser
@@ -74,17 +76,26 @@ def test_gov_uk_frontend_runs_under_the_policy(open_browser: BrowserFactory, see
     assert console_errors == []
 
 
-def test_an_inline_script_is_refused(open_browser: BrowserFactory) -> None:
-    browser, console_errors = watched(open_browser)
-    browser.goto("/accessibility")
-    browser.page.evaluate(
-        """() => {
-          const script = document.createElement("script");
-          script.textContent = "window.__ran = true";
-          document.body.append(script);
-        }"""
-    )
-    browser.page.wait_for_function("window.__violations.length > 0")
-    assert violations(browser) == ["script-src-elem inline"]
-    assert browser.page.evaluate("window.__ran === undefined")
-    assert any("Content Security Policy" in error for error in console_errors)
+def test_an_inline_script_is_refused(chromium: PlaywrightBrowser, live_server: LiveServer) -> None:
+    """A bare page, not the checking Browser, which fails a test on any refusal."""
+    context = chromium.new_context(base_url=live_server.url)
+    try:
+        page = context.new_page()
+        console_errors: list[str] = []
+        page.on("console", lambda message: console_errors.append(message.text))
+        page.add_init_script(LISTEN_FOR_VIOLATIONS)
+        page.goto("/accessibility")
+        assert page.evaluate("window.__violations") == []
+        page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "window.__ran = true";
+              document.body.append(script);
+            }"""
+        )
+        page.wait_for_function("window.__violations.length > 0")
+        assert page.evaluate("window.__violations") == ["script-src-elem inline"]
+        assert page.evaluate("window.__ran === undefined")
+        assert any("Content Security Policy" in error for error in console_errors)
+    finally:
+        context.close()
