@@ -84,10 +84,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "COUNCIL_BRAND_COLOUR": _env("COUNCIL_BRAND_COLOUR", "#1d5b79"),
         "SERVICE_NAME": _env("SERVICE_NAME", "Home care outcomes"),
         "SUPPORT_EMAIL": _env("SUPPORT_EMAIL", "homecare.commissioning@example.gov.uk"),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": environment == "production",
-        "REMEMBER_COOKIE_SECURE": environment == "production",
+        **cookie_settings(environment),
         "PAGE_SIZE": 25,
         # Uploads are checked for their own limit (2MB); this stops anything far bigger early.
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
@@ -126,6 +123,27 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     return config
 
 
+def cookie_settings(environment: str) -> dict[str, Any]:
+    """Cookies never readable by scripts, not sent on other sites' forms (SameSite=Lax).
+    In production they are Secure and named with the ``__Host-`` prefix, which browsers
+    accept only from https, for the whole site (Path=/) and for this host alone (no Domain),
+    so neither a subdomain nor a plain-http page can set or replace them. Development keeps
+    plain names, which work over http://127.0.0.1."""
+    production = environment == "production"
+    prefix = "__Host-" if production else ""
+    settings: dict[str, Any] = {}
+    for cookie, name in (("SESSION", "session"), ("REMEMBER", "remember_token")):
+        settings |= {
+            f"{cookie}_COOKIE_NAME": prefix + name,
+            f"{cookie}_COOKIE_HTTPONLY": True,
+            f"{cookie}_COOKIE_SAMESITE": "Lax",
+            f"{cookie}_COOKIE_SECURE": production,
+            f"{cookie}_COOKIE_PATH": "/",
+            f"{cookie}_COOKIE_DOMAIN": None,
+        }
+    return settings
+
+
 def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None:
     """Raise ConfigurationError, saying what to change, if production would run open."""
     problem = key_problem(config.get("SECRET_KEY"), instance_path)
@@ -137,13 +155,30 @@ def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None
         raise ConfigurationError("TESTING must be off in production")
     if config.get("WTF_CSRF_ENABLED") is False:
         raise ConfigurationError("CSRF protection must be on in production")
-    if not (config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")):
-        raise ConfigurationError("Session cookies must be Secure in production")
+    for cookie in ("SESSION", "REMEMBER"):
+        problem = cookie_problem(config, cookie)
+        if problem:
+            raise ConfigurationError(f"{cookie}_COOKIE_{problem} in production")
     if not str(config.get("PUBLIC_URL", "")).startswith("https://"):
         raise ConfigurationError(
             "PORTAL_PUBLIC_URL must be the portal's https:// address in production: "
             "invitation links and emails are built from it (see README, Configuration)"
         )
+
+
+def cookie_problem(config: dict[str, Any], cookie: str) -> str | None:
+    """What would weaken the ``cookie`` (SESSION or REMEMBER) cookie in production."""
+    if not config.get(f"{cookie}_COOKIE_SECURE"):
+        return "SECURE must be on: session cookies must be Secure"
+    if not config.get(f"{cookie}_COOKIE_HTTPONLY"):
+        return "HTTPONLY must be on"
+    if config.get(f"{cookie}_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        return "SAMESITE must be Lax or Strict"
+    if not str(config.get(f"{cookie}_COOKIE_NAME", "")).startswith("__Host-"):
+        return "NAME must start with __Host-"
+    if config.get(f"{cookie}_COOKIE_PATH", "/") != "/" or config.get(f"{cookie}_COOKIE_DOMAIN"):
+        return "PATH must be / and DOMAIN unset, as the __Host- prefix requires"
+    return None
 
 
 def key_problem(key: Any, instance_path: str) -> str | None:

@@ -122,6 +122,12 @@ def address_around_id(endpoint: str, key: str, **values: Any) -> tuple[str, str]
     return before, after
 
 
+def bar_width(percent: float) -> int:
+    """A bar chart's bar length as a whole percent from 0 to 100, naming its CSS class
+    (portal-bar__fill--N): the Content-Security-Policy allows no inline style."""
+    return max(0, min(100, round(percent)))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(form_error_summary)
     app.add_template_global(address_around_id)
@@ -132,6 +138,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["nhs_number"] = format_nhs_number
     app.jinja_env.filters["hours"] = format_minutes_as_hours
     app.jinja_env.filters["hours_figure"] = format_hours_figure
+    app.jinja_env.filters["bar_width"] = bar_width
 
     @app.context_processor
     def inject_layout() -> dict[str, Any]:

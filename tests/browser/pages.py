@@ -9,7 +9,8 @@ shortcuts built on them) waits for the new page to load and then, before returni
 
 As a safety net the browser also notes every page load; when the test ends, ``finish``
 fails if a page loaded without being checked (a navigation the test made behind the
-helper's back), if any request answered with an HTTP error, or if a script on a page threw.
+helper's back), if any request answered with an HTTP error, if a script on a page threw, or
+if the Content-Security-Policy refused anything on a page (a script or style it would block).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import ConsoleMessage, Locator, Page, Response
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, and Deque's best practice rules but one.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -72,10 +73,16 @@ class Browser:
         page.on("load", lambda loaded: self._loaded.append(loaded.url))
         page.on("response", self._on_response)
         page.on("pageerror", lambda error: self._script_errors.append(f"{page.url}: {error}"))
+        page.on("console", self._on_console)
 
     def _on_response(self, response: Response) -> None:
         if response.status >= 400:
             self._http_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        # Chromium reports each thing the Content-Security-Policy refused as a console error.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self._script_errors.append(f"{self.page.url}: {message.text}")
 
     # Reaching a page ----------------------------------------------------------------------
 

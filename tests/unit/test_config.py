@@ -58,6 +58,8 @@ def test_production_starts_with_a_strong_key(
     config = load_config(str(tmp_path))
     assert config["SECRET_KEY"] == STRONG
     assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert config["REMEMBER_COOKIE_NAME"] == "__Host-remember_token"
     assert not (tmp_path / "secret_key").exists(), "production never makes a key"
 
 
@@ -110,10 +112,17 @@ def test_production_refuses_debugging(tmp_path: Path, monkeypatch: pytest.Monkey
         ({"TESTING": True}, "TESTING"),
         ({"WTF_CSRF_ENABLED": False}, "CSRF"),
         ({"SESSION_COOKIE_SECURE": False}, "Secure"),
+        ({"REMEMBER_COOKIE_SECURE": False}, "REMEMBER_COOKIE_SECURE must be on"),
+        ({"SESSION_COOKIE_NAME": "session"}, "SESSION_COOKIE_NAME must start with __Host-"),
+        ({"REMEMBER_COOKIE_NAME": "remember"}, "REMEMBER_COOKIE_NAME must start with __Host-"),
+        ({"SESSION_COOKIE_DOMAIN": "example.gov.uk"}, "DOMAIN unset"),
+        ({"SESSION_COOKIE_PATH": "/portal"}, "PATH must be /"),
+        ({"SESSION_COOKIE_HTTPONLY": False}, "SESSION_COOKIE_HTTPONLY must be on"),
+        ({"REMEMBER_COOKIE_SAMESITE": None}, "REMEMBER_COOKIE_SAMESITE must be Lax or Strict"),
     ],
 )
 def test_production_refuses_test_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, override: dict[str, bool], problem: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, override: dict[str, object], problem: str
 ) -> None:
     _production(monkeypatch, STRONG)
     with pytest.raises(ConfigurationError, match=problem):
@@ -165,3 +174,11 @@ def test_production_refuses_a_public_address_that_is_not_https(
         monkeypatch.setenv("PORTAL_PUBLIC_URL", address)
     with pytest.raises(ConfigurationError, match="PORTAL_PUBLIC_URL"):
         load_config(str(tmp_path))
+
+
+def test_development_keeps_plain_cookie_names_over_http(tmp_path: Path) -> None:
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_NAME"] == "session"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
