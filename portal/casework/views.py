@@ -12,6 +12,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
+from portal.audit.requests import record_read
 from portal.casework.needs import capacity_notice, notices_for
 from portal.common.access import roles_required, signed_in
 from portal.common.dates import today
@@ -87,7 +88,7 @@ def service_user(service_user_id: int) -> str:
     # A suspended or exited provider is offered no new recommendation; those it sent are
     # listed below with the rest.
     can_recommend = is_provider and person.provider.may_recommend and bool(lines)
-    return render_template(
+    page = render_template(
         "casework/service_user.html",
         person=person,
         lines=lines,
@@ -115,6 +116,7 @@ def service_user(service_user_id: int) -> str:
         cannot_recommend=is_provider and not person.provider.may_recommend,
         today=on,
     )
+    return _read_by_council(person, page, provider_id)
 
 
 def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:
@@ -134,7 +136,17 @@ def _history_page(service_user_id: int, template: str, rows: Callable[..., Selec
         scalars=False,
         params={"person": person.id, "provider": provider_id},
     )
-    return render_template(template, person=person, page=page)
+    return _read_by_council(
+        person, render_template(template, person=person, page=page), provider_id
+    )
+
+
+def _read_by_council(person: Any, page: str, viewer_provider: int | None) -> str:
+    """Council staff reading a person's record is written to the audit trail; a provider's
+    manager, who sees only their own people, is not."""
+    if viewer_provider is None:
+        record_read("service_users", person.id, provider_id=person.provider_id)
+    return page
 
 
 @bp.get("/service-users/<int:service_user_id>/outcome-returns")
