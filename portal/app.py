@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audited_requests.init_app(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.administration.trail.views import bp as audit_bp
     from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
     from portal.caseload.views import bp as caseload_bp
@@ -95,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         council_bp,
         capacity_bp,
         caseload_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 
