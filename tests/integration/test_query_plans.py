@@ -5,12 +5,14 @@ plan says SCAN for a whole table and SEARCH for an index lookup."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Select, insert, select, text
 
+from portal.administration.trail.queries import EventFilters, events_statement
 from portal.common.dates import quarter_bounds, today
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
@@ -88,6 +90,14 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     ),
     "a provider's latest remittances": lambda w: newest_provider_batches_statement().params(
         provider=w.provider.id
+    ),
+    "audit events of one action": lambda w: events_statement(EventFilters(action="x.y")),
+    "audit events by one person": lambda w: events_statement(EventFilters(actor="ada")),
+    "audit events of one record": lambda w: events_statement(
+        EventFilters(record_type="service_users", record_id=w.person.id)
+    ),
+    "audit events of a week": lambda w: events_statement(
+        EventFilters(date_from=today() - dt.timedelta(days=7), date_to=today())
     ),
 }
 
