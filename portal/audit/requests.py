@@ -1,6 +1,6 @@
 """Audit events about requests rather than changes: a signed-in person refused a page (403,
 or 404 on a record they may not see, such as another provider's), and council staff reading
-a person's record. Either is written in a transaction of its own, since the request itself
+a person's record (their page, its histories, their outcome returns and recommendations). Either is written in a transaction of its own, since the request itself
 changes nothing and so rolls back."""
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ REFUSED = "access.refused"
 READ = "record.read"
 
 
-def record_read(entity_type: str, entity_id: int, *, provider_id: int | None) -> None:
-    """Note that the signed-in person read this record: one INSERT, committed at once.
-    Called once the page is made, since its own transaction lets go of what was read."""
-    _write(
-        READ,
-        entity_type,
-        entity_id,
-        provider_id=provider_id,
-        after={"path": request.path[:300]},
-    )
+def person_read(page: str, service_user_id: int, *, provider_id: int, by_council: bool) -> str:
+    """Note that council staff read a person's record (``page``, made already, is given
+    back): one INSERT, committed at once, as its own transaction lets go of what the page
+    read. A provider's own manager, who sees only their own people, is not noted."""
+    if by_council:
+        _write(
+            READ,
+            "service_users",
+            service_user_id,
+            provider_id=provider_id,
+            after={"path": request.path[:300]},
+        )
+    return page
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
-from portal.audit.requests import record_read
+from portal.audit.requests import person_read
 from portal.casework.needs import capacity_notice, notices_for
 from portal.common.access import roles_required, signed_in
 from portal.common.dates import today
@@ -116,7 +116,7 @@ def service_user(service_user_id: int) -> str:
         cannot_recommend=is_provider and not person.provider.may_recommend,
         today=on,
     )
-    return _read_by_council(person, page, provider_id)
+    return person_read(page, person.id, provider_id=person.provider_id, by_council=not by_provider)
 
 
 def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:
@@ -136,17 +136,12 @@ def _history_page(service_user_id: int, template: str, rows: Callable[..., Selec
         scalars=False,
         params={"person": person.id, "provider": provider_id},
     )
-    return _read_by_council(
-        person, render_template(template, person=person, page=page), provider_id
+    return person_read(
+        render_template(template, person=person, page=page),
+        person.id,
+        provider_id=person.provider_id,
+        by_council=provider_id is None,
     )
-
-
-def _read_by_council(person: Any, page: str, viewer_provider: int | None) -> str:
-    """Council staff reading a person's record is written to the audit trail; a provider's
-    manager, who sees only their own people, is not."""
-    if viewer_provider is None:
-        record_read("service_users", person.id, provider_id=person.provider_id)
-    return page
 
 
 @bp.get("/service-users/<int:service_user_id>/outcome-returns")

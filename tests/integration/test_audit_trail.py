@@ -18,6 +18,7 @@ from tests.client import CheckedClient
 from tests.conftest import make_app
 from tests.factories import PASSWORD
 from tests.fixtures import World
+from tests.integration.records import every_stage
 
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.7"}
 
@@ -95,21 +96,21 @@ def test_a_signed_out_visitor_refused_is_not_kept(client: CheckedClient, world: 
 
 def test_council_staff_reading_a_persons_record_is_kept(as_role, world: World) -> None:
     person = world.person
+    stages = every_stage(world)
+    db.session.commit()
     client = as_role(Role.CARE_MANAGER)
-    for path in (
+    paths = [
         f"/service-users/{person.id}",
         f"/service-users/{person.id}/outcome-returns",
         f"/service-users/{person.id}/recommendations",
         f"/service-users/{person.id}/package-history",
-    ):
+        f"/outcome-returns/{stages.outcome_return.id}",
+        f"/recommendations/{stages.recommendation.id}",
+    ]
+    for path in paths:
         assert client.get(path, environ_base=ELSEWHERE).status_code == 200, path
     reads = _events(READ)
-    assert [e.after["path"] for e in reads] == [
-        f"/service-users/{person.id}",
-        f"/service-users/{person.id}/outcome-returns",
-        f"/service-users/{person.id}/recommendations",
-        f"/service-users/{person.id}/package-history",
-    ]
+    assert [e.after["path"] for e in reads] == paths
     care_manager = world.users[Role.CARE_MANAGER]
     assert {
         (e.actor_id, e.entity_type, e.entity_id, e.provider_id, e.ip_address) for e in reads
@@ -117,8 +118,15 @@ def test_council_staff_reading_a_persons_record_is_kept(as_role, world: World) -
 
 
 def test_a_provider_reading_its_own_person_is_not_kept(as_role, world: World) -> None:
+    stages = every_stage(world)
+    db.session.commit()
     client = as_role(Role.PROVIDER_MANAGER)
-    assert client.get(f"/service-users/{world.person.id}").status_code == 200
+    for path in (
+        f"/service-users/{world.person.id}",
+        f"/outcome-returns/{stages.outcome_return.id}",
+        f"/recommendations/{stages.recommendation.id}",
+    ):
+        assert client.get(path).status_code == 200, path
     assert _events(READ) == []
 
 
