@@ -15,6 +15,9 @@ from portal.common.database import write_of_its_own
 
 REFUSED = "access.refused"
 READ = "record.read"
+EXPORTED = "audit.exported"
+# The events that note a request itself, which a GET may write.
+NOTES_OF_REQUESTS = (REFUSED, READ, EXPORTED)
 
 
 def person_read(page: str, service_user_id: int, *, provider_id: int, by_council: bool) -> str:
@@ -43,12 +46,9 @@ def init_app(app: Flask) -> None:
             and current_user.is_authenticated
         ):
             view_args = {k: v for k, v in (request.view_args or {}).items() if isinstance(v, int)}
-            _write(
+            note_request(
                 REFUSED,
-                "users",
-                current_user.id,
-                provider_id=current_user.provider_id,
-                after={
+                {
                     "status": response.status_code,
                     "method": request.method,
                     "path": request.path[:300],
@@ -57,6 +57,12 @@ def init_app(app: Flask) -> None:
                 },
             )
         return response
+
+
+def note_request(action: str, after: dict[str, Any]) -> None:
+    """An event about the signed-in person's own request (a refused page, a download of
+    the trail), kept against their account."""
+    _write(action, "users", current_user.id, provider_id=current_user.provider_id, after=after)
 
 
 def _write(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from werkzeug.routing import IntegerConverter, Rule
 
 from portal.audit.models import AuditEvent
-from portal.audit.requests import READ, REFUSED
+from portal.audit.requests import NOTES_OF_REQUESTS
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.extensions import db
@@ -71,9 +71,10 @@ def _fingerprint() -> str:
         ]
         rows = select(*columns).order_by(*table.primary_key.columns)
         if table.name == "audit_events":
-            # Nor is the trail's note of the request itself: a page refused, or a person's
-            # record read by council staff (audit/requests.py). Every other event counts.
-            rows = rows.where(table.c.action.not_in((READ, REFUSED)))
+            # Nor is the trail's note of the request itself: a page refused, a person's
+            # record read by council staff, the trail downloaded (audit/requests.py). Every
+            # other event counts.
+            rows = rows.where(table.c.action.not_in(NOTES_OF_REQUESTS))
         for row in db.session.execute(rows):
             digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()

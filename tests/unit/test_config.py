@@ -165,3 +165,14 @@ def test_production_refuses_a_public_address_that_is_not_https(
         monkeypatch.setenv("PORTAL_PUBLIC_URL", address)
     with pytest.raises(ConfigurationError, match="PORTAL_PUBLIC_URL"):
         load_config(str(tmp_path))
+
+
+def test_no_proxy_is_trusted_unless_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit trail's client address comes from X-Forwarded-For only through as many
+    proxies as are named: by default none, so anyone's forged header is ignored."""
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "1")
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 1
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "-1")
+    with pytest.raises(ConfigurationError, match="PORTAL_TRUSTED_PROXIES"):
+        load_config(str(tmp_path))

@@ -23,6 +23,7 @@ from portal.administration.trail.queries import (
     service_user_by_case_reference,
 )
 from portal.audit.models import AuditEvent
+from portal.audit.requests import EXPORTED, note_request
 from portal.common.access import roles_required
 from portal.common.pagination import paginate
 from portal.common.roles import Role
@@ -64,6 +65,8 @@ def events() -> str:
 @roles_required(Role.ADMINISTRATOR)
 def export() -> Response:
     _form, filters = _filters()
+    # Who took a copy of the trail, and of which events, is itself kept.
+    note_request(EXPORTED, {"filters": _filter_query()})
     statement = (
         events_statement(filters)
         .add_columns(AuditEvent.before, AuditEvent.after)
