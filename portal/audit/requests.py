@@ -1,6 +1,7 @@
 """Audit events about requests rather than changes: a signed-in person refused a page (403,
-or 404 on a record they may not see, such as another provider's), and council staff reading
-a person's record (their page, its histories, their outcome returns and recommendations). Either is written in a transaction of its own, since the request itself
+or 404 on a record they may not see, such as another provider's), council staff reading a
+person's record (their page, its histories, their outcome returns and recommendations), and
+the trail downloaded. Each is written in a transaction of its own, since the request itself
 changes nothing and so rolls back."""
 
 from __future__ import annotations

@@ -174,6 +174,6 @@ def test_the_csv_holds_the_filtered_events_and_runs_no_formula(
     assert [(e.actor_id, e.after) for e in kept] == [
         (
             world.users[Role.ADMINISTRATOR].id,
-            {"filters": {"record_type": ["providers"], "record_id": [str(world.provider.id)]}},
+            {"filters": {"record_type": "providers", "record_id": world.provider.id}},
         )
     ]

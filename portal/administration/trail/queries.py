@@ -26,9 +26,13 @@ class EventFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
-    @property
-    def any(self) -> bool:
-        return self != EventFilters()
+    def in_use(self) -> dict[str, Any]:
+        """The filters set, as JSON-safe values (for the audit event of a download)."""
+        values = {
+            name: value.isoformat() if isinstance(value, dt.date) else value
+            for name, value in vars(self).items()
+        }
+        return {name: value for name, value in values.items() if value not in (None, "")}
 
 
 def _london_midnight(day: dt.date) -> dt.datetime:

@@ -66,7 +66,7 @@ def events() -> str:
 def export() -> Response:
     _form, filters = _filters()
     # Who took a copy of the trail, and of which events, is itself kept.
-    note_request(EXPORTED, {"filters": _filter_query()})
+    note_request(EXPORTED, {"filters": filters.in_use()})
     statement = (
         events_statement(filters)
         .add_columns(AuditEvent.before, AuditEvent.after)
