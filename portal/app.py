@@ -23,6 +23,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address (request.remote_addr, kept on audit events) is the one the
+        # trusted proxies report; with none trusted, a forged X-Forwarded-For is ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"]
+        )
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -55,8 +63,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    from portal.audit import requests as audited_requests
+
+    audited_requests.init_app(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.administration.trail.views import bp as audit_bp
     from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
     from portal.caseload.views import bp as caseload_bp
@@ -84,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         council_bp,
         capacity_bp,
         caseload_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -105,6 +105,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_DEFAULT_SENDER": _env("MAIL_FROM", "homecare.portal@example.gov.uk"),
         # Links in emails need the portal's public address, e.g. https://homecare.example.gov.uk
         "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # How many proxies in front of the portal append to X-Forwarded-For (portal/app.py):
+        # 0 trusts none, and the audit trail keeps the connecting address.
+        "TRUSTED_PROXIES": _bounded("TRUSTED_PROXIES", 0, low=0, high=5),
     }
     # instance/config.py overrides the environment for a local install.
     instance_file = Path(instance_path) / "config.py"

@@ -3,13 +3,12 @@ from __future__ import annotations
 import functools
 import secrets
 
-from flask import has_request_context, request
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
-from portal.audit.operations import record, snapshot
+from portal.audit.operations import client_address, record, snapshot
 from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
@@ -53,8 +52,8 @@ def record_failed_sign_in(email: str) -> AuditEvent:
         after={
             "email": email.strip().lower()[:254],
             "account": "inactive" if user and not user.active else "known" if user else "none",
-            "address": request.remote_addr if has_request_context() else None,
         },
+        ip_address=client_address(),
     )
     db.session.add(event)
     return event

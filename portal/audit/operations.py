@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -42,6 +43,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def client_address() -> str | None:
+    """The address the request came from, as the trusted proxies report it (portal/app.py),
+    or None outside a request (a command, a job)."""
+    if not has_request_context():
+        return None
+    address = request.remote_addr
+    return address[:45] if address else None
+
+
 def record(
     action: str,
     entity: Any,
@@ -63,6 +73,7 @@ def record(
         else getattr(entity, "provider_id", None),
         before=before,
         after=after if after is not None else snapshot(entity),
+        ip_address=client_address(),
     )
     db.session.add(event)
     return event
@@ -78,6 +89,7 @@ _WRITTEN = (
     "provider_id",
     "before",
     "after",
+    "ip_address",
 )
 
 
@@ -89,6 +101,7 @@ def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by
         return
     actor_id = getattr(by, "id", None)
     occurred_at = utcnow()
+    address = client_address()
     insert_rows(
         AuditEvent.__table__,
         _WRITTEN,
@@ -102,6 +115,7 @@ def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by
                 change.provider_id,
                 change.before,
                 change.after,
+                address,
             )
             for change in changes
         ],
@@ -142,6 +156,7 @@ def record_from_select(
                 provider_id,
                 literal(before, JSON),
                 literal(after, JSON),
+                literal(client_address(), String),
             ),
         )
     )

@@ -12,6 +12,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
+from portal.audit.requests import person_read
 from portal.casework.needs import capacity_notice, notices_for
 from portal.common.access import roles_required, signed_in
 from portal.common.dates import today
@@ -87,7 +88,7 @@ def service_user(service_user_id: int) -> str:
     # A suspended or exited provider is offered no new recommendation; those it sent are
     # listed below with the rest.
     can_recommend = is_provider and person.provider.may_recommend and bool(lines)
-    return render_template(
+    page = render_template(
         "casework/service_user.html",
         person=person,
         lines=lines,
@@ -115,6 +116,7 @@ def service_user(service_user_id: int) -> str:
         cannot_recommend=is_provider and not person.provider.may_recommend,
         today=on,
     )
+    return person_read(page, person.id, provider_id=person.provider_id, by_council=not by_provider)
 
 
 def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:
@@ -134,7 +136,12 @@ def _history_page(service_user_id: int, template: str, rows: Callable[..., Selec
         scalars=False,
         params={"person": person.id, "provider": provider_id},
     )
-    return render_template(template, person=person, page=page)
+    return person_read(
+        render_template(template, person=person, page=page),
+        person.id,
+        provider_id=person.provider_id,
+        by_council=provider_id is None,
+    )
 
 
 @bp.get("/service-users/<int:service_user_id>/outcome-returns")

@@ -45,7 +45,10 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Batches", "payments.batch_list"),
         ("Summary", "payments.summary"),
     ],
-    Role.ADMINISTRATOR: [("Accounts", "administration.accounts_list")],
+    Role.ADMINISTRATOR: [
+        ("Accounts", "administration.accounts_list"),
+        ("Audit trail", "audit.events"),
+    ],
     Role.AGENCY_ADMINISTRATOR: [("Your team", "administration.team_list")],
 }
 

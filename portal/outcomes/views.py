@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.audit.requests import person_read
 from portal.common.access import roles_required
 from portal.common.errors import DomainError, show_on_form
 from portal.common.roles import CASEWORK_ROLES, Role
@@ -188,17 +189,24 @@ def check_return(return_id: int) -> Response | str:
 @bp.get("/outcome-returns/<int:return_id>")
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def view_return(return_id: int) -> str:
-    outcome_return = get_return(return_id, provider_id=viewer_provider_id())
+    viewer_provider = viewer_provider_id()
+    outcome_return = get_return(return_id, provider_id=viewer_provider)
     review_form = None
     if outcome_return.status == ReturnStatus.SUBMITTED and current_user.has_any_role(
         frozenset(CASEWORK_ROLES)
     ):
         review_form = ReviewReturnForm()
-    return render_template(
+    page = render_template(
         "outcomes/view_return.html",
         outcome_return=outcome_return,
         outcomes=OUTCOMES,
         review_form=review_form,
+    )
+    return person_read(
+        page,
+        outcome_return.service_user_id,
+        provider_id=outcome_return.provider_id,
+        by_council=viewer_provider is None,
     )
 
 

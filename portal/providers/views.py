@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.audit.requests import person_read
 from portal.common.access import roles_required
 from portal.common.errors import DomainError, show_on_form
 from portal.common.pagination import paginate
@@ -36,9 +37,15 @@ REGISTER_READERS = (*CASEWORK_ROLES, Role.FINANCE_OFFICER)
 @bp.get("/service-users/<int:service_user_id>/package-history")
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def package_history(service_user_id: int) -> str:
-    person = get_service_user(service_user_id, provider_id=viewer_provider_id())
+    viewer_provider = viewer_provider_id()
+    person = get_service_user(service_user_id, provider_id=viewer_provider)
     page = paginate(package_history_statement(), params={"person": person.id})
-    return render_template("providers/package_history.html", person=person, page=page)
+    return person_read(
+        render_template("providers/package_history.html", person=person, page=page),
+        person.id,
+        provider_id=person.provider_id,
+        by_council=viewer_provider is None,
+    )
 
 
 @bp.get("/providers")

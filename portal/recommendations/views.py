@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.audit.requests import person_read
 from portal.common.access import roles_required
 from portal.common.dates import (
     FinancialYear,
@@ -179,17 +180,24 @@ def check(recommendation_id: int) -> Response | str:
 @bp.get("/recommendations/<int:recommendation_id>")
 @roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
 def view(recommendation_id: int) -> str:
-    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider_id())
+    viewer_provider = viewer_provider_id()
+    recommendation = get_recommendation(recommendation_id, provider_id=viewer_provider)
     if recommendation.status == RecommendationStatus.DRAFT and current_user.provider_id is None:
         abort(404)  # drafts are the provider's own until submitted
     is_provider = current_user.has_role(Role.PROVIDER_MANAGER)
-    return render_template(
+    page = render_template(
         "recommendations/view.html",
         recommendation=recommendation,
         answer_form=AnswerForm()
         if is_provider and recommendation.status == RecommendationStatus.MORE_INFORMATION
         else None,
         can_withdraw=is_provider and _withdrawable(recommendation),
+    )
+    return person_read(
+        page,
+        recommendation.service_user_id,
+        provider_id=recommendation.provider_id,
+        by_council=viewer_provider is None,
     )
 
 

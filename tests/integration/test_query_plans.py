@@ -5,12 +5,19 @@ plan says SCAN for a whole table and SEARCH for an index lookup."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import Select, insert, select, text
 
+from portal.administration.trail.queries import (
+    _EACH_ACTION,
+    _EACH_TYPE,
+    EventFilters,
+    events_statement,
+)
 from portal.common.dates import quarter_bounds, today
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
@@ -88,6 +95,14 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     ),
     "a provider's latest remittances": lambda w: newest_provider_batches_statement().params(
         provider=w.provider.id
+    ),
+    "audit events of one action": lambda w: events_statement(EventFilters(action="x.y")),
+    "audit events by one person": lambda w: events_statement(EventFilters(actor="ada")),
+    "audit events of one record": lambda w: events_statement(
+        EventFilters(record_type="service_users", record_id=w.person.id)
+    ),
+    "audit events of a week": lambda w: events_statement(
+        EventFilters(date_from=today() - dt.timedelta(days=7), date_to=today())
     ),
 }
 
@@ -187,6 +202,15 @@ def test_a_persons_records_are_found_by_person_and_provider_together(
     plan = _plan(statement(world))
     assert index in plan, plan
     assert providers_index not in plan, plan
+
+
+@pytest.mark.parametrize("statement", [_EACH_ACTION, _EACH_TYPE])
+def test_the_audit_viewers_choices_are_found_through_indexes(world: World, statement: Any) -> None:
+    """Its action and record type lists seek each value in an index, never reading the
+    trail through."""
+    plan = _plan(statement)
+    assert _whole_table_reads(plan) == [], plan
+    assert "ix_audit_events_" in plan, plan
 
 
 def test_a_filter_no_index_serves_is_caught(world: World) -> None:

@@ -182,3 +182,14 @@ def test_development_keeps_plain_cookie_names_over_http(tmp_path: Path) -> None:
     assert config["SESSION_COOKIE_SECURE"] is False
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_no_proxy_is_trusted_unless_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit trail's client address comes from X-Forwarded-For only through as many
+    proxies as are named: by default none, so anyone's forged header is ignored."""
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "1")
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 1
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "-1")
+    with pytest.raises(ConfigurationError, match="PORTAL_TRUSTED_PROXIES"):
+        load_config(str(tmp_path))
