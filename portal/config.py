@@ -175,6 +175,10 @@ def limits_config() -> dict[str, Any]:
         ),
         "SIGN_IN_LOCKOUT_MINUTES": _bounded("SIGN_IN_LOCKOUT_MINUTES", 15, low=1, high=24 * 60),
         "WORKERS": worker_count(),
+        # The proxies in front that add X-Forwarded-For (a TLS-terminating proxy, a load
+        # balancer): each limit per address, and the audit trail, then see the person's
+        # address rather than the proxy's. 0 trusts no such header.
+        "TRUSTED_PROXIES": _bounded("TRUSTED_PROXIES", 0, low=0, high=5),
     }
 
 

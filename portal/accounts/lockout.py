@@ -10,6 +10,7 @@ lockout ends by itself after ``SIGN_IN_LOCKOUT_MINUTES`` or when an administrato
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import select
@@ -107,6 +108,20 @@ def lockout_of(user: User) -> FailedSignIns | None:
     )
     ends = _aware(row.locked_until) if row is not None else None
     return row if ends is not None and ends > utcnow() else None
+
+
+def locked_among(users: Iterable[User]) -> set[int]:
+    """Which of ``users`` are locked now, in one query (a page of the accounts list)."""
+    by_email = {normalised(user.email): user.id for user in users}
+    if not by_email:
+        return set()
+    rows = db.session.execute(
+        select(FailedSignIns.email, FailedSignIns.locked_until).where(
+            FailedSignIns.email.in_(by_email), FailedSignIns.locked_until.is_not(None)
+        )
+    )
+    now = utcnow()
+    return {by_email[email] for email, ends in rows if (_aware(ends) or now) > now}
 
 
 def lift_lockout(user: User, *, by: User) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts import administration
-from portal.accounts.lockout import lift_lockout, lockout_of
+from portal.accounts.lockout import lift_lockout, locked_among, lockout_of
 from portal.accounts.models import AccountStatus, PasswordLink, User, UserRole
 from portal.administration import notices
 from portal.administration.forms import ConfirmForm, InviteForm, RolesForm, role_choices
@@ -116,6 +116,7 @@ def _list(scope: Scope) -> str:
         "administration/account_list.html",
         scope=scope,
         page=page,
+        locked=locked_among(page.items),
         search=search,
         chosen={"role": role.value if role else "", "status": status.value if status else ""},
         role_options=role_choices(scope.roles),

@@ -14,11 +14,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from portal.accounts import models as account_models
+from portal.accounts import operations
 from portal.audit.models import AuditEvent
 from portal.common.models import clock_at
 from portal.common.roles import Role
 from portal.extensions import db, limiter
 from tests.client import CheckedClient, text_of
+from tests.conftest import make_app
 from tests.factories import PASSWORD
 from tests.fixtures import World, sign_in
 
@@ -158,6 +161,8 @@ def test_the_administrator_sees_the_lockout_and_lifting_it_lets_the_person_in(
     assert _try(client, user.email, PASSWORD).status_code == 200, "locked"
     admin = app.test_client()
     sign_in(admin, administrator)  # type: ignore[arg-type]
+    listed = text_of(admin.get("/accounts?q=carl"))
+    assert f"{user.name} {user.email} Care manager Council Active Locked" in listed
     page = text_of(admin.get(f"/accounts/{user.id}"))
     assert "Signing in Locked Locked after 10 failed sign-ins" in page
     assert "Lift lockout" in page
@@ -176,6 +181,7 @@ def test_the_administrator_sees_the_lockout_and_lifting_it_lets_the_person_in(
 
     assert _try(client, user.email, PASSWORD).status_code == 302
     assert _signed_in(client)
+    assert "Locked" not in text_of(admin.get("/accounts?q=carl"))
 
 
 def test_an_agency_administrator_cannot_lift_another_providers_lockout(
@@ -252,3 +258,65 @@ def test_a_lockout_is_kept_in_the_database_not_in_a_worker(
     with clock_at(NOON + dt.timedelta(minutes=1)):
         refused = _try(app.test_client(), user.email, PASSWORD)  # type: ignore[arg-type]
     assert "try again after" in _error(refused)
+
+
+@pytest.mark.parametrize("who", ["locked", "no password yet"])
+def test_a_refusal_without_a_hash_to_check_still_checks_one(
+    client: CheckedClient,
+    world: World,
+    limits: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    who: str,
+) -> None:
+    """A locked account, and one whose password is not set, take as long to refuse as a
+    wrong password: the stand-in hash is checked instead."""
+    user = world.users[Role.CARE_MANAGER]
+    if who == "no password yet":
+        user.password_hash = None
+        db.session.flush()
+    else:
+        with clock_at(NOON):
+            for _ in range(10):
+                _try(client, user.email, WRONG)
+    checked: list[str] = []
+    real = operations.check_password_hash
+    monkeypatch.setattr(
+        operations, "check_password_hash", lambda *args: checked.append("stand-in") or real(*args)
+    )
+    monkeypatch.setattr(
+        account_models, "check_password_hash", lambda *args: checked.append("real") or real(*args)
+    )
+    with clock_at(NOON):
+        assert _try(client, user.email, PASSWORD).status_code == 200
+    assert checked == ["stand-in"]
+
+
+def test_behind_a_trusted_proxy_each_person_is_counted_at_their_own_address(
+    database_url: str, db_session: Any, world: World
+) -> None:
+    """With PORTAL_TRUSTED_PROXIES=1 the address is the one the proxy saw; without it,
+    everyone behind the proxy would share one count."""
+    proxied = make_app(database_url, TRUSTED_PROXIES=1, SIGN_IN_LIMIT_PER_ADDRESS="2 per hour")
+    limiter.reset()
+    try:
+        client = proxied.test_client()
+        for n in range(2):
+            sent = {"X-Forwarded-For": "203.0.113.7"}
+            answer = client.post(
+                "/sign-in", data={"email": f"a{n}@example.test", "password": WRONG}, headers=sent
+            )
+            assert answer.status_code == 200
+        blocked = client.post(
+            "/sign-in",
+            data={"email": "b@example.test", "password": WRONG},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        )
+        assert blocked.status_code == 429
+        other = client.post(
+            "/sign-in",
+            data={"email": "b@example.test", "password": WRONG},
+            headers={"X-Forwarded-For": "198.51.100.20"},
+        )
+        assert other.status_code == 200, "someone else behind the same proxy"
+    finally:
+        limiter.reset()
