@@ -53,13 +53,13 @@ def sign_in() -> Response | str:
         else:
             user = authenticate(email, password)
         if user is None:
+            # The form is shown again, so the request rolls back: the failure is kept by a
+            # commit of its own (nothing else has changed in this request).
+            record_failed_sign_in(email)
             # The same words for a wrong password, an unknown address and a lockout (every
             # address typed is counted alike), so none of them tells that an account exists.
             locked = locked or note_failure(email)
             form.email.errors = [_refusal(locked)]
-            # The form is shown again, so the request rolls back: the failure is kept by a
-            # commit of its own (nothing else has changed in this request).
-            record_failed_sign_in(email)
             db.session.commit()
         else:
             forget_failures(user)
