@@ -163,6 +163,9 @@ def limits_config() -> dict[str, Any]:
         "RATELIMIT_ENABLED": (_env("RATELIMIT_ENABLED", "true") or "").lower() != "false",
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_KEY_PREFIX": "portal",
+        # Counted over the last 15 minutes at any moment, not in fixed blocks of 15 minutes
+        # (which let twice the limit through either side of a block's end).
+        "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on the 429 page itself
         # Sign-in and password forms sent from one address, and for one email address.
         "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),

@@ -246,6 +246,27 @@ def test_the_set_password_page_is_limited_per_address(
     assert "Retry-After" in refused.headers
 
 
+def test_the_set_password_page_is_limited_per_link_whatever_the_address(
+    client: CheckedClient, world: World, limits: dict[str, Any]
+) -> None:
+    limits["SIGN_IN_LIMIT_PER_ACCOUNT"] = "2 per hour"
+    for n in range(2):
+        sent = client.post(
+            "/set-password/guess",
+            data={"password": WRONG},
+            environ_base={"REMOTE_ADDR": f"10.0.1.{n}"},
+        )
+        assert sent.status_code == 404
+    again = client.post(
+        "/set-password/guess", data={"password": WRONG}, environ_base={"REMOTE_ADDR": "10.0.1.9"}
+    )
+    assert again.status_code == 429
+    other = client.post(
+        "/set-password/other", data={"password": WRONG}, environ_base={"REMOTE_ADDR": "10.0.1.9"}
+    )
+    assert other.status_code == 404, "another link is counted apart"
+
+
 def test_a_lockout_is_kept_in_the_database_not_in_a_worker(
     app: Flask, client: CheckedClient, world: World, limits: dict[str, Any]
 ) -> None:
