@@ -166,6 +166,10 @@ def limits_config() -> dict[str, Any]:
         # Counted over the last 15 minutes at any moment, not in fixed blocks of 15 minutes
         # (which let twice the limit through either side of a block's end).
         "RATELIMIT_STRATEGY": "moving-window",
+        # If Redis cannot be reached, each worker counts in its own memory until it can
+        # (logged as a warning): people can still sign in, and the lockout, kept in the
+        # database, holds across workers all the same.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on the 429 page itself
         # Sign-in and password forms sent from one address, and for one email address.
         "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),
