@@ -16,11 +16,14 @@ workers, ``GUNICORN_THREADS`` the threads in each, and command-line options (``-
 
 import os
 
+from portal.config import worker_count
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
-# The CPUs this process may run on (its affinity), not every CPU the machine has.
-_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-workers = int(os.environ.get("WEB_CONCURRENCY") or _cpus + 1)
+# WEB_CONCURRENCY, or the CPUs this process may run on (its affinity) plus one. The app
+# reads the same number, and in production refuses to count sign-in guesses in each
+# worker's own memory when there is more than one (portal/config.py).
+workers = worker_count()
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 # Seconds an idle keep-alive connection is held open: longer than the gap between a page and
 # its next request from the same client, shorter than a proxy's upstream idle timeout.

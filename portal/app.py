@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,13 +25,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(app.instance_path, test_config))
     if app.config["TRUSTED_PROXIES"]:
-        # The client's address (request.remote_addr, kept on audit events) is the one the
-        # trusted proxies report; with none trusted, a forged X-Forwarded-For is ignored.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"]
-        )
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops)  # type: ignore[method-assign]
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -50,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=_migrations_directory())
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     WTFormsHelpers(app)
     from portal.notifications.email import mail
 

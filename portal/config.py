@@ -105,9 +105,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_DEFAULT_SENDER": _env("MAIL_FROM", "homecare.portal@example.gov.uk"),
         # Links in emails need the portal's public address, e.g. https://homecare.example.gov.uk
         "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
-        # How many proxies in front of the portal append to X-Forwarded-For (portal/app.py):
-        # 0 trusts none, and the audit trail keeps the connecting address.
-        "TRUSTED_PROXIES": _bounded("TRUSTED_PROXIES", 0, low=0, high=5),
+        **limits_config(),
     }
     # instance/config.py overrides the environment for a local install.
     instance_file = Path(instance_path) / "config.py"
@@ -147,6 +145,68 @@ def cookie_settings(environment: str) -> dict[str, Any]:
     return settings
 
 
+def worker_count() -> int:
+    """How many worker processes gunicorn runs (gunicorn.conf.py takes its number from
+    here): ``WEB_CONCURRENCY``, or one per CPU this process may run on, plus one."""
+    raw = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if raw:
+        if not raw.isdigit() or not 1 <= int(raw) <= 256:
+            raise ConfigurationError("WEB_CONCURRENCY must be a whole number from 1 to 256")
+        return int(raw)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) + 1
+
+
+def _limit(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's words ("20 per 15 minutes"), checked at start."""
+    from limits import parse_many
+
+    value = (_env(name) or "").strip() or default
+    try:
+        parsed = parse_many(value)
+    except ValueError:
+        parsed = []
+    if not parsed or any(not 1 <= item.amount <= 100_000 for item in parsed):
+        raise ConfigurationError(
+            f"PORTAL_{name} must be a limit such as {default!r} (from 1 to 100000 a period)"
+        )
+    return value
+
+
+def limits_config() -> dict[str, Any]:
+    """Limits on guessing passwords (accounts/limits.py and accounts/lockout.py)."""
+    return {
+        # Flask-Limiter's own settings: where the counts are kept (memory:// for one
+        # process, redis://host:6379 shared by every worker and instance) and whether on.
+        "RATELIMIT_ENABLED": (_env("RATELIMIT_ENABLED", "true") or "").lower() != "false",
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "portal",
+        # Counted over the last 15 minutes at any moment, not in fixed blocks of 15 minutes
+        # (which let twice the limit through either side of a block's end).
+        "RATELIMIT_STRATEGY": "moving-window",
+        # If Redis cannot be reached, each worker counts in its own memory until it can
+        # (logged as a warning): people can still sign in, and the lockout, kept in the
+        # database, holds across workers all the same.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on the 429 page itself
+        # Sign-in and password forms sent from one address, and for one email address.
+        "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": _limit("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per 15 minutes"),
+        # This many refused sign-ins for one email address within the window lock it for
+        # the lockout's minutes, kept in the database.
+        "SIGN_IN_LOCKOUT_FAILURES": _bounded("SIGN_IN_LOCKOUT_FAILURES", 10, low=3, high=100),
+        "SIGN_IN_LOCKOUT_WINDOW_MINUTES": _bounded(
+            "SIGN_IN_LOCKOUT_WINDOW_MINUTES", 15, low=1, high=24 * 60
+        ),
+        "SIGN_IN_LOCKOUT_MINUTES": _bounded("SIGN_IN_LOCKOUT_MINUTES", 15, low=1, high=24 * 60),
+        "WORKERS": worker_count(),
+        # The proxies in front that add X-Forwarded-For (a TLS-terminating proxy, a load
+        # balancer): each limit per address, and the audit trail, then see the person's
+        # address rather than the proxy's. 0 trusts no such header.
+        "TRUSTED_PROXIES": _bounded("TRUSTED_PROXIES", 0, low=0, high=5),
+    }
+
+
 def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None:
     """Raise ConfigurationError, saying what to change, if production would run open."""
     problem = key_problem(config.get("SECRET_KEY"), instance_path)
@@ -166,6 +226,21 @@ def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None
         raise ConfigurationError(
             "PORTAL_PUBLIC_URL must be the portal's https:// address in production: "
             "invitation links and emails are built from it (see README, Configuration)"
+        )
+    refuse_open_limits(config)
+
+
+def refuse_open_limits(config: dict[str, Any]) -> None:
+    if not config.get("RATELIMIT_ENABLED"):
+        raise ConfigurationError(
+            "Rate limits must be on in production: unset PORTAL_RATELIMIT_ENABLED"
+        )
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and int(config.get("WORKERS") or 1) > 1:
+        raise ConfigurationError(
+            f"PORTAL_RATELIMIT_STORAGE_URI is {storage!r} with {config.get('WORKERS')} workers: "
+            "each would count guesses apart. Set it to the shared store, e.g. "
+            "redis://localhost:6379, or run one worker (WEB_CONCURRENCY=1)"
         )
 
 

@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 
-from portal.accounts.models import PasswordLink, User, UserRole, UserSession
+from portal.accounts.models import FailedSignIns, PasswordLink, User, UserRole, UserSession
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.caseload.models import CaseloadImport
@@ -31,6 +31,7 @@ __all__ = [
     "CardRate",
     "CaseloadImport",
     "CouncilSettings",
+    "FailedSignIns",
     "OutcomeAnswer",
     "OutcomeReturn",
     "OutcomeTally",

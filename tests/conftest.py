@@ -27,6 +27,10 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "COUNCIL_NAME": "Testshire County Council",
+        # The suite signs in thousands of times from one address; tests of the limits set
+        # their own (tests/integration/test_sign_in_limits.py).
+        "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute",
     }
     config.update(overrides)
     return create_app(config)

@@ -5,7 +5,7 @@ where whoever holds the file could drop the trigger: it guards against the porta
 code, not against that).
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -136,3 +136,20 @@ class PasswordLink(db.Model):  # type: ignore[name-defined]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class FailedSignIns(db.Model):  # type: ignore[name-defined]
+    """Refused sign-ins for one email address as typed (normalised), whether or not an
+    account has it, so a locked account and an unknown one are answered alike. Kept in the
+    database, so every worker and instance sees the same count and the same lockout."""
+
+    __tablename__ = "failed_sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Refusals since the first one in the current window (accounts/lockout.py).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Set when the failures reach the limit; an administrator's lifting clears it.
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

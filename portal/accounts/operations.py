@@ -25,13 +25,19 @@ def _stand_in_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
+def refuse_alike(password: str) -> None:
+    """Check ``password`` against the stand-in hash, to take as long as a real check
+    where there is no hash to check (no account, no password set yet, a lockout)."""
+    check_password_hash(_stand_in_hash(), password)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None. The same work is done
-    (one password hash checked) whether or not the account exists or is active, and the
-    message is the same, so neither reveals which accounts exist."""
+    (one password hash checked) whether or not the account exists, is active or has set
+    its password, and the message is the same, so neither reveals which accounts exist."""
     user = find_user_by_email(email)
-    if user is None:
-        check_password_hash(_stand_in_hash(), password)
+    if user is None or user.password_hash is None:
+        refuse_alike(password)
         return None
     matches = user.check_password(password)
     return user if matches and user.active else None

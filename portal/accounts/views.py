@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,10 +9,18 @@ from werkzeug.wrappers import Response
 
 from portal.accounts import sessions
 from portal.accounts.forms import SetPasswordForm, SignInForm
+from portal.accounts.limits import set_password_limits, sign_in_limits
 from portal.accounts.links import check_link, set_password_by_link
-from portal.accounts.operations import authenticate, record_failed_sign_in, record_sign_in
+from portal.accounts.lockout import forget_failures, locked_until, note_failure
+from portal.accounts.operations import (
+    authenticate,
+    record_failed_sign_in,
+    record_sign_in,
+    refuse_alike,
+)
 from portal.accounts.passwords import HINT, password_problem
 from portal.common.access import public, signed_in
+from portal.common.dates import format_moment
 from portal.common.errors import DomainError, show_on_form
 from portal.common.templating import navigation_for
 from portal.extensions import db
@@ -32,21 +41,42 @@ def home() -> Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@sign_in_limits
 def sign_in() -> Response | str:
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        email, password = form.email.data or "", form.password.data or ""
+        locked = locked_until(email)
+        if locked:
+            refuse_alike(password)  # as long as checking a password, even while locked
+            user = None
+        else:
+            user = authenticate(email, password)
         if user is None:
-            form.email.errors = ["Enter a correct email address and password"]
             # The form is shown again, so the request rolls back: the failure is kept by a
             # commit of its own (nothing else has changed in this request).
-            record_failed_sign_in(form.email.data or "")
+            record_failed_sign_in(email)
+            # The same words for a wrong password, an unknown address and a lockout (every
+            # address typed is counted alike), so none of them tells that an account exists.
+            locked = locked or note_failure(email)
+            form.email.errors = [_refusal(locked)]
             db.session.commit()
         else:
+            forget_failures(user)
             sessions.begin(user)
             record_sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
     return render_template("accounts/sign_in.html", form=form)
+
+
+def _refusal(locked: dt.datetime | None) -> str:
+    message = "Enter a correct email address and password"
+    if locked is None:
+        return message
+    return (
+        f"{message}. There have been too many tries for this email address: "
+        f"you can try again after {format_moment(locked)}"
+    )
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -74,6 +104,7 @@ def signed_out() -> str:
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 @public
+@set_password_limits
 def set_password(token: str) -> Response | str | tuple[str, int]:
     """Where an invitation's link leads: the person chooses their password. Nobody is
     signed in by it; whoever is signed in in this browser is signed out first, so the

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from portal.accounts import administration
+from portal.accounts.lockout import lift_lockout, locked_among, lockout_of
 from portal.accounts.models import AccountStatus, PasswordLink, User, UserRole
 from portal.administration import notices
 from portal.administration.forms import ConfirmForm, InviteForm, RolesForm, role_choices
@@ -115,6 +116,7 @@ def _list(scope: Scope) -> str:
         "administration/account_list.html",
         scope=scope,
         page=page,
+        locked=locked_among(page.items),
         search=search,
         chosen={"role": role.value if role else "", "status": status.value if status else ""},
         role_options=role_choices(scope.roles),
@@ -145,6 +147,8 @@ def account_change(event: AuditEvent) -> str:
         "account.disabled": "Disabled",
         "account.enabled": "Enabled",
         "account.password_set": "Password set",
+        "account.locked": f"Locked after {after.get('failures')} failed sign-ins",
+        "account.lockout_lifted": "Lockout lifted",
     }.get(event.action, event.action.removeprefix("account.").replace("_", " ").capitalize())
 
 
@@ -236,6 +240,7 @@ def _show(scope: Scope, user_id: int) -> str:
         history=history,
         form=ConfirmForm(),
         is_self=user.id == current_user.id,
+        lockout=lockout_of(user),
     )
 
 
@@ -283,6 +288,13 @@ def _enable(scope: Scope, user_id: int) -> Response:
     return redirect(scope.url("account", user_id=user.id))
 
 
+def _unlock(scope: Scope, user_id: int) -> Response:
+    user = _account(scope, user_id)
+    if ConfirmForm().validate_on_submit() and lift_lockout(user, by=current_user):
+        flash(f"{user.name} can sign in again now", "success")
+    return redirect(scope.url("account", user_id=user.id))
+
+
 def _resend(scope: Scope, user_id: int) -> Response:
     user = _account(scope, user_id)
     if not ConfirmForm().validate_on_submit():
@@ -308,6 +320,7 @@ def _routes(
         ("disable", "/<int:user_id>/disable", _disable, ["GET", "POST"]),
         ("enable", "/<int:user_id>/enable", _enable, ["POST"]),
         ("resend", "/<int:user_id>/resend", _resend, ["POST"]),
+        ("unlock", "/<int:user_id>/unlock", _unlock, ["POST"]),
     ]
     for name, rule, page, methods in pages:
 

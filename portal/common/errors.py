@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, render_template
+import math
+import time
+
+from flask import Flask, Response, g, has_request_context, render_template
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 
 class DomainError(Exception):
@@ -36,6 +40,14 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         db.session.rollback()
         return render_template("common/errors/csrf.html"), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> Response:
+        db.session.rollback()
+        breached = limiter.current_limit
+        wait = max(1, math.ceil(breached.reset_at - time.time())) if breached else 60
+        page = render_template("common/errors/429.html", minutes=math.ceil(wait / 60))
+        return Response(page, 429, headers={"Retry-After": str(wait)})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

@@ -148,6 +148,13 @@ class Browser:
         self._missed.extend(self._loaded[:-1])
         self._loaded.clear()
 
+    def answered(self, status: int) -> None:
+        """The page now showing came with ``status``, an error the test meant to reach (a
+        429, say): it is not counted among the unexpected HTTP errors."""
+        assert self._http_errors, "no error answered"
+        last = self._http_errors.pop()
+        assert last.startswith(f"{status} "), last
+
     def finish(self) -> None:
         """Called when the test ends: every page loaded was checked and nothing went wrong."""
         if not self.page.is_closed():

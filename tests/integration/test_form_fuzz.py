@@ -139,7 +139,8 @@ def _manager(r: Records) -> int:
 def _account_buttons(
     whose: str, role: Role, prefix: str, account: Callable[[Records], int]
 ) -> list[Route]:
-    """Disabling, enabling and re-inviting an invited account: a button each."""
+    """Disabling, enabling, re-inviting an invited account and lifting a lockout: a
+    button each."""
     return [
         Route(
             f"{action} {whose}",
@@ -152,6 +153,7 @@ def _account_buttons(
             ("disabling", "disable"),
             ("enabling", "enable"),
             ("re-inviting", "resend"),
+            ("lifting the lockout of", "unlock"),
         )
     ]
 

@@ -23,6 +23,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _production(monkeypatch: pytest.MonkeyPatch, key: str | None) -> None:
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://homecare.example.gov.uk")
+    monkeypatch.setenv("PORTAL_RATELIMIT_STORAGE_URI", "redis://localhost:6379")
     if key is not None:
         monkeypatch.setenv("PORTAL_SECRET_KEY", key)
 

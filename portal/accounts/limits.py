@@ -1,0 +1,48 @@
+"""Rate limits on the forms that take a password (Flask-Limiter): per address, and per
+account (the email address typed, or the password link's token). They count only what is
+sent (POST); reading the page is free. The counts live in RATELIMIT_STORAGE_URI, shared by
+every worker when it is Redis. Past a limit the person gets the 429 page, with Retry-After.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+
+from portal.extensions import limiter
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: str(current_app.config[name])
+
+
+def _email_typed() -> str:
+    email = request.form.get("email", "")
+    return "email:" + email.strip().lower()[:254]
+
+
+def _link_token() -> str:
+    token = (request.view_args or {}).get("token", "")
+    return "link:" + hashlib.sha256(str(token).encode()).hexdigest()
+
+
+def guarded(account: Callable[[], str]) -> Callable[[Any], Any]:
+    """Both limits on a password form, its account told apart by ``account``."""
+    per_address = limiter.limit(
+        _setting("SIGN_IN_LIMIT_PER_ADDRESS"), methods=["POST"], scope="address"
+    )
+    per_account = limiter.limit(
+        _setting("SIGN_IN_LIMIT_PER_ACCOUNT"), methods=["POST"], key_func=account, scope="account"
+    )
+
+    def decorator(view: Any) -> Any:
+        return per_address(per_account(view))
+
+    return decorator
+
+
+sign_in_limits = guarded(_email_typed)
+set_password_limits = guarded(_link_token)
