@@ -5,8 +5,8 @@ import secrets
 
 from flask import has_request_context, request
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts.hashing import hash_password, needs_rehash, scheme, verify_password
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
 from portal.audit.operations import record, snapshot
@@ -23,7 +23,7 @@ def find_user_by_email(email: str) -> User | None:
 def _stand_in_hash() -> str:
     """A hash of a random password made as an account's would be: checked when no account
     has the email, so an unknown email takes as long to refuse as a wrong password."""
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -32,10 +32,29 @@ def authenticate(email: str, password: str) -> User | None:
     message is the same, so neither reveals which accounts exist."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_stand_in_hash(), password)
+        verify_password(_stand_in_hash(), password)
         return None
     matches = user.check_password(password)
-    return user if matches and user.active else None
+    if not (matches and user.active):
+        return None
+    assert user.password_hash is not None  # a password matched it
+    if needs_rehash(user.password_hash):
+        _rehash(user, password)
+    return user
+
+
+def _rehash(user: User, password: str) -> None:
+    """Hash the password just typed again, as today's parameters make it: an older scheme
+    (werkzeug's scrypt or pbkdf2) or older Argon2 settings are replaced at sign-in."""
+    before = {"password_scheme": scheme(user.password_hash)}
+    user.set_password(password)
+    record(
+        "account.password_rehashed",
+        user,
+        by=user,
+        before=before,
+        after={"password_scheme": scheme(user.password_hash)},
+    )
 
 
 def record_failed_sign_in(email: str) -> AuditEvent:
