@@ -6,10 +6,12 @@ import secrets
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
+from portal.accounts import sessions
 from portal.accounts.hashing import hash_password, needs_rehash, scheme, verify_password
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
 from portal.audit.operations import record, snapshot
+from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
@@ -61,10 +63,18 @@ def record_failed_sign_in(email: str) -> AuditEvent:
     """Write a refused sign-in to the audit trail: the email as typed, whether an account
     has it (for the council's eyes only; the person signing in is told nothing), and the
     address it came from."""
+    return record_for_email("account.sign_in_failed", email)[0]
+
+
+def record_for_email(action: str, email: str) -> tuple[AuditEvent, User | None]:
+    """Write to the audit trail something asked for an email address by someone not signed
+    in (a sign-in refused, a reset asked for): the address as typed, whether an account has
+    it and whether it is active, and where the request came from. Also returns the account
+    with that address, if there is one."""
     user = find_user_by_email(email)
     event = AuditEvent(
         actor_id=None,
-        action="account.sign_in_failed",
+        action=action,
         entity_type=User.__tablename__,
         entity_id=user.id if user is not None else None,
         provider_id=user.provider_id if user is not None else None,
@@ -76,7 +86,7 @@ def record_failed_sign_in(email: str) -> AuditEvent:
         },
     )
     db.session.add(event)
-    return event
+    return event, user
 
 
 def record_sign_in(user: User) -> None:
@@ -114,3 +124,26 @@ def create_user(
         after=snapshot(user, ("email", "name", "provider_id", "active")) | {"roles": sorted(roles)},
     )
     return user
+
+
+def change_password(user: User, *, current: str, new: str) -> int:
+    """``user``, signed in, changes their password: the one they have now must be typed
+    first. Every other session of theirs ends and this browser carries on in a new one.
+    Returns how many other sessions ended. The policy (accounts/passwords.py) is the
+    form's to check, as for any password chosen."""
+    if not user.check_password(current):
+        raise DomainError("Your current password is not right", field="current_password")
+    if current == new:
+        raise DomainError(
+            "Your new password must be different from your current one", field="password"
+        )
+    user.set_password(new)
+    ended = sessions.begin_again(user)
+    record(
+        "account.password_changed",
+        user,
+        by=user,
+        before={"password": "set"},
+        after={"password": "changed", "other_sessions_ended": ended},
+    )
+    return ended

@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Iterable
 
+from flask import current_app
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
@@ -85,6 +86,12 @@ def password_problem(password: str, *, about: Iterable[str] = ()) -> str | None:
     if "passwords" in found:
         return COMMON
     return "Password is too easy to guess: try three random words together"
+
+
+def problem_for(password: str, *, name: str, email: str) -> str | None:
+    """``password_problem`` for a person's own account: their name, their email address
+    and the council's name are what must not be in it."""
+    return password_problem(password, about=(name, email, current_app.config["COUNCIL_NAME"]))
 
 
 def _parts(text: str) -> list[str]:

@@ -6,27 +6,16 @@ from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from portal.accounts import hashing
 from portal.accounts.models import User
-from portal.audit.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
 from tests.client import CheckedClient
 from tests.factories import PASSWORD
 from tests.fixtures import World
-
-
-def _events(user: User, action: str) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.action == action, AuditEvent.entity_id == user.id)
-            .order_by(AuditEvent.id)
-        )
-    )
+from tests.integration.helpers import audit_events
 
 
 def test_a_new_password_is_kept_as_an_argon2id_hash_that_fits_its_column() -> None:
@@ -51,7 +40,7 @@ def test_an_old_werkzeug_hash_signs_in_and_is_replaced_by_argon2(
     db.session.refresh(user)
     assert user.password_hash is not None and user.password_hash.startswith("$argon2id$")
     assert user.check_password(PASSWORD)
-    [event] = _events(user, "account.password_rehashed")
+    [event] = audit_events(user, "account.password_rehashed")
     assert event.before == {"password_scheme": method.split(":")[0]}
     assert event.after == {"password_scheme": "argon2id"}
     assert PASSWORD not in repr((event.before, event.after))
@@ -68,7 +57,7 @@ def test_an_argon2_hash_with_old_parameters_is_made_again_at_sign_in(
     db.session.refresh(user)
     assert user.password_hash != old
     assert not hashing.needs_rehash(user.password_hash or "")
-    assert len(_events(user, "account.password_rehashed")) == 1
+    assert len(audit_events(user, "account.password_rehashed")) == 1
 
 
 def test_a_wrong_password_leaves_an_old_hash_as_it_was(client: CheckedClient, world: World) -> None:
@@ -78,7 +67,7 @@ def test_a_wrong_password_leaves_an_old_hash_as_it_was(client: CheckedClient, wo
     client.post("/sign-in", data={"email": user.email, "password": "not the password at all"})
     db.session.refresh(user)
     assert user.password_hash == old
-    assert _events(user, "account.password_rehashed") == []
+    assert audit_events(user, "account.password_rehashed") == []
 
 
 def test_a_current_hash_is_not_made_again(client: CheckedClient, world: World) -> None:
@@ -87,7 +76,7 @@ def test_a_current_hash_is_not_made_again(client: CheckedClient, world: World) -
     client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     db.session.refresh(user)
     assert user.password_hash == before
-    assert _events(user, "account.password_rehashed") == []
+    assert audit_events(user, "account.password_rehashed") == []
 
 
 def test_the_stand_in_for_a_missing_account_is_an_argon2_hash_of_todays_parameters() -> None:

@@ -55,6 +55,8 @@ def test_only_the_sign_in_pages_are_public(app: Flask) -> None:
         "accounts.signed_out",
         "common.accessibility",
         "common.healthz",
+        "passwords.forgotten",
+        "passwords.link_sent",
     ]
 
 
