@@ -340,12 +340,12 @@ def test_a_refusal_without_a_hash_to_check_still_checks_one(
             for _ in range(10):
                 _try(client, user.email, WRONG)
     checked: list[str] = []
-    real = operations.check_password_hash
+    real = operations.verify_password
     monkeypatch.setattr(
-        operations, "check_password_hash", lambda *args: checked.append("stand-in") or real(*args)
+        operations, "verify_password", lambda *args: checked.append("stand-in") or real(*args)
     )
     monkeypatch.setattr(
-        account_models, "check_password_hash", lambda *args: checked.append("real") or real(*args)
+        account_models, "verify_password", lambda *args: checked.append("real") or real(*args)
     )
     with clock_at(NOON):
         assert _try(client, user.email, PASSWORD).status_code == 200
