@@ -3,7 +3,7 @@ repeated failures holds across every worker and instance, and an administrator c
 and lift it.
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0019
 Create Date: 2026-12-04 23:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

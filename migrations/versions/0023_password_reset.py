@@ -3,16 +3,16 @@ password link of purpose "reset"), and changing or resetting a password ends the
 sessions (a session's end reason "password_changed"). Hashes move to Argon2id at each
 person's next sign-in; the password_hash column (256 characters) already holds them.
 
-Revision ID: 0020
-Revises: 0019
-Create Date: 2026-12-04 23:00:00
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-05 01:00:00
 
 """
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
