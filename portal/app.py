@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audited_requests.init_app(app)
 
     from portal.accounts.views import bp as accounts_bp
+    from portal.administration.passwords import bp as passwords_bp
     from portal.administration.trail.views import bp as audit_bp
     from portal.administration.views import bp as administration_bp
     from portal.capacity.views import bp as capacity_bp
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         common_bp,
         accounts_bp,
         administration_bp,
+        passwords_bp,
         providers_bp,
         outcomes_bp,
         periods_bp,

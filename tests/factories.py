@@ -73,10 +73,10 @@ _hash_cache: dict[str, str] = {}
 
 def _hash(password: str) -> str:
     # Hashing is deliberately slow; one hash serves every test user.
-    from werkzeug.security import generate_password_hash
+    from portal.accounts.hashing import hash_password
 
     if password not in _hash_cache:
-        _hash_cache[password] = generate_password_hash(password)
+        _hash_cache[password] = hash_password(password)
     return _hash_cache[password]
 
 

@@ -1,5 +1,6 @@
-"""Rate limits on the forms that take a password (Flask-Limiter): per address, and per
-account (the email address typed, or the password link's token). They count only what is
+"""Rate limits on the forms that take a password or send one (Flask-Limiter): per address,
+and per account (the email address typed, the password link's token, or the person signed
+in). They count only what is
 sent (POST); reading the page is free. The counts live in RATELIMIT_STORAGE_URI, shared by
 every worker when it is Redis. Past a limit the person gets the 429 page, with Retry-After.
 """
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
+from flask_login import current_user
 
 from portal.extensions import limiter
 
@@ -27,6 +29,10 @@ def _email_typed() -> str:
 def _link_token() -> str:
     token = (request.view_args or {}).get("token", "")
     return "link:" + hashlib.sha256(str(token).encode()).hexdigest()
+
+
+def _signed_in_account() -> str:
+    return f"user:{current_user.get_id()}"
 
 
 def guarded(account: Callable[[], str]) -> Callable[[Any], Any]:
@@ -46,3 +52,8 @@ def guarded(account: Callable[[], str]) -> Callable[[Any], Any]:
 
 sign_in_limits = guarded(_email_typed)
 set_password_limits = guarded(_link_token)
+# "Forgotten your password?" sends email to the address typed: limited as sign-in is, so it
+# can be neither a way to flood someone's inbox nor to test addresses quickly.
+reset_limits = guarded(_email_typed)
+# Changing a password checks the current one: a stolen session must not guess it freely.
+change_password_limits = guarded(_signed_in_account)

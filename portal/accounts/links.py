@@ -1,5 +1,6 @@
-"""One-time, expiring links to set an account's password: an invitation, or the first
-administrator's link from the command line.
+"""One-time, expiring links to set an account's password: an invitation, the first
+administrator's link from the command line, or a reset the person asked for because they
+forgot their password.
 
 The link carries a random token; only its SHA-256 is kept (``PasswordLink``), so the link
 is shown or sent once and the database cannot rebuild it. A new link for an account
@@ -17,7 +18,9 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from portal.accounts.models import LinkPurpose, PasswordLink, User
+from portal.accounts import sessions
+from portal.accounts.models import LinkPurpose, PasswordLink, SessionEnd, User
+from portal.accounts.operations import record_for_email
 from portal.audit.operations import record, snapshot
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -42,13 +45,17 @@ def issue_link(user: User, *, purpose: LinkPurpose, by: User | None) -> str:
     now = utcnow()
     withdraw_links(user, now=now)
     token = secrets.token_urlsafe(32)
+    if purpose is LinkPurpose.RESET:
+        lifetime = dt.timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    else:
+        lifetime = dt.timedelta(hours=current_app.config["INVITATION_HOURS"])
     link = PasswordLink(
         user_id=user.id,
         token_hash=_hash(token),
         purpose=purpose,
         created_at=now,
         created_by_id=by.id if by is not None else None,
-        expires_at=now + dt.timedelta(hours=current_app.config["INVITATION_HOURS"]),
+        expires_at=now + lifetime,
     )
     db.session.add(link)
     db.session.flush()
@@ -121,11 +128,28 @@ def set_password_by_link(token: str, password: str) -> User:
     link.used_at = now
     db.session.flush()
     withdraw_links(user, now=now)
+    ended = sessions.end_every_session(user, by=user, reason=SessionEnd.PASSWORD_CHANGED)
     record(
         "account.password_set",
         user,
         by=user,
         before={"password": "set" if had_password else "none"},
-        after={"password": "set", "link_id": link.id, "purpose": link.purpose.value},
+        after={
+            "password": "set",
+            "link_id": link.id,
+            "purpose": link.purpose.value,
+            "sessions_ended": ended,
+        },
     )
     return user
+
+
+def request_reset(email: str) -> tuple[User, str] | None:
+    """Someone says they forgot the password of the account with ``email``: a reset link's
+    token for it, or None when no active account has that address (the person asking is
+    told the same either way). The request is kept in the audit trail whatever the answer:
+    the address as typed, whether an account has it, and where the request came from."""
+    _, user = record_for_email("account.reset_requested", email)
+    if user is None or not user.active:
+        return None
+    return user, issue_link(user, purpose=LinkPurpose.RESET, by=None)

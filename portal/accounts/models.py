@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts.hashing import hash_password, verify_password
 from portal.common.models import TimestampMixin, utcnow
 from portal.common.roles import Role
 from portal.common.types import enum_type
@@ -49,12 +49,12 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         if self.password_hash is None:
             return False
-        return check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
 
     @property
     def status(self) -> AccountStatus:
@@ -89,6 +89,7 @@ class SessionEnd(enum.StrEnum):
     IDLE = "idle"  # no request for longer than the idle timeout
     EXPIRED = "expired"  # older than the absolute timeout
     ACCOUNT_INACTIVE = "account_inactive"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - the person changed or reset their password
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]
@@ -114,6 +115,7 @@ class UserSession(db.Model):  # type: ignore[name-defined]
 class LinkPurpose(enum.StrEnum):
     INVITATION = "invitation"  # a new account's first password
     FIRST_ADMINISTRATOR = "first_administrator"  # made on the command line
+    RESET = "reset"  # asked for by the person: "Forgotten your password?"
 
 
 class PasswordLink(db.Model):  # type: ignore[name-defined]

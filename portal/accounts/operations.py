@@ -4,11 +4,13 @@ import functools
 import secrets
 
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts import sessions
+from portal.accounts.hashing import hash_password, needs_rehash, scheme, verify_password
 from portal.accounts.models import User, UserRole
 from portal.audit.models import AuditEvent
 from portal.audit.operations import client_address, record, snapshot
+from portal.common.errors import DomainError
 from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
@@ -22,13 +24,13 @@ def find_user_by_email(email: str) -> User | None:
 def _stand_in_hash() -> str:
     """A hash of a random password made as an account's would be: checked when no account
     has the email, so an unknown email takes as long to refuse as a wrong password."""
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))
 
 
 def refuse_alike(password: str) -> None:
     """Check ``password`` against the stand-in hash, to take as long as a real check
     where there is no hash to check (no account, no password set yet, a lockout)."""
-    check_password_hash(_stand_in_hash(), password)
+    verify_password(_stand_in_hash(), password)
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -40,17 +42,44 @@ def authenticate(email: str, password: str) -> User | None:
         refuse_alike(password)
         return None
     matches = user.check_password(password)
-    return user if matches and user.active else None
+    if not (matches and user.active):
+        return None
+    assert user.password_hash is not None  # a password matched it
+    if needs_rehash(user.password_hash):
+        _rehash(user, password)
+    return user
+
+
+def _rehash(user: User, password: str) -> None:
+    """Hash the password just typed again, as today's parameters make it: an older scheme
+    (werkzeug's scrypt or pbkdf2) or older Argon2 settings are replaced at sign-in."""
+    before = {"password_scheme": scheme(user.password_hash)}
+    user.set_password(password)
+    record(
+        "account.password_rehashed",
+        user,
+        by=user,
+        before=before,
+        after={"password_scheme": scheme(user.password_hash)},
+    )
 
 
 def record_failed_sign_in(email: str) -> AuditEvent:
     """Write a refused sign-in to the audit trail: the email as typed, whether an account
     has it (for the council's eyes only; the person signing in is told nothing), and the
     address it came from."""
+    return record_for_email("account.sign_in_failed", email)[0]
+
+
+def record_for_email(action: str, email: str) -> tuple[AuditEvent, User | None]:
+    """Write to the audit trail something asked for an email address by someone not signed
+    in (a sign-in refused, a reset asked for): the address as typed, whether an account has
+    it and whether it is active, and where the request came from. Also returns the account
+    with that address, if there is one."""
     user = find_user_by_email(email)
     event = AuditEvent(
         actor_id=None,
-        action="account.sign_in_failed",
+        action=action,
         entity_type=User.__tablename__,
         entity_id=user.id if user is not None else None,
         provider_id=user.provider_id if user is not None else None,
@@ -62,7 +91,7 @@ def record_failed_sign_in(email: str) -> AuditEvent:
         ip_address=client_address(),
     )
     db.session.add(event)
-    return event
+    return event, user
 
 
 def record_sign_in(user: User) -> None:
@@ -100,3 +129,26 @@ def create_user(
         after=snapshot(user, ("email", "name", "provider_id", "active")) | {"roles": sorted(roles)},
     )
     return user
+
+
+def change_password(user: User, *, current: str, new: str) -> int:
+    """``user``, signed in, changes their password: the one they have now must be typed
+    first. Every other session of theirs ends and this browser carries on in a new one.
+    Returns how many other sessions ended. The policy (accounts/passwords.py) is the
+    form's to check, as for any password chosen."""
+    if not user.check_password(current):
+        raise DomainError("Your current password is not right", field="current_password")
+    if current == new:
+        raise DomainError(
+            "Your new password must be different from your current one", field="password"
+        )
+    user.set_password(new)
+    ended = sessions.begin_again(user)
+    record(
+        "account.password_changed",
+        user,
+        by=user,
+        before={"password": "set"},
+        after={"password": "changed", "other_sessions_ended": ended},
+    )
+    return ended

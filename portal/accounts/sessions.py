@@ -87,16 +87,32 @@ def end(user: User) -> None:
     session.clear()
 
 
-def end_every_session(user: User, *, by: User | None) -> None:
-    """End every open session of ``user`` now (their account is being disabled): whatever
-    browser holds one is signed out at its next request."""
-    rows = db.session.scalars(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+def end_every_session(
+    user: User, *, by: User | None, reason: SessionEnd = SessionEnd.ACCOUNT_INACTIVE
+) -> int:
+    """End every open session of ``user`` now (their account is being disabled, or their
+    password changed): whatever browser holds one is signed out at its next request.
+    Returns how many were ended."""
+    rows = list(
+        db.session.scalars(
+            select(UserSession)
+            .options(joinedload(UserSession.user))
+            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        )
     )
     for row in rows:
-        _end(row, SessionEnd.ACCOUNT_INACTIVE, by=by)
+        _end(row, reason, by=by)
+    return len(rows)
+
+
+def begin_again(user: User) -> int:
+    """After ``user`` changed their password in this browser: every session of theirs ends,
+    this one too, and this browser carries on in a new one, with a new token and CSRF
+    secret. Returns how many other sessions were ended."""
+    current = _current_row()
+    ended = end_every_session(user, by=user, reason=SessionEnd.PASSWORD_CHANGED)
+    begin(user)
+    return ended - (1 if current is not None and current.user_id == user.id else 0)
 
 
 def _hash(token: str) -> str:

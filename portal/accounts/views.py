@@ -3,22 +3,23 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import sessions
-from portal.accounts.forms import SetPasswordForm, SignInForm
+from portal.accounts.forms import SetPasswordForm, SignInForm, allowed_password
 from portal.accounts.limits import set_password_limits, sign_in_limits
 from portal.accounts.links import check_link, set_password_by_link
 from portal.accounts.lockout import forget_failures, locked_until, note_failure
+from portal.accounts.models import LinkPurpose
 from portal.accounts.operations import (
     authenticate,
     record_failed_sign_in,
     record_sign_in,
     refuse_alike,
 )
-from portal.accounts.passwords import HINT, password_problem
+from portal.accounts.passwords import HINT
 from portal.common.access import public, signed_in
 from portal.common.dates import format_moment
 from portal.common.errors import DomainError, show_on_form
@@ -114,20 +115,20 @@ def set_password(token: str) -> Response | str | tuple[str, int]:
         return render_template("accounts/link_problem.html", problem=check.problem), 404
     user = check.link.user
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        password = form.password.data or ""
-        about = (user.name, user.email, current_app.config["COUNCIL_NAME"])
-        problem = password_problem(password, about=about)
-        if problem:
-            form.password.errors = [*form.password.errors, problem]
+    if form.validate_on_submit() and (password := allowed_password(form.password, user)):
+        try:
+            set_password_by_link(token, password)
+        except DomainError as error:
+            show_on_form(form, error)
         else:
-            try:
-                set_password_by_link(token, password)
-            except DomainError as error:
-                show_on_form(form, error)
-            else:
-                if current_user.is_authenticated:
-                    sessions.end(current_user._get_current_object())
-                flash("Your password is set. Sign in with your email address and it.", "success")
-                return redirect(url_for("accounts.sign_in"))
-    return render_template("accounts/set_password.html", form=form, user=user, hint=HINT)
+            if current_user.is_authenticated:
+                sessions.end(current_user._get_current_object())
+            flash("Your password is set. Sign in with your email address and it.", "success")
+            return redirect(url_for("accounts.sign_in"))
+    return render_template(
+        "accounts/set_password.html",
+        form=form,
+        user=user,
+        hint=HINT,
+        reset=check.link.purpose is LinkPurpose.RESET,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+def closed_when_sent(app: Flask) -> Any:
+    """``app`` as a WSGI application whose responses are closed as soon as their last byte
+    is written, as gunicorn closes them. Werkzeug's development server closes a response
+    only after draining the connection, and skips the close when the browser has already
+    reset it (as Chromium may after following a redirect): the callbacks a response runs
+    on close, such as sending the email a request wrote, would then never run."""
+
+    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return application
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url = create_database(tmp_path_factory.mktemp("browser-db"), "browser")
@@ -60,7 +79,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server = LiveServer(url="", seed=seed, app=app)
         recorder = ErrorRecorder(server.errors)
         logging.getLogger("werkzeug").addHandler(recorder)
-        http = make_server("127.0.0.1", 0, app, threaded=True)
+        http = make_server("127.0.0.1", 0, closed_when_sent(app), threaded=True)
         server.url = f"http://127.0.0.1:{http.server_port}"
         thread = threading.Thread(target=http.serve_forever, name="live-portal", daemon=True)
         thread.start()

@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from portal.accounts.models import User
+from portal.audit.models import AuditEvent
 from portal.common.dates import today
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
@@ -98,3 +100,18 @@ def new_provider_form(**changes: Any) -> dict[str, Any]:
         "qaf_assessed_on": ["14", "1", "2026"],
     }
     return {**form, **changes}
+
+
+def audit_events(user: User, action: str) -> list[AuditEvent]:
+    """The audit trail's ``action`` events about ``user``'s account, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action == action,
+                AuditEvent.entity_type == "users",
+                AuditEvent.entity_id == user.id,
+            )
+            .order_by(AuditEvent.id)
+        )
+    )

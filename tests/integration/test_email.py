@@ -4,14 +4,10 @@ reports, and that it really leaves through an SMTP server once the response has 
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy import select
 
@@ -26,6 +22,7 @@ from tests.factories import UserFactory
 from tests.fixtures import World, sign_in
 from tests.integration.helpers import date_parts
 from tests.integration.records import submitted_reduction, submitted_return
+from tests.smtp import Inbox, free_port, smtp_inbox
 
 
 @pytest.fixture
@@ -142,40 +139,14 @@ def test_a_refused_change_writes_no_email(email_on: None, client: Any, world: Wo
 # A real SMTP server ---------------------------------------------------------------------
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
-def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Inbox]:
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    state = app.extensions["mail"]
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    for name, value in {"server": "127.0.0.1", "port": port, "use_tls": False}.items():
-        monkeypatch.setattr(state, name, value)
-    monkeypatch.setattr(state, "suppress", False)
-    try:
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    with smtp_inbox(app, monkeypatch) as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 def test_emails_leave_through_smtp_after_the_response(
-    smtp_server: _Inbox, client: Any, world: World
+    smtp_server: Inbox, client: Any, world: World
 ) -> None:
     response = _care_manager_decides(
         client, world, {"decision": "more_information", "question": "Has the OT been?"}
@@ -195,7 +166,7 @@ def test_an_unreachable_server_leaves_emails_to_try_again(
 ) -> None:
     state = app.extensions["mail"]
     monkeypatch.setattr(state, "server", "127.0.0.1")
-    monkeypatch.setattr(state, "port", _free_port())  # nothing listens there
+    monkeypatch.setattr(state, "port", free_port())  # nothing listens there
     monkeypatch.setattr(state, "use_tls", False)
     monkeypatch.setattr(state, "suppress", False)
     submitted_reduction(world, world.person)
@@ -206,7 +177,7 @@ def test_an_unreachable_server_leaves_emails_to_try_again(
 
 
 def test_the_send_command_sends_what_is_waiting(
-    smtp_server: _Inbox, app: Flask, world: World
+    smtp_server: Inbox, app: Flask, world: World
 ) -> None:
     submitted_reduction(world, world.person)
     result = app.test_cli_runner().invoke(args=["email", "send"])

@@ -59,6 +59,8 @@ def test_only_the_sign_in_pages_are_public(app: Flask) -> None:
         "common.accessibility",
         "common.brand_stylesheet",
         "common.healthz",
+        "passwords.forgotten",
+        "passwords.link_sent",
     ]
 
 

@@ -25,7 +25,7 @@ def hash_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     checked: list[str] = []
 
     def counting(module: Any) -> Callable[[str, str], bool]:
-        real = module.check_password_hash
+        real = module.verify_password
 
         def check(pwhash: str, password: str) -> bool:
             checked.append(module.__name__)
@@ -34,7 +34,7 @@ def hash_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return check
 
     for module in (operations, account_models):
-        monkeypatch.setattr(module, "check_password_hash", counting(module))
+        monkeypatch.setattr(module, "verify_password", counting(module))
     return checked
 
 

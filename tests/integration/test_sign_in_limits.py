@@ -247,6 +247,45 @@ def test_the_set_password_page_is_limited_per_address(
     assert "Retry-After" in refused.headers
 
 
+def test_forgotten_password_is_limited_per_address_and_per_email(
+    client: CheckedClient, world: World, limits: dict[str, Any]
+) -> None:
+    limits["SIGN_IN_LIMIT_PER_ADDRESS"] = "3 per hour"
+    limits["SIGN_IN_LIMIT_PER_ACCOUNT"] = "2 per hour"
+    email = world.users[Role.CARE_MANAGER].email
+    for n in range(2):
+        asked = client.post(
+            "/forgotten-password",
+            data={"email": email},
+            environ_base={"REMOTE_ADDR": f"10.0.1.{n}"},
+        )
+        assert asked.status_code == 302
+    again = client.post(
+        "/forgotten-password", data={"email": email}, environ_base={"REMOTE_ADDR": "10.0.1.9"}
+    )
+    assert again.status_code == 429, "the address typed is counted, whatever the sender's"
+    for n in range(3):
+        client.post("/forgotten-password", data={"email": f"other{n}@example.test"})
+    refused = client.post("/forgotten-password", data={"email": "another@example.test"})
+    assert refused.status_code == 429
+    assert "Too many tries" in text_of(refused)
+
+
+def test_changing_a_password_is_limited_per_person(
+    client: CheckedClient, world: World, limits: dict[str, Any]
+) -> None:
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    limits["SIGN_IN_LIMIT_PER_ACCOUNT"] = "2 per hour"
+    wrong = {
+        "current_password": WRONG,
+        "password": "a quite long new passphrase",
+        "password_again": "a quite long new passphrase",
+    }
+    for _ in range(2):
+        assert client.post("/account/password", data=wrong).status_code == 200
+    assert client.post("/account/password", data=wrong).status_code == 429
+
+
 def test_the_set_password_page_is_limited_per_link_whatever_the_address(
     client: CheckedClient, world: World, limits: dict[str, Any]
 ) -> None:
@@ -301,12 +340,12 @@ def test_a_refusal_without_a_hash_to_check_still_checks_one(
             for _ in range(10):
                 _try(client, user.email, WRONG)
     checked: list[str] = []
-    real = operations.check_password_hash
+    real = operations.verify_password
     monkeypatch.setattr(
-        operations, "check_password_hash", lambda *args: checked.append("stand-in") or real(*args)
+        operations, "verify_password", lambda *args: checked.append("stand-in") or real(*args)
     )
     monkeypatch.setattr(
-        account_models, "check_password_hash", lambda *args: checked.append("real") or real(*args)
+        account_models, "verify_password", lambda *args: checked.append("real") or real(*args)
     )
     with clock_at(NOON):
         assert _try(client, user.email, PASSWORD).status_code == 200
