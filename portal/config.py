@@ -95,6 +95,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_MAX_HOURS": _bounded("SESSION_MAX_HOURS", 12, low=1, high=7 * 24),
         # How long an invitation's link to set a password works (accounts/invitations.py).
         "INVITATION_HOURS": _bounded("INVITATION_HOURS", 72, low=1, high=14 * 24),
+        # Years after a person's care ends before `flask retention apply` anonymises them.
+        "RETENTION_YEARS": _bounded("RETENTION_YEARS", 8, low=1, high=100),
         # Email alongside "What needs you": sent only when an SMTP server is named.
         "MAIL_SERVER": _env("SMTP_HOST", ""),
         "MAIL_PORT": int(_env("SMTP_PORT", "587") or "587"),

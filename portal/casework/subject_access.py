@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -263,22 +263,24 @@ def _named(statement: Any, provider_id: Any) -> list[Any]:
     return records
 
 
+def about_people(people: Any) -> ColumnElement[bool]:
+    """Audit events about the records of the people ``people`` selects (their ids): their
+    own, their package lines, outcome returns, recommendations and payments."""
+    owned = (PackageLine, OutcomeReturn, Recommendation, Payment)
+    return or_(
+        and_(AuditEvent.entity_type == ServiceUser.__tablename__, AuditEvent.entity_id.in_(people)),
+        *(
+            and_(
+                AuditEvent.entity_type == model.__tablename__,
+                AuditEvent.entity_id.in_(select(model.id).where(model.service_user_id.in_(people))),
+            )
+            for model in owned
+        ),
+    )
+
+
 def _audit_events(held: SubjectAccess) -> list[Any]:
     """The audit events about the person's records, oldest first, each with who did it."""
-    records = {
-        ServiceUser.__tablename__: [held.person.id],
-        PackageLine.__tablename__: [line.id for line in held.package_lines],
-        OutcomeReturn.__tablename__: [r.id for r in held.outcome_returns],
-        Recommendation.__tablename__: [r.id for r in held.recommendations],
-        Payment.__tablename__: [p.id for p in held.payments],
-    }
-    about = or_(
-        *(
-            and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
-            for kind, ids in records.items()
-            if ids
-        )
-    )
     return list(
         db.session.execute(
             select(
@@ -291,7 +293,7 @@ def _audit_events(held: SubjectAccess) -> list[Any]:
                 User.name.label("actor_name"),
             )
             .outerjoin(User, User.id == AuditEvent.actor_id)
-            .where(about)
+            .where(about_people([held.person.id]))
             .order_by(AuditEvent.occurred_at, AuditEvent.id)
         ).all()
     )

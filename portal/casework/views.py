@@ -126,9 +126,19 @@ def service_user(service_user_id: int) -> str:
     return person_read(page, person.id, provider_id=person.provider_id, by_council=not by_provider)
 
 
-@bp.get("/service-users/<int:service_user_id>/subject-access.<any(pdf, json):file_format>")
+@bp.get("/service-users/<int:service_user_id>/subject-access.pdf")
 @roles_required(SUBJECT_ACCESS_ROLE)
-def subject_access(service_user_id: int, file_format: str) -> Response:
+def subject_access_pdf_download(service_user_id: int) -> Response:
+    return _subject_access(service_user_id, "pdf")
+
+
+@bp.get("/service-users/<int:service_user_id>/subject-access.json")
+@roles_required(SUBJECT_ACCESS_ROLE)
+def subject_access_json_download(service_user_id: int) -> Response:
+    return _subject_access(service_user_id, "json")
+
+
+def _subject_access(service_user_id: int, file_format: str) -> Response:
     """Everything held about the person, for a subject access request: the download is
     noted in the audit trail, in a transaction of its own, before it is sent."""
     person = get_service_user(service_user_id, provider_id=None)

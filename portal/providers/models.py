@@ -194,7 +194,8 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        # An anonymised person has a placeholder given name and no family name.
+        return f"{self.given_name} {self.family_name}".strip()
 
     @validates("nhs_number")
     def _check_nhs_number(self, _key: str, value: str | None) -> str | None:

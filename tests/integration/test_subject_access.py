@@ -216,3 +216,4 @@ def test_a_person_who_does_not_exist_is_not_found(world: World, as_role: Any) ->
     client = as_role(Role.COMMISSIONER)
     assert client.get("/service-users/999999/subject-access.json").status_code == 404
     assert client.get(f"/service-users/{world.person.id}/subject-access.csv").status_code == 404
+    assert client.get(f"/service-users/{world.person.id}/subject-access").status_code == 404
