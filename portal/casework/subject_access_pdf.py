@@ -36,6 +36,7 @@ TITLE = "Subject access request"
 # What a table may fill: the page between the margins, less the frame's 6 points of padding
 # either side (a table as wide as the margins is pushed out past the left one).
 WIDTH = FRAME_WIDTH - 12
+EVIDENCE_CODES = frozenset(source.value for source in EvidenceSource)
 NO_ADDRESS = (
     "The portal holds no address for the person: the council’s case system does, and a "
     "request to it covers the address."
@@ -227,11 +228,17 @@ def _outcome_returns(report: _Report, held: SubjectAccess) -> None:
                     answer.measure,
                     MeasureResult(answer.result).label,
                     answer.evidence or answer.not_applicable_reason,
-                    "; ".join(EvidenceSource(code).label for code in answer.evidence_sources or []),
+                    "; ".join(_source(code) for code in answer.evidence_sources or []),
                 ]
                 for answer in outcome_return.answers
             ],
         )
+
+
+def _source(code: str) -> str:
+    """An evidence source in words; a code not on Appendix A's list (the column holds what
+    was saved, whatever it was) as it is stored, since the request is for what is held."""
+    return EvidenceSource(code).label if code in EVIDENCE_CODES else code
 
 
 def _by(moment: Any, user: Any) -> str:

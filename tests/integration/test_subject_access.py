@@ -135,6 +135,9 @@ def test_the_json_is_sorted_and_the_same_again_but_for_the_download(
 
 def test_the_pdf_reads_as_the_report(world: World, as_role: Any, tmp_path: Path) -> None:
     records = everything_for(world)
+    answer = records["return"].answers[0]
+    answer.evidence_sources = ["care_reviews", "monitoring_checks"]
+    db.session.commit()
     response = download(as_role(Role.COMMISSIONER), world, "pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -151,6 +154,7 @@ def test_the_pdf_reads_as_the_report(world: World, as_role: Any, tmp_path: Path)
         "Care package lines",
         "Outcome returns",
         "Seen at review.",
+        "Care reviews that document it; Monitoring checks",
         "Package change recommendations",
         records["recommendation"].reference,
         QUESTION,
