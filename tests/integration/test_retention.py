@@ -225,3 +225,37 @@ def test_a_failure_part_way_leaves_everyone_as_they_were(
     db.session.expire_all()
     person = db.session.get(ServiceUser, world.person.id)
     assert person.full_name == "Margaret Able" and person.anonymised_at is None
+
+
+def test_an_anonymised_person_reads_as_removed_and_the_trail_keeps_what_it_recorded(
+    world: World, as_role: Any
+) -> None:
+    """The person's page and their subject access JSON show the placeholder; the audit
+    trail, append-only, still holds the question that named her, and the count the
+    command reports is the trail's events about her records."""
+    full_record(world)
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+    listed = len(
+        client.get(f"/service-users/{world.person.id}/subject-access.json").json["audit_events"]
+    )
+    outcome = retention.apply(today(), YEARS, dry_run=False)
+    db.session.commit()
+    # Everything the export listed, and the export itself.
+    assert outcome.audit_events == listed + 1
+
+    page = client.get(f"/service-users/{world.person.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Name removed" in text and f"ANON-{world.person.id}" in text
+    assert "Margaret" not in text
+
+    held = client.get(f"/service-users/{world.person.id}/subject-access.json").json
+    assert held["person"]["given_name"] == "Name removed"
+    assert held["person"]["nhs_number"] is None and held["person"]["date_of_birth"] is None
+    assert [m["text"] for m in held["recommendations"][0]["messages"]] == ["", ""]
+    asked = [
+        e for e in held["audit_events"] if e["action"] == "recommendation.information_requested"
+    ]
+    assert asked[0]["after"]["question"] == "Is Margaret managing?"
+    assert retention.ANONYMISED in {e["action"] for e in held["audit_events"]}
