@@ -33,6 +33,8 @@ from portal import create_app
 from portal.accounts import sessions
 from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
+from portal.casework.subject_access import gather
+from portal.casework.subject_access_pdf import subject_access_pdf
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes import owed
@@ -391,6 +393,26 @@ def export_and_pdf(council: Council, *, rounds: int) -> dict[str, Any]:
             "ratio": round(statistics.median(pdf_times) / statistics.median(constant_times), 2),
         },
     }
+
+
+def subject_access(council: Council, *, rounds: int) -> dict[str, Any]:
+    """The subject access PDF of the person with the most package lines, read and built."""
+    with council.app.app_context(), council.app.test_request_context():
+        person_id = db.session.scalar(
+            select(PackageLine.service_user_id)
+            .group_by(PackageLine.service_user_id)
+            .order_by(func.count().desc(), PackageLine.service_user_id)
+            .limit(1)
+        )
+        person, by = db.session.get(ServiceUser, person_id), db.session.get(User, COMMISSIONER)
+
+        def build() -> bytes:
+            held = gather(person, council="Bench Council", by=by)  # type: ignore[arg-type]
+            return subject_access_pdf(held, service_name="Bench", brand="#1d5b79")
+
+        pages = _pages(build())
+        times = [timed_from_clean_heap(build) for _ in range(rounds)]
+    return {"service_user_id": person_id, "pages": pages, "median_ms": median_ms(times)}
 
 
 def _pages(pdf: bytes) -> int:

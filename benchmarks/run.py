@@ -103,6 +103,8 @@ def measure_database(
         log(f"[{database}] a 10,000-payment export and a large remittance")
         # The export and the remittance take tenths of a second a try: ten tries each.
         results.update(measure.export_and_pdf(base, rounds=max(3, rounds // 4)))
+        log(f"[{database}] the subject access PDF of the person with the most package lines")
+        results["subject_access_pdf"] = measure.subject_access(base, rounds=max(3, rounds // 4))
         log(f"[{database}] peak memory exporting 100,000 payments (its own process)")
         memory = subprocess.run(  # noqa: S603 - our own module, our own database
             [sys.executable, "-m", "benchmarks.memory", grown_url, "100000"],

@@ -111,6 +111,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.caseload.commands import import_cli
 
     app.cli.add_command(import_cli)
+    from portal.casework.commands import retention_cli
+
+    app.cli.add_command(retention_cli)
     return app
 
 

@@ -97,6 +97,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "INVITATION_HOURS": _bounded("INVITATION_HOURS", 72, low=1, high=14 * 24),
         # How long a "Forgotten your password?" link works (accounts/links.py).
         "PASSWORD_RESET_MINUTES": _bounded("PASSWORD_RESET_MINUTES", 60, low=5, high=24 * 60),
+        # Years after a person's care ends before `flask retention apply` anonymises them.
+        "RETENTION_YEARS": _bounded("RETENTION_YEARS", 8, low=1, high=100),
         # Email alongside "What needs you": sent only when an SMTP server is named.
         "MAIL_SERVER": _env("SMTP_HOST", ""),
         "MAIL_PORT": int(_env("SMTP_PORT", "587") or "587"),

@@ -17,8 +17,10 @@ from portal.common.database import write_of_its_own
 REFUSED = "access.refused"
 READ = "record.read"
 EXPORTED = "audit.exported"
+# Everything held about a person downloaded (a subject access request).
+RECORD_EXPORTED = "record.exported"
 # The events that note a request itself, which a GET may write.
-NOTES_OF_REQUESTS = (REFUSED, READ, EXPORTED)
+NOTES_OF_REQUESTS = (REFUSED, READ, EXPORTED, RECORD_EXPORTED)
 
 
 def person_read(page: str, service_user_id: int, *, provider_id: int, by_council: bool) -> str:
@@ -34,6 +36,17 @@ def person_read(page: str, service_user_id: int, *, provider_id: int, by_council
             after={"path": request.path[:300]},
         )
     return page
+
+
+def person_exported(service_user_id: int, *, provider_id: int, file_format: str) -> None:
+    """Note that everything held about a person was downloaded, and in which format."""
+    _write(
+        RECORD_EXPORTED,
+        "service_users",
+        service_user_id,
+        provider_id=provider_id,
+        after={"format": file_format, "path": request.path[:300]},
+    )
 
 
 def init_app(app: Flask) -> None:

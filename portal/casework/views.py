@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import Select
 
-from portal.audit.requests import person_read
+from portal.audit.requests import person_exported, person_read
 from portal.casework.needs import capacity_notice, notices_for
+from portal.casework.subject_access import as_json, gather
+from portal.casework.subject_access_pdf import subject_access_pdf
 from portal.common.access import roles_required, signed_in
 from portal.common.dates import today
 from portal.common.forms import query_text
@@ -40,6 +42,10 @@ bp = Blueprint("casework", __name__, template_folder="templates")
 RECENT_QUARTERS = 8  # two years of outcome returns, as the outcome story shows
 RECENT_RECOMMENDATIONS = 5
 RECENT_LINES = 10
+# Who may download everything held about a person. Commissioners answer the council's
+# subject access requests; care managers see people only for their reviews, and the
+# administrator's role is accounts and the audit trail, never a person's care.
+SUBJECT_ACCESS_ROLE = Role.COMMISSIONER
 
 
 @bp.get("/service-users")
@@ -114,9 +120,42 @@ def service_user(service_user_id: int) -> str:
         can_return_outcomes=can_return_outcomes,
         can_recommend=can_recommend,
         cannot_recommend=is_provider and not person.provider.may_recommend,
+        can_export=current_user.has_role(SUBJECT_ACCESS_ROLE),
         today=on,
     )
     return person_read(page, person.id, provider_id=person.provider_id, by_council=not by_provider)
+
+
+@bp.get("/service-users/<int:service_user_id>/subject-access.pdf")
+@roles_required(SUBJECT_ACCESS_ROLE)
+def subject_access_pdf_download(service_user_id: int) -> Response:
+    return _subject_access(service_user_id, "pdf")
+
+
+@bp.get("/service-users/<int:service_user_id>/subject-access.json")
+@roles_required(SUBJECT_ACCESS_ROLE)
+def subject_access_json_download(service_user_id: int) -> Response:
+    return _subject_access(service_user_id, "json")
+
+
+def _subject_access(service_user_id: int, file_format: str) -> Response:
+    """Everything held about the person, for a subject access request: the download is
+    noted in the audit trail, in a transaction of its own, before it is sent."""
+    person = get_service_user(service_user_id, provider_id=None)
+    config = current_app.config
+    held = gather(person, council=config["COUNCIL_NAME"], by=current_user)
+    if file_format == "pdf":
+        body: bytes | str = subject_access_pdf(
+            held, service_name=config["SERVICE_NAME"], brand=config["COUNCIL_BRAND_COLOUR"]
+        )
+        mimetype = "application/pdf"
+    else:
+        body, mimetype = as_json(held), "application/json"
+    person_exported(person.id, provider_id=person.provider_id, file_format=file_format)
+    name = f"subject-access-{person.id}-{held.request.made_on.isoformat()}.{file_format}"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _current_return(period: ReportingPeriod, person_id: int, returns: Recent[Any]) -> Any:

@@ -490,7 +490,7 @@ def _later_changes(patch: list[Provider], framework: list[Provider], by: User) -
                 moving.nhs_number or "",
                 moving.given_name,
                 moving.family_name,
-                moving.date_of_birth.isoformat(),
+                moving.date_of_birth.isoformat() if moving.date_of_birth else "",
                 moving.funding.value,
                 moving.quadrant.value,
                 moving.pricing_zone.value,

@@ -1,6 +1,6 @@
 """Remittance advice: a PDF for one provider in one payment batch, in the council's branding.
 
-Every piece of text that reaches a reportlab ``Paragraph`` goes through ``_text`` first, which
+Every piece of text that reaches a reportlab ``Paragraph`` goes through ``pdf_text`` first, which
 escapes it: provider names, descriptions and even the council's own settings are typed by
 people, and Paragraph reads its text as markup (``<font>``, ``<a href>``, ``<img>``...).
 """
@@ -45,11 +45,13 @@ _BAND_HEIGHT = 22 * mm
 _TOP_MARGIN = _BAND_HEIGHT + 10 * mm
 _BOTTOM_MARGIN = 24 * mm
 _FRAME_WIDTH = _PAGE_WIDTH - 2 * _SIDE_MARGIN
+FRAME_WIDTH = _FRAME_WIDTH  # what other PDFs in the same look lay their tables out in
 
 _TEXT_COLOUR = colors.HexColor("#0b0c0c")  # GOV.UK text
 _SECONDARY_TEXT = colors.HexColor("#505a5f")
 _RULE_COLOUR = colors.HexColor("#b1b4b6")
 _STRIPE_COLOUR = colors.HexColor("#f3f2f1")
+RULE_COLOUR, STRIPE_COLOUR = _RULE_COLOUR, _STRIPE_COLOUR
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,13 @@ def brand_colour(value: str) -> colors.Color:
     return colors.HexColor(text if _HEX_COLOUR.fullmatch(text) else DEFAULT_BRAND_COLOUR)
 
 
-def _clean(text: str) -> str:
+def plain_text(text: str) -> str:
     return _CONTROL.sub(" ", text or "")
 
 
-def _text(text: str) -> str:
+def pdf_text(text: str) -> str:
     """Plain text made safe to give a Paragraph: nothing in it is read as markup."""
-    return escape(_clean(text))
+    return escape(plain_text(text))
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,11 @@ class _Styles:
     amount_bold: ParagraphStyle
     band: ParagraphStyle
     footer: ParagraphStyle
+
+
+def pdf_styles() -> _Styles:
+    """The paragraph styles of the council's PDFs (remittances, the subject access report)."""
+    return _styles(_fonts(FONT_DIRECTORY))
 
 
 def _styles(fonts: _Fonts) -> _Styles:
@@ -179,8 +186,17 @@ def _details(remittance: Remittance, styles: _Styles) -> Table:
         ("Exported", format_date(remittance.exported_on)),
         ("Paid", paid),
     ]
-    data = [[Paragraph(_text(k), styles.label), Paragraph(_text(v), styles.body)] for k, v in rows]
-    table = Table(data, colWidths=[42 * mm, _FRAME_WIDTH - 42 * mm], hAlign="LEFT")
+    return label_table(rows, styles, label_width=42 * mm, width=_FRAME_WIDTH)
+
+
+def label_table(
+    rows: list[tuple[str, str]], styles: _Styles, *, label_width: float, width: float
+) -> Table:
+    """Facts beside their labels in bold, two columns, no lines."""
+    data = [
+        [Paragraph(pdf_text(k), styles.label), Paragraph(pdf_text(v), styles.body)] for k, v in rows
+    ]
+    table = Table(data, colWidths=[label_width, width - label_width], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -208,7 +224,7 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
     fixed = sum(width for _, width in _COLUMNS if width is not None)
     widths = [width if width is not None else _FRAME_WIDTH - fixed for _, width in _COLUMNS]
     header = [
-        Paragraph(_text(name), styles.amount_bold if name == "Amount" else styles.cell_bold)
+        Paragraph(pdf_text(name), styles.amount_bold if name == "Amount" else styles.cell_bold)
         for name, _ in _COLUMNS
     ]
     data: list[list[Paragraph | str]] = [list(header)]
@@ -218,11 +234,11 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
     cell = styles.cell
 
     def fitted(value: str, column: int) -> Paragraph | str:
-        text = _clean(value)
+        text = plain_text(value)
         room = widths[column] - 8  # the column less its padding
         if pdfmetrics.stringWidth(text, cell.fontName, cell.fontSize) <= room:
             return text
-        return Paragraph(_text(value), cell)
+        return Paragraph(pdf_text(value), cell)
 
     for line in remittance.lines:
         data.append(
@@ -230,7 +246,7 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
                 fitted(line.payment_reference, 0),
                 fitted(line.case_reference, 1),
                 fitted(line.recommendation_reference, 2),
-                Paragraph(_text(line.description), styles.cell),
+                Paragraph(pdf_text(line.description), styles.cell),
                 format_pence(line.amount_pence),  # at most 12 characters: always fits
             ]
         )
@@ -241,7 +257,7 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
             "",
             "",
             "",
-            Paragraph(_text(format_pence(total_pence)), styles.amount_bold),
+            Paragraph(pdf_text(format_pence(total_pence)), styles.amount_bold),
         ]
     )
     last = len(data) - 1
@@ -271,17 +287,17 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
     return table
 
 
-class _Page:
-    """Draws what every page has: the brand band at the top and the footer."""
+class BrandedPage:
+    """Draws what every page of the council's PDFs has: the brand band at the top with the
+    council's name, and the footer with its page number."""
 
-    def __init__(self, remittance: Remittance, styles: _Styles, brand: colors.Color) -> None:
+    def __init__(
+        self, council_name: str, footer: str, styles: _Styles, brand: colors.Color
+    ) -> None:
         self.styles = styles
         self.brand = brand
-        self.council = _text(remittance.council_name)
-        self.footer = _text(
-            f"{remittance.council_name}, {remittance.service_name}. "
-            f"Questions about this remittance: {remittance.support_email}"
-        )
+        self.council = pdf_text(council_name)
+        self.footer = pdf_text(footer)
 
     def __call__(self, canvas: Canvas, _doc: object) -> None:
         canvas.saveState()
@@ -321,35 +337,54 @@ class _Page:
         page.drawOn(canvas, _PAGE_WIDTH - _SIDE_MARGIN - number_width, top - page_height)
 
 
-def remittance_pdf(remittance: Remittance) -> bytes:
-    """The remittance advice as PDF bytes; the same remittance always gives the same bytes."""
-    fonts = _fonts(FONT_DIRECTORY)
-    styles = _styles(fonts)
-    brand = brand_colour(remittance.brand_colour)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+def branded_document(
+    buffer: io.BytesIO, *, title: str, council_name: str, service_name: str
+) -> SimpleDocTemplate:
+    """An A4 document with room for ``BrandedPage``'s band and footer; the same content
+    always gives the same bytes."""
+    return SimpleDocTemplate(
         buffer,
         pagesize=A4,
         leftMargin=_SIDE_MARGIN,
         rightMargin=_SIDE_MARGIN,
         topMargin=_TOP_MARGIN,
         bottomMargin=_BOTTOM_MARGIN,
-        title=_clean(f"Remittance advice {remittance.batch_reference}, {remittance.provider_name}"),
-        author=_clean(remittance.council_name),
-        subject=_clean(remittance.service_name),
-        creator=_clean(remittance.council_name),
+        title=plain_text(title),
+        author=plain_text(council_name),
+        subject=plain_text(service_name),
+        creator=plain_text(council_name),
         lang="en-GB",
         displayDocTitle=True,
         invariant=1,
     )
+
+
+def remittance_pdf(remittance: Remittance) -> bytes:
+    """The remittance advice as PDF bytes; the same remittance always gives the same bytes."""
+    fonts = _fonts(FONT_DIRECTORY)
+    styles = _styles(fonts)
+    brand = brand_colour(remittance.brand_colour)
+    buffer = io.BytesIO()
+    doc = branded_document(
+        buffer,
+        title=f"Remittance advice {remittance.batch_reference}, {remittance.provider_name}",
+        council_name=remittance.council_name,
+        service_name=remittance.service_name,
+    )
     story: list[Flowable] = [
         Paragraph("Remittance advice", styles.title),
-        Paragraph(_text(remittance.service_name), styles.subtitle),
+        Paragraph(pdf_text(remittance.service_name), styles.subtitle),
         Spacer(1, 8 * mm),
         _details(remittance, styles),
         Spacer(1, 8 * mm),
         _lines_table(remittance, styles, brand),
     ]
-    page = _Page(remittance, styles, brand)
+    page = BrandedPage(
+        remittance.council_name,
+        f"{remittance.council_name}, {remittance.service_name}. "
+        f"Questions about this remittance: {remittance.support_email}",
+        styles,
+        brand,
+    )
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()

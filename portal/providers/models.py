@@ -175,7 +175,8 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
     nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
-    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    # None only once the person's record is anonymised after the retention period.
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     funding: Mapped[Funding] = mapped_column(enum_type(Funding, "funding"))
     quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, "quadrant"))
     pricing_zone: Mapped[PricingZone] = mapped_column(enum_type(PricingZone, "pricing_zone"))
@@ -185,12 +186,16 @@ class ServiceUser(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # For equalities monitoring, when the case system holds them (see equalities.py).
     sex: Mapped[Sex | None] = mapped_column(enum_type(Sex, "sex"))
     ethnicity: Mapped[Ethnicity | None] = mapped_column(enum_type(Ethnicity, "ethnicity"))
+    # When `flask retention apply` removed what identifies the person, care long ended
+    # (portal/casework/retention.py); their figures stay, their name and numbers do not.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     provider: Mapped[Provider] = relationship()
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        # An anonymised person has a placeholder given name and no family name.
+        return f"{self.given_name} {self.family_name}".strip()
 
     @validates("nhs_number")
     def _check_nhs_number(self, _key: str, value: str | None) -> str | None:

@@ -106,6 +106,15 @@ def test_the_upload_benchmark_saves_its_file_on_a_small_council(app: Any, db_ses
     assert set(result) == {"rows", "median_ms", "plain_insert_ms", "ratio"}
 
 
+def test_the_subject_access_benchmark_builds_a_pdf_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    build(Scale().smaller(200))
+    result = measure.subject_access(measure.Council(app=app), rounds=1)
+    assert result["pages"] >= 1
+    assert set(result) == {"service_user_id", "pages", "median_ms"}
+
+
 def test_the_case_system_benchmark_imports_its_extract_on_a_small_council(
     app: Any, db_session: Any
 ) -> None:
