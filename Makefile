@@ -33,7 +33,7 @@ run: install
 	@$(BIN)/flask demo accounts
 	@echo
 	@echo "The portal is at http://127.0.0.1:5000 (Ctrl+C stops it)."
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	PORTAL_MFA_REQUIRED=$${PORTAL_MFA_REQUIRED:-false} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 system-packages:
 	scripts/install-system-packages.sh
