@@ -10,6 +10,7 @@ from typing import Any
 import pyotp
 
 from portal.accounts.mfa import keys
+from portal.accounts.mfa.operations import _new_recovery_codes
 from portal.accounts.models import User
 from portal.common.models import utcnow
 from portal.extensions import db
@@ -23,6 +24,14 @@ def enrolled(user: User) -> str:
     user.mfa_enrolled_at = utcnow()
     db.session.commit()
     return secret
+
+
+def recovery_codes_for(user: User) -> list[str]:
+    """New recovery codes for ``user``, enrolled, as enrolment makes them (without a code
+    from the app, which would use up this time step's)."""
+    codes = _new_recovery_codes(user)
+    db.session.commit()
+    return codes
 
 
 def code(secret: str, *, steps: int = 0) -> str:
