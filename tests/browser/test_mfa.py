@@ -1,0 +1,101 @@
+"""Multi-factor sign-in in a real browser, at phone and desktop width, with the keyboard
+alone: a care manager's first sign-in where it is required sets up their authenticator app
+from the QR code (read back from the screen, so it is shown to scan), a wrong code is
+refused beside its box, the recovery codes are shown once, and the next sign-in asks for a
+code. Every page is checked by axe-core and photographed."""
+
+from __future__ import annotations
+
+import io
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pyotp
+import pytest
+import zxingcpp
+from PIL import Image
+
+from portal.common.roles import Role
+from tests.browser.pages import Browser, BrowserFactory
+from tests.browser.server import LiveServer
+from tests.browser.test_finance import a_council_officer
+from tests.browser.test_outcomes import error_summary
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _type_password(browser: Browser, email: str) -> None:
+    browser.goto("/sign-in")
+    browser.page.get_by_label("Email address").focus()
+    browser.page.keyboard.type(email)
+    browser.page.keyboard.press("Tab")
+    browser.page.keyboard.type(PASSWORD)
+    browser.press_and_wait("Enter")
+
+
+def _type_code(browser: Browser, code: str) -> None:
+    box = browser.page.get_by_role("textbox", name="Code from your authenticator app")
+    box.focus()
+    browser.page.keyboard.press("Control+A")  # over whatever was typed before
+    browser.page.keyboard.type(code)
+    browser.press_and_wait("Enter")
+
+
+def _scanned(browser: Browser) -> str:
+    """What a phone's camera reads from the QR code as the screen shows it."""
+    picture = browser.page.get_by_role("img", name="QR code for your authenticator app")
+    image = Image.open(io.BytesIO(picture.screenshot()))
+    [read] = zxingcpp.read_barcodes(image)
+    return str(read.text)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_care_manager_sets_up_an_authenticator_app_at_first_sign_in(
+    open_browser: BrowserFactory,
+    live_server: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    assert live_server.app is not None
+    monkeypatch.setitem(live_server.app.config, "MFA_REQUIRED", True)
+    email = a_council_officer(live_server, f"Mfa Person {width}", Role.CARE_MANAGER)
+    person = open_browser(f"mfa-{width}", viewport={"width": width, "height": 900})
+
+    _type_password(person, email)
+    person.expect_heading("Set up multi-factor sign-in")
+    assert person.page_width() <= width, "the page scrolls sideways"
+    uri = _scanned(person)
+    assert uri.startswith("otpauth://totp/")
+    [secret] = parse_qs(urlsplit(uri).query)["secret"]
+    assert email.replace("@", "%40") in uri
+
+    # The key as text, for typing into an app, behind "I cannot scan the QR code".
+    person.page.locator("summary", has_text="I cannot scan the QR code").focus()
+    person.page.keyboard.press("Enter")
+    key = person.page.locator("#setup-key").inner_text()
+    assert key.replace(" ", "") == secret
+    assert all(len(group) == 4 for group in key.split())
+    person.check_page()
+
+    _type_code(person, "000000")
+    assert "Enter the 6-digit code your authenticator app shows now" in error_summary(person)
+    totp = pyotp.TOTP(secret)
+    _type_code(person, totp.now())
+    person.expect_heading("Save your recovery codes")
+    codes = person.page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    person.page.get_by_role("button", name="I have saved these codes").focus()
+    person.press_and_wait("Enter")
+    person.expect_heading("Review queue")
+
+    menu = person.page.get_by_role("button", name="Menu")
+    if menu.is_visible():  # at phone width, sign-out is in the menu
+        menu.focus()
+        person.page.keyboard.press("Enter")
+    person.page.get_by_role("button", name="Sign out").focus()
+    person.press_and_wait("Enter")
+    _type_password(person, email)
+    person.expect_heading("Enter the code from your authenticator app")
+    _type_code(person, totp.at(time.time(), counter_offset=1))  # not the code used above
+    person.expect_heading("Review queue")
