@@ -35,8 +35,7 @@ def _type_password(browser: Browser, email: str) -> None:
 
 
 def _type_code(browser: Browser, code: str) -> None:
-    box = browser.page.get_by_role("textbox", name="Code from your authenticator app")
-    box.focus()
+    browser.page.locator("#code").focus()
     browser.page.keyboard.press("Control+A")  # over whatever was typed before
     browser.page.keyboard.type(code)
     browser.press_and_wait("Enter")

@@ -88,7 +88,7 @@ def matching_step(
 ) -> int | None:
     """The time step whose code ``code`` is, within ``VALID_WINDOW`` steps of now and later
     than ``after`` (the last step accepted, so no code is accepted twice), or None."""
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = totp.timecode(time.time() if now is None else now)
