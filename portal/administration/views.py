@@ -151,11 +151,15 @@ def account_change(event: AuditEvent) -> str:
         "account.locked": f"Locked after {after.get('failures')} failed sign-ins",
         "account.lockout_lifted": "Lockout lifted",
         "account.mfa_enrolled": "Multi-factor sign-in set up",
-        "account.mfa_reset": f"Multi-factor sign-in reset, {after.get('sessions_ended', 0)} sessions ended",
+        "account.mfa_reset": f"Multi-factor sign-in reset, {_sessions(after.get('sessions_ended'))} ended",
         "account.mfa_failed": "Wrong one-time code",
         "account.mfa_recovery_code_used": f"Recovery code used, {after.get('recovery_codes_left')} left",
         "account.mfa_recovery_codes_made": "New recovery codes made",
     }.get(event.action, event.action.removeprefix("account.").replace("_", " ").capitalize())
+
+
+def _sessions(count: Any) -> str:
+    return "1 session" if count == 1 else f"{count or 0} sessions"
 
 
 def _provider_choices() -> list[tuple[Any, str]]:

@@ -14,12 +14,16 @@ import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.common.roles import Role
+from portal.extensions import db
+from tests import mfa
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer
 from tests.browser.test_finance import a_council_officer
-from tests.browser.test_outcomes import error_summary
+from tests.browser.test_outcomes import error_summary, signed_in
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -98,3 +102,49 @@ def test_a_care_manager_sets_up_an_authenticator_app_at_first_sign_in(
     person.expect_heading("Enter the code from your authenticator app")
     _type_code(person, totp.at(time.time(), counter_offset=1))  # not the code used above
     person.expect_heading("Review queue")
+
+
+def test_a_recovery_code_new_codes_and_an_administrator_s_reset(
+    open_browser: BrowserFactory, live_server: LiveServer
+) -> None:
+    assert live_server.app is not None
+    email = a_council_officer(live_server, "Rhys Recovery", Role.CARE_MANAGER)
+    admin_email = a_council_officer(live_server, "Ada Resetter", Role.ADMINISTRATOR)
+    with live_server.app.app_context():
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        user_id = user.id
+        secret = mfa.enrolled(user)
+        codes = mfa.recovery_codes_for(user)
+        db.session.remove()
+
+    person = signed_in(open_browser, "mfa-recovery", email)
+    person.expect_heading("Enter the code from your authenticator app")
+    person.click_link("I do not have my phone: use a recovery code")
+    person.expect_heading("Use a recovery code")
+    person.page.get_by_label("Recovery code").fill(codes[0])
+    person.click_button("Continue")
+    person.expect_heading("Review queue")
+    assert "you have 9 recovery codes left" in person.text()
+
+    person.click_link("Multi-factor sign-in")
+    person.expect_heading("Multi-factor sign-in")
+    person.click_link("Make new recovery codes")
+    person.page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    person.click_button("Continue")
+    person.expect_heading("Save your recovery codes")
+    person.click_button("I have saved these codes")
+    person.expect_heading("Multi-factor sign-in")
+    assert person.page.locator("#codes-left").inner_text() == "10"
+
+    admin = signed_in(open_browser, "mfa-reset", admin_email)
+    admin.page.set_viewport_size({"width": 320, "height": 900})
+    admin.goto(f"/accounts/{user_id}")
+    admin.click_link("Reset multi-factor sign-in of Rhys Recovery")
+    admin.expect_heading("Reset Rhys Recovery’s multi-factor sign-in?")
+    admin.click_button("Reset multi-factor sign-in")
+    admin.expect_heading("Rhys Recovery")
+    assert "multi-factor sign-in is reset" in admin.success_banner()
+    assert "Multi-factor sign-in reset, 1 session ended" in admin.text()
+
+    person.goto("/review")
+    person.expect_heading("Sign in")
