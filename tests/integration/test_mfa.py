@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from portal.accounts.mfa import keys
 from portal.accounts.models import RecoveryCode, SessionEnd, User, UserSession
 from portal.common.roles import Role
 from portal.extensions import db, limiter
@@ -359,3 +360,16 @@ def test_signing_in_is_unchanged_where_not_required_and_not_enrolled(
 ) -> None:
     sign_in(client, world.users[Role.FINANCE_OFFICER])
     assert client.get("/account/multi-factor").status_code == 200
+
+
+def test_after_the_secret_key_is_rotated_an_enrolled_person_still_signs_in(
+    client: CheckedClient, app: Flask, person: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = enrolled(person)  # sealed under the secret key the tests start with
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [app.config["SECRET_KEY"]])
+    monkeypatch.setitem(app.config, "SECRET_KEY", "the tests' secret key after a rotation")
+    assert sign_in_with_code(client, person, secret).status_code == 302
+    # Their key is now sealed under the new secret key: the old one can be dropped.
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    db.session.refresh(person)
+    assert keys.unseal(person.mfa_secret or "") == secret

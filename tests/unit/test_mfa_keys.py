@@ -15,9 +15,13 @@ from portal.accounts.mfa import keys
 NOW = 1_780_000_015.0  # 15 seconds into a time step
 
 
-def _app(secret_key: str) -> Flask:
+def _app(secret_key: str, *fallbacks: str) -> Flask:
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=secret_key, COUNCIL_NAME="Testshire County Council")
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SECRET_KEY_FALLBACKS=list(fallbacks),
+        COUNCIL_NAME="Testshire County Council",
+    )
     return app
 
 
@@ -35,6 +39,19 @@ def test_the_key_is_sealed_and_only_today_s_secret_key_opens_it() -> None:
     with _app("a rotated secret key, quite different").app_context():
         assert keys.unseal(sealed) is None
     assert keys.unseal("not sealed at all") is None
+
+
+def test_a_secret_key_being_rotated_out_still_opens_and_the_key_moves_to_the_new_one() -> None:
+    old, new = "the secret key before rotation, long", "the secret key after rotation, long"
+    with _app(old).app_context():
+        secret = keys.new_secret()
+        sealed = keys.seal(secret)
+    with _app(new, old).app_context():
+        assert keys.unseal(sealed) == secret
+        moved = keys.sealed_again(sealed)
+    with _app(new).app_context():
+        assert keys.unseal(moved) == secret
+        assert keys.unseal(sealed) is None
 
 
 def test_the_key_is_shown_in_groups_of_four() -> None:

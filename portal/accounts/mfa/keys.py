@@ -3,7 +3,10 @@ checked against the six-digit codes the app shows.
 
 The key is encrypted at rest with Fernet (AES with an HMAC) under a key derived from
 SECRET_KEY by HKDF, so a copy of the database alone does not give anyone's codes away.
-Rotating SECRET_KEY makes every stored key unreadable: everyone enrolled enrols again.
+A key sealed under one of SECRET_KEY_FALLBACKS (Flask's setting for a secret key being
+rotated out) still opens, and is sealed again under SECRET_KEY at its next accepted code;
+one sealed under a secret key no longer named opens nothing, and its person needs an
+administrator's reset.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -36,24 +39,40 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def _fernet() -> Fernet:
+def _fernet(secret_key: object) -> Fernet:
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT).derive(
-        str(current_app.config["SECRET_KEY"]).encode()
+        str(secret_key).encode()
     )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
+def _fernets() -> MultiFernet:
+    """SECRET_KEY's first (it seals), then each of SECRET_KEY_FALLBACKS (they only open)."""
+    config = current_app.config
+    return MultiFernet(
+        [
+            _fernet(key)
+            for key in (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or []))
+        ]
+    )
+
+
 def seal(secret: str) -> str:
     """``secret`` encrypted, for the database (or the cookie while it is being enrolled)."""
-    return _fernet().encrypt(secret.encode()).decode()
+    return _fernets().encrypt(secret.encode()).decode()
 
 
 def unseal(sealed: str) -> str | None:
-    """The key ``seal`` encrypted, or None if it was not sealed under today's SECRET_KEY."""
+    """The key ``seal`` encrypted, or None if no secret key named now sealed it."""
     try:
-        return _fernet().decrypt(sealed.encode()).decode()
+        return _fernets().decrypt(sealed.encode()).decode()
     except (InvalidToken, ValueError):
         return None
+
+
+def sealed_again(sealed: str) -> str:
+    """``sealed`` as SECRET_KEY seals it now (one sealed under a fallback moves over)."""
+    return _fernets().rotate(sealed.encode()).decode()
 
 
 def grouped(secret: str) -> str:

@@ -71,6 +71,7 @@ def check_code(user: User, code: str) -> None:
     if step is None:
         raise DomainError(WRONG_CODE, field="code")
     user.mfa_last_step = step
+    user.mfa_secret = keys.sealed_again(user.mfa_secret or "")
 
 
 def use_recovery_code(user: User, typed: str) -> int:
