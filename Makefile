@@ -25,6 +25,8 @@ node_modules/.installed: package.json package-lock.json
 portal/static/css/portal.css: node_modules/.installed $(ASSET_SOURCES)
 	npm run --silent build
 
+# The demo signs in with a password alone; PORTAL_MFA_REQUIRED=true make run asks for MFA.
+run: export PORTAL_MFA_REQUIRED ?= false
 run: install
 	mkdir -p instance
 	$(BIN)/flask db upgrade
@@ -33,7 +35,7 @@ run: install
 	@$(BIN)/flask demo accounts
 	@echo
 	@echo "The portal is at http://127.0.0.1:5000 (Ctrl+C stops it)."
-	PORTAL_MFA_REQUIRED=$${PORTAL_MFA_REQUIRED:-false} $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 system-packages:
 	scripts/install-system-packages.sh

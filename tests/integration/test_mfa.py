@@ -133,7 +133,8 @@ def test_an_enrolled_person_is_asked_for_a_code_and_a_wrong_one_is_refused(
     right = client.post("/sign-in/code", data={"code": code(secret)})
     assert right.status_code == 302 and right.location == "/"
     assert client.get("/account/multi-factor").status_code == 200
-    assert len(audit_events(person, "account.signed_in")) == 1
+    [signed_in] = audit_events(person, "account.signed_in")
+    assert signed_in.after["second_factor"] == "authenticator"
 
 
 def test_a_code_is_accepted_once(client: CheckedClient, person: User) -> None:
@@ -161,6 +162,8 @@ def test_a_recovery_code_works_once(client: CheckedClient, person: User, require
     assert "you have 9 recovery codes left" in text_of(client.get("/account/multi-factor"))
     [event] = audit_events(person, "account.mfa_recovery_code_used")
     assert event.after == {"recovery_codes_left": 9}
+    signed_in = audit_events(person, "account.signed_in")[-1]
+    assert signed_in.after["second_factor"] == "recovery_code"
     client.post("/sign-out")
 
     _password(client, person)
@@ -373,3 +376,15 @@ def test_after_the_secret_key_is_rotated_an_enrolled_person_still_signs_in(
     monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
     db.session.refresh(person)
     assert keys.unseal(person.mfa_secret or "") == secret
+
+
+@pytest.mark.parametrize(
+    ("required", "said"),
+    [(False, "Multi-factor sign-in is off"), (True, "Multi-factor sign-in is required")],
+)
+def test_the_demo_sign_ins_say_whether_mfa_is_asked_for(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, required: bool, said: str
+) -> None:
+    monkeypatch.setitem(app.config, "MFA_REQUIRED", required)
+    printed = app.test_cli_runner().invoke(args=["demo", "accounts"]).output
+    assert said in printed

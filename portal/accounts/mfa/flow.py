@@ -26,13 +26,15 @@ def start_second_step(user: User, target: str | None) -> Response:
     return redirect(sessions.second_step_url(user))
 
 
-def finish_sign_in(user: User, *, codes: list[str] | None = None) -> Response:
+def finish_sign_in(
+    user: User, *, codes: list[str] | None = None, factor: str = "authenticator"
+) -> Response:
     """The second factor is passed: the password-only session ends and a new one, with a
     new token and CSRF secret, signs the person in. New recovery codes are shown first."""
     target = session.get(NEXT)
     sessions.begin(user)
     forget_failures(user)
-    record_sign_in(user)
+    record_sign_in(user, second_factor=factor)
     if codes:
         return show_codes(codes, then=target)
     return redirect(target or url_for("accounts.home"))

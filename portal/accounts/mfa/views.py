@@ -109,7 +109,7 @@ def challenge() -> Response | str:
 def recovery() -> Response | str:
     def accept(user: User, code: str) -> Response:
         left = operations.use_recovery_code(user, code)
-        response = finish_sign_in(user)
+        response = finish_sign_in(user, factor="recovery_code")
         _tell_codes_left(left)  # after signing in, which starts a new cookie session
         return response
 
