@@ -376,6 +376,8 @@ def gunicorn(database_url: str, workers: int | None = None) -> Iterator[Server]:
         "PORTAL_PUBLIC_URL": "https://homecare.bench.example",
         # Every client signs in from loopback: one address, far past a person's limit.
         "PORTAL_SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
+        # Its clients sign in with a password alone (development may relax MFA).
+        "PORTAL_MFA_REQUIRED": "false",
     }
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
         ready = Path(folder, "ready")

@@ -66,6 +66,15 @@ def _bounded(name: str, default: int, *, low: int, high: int) -> int:
     return int(raw)
 
 
+def _flag(name: str, *, default: bool) -> bool:
+    raw = (_env(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise ConfigurationError(f"PORTAL_{name} must be true or false")
+    return raw == "true"
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     environment = _env("ENV", "development") or ""
     if environment not in ENVIRONMENTS:
@@ -109,6 +118,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_DEFAULT_SENDER": _env("MAIL_FROM", "homecare.portal@example.gov.uk"),
         # Links in emails need the portal's public address, e.g. https://homecare.example.gov.uk
         "PUBLIC_URL": _env("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Multi-factor sign-in (accounts/mfa): everyone enrols an authenticator app. Only
+        # development and tests may relax it; production refuses to start without it.
+        "MFA_REQUIRED": _flag("MFA_REQUIRED", default=True),
         **limits_config(),
     }
     # instance/config.py overrides the environment for a local install.
@@ -230,6 +242,11 @@ def refuse_unsafe_production(config: dict[str, Any], instance_path: str) -> None
         raise ConfigurationError(
             "PORTAL_PUBLIC_URL must be the portal's https:// address in production: "
             "invitation links and emails are built from it (see README, Configuration)"
+        )
+    if config.get("MFA_REQUIRED") is not True:
+        raise ConfigurationError(
+            "Multi-factor sign-in must be required in production: unset PORTAL_MFA_REQUIRED "
+            "(see README, Configuration)"
         )
     refuse_open_limits(config)
 

@@ -1,6 +1,13 @@
 """Every model, imported in one place so the metadata Alembic compares is complete."""
 
-from portal.accounts.models import FailedSignIns, PasswordLink, User, UserRole, UserSession
+from portal.accounts.models import (
+    FailedSignIns,
+    PasswordLink,
+    RecoveryCode,
+    User,
+    UserRole,
+    UserSession,
+)
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.caseload.models import CaseloadImport
@@ -48,6 +55,7 @@ __all__ = [
     "ProviderChange",
     "Recommendation",
     "RecommendationMessage",
+    "RecoveryCode",
     "ReportingPeriod",
     "ServiceUser",
     "User",

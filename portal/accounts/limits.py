@@ -35,6 +35,14 @@ def _signed_in_account() -> str:
     return f"user:{current_user.get_id()}"
 
 
+def _second_factor_account() -> str:
+    """The person typing a one-time or recovery code: past their password, or signed in."""
+    from portal.accounts.sessions import pending_user
+
+    user = pending_user() or current_user
+    return f"code:{user.get_id()}"
+
+
 def guarded(account: Callable[[], str]) -> Callable[[Any], Any]:
     """Both limits on a password form, its account told apart by ``account``."""
     per_address = limiter.limit(
@@ -57,3 +65,6 @@ set_password_limits = guarded(_link_token)
 reset_limits = guarded(_email_typed)
 # Changing a password checks the current one: a stolen session must not guess it freely.
 change_password_limits = guarded(_signed_in_account)
+# One-time and recovery codes: six digits are guessed far sooner than a password, so a
+# session past the password must not try them freely, nor from many sessions at once.
+code_limits = guarded(_second_factor_account)

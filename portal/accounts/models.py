@@ -30,6 +30,12 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_signed_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Multi-factor sign-in (accounts/mfa): the authenticator app's key, encrypted with a key
+    # derived from SECRET_KEY; None until the person enrols, and again after a reset.
+    mfa_secret: Mapped[str | None] = mapped_column(String(255))
+    mfa_enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last 30-second time step whose code was accepted: no code is accepted twice.
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer)
 
     provider: Mapped[Provider | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -90,6 +96,8 @@ class SessionEnd(enum.StrEnum):
     EXPIRED = "expired"  # older than the absolute timeout
     ACCOUNT_INACTIVE = "account_inactive"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - the person changed or reset their password
+    SECOND_FACTOR = "second_factor"  # the password-only session, replaced once a code is typed
+    MFA_RESET = "mfa_reset"  # an administrator reset the person's multi-factor sign-in
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]
@@ -108,6 +116,9 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[SessionEnd | None] = mapped_column(enum_type(SessionEnd, "session_end"))
+    # The password was right but the second factor is still to come: the session reaches
+    # the multi-factor pages and nothing else, and is ended (not upgraded) when it is passed.
+    password_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()
 
@@ -155,3 +166,18 @@ class FailedSignIns(db.Model):  # type: ignore[name-defined]
     last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # Set when the failures reach the limit; an administrator's lifting clears it.
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined]
+    """A single-use code for signing in without the authenticator app, ten made at a time
+    and shown once. Only a hash is kept (accounts/hashing.py). Used codes are marked used;
+    making new codes, or a reset, withdraws the ones left. Never deleted."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -94,16 +94,15 @@ def record_for_email(action: str, email: str) -> tuple[AuditEvent, User | None]:
     return event, user
 
 
-def record_sign_in(user: User) -> None:
+def record_sign_in(user: User, *, second_factor: str | None = None) -> None:
+    """Note a sign-in; ``second_factor`` says how the person passed the second step, where
+    there was one ("authenticator" or "recovery_code")."""
     before = snapshot(user, ("last_signed_in_at",))
     user.last_signed_in_at = utcnow()
-    record(
-        "account.signed_in",
-        user,
-        by=user,
-        before=before,
-        after=snapshot(user, ("last_signed_in_at",)),
-    )
+    after = snapshot(user, ("last_signed_in_at",))
+    if second_factor:
+        after["second_factor"] = second_factor
+    record("account.signed_in", user, by=user, before=before, after=after)
 
 
 def create_user(

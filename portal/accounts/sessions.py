@@ -9,6 +9,11 @@ account is deactivated; a copy of the cookie taken before then is worth nothing 
 Signing in starts a new cookie session (so a new CSRF secret, and no token planted before
 sign-in survives it). Flask-Login still provides ``current_user``: its request loader here
 finds the user from the token.
+
+Where a second factor is needed (accounts/mfa), the password starts a "password only"
+session: ``current_user`` stays signed out for the whole portal, and only the second step's
+pages (and signing out) find the person, through ``pending_user``. Passing the second step
+ends that session and begins a new one, with a new token and CSRF secret.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from flask import Flask, current_app, flash, g, redirect, request, session
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -30,6 +35,8 @@ from portal.common.models import utcnow
 from portal.extensions import db, login_manager
 
 SESSION_ID_KEY = "sid"
+# Where the request finds the person of a password-only session (common/access.py reads it).
+PENDING_USER = "second_factor_pending"
 # How stale "last seen" may get before a request writes it again: the idle timeout is
 # then exact to within this, and a reader clicking through pages writes once a minute.
 TOUCH_AFTER = dt.timedelta(minutes=1)
@@ -58,24 +65,51 @@ def init_app(app: Flask) -> None:
             # Always from this request's cookie: a test's requests share one app context,
             # and so Flask-Login's cached user, which must not outlive its request.
             g.pop("_login_user", None)
+            g.pop(PENDING_USER, None)
             _ = current_user.is_authenticated
 
 
-def begin(user: User) -> UserSession:
+def begin(user: User, *, password_only: bool = False) -> UserSession:
     """Sign ``user`` in: a new server-side session and a new cookie session holding its
-    token. The request's commit saves it."""
+    token. The request's commit saves it. A ``password_only`` session waits for the second
+    factor and signs no one in to the rest of the portal."""
     previous = _current_row()
     if previous is not None and previous.ended_at is None:  # signing in over a session
-        _end(previous, SessionEnd.SIGNED_OUT, by=previous.user)
+        passed = previous.password_only and previous.user_id == user.id and not password_only
+        reason = SessionEnd.SECOND_FACTOR if passed else SessionEnd.SIGNED_OUT
+        _end(previous, reason, by=previous.user)
     session.clear()  # a fresh CSRF secret, and nothing from before sign-in carries over
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    row = UserSession(user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now)
+    row = UserSession(
+        user_id=user.id,
+        token_hash=_hash(token),
+        created_at=now,
+        last_seen_at=now,
+        password_only=password_only,
+    )
     db.session.add(row)
     db.session.flush()
     session[SESSION_ID_KEY] = token
-    login_manager._update_request_context_with_user(user)  # as flask_login.login_user does
+    g.pop(PENDING_USER, None)
+    if password_only:
+        g.setdefault(PENDING_USER, user)
+    else:
+        login_manager._update_request_context_with_user(user)  # as flask_login.login_user does
     return row
+
+
+def second_step_url(user: User) -> str:
+    """Where a password-only session goes next: the code, or setting up the app."""
+    return url_for("mfa.challenge" if user.mfa_secret else "mfa.enrol")
+
+
+def pending_user() -> User | None:
+    """The person of this request's password-only session, if it is one: past their
+    password, with the second factor still to come."""
+    _ = current_user.is_authenticated  # finds the session, noting a password-only one
+    user = g.get(PENDING_USER)
+    return user if isinstance(user, User) else None
 
 
 def end(user: User) -> None:
@@ -185,10 +219,16 @@ def _load_user(_request: Request) -> User | None:
     if now - _aware(row.last_seen_at) > TOUCH_AFTER:
         with write_of_its_own():
             row.last_seen_at = now
+    if row.password_only:
+        g.setdefault(PENDING_USER, user)
+        return None
     return user
 
 
 def _send_to_sign_in() -> Response:
+    pending = g.get(PENDING_USER)
+    if isinstance(pending, User):  # the password is done: the second step comes first
+        return redirect(second_step_url(pending))
     reason = g.pop("session_ended", None)
     template = _ENDED_MESSAGES.get(reason, "Sign in to continue.")
     idle, longest = _limits()

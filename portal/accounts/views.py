@@ -12,6 +12,8 @@ from portal.accounts.forms import SetPasswordForm, SignInForm, allowed_password
 from portal.accounts.limits import set_password_limits, sign_in_limits
 from portal.accounts.links import check_link, set_password_by_link
 from portal.accounts.lockout import forget_failures, locked_until, note_failure
+from portal.accounts.mfa.flow import start_second_step
+from portal.accounts.mfa.operations import second_factor_needed
 from portal.accounts.models import LinkPurpose
 from portal.accounts.operations import (
     authenticate,
@@ -20,7 +22,7 @@ from portal.accounts.operations import (
     refuse_alike,
 )
 from portal.accounts.passwords import HINT
-from portal.common.access import public, signed_in
+from portal.common.access import password_accepted, public
 from portal.common.dates import format_moment
 from portal.common.errors import DomainError, show_on_form
 from portal.common.templating import navigation_for
@@ -33,7 +35,10 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 @public
 def home() -> Response:
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.sign_in"))
+        pending = sessions.pending_user()
+        return redirect(
+            sessions.second_step_url(pending) if pending else url_for("accounts.sign_in")
+        )
     items = navigation_for(current_user.roles)
     if not items:
         return redirect(url_for("common.accessibility"))
@@ -63,10 +68,14 @@ def sign_in() -> Response | str:
             form.email.errors = [_refusal(locked)]
             db.session.commit()
         else:
+            target = _safe_next(request.args.get("next"))
+            if second_factor_needed(user):
+                # The lockout's count carries on until the second factor is passed too.
+                return start_second_step(user, target)
             forget_failures(user)
             sessions.begin(user)
             record_sign_in(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("accounts.home"))
+            return redirect(target or url_for("accounts.home"))
     return render_template("accounts/sign_in.html", form=form)
 
 
@@ -91,9 +100,10 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.post("/sign-out")
-@signed_in
+@password_accepted
 def sign_out() -> Response:
-    sessions.end(current_user._get_current_object())
+    user = sessions.pending_user() or current_user._get_current_object()
+    sessions.end(user)
     return redirect(url_for("accounts.signed_out"))
 
 

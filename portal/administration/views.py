@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from portal.accounts import administration
 from portal.accounts.lockout import lift_lockout, locked_among, lockout_of
+from portal.accounts.mfa import operations as mfa
 from portal.accounts.models import AccountStatus, PasswordLink, User, UserRole
 from portal.administration import notices
 from portal.administration.forms import ConfirmForm, InviteForm, RolesForm, role_choices
@@ -149,7 +150,16 @@ def account_change(event: AuditEvent) -> str:
         "account.password_set": "Password set",
         "account.locked": f"Locked after {after.get('failures')} failed sign-ins",
         "account.lockout_lifted": "Lockout lifted",
+        "account.mfa_enrolled": "Multi-factor sign-in set up",
+        "account.mfa_reset": f"Multi-factor sign-in reset, {_sessions(after.get('sessions_ended'))} ended",
+        "account.mfa_failed": "Wrong one-time code",
+        "account.mfa_recovery_code_used": f"Recovery code used, {after.get('recovery_codes_left')} left",
+        "account.mfa_recovery_codes_made": "New recovery codes made",
     }.get(event.action, event.action.removeprefix("account.").replace("_", " ").capitalize())
+
+
+def _sessions(count: Any) -> str:
+    return "1 session" if count == 1 else f"{count or 0} sessions"
 
 
 def _provider_choices() -> list[tuple[Any, str]]:
@@ -288,6 +298,24 @@ def _enable(scope: Scope, user_id: int) -> Response:
     return redirect(scope.url("account", user_id=user.id))
 
 
+def _reset_mfa(scope: Scope, user_id: int) -> Response | str:
+    user = _account(scope, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            mfa.reset(user, by=current_user)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(
+                f"{user.name}’s multi-factor sign-in is reset: they have been signed out and "
+                "will set it up again when they next sign in",
+                "success",
+            )
+            return redirect(scope.url("account", user_id=user.id))
+    return render_template("administration/reset_mfa.html", scope=scope, user=user, form=form)
+
+
 def _unlock(scope: Scope, user_id: int) -> Response:
     user = _account(scope, user_id)
     if ConfirmForm().validate_on_submit() and lift_lockout(user, by=current_user):
@@ -321,6 +349,7 @@ def _routes(
         ("enable", "/<int:user_id>/enable", _enable, ["POST"]),
         ("resend", "/<int:user_id>/resend", _resend, ["POST"]),
         ("unlock", "/<int:user_id>/unlock", _unlock, ["POST"]),
+        ("reset_mfa", "/<int:user_id>/reset-multi-factor", _reset_mfa, ["GET", "POST"]),
     ]
     for name, rule, page, methods in pages:
 

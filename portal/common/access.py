@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, g, redirect, url_for
 from flask_login import current_user
 
 from portal.common.roles import Role
@@ -42,6 +42,49 @@ def signed_in(view: F) -> F:
         return view(*args, **kwargs)
 
     _declare(wrapper, "signed-in")
+    return wrapper  # type: ignore[return-value]
+
+
+# Set by the session loader (accounts/sessions.py) for a session past the password whose
+# second factor is still to come; common knows it by this name alone.
+_PENDING_USER = "second_factor_pending"
+
+
+def _password_only() -> bool:
+    _ = current_user.is_authenticated  # loads the session, which notes a password-only one
+    return g.get(_PENDING_USER) is not None
+
+
+def second_step(view: F) -> F:
+    """Between the password and the second factor only (typing a one-time code, setting up
+    an authenticator app). Someone signed in is sent home; anyone else, to sign in."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _password_only():
+            return view(*args, **kwargs)
+        if current_user.is_authenticated:
+            return redirect(url_for("accounts.home"))
+        from portal.extensions import login_manager
+
+        return login_manager.unauthorized()
+
+    _declare(wrapper, "second-step")
+    return wrapper  # type: ignore[return-value]
+
+
+def password_accepted(view: F) -> F:
+    """Signed in, or past the password with the second factor still to come (signing out)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not (current_user.is_authenticated or _password_only()):
+            from portal.extensions import login_manager
+
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    _declare(wrapper, "password-accepted")
     return wrapper  # type: ignore[return-value]
 
 

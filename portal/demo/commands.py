@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_data_present, load_demo_data
@@ -26,3 +27,11 @@ def accounts() -> None:
     click.echo("Demo sign-ins (password for each: " + DEMO_PASSWORD + "):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.email:42} {account.note}")
+    if current_app.config["MFA_REQUIRED"]:
+        click.echo("Multi-factor sign-in is required: each account sets up an authenticator app.")
+    else:
+        click.echo(
+            "Multi-factor sign-in is off (PORTAL_MFA_REQUIRED=false): the password is enough, "
+            "unless an account sets it up from 'Multi-factor sign-in'. "
+            "PORTAL_MFA_REQUIRED=true make run asks for it."
+        )

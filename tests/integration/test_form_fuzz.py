@@ -39,8 +39,15 @@ from portal.providers.enums import ProviderStatus
 from portal.providers.operations import change_status
 from portal.recommendations import operations as recommendations
 from portal.recommendations.models import Recommendation
+from tests import mfa
 from tests.client import CheckedClient
-from tests.factories import PASSWORD, PackageLineFactory, ProviderFactory, ServiceUserFactory
+from tests.factories import (
+    PASSWORD,
+    PackageLineFactory,
+    ProviderFactory,
+    ServiceUserFactory,
+    UserFactory,
+)
 from tests.fixtures import World, sign_in
 from tests.integration.caseload_files import one_line_extract, previewed_import
 from tests.integration.helpers import (
@@ -77,6 +84,12 @@ class Records:
     token: str  # the invitation's link token
     suspended_provider_id: int  # suspended yesterday
     preview: Any  # a case system import previewed, not yet applied
+    # Multi-factor sign-in: a council account enrolled (its app's key and recovery codes),
+    # and the key an enrolment page offers, read from it.
+    mfa_user: Any = None
+    mfa_secret: str = ""
+    recovery_codes: tuple[str, ...] = ()
+    offered_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,9 @@ class Route:
     form: Callable[[Records], dict[str, Any]]  # what a person would send, accepted as it is
     fields: dict[str, Kind]  # the fields tried, each in ``form``
     examples: int = 0
+    # How the client is brought to the form, where signing in as ``role`` will not do (the
+    # second step of signing in, say): given the client, the records and monkeypatch.
+    arrive: Callable[[CheckedClient, Records, Any], None] | None = None
     # Whether ``form`` is saved as it is: it is, unless the records make it a refusal
     # (exporting a batch exported already; an upload whose file has no columns).
     accepted: bool = True
@@ -155,6 +171,93 @@ def _account_buttons(
             ("re-inviting", "resend"),
             ("lifting the lockout of", "unlock"),
         )
+    ]
+
+
+def _past_the_password(client: CheckedClient, r: Records, _monkeypatch: Any) -> None:
+    sign_in(client, r.mfa_user)  # enrolled, so asked for a code next
+
+
+def _first_sign_in(client: CheckedClient, r: Records, monkeypatch: Any) -> None:
+    """Where MFA is required, someone not enrolled: on the page that sets up their app."""
+    monkeypatch.setitem(client.application.config, "MFA_REQUIRED", True)
+    sign_in(client, r.world.users[Role.FINANCE_OFFICER])
+    r.offered_key = mfa.setup_key(client.get("/sign-in/authenticator").get_data(as_text=True))
+
+
+def _setting_up(client: CheckedClient, r: Records, _monkeypatch: Any) -> None:
+    sign_in(client, r.world.users[Role.FINANCE_OFFICER])
+    r.offered_key = mfa.setup_key(client.get("/account/multi-factor/set-up").get_data(as_text=True))
+
+
+def _signed_in_with_a_code(client: CheckedClient, r: Records, _monkeypatch: Any) -> None:
+    assert mfa.sign_in_with_code(client, r.mfa_user, r.mfa_secret).status_code == 302
+
+
+def _mfa_routes() -> list[Route]:
+    code = {"code": Kind.TEXT}
+    return [
+        Route(
+            "setting up an authenticator app at sign-in",
+            None,
+            lambda r: "/sign-in/authenticator",
+            lambda r: {"code": mfa.code(r.offered_key)},
+            code,
+            arrive=_first_sign_in,
+        ),
+        Route(
+            "setting up an authenticator app from one's account",
+            None,
+            lambda r: "/account/multi-factor/set-up",
+            lambda r: {"code": mfa.code(r.offered_key)},
+            code,
+            arrive=_setting_up,
+        ),
+        Route(
+            "a code from one's authenticator app",
+            None,
+            lambda r: "/sign-in/code",
+            lambda r: {"code": mfa.unused_code(r.mfa_secret, r.mfa_user)},
+            code,
+            arrive=_past_the_password,
+        ),
+        Route(
+            "a recovery code",
+            None,
+            lambda r: "/sign-in/recovery-code",
+            lambda r: {"code": r.recovery_codes[0]},
+            code,
+            arrive=_past_the_password,
+        ),
+        Route(
+            "making new recovery codes",
+            None,
+            lambda r: "/account/multi-factor/new-recovery-codes",
+            lambda r: {"code": mfa.unused_code(r.mfa_secret, r.mfa_user)},
+            code,
+            arrive=_signed_in_with_a_code,
+        ),
+        Route(
+            "saying one has saved one's recovery codes",
+            Role.CARE_MANAGER,
+            lambda r: "/account/multi-factor/recovery-codes",
+            lambda r: {"submit": "I have saved these codes"},
+            _one_button("submit"),
+        ),
+        Route(
+            "resetting an account's multi-factor sign-in",
+            Role.ADMINISTRATOR,
+            lambda r: f"/accounts/{r.mfa_user.id}/reset-multi-factor",
+            lambda r: {"submit": "Continue"},
+            _one_button("submit"),
+        ),
+        Route(
+            "resetting a colleague's multi-factor sign-in",
+            Role.AGENCY_ADMINISTRATOR,
+            lambda r: f"/team/{_manager(r)}/reset-multi-factor",
+            lambda r: {"submit": "Continue"},
+            _one_button("submit"),
+        ),
     ]
 
 
@@ -240,6 +343,7 @@ ROUTES = [
         },
         {"current_password": Kind.TEXT, "password": Kind.TEXT, "password_again": Kind.TEXT},
     ),
+    *_mfa_routes(),
     Route(
         "asking for a password reset",
         None,
@@ -666,7 +770,15 @@ def _records(world: World, client: CheckedClient) -> Records:
         by=world.users[Role.ADMINISTRATOR],
     )
     db.session.commit()
+    mfa_user = UserFactory(roles=[Role.CARE_MANAGER], name="Mo Multifactor")
+    mfa_secret = mfa.enrolled(mfa_user)
+    codes = mfa.recovery_codes_for(mfa_user)
+    mfa.enrolled(world.other_provider_manager)  # the agency administrator's colleague
+    db.session.commit()
     return Records(
+        mfa_user=mfa_user,
+        mfa_secret=mfa_secret,
+        recovery_codes=tuple(codes),
         invited=invited,
         invited_colleague=colleague,
         token=token,
@@ -698,13 +810,20 @@ def _with(form: dict[str, Any], name: str, value: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
 def test_no_value_breaks_a_form_or_is_kept(
-    app: Flask, client: CheckedClient, world: World, route: Route
+    app: Flask,
+    client: CheckedClient,
+    world: World,
+    route: Route,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     records = _records(world, client)
-    if route.role is not None:
+    if route.arrive is not None:
+        route.arrive(client, records, monkeypatch)
+    elif route.role is not None:
         sign_in(client, world.users[route.role])
     url = route.url(records)
-    sender = client if route.role is not None else app.test_client()
+    by_client = route.role is not None or route.arrive is not None
+    sender = client if by_client else app.test_client()
     # A form may start a new session (changing one's password), which the savepoint then
     # rolls back: each example is sent with the cookie of the session signed in here.
     signed_in = client.get_cookie("session")
@@ -738,7 +857,7 @@ def test_no_value_breaks_a_form_or_is_kept(
     def submit(name: str, value: Value) -> None:
         savepoint = connection.begin_nested()
         try:
-            sender = client if route.role is not None else app.test_client()  # signed out
+            sender = client if by_client else app.test_client()  # signed out
             response = sender.post(url, data=_with(route.form(records), name, value.text))
             assert response.status_code < 500
             if _must_be_refused(route.fields[name], value):
