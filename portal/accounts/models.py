@@ -90,6 +90,10 @@ class SessionEnd(enum.StrEnum):
     EXPIRED = "expired"  # older than the absolute timeout
     ACCOUNT_INACTIVE = "account_inactive"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - the person changed or reset their password
+    ENDED_BY_USER = "ended_by_user"  # signed out from another of the person's sessions
+
+
+DEVICE_LENGTH = 80
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]
@@ -108,6 +112,12 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     end_reason: Mapped[SessionEnd | None] = mapped_column(enum_type(SessionEnd, "session_end"))
+    # What the person is shown on "Your sessions" to tell their sessions apart: the browser
+    # and system the User-Agent named at sign-in ("Chrome on Windows"), and the address the
+    # sign-in came from (as ProxyFix gives it; 45 characters hold any IPv6 address). None for
+    # sessions begun before they were kept.
+    device: Mapped[str | None] = mapped_column(String(DEVICE_LENGTH))
+    address: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship()
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import JSON, String, Text, select
 
 from portal.accounts import administration
+from portal.accounts.models import UserSession
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
@@ -77,6 +78,7 @@ class Records:
     token: str  # the invitation's link token
     suspended_provider_id: int  # suspended yesterday
     preview: Any  # a case system import previewed, not yet applied
+    other_session: UserSession  # the care manager's, signed in in another browser
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,20 @@ ROUTES = [
             "password_again": "lantern meadow biscuit",
         },
         {"current_password": Kind.TEXT, "password": Kind.TEXT, "password_again": Kind.TEXT},
+    ),
+    Route(
+        "signing out another of one's sessions",
+        Role.CARE_MANAGER,
+        lambda r: f"/account/sessions/{r.other_session.id}/end",
+        lambda r: {"submit": "Sign out"},
+        _one_button("submit"),
+    ),
+    Route(
+        "signing out every other session of one's own",
+        Role.CARE_MANAGER,
+        lambda r: "/account/sessions/end-others",
+        lambda r: {"submit": "Sign out"},
+        _one_button("submit"),
     ),
     Route(
         "asking for a password reset",
@@ -666,6 +682,11 @@ def _records(world: World, client: CheckedClient) -> Records:
         by=world.users[Role.ADMINISTRATOR],
     )
     db.session.commit()
+    care_manager_elsewhere = client.application.test_client()
+    sign_in(care_manager_elsewhere, care_manager)
+    other_session = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == care_manager.id)
+    ).one()
     return Records(
         invited=invited,
         invited_colleague=colleague,
@@ -679,6 +700,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         quarter=quarter,
         suspended_provider_id=suspended.id,
         preview=previewed_import(world),
+        other_session=other_session,
     )
 
 
