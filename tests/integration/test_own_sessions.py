@@ -94,7 +94,7 @@ def test_the_page_shows_this_browser_and_the_others(
     assert "This browser Browser Chrome on Windows IP address 2001:db8::7" in this
     assert "Mobile Safari on iOS" not in this
     assert (
-        "Browser Mobile Safari on iOS IP address 203.0.113.9 "
+        "Mobile Safari on iOS IP address 203.0.113.9 "
         "Signed in 1 July 2026 at 9:05am Last used 1 July 2026 at 9:40am"
     ) in others
     assert "Sign out of Mobile Safari on iOS, last used 1 July 2026 at 9:40am" in others
