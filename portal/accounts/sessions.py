@@ -2,9 +2,11 @@
 
 The browser's session cookie (signed by Flask) carries a random token and the CSRF secret,
 nothing else: not the user's id. The token's hash names a ``UserSession`` row, checked on
-every request. The session ends, on the server, when its user signs out, after
-``SESSION_IDLE_MINUTES`` without a request, ``SESSION_MAX_HOURS`` after sign-in, or when the
-account is deactivated; a copy of the cookie taken before then is worth nothing after.
+every request. The session ends, on the server, when its user signs out (here, or from
+another of their sessions on "Your sessions"), after ``SESSION_IDLE_MINUTES`` without a
+request, ``SESSION_MAX_HOURS`` after sign-in, when the password changes or when the account
+is deactivated; a copy of the cookie taken before then is worth nothing after. The rows are
+in the database, so every worker and machine sees the same sessions.
 
 Signing in starts a new cookie session (so a new CSRF secret, and no token planted before
 sign-in survives it). Flask-Login still provides ``current_user``: its request loader here
@@ -146,7 +148,9 @@ def end_other(user: User, session_id: int) -> UserSession | None:
     one of theirs (or is this browser's own, which signing out ends): the caller answers
     "not found", as for anyone else's. Ending one already ended changes nothing."""
     row = db.session.scalar(
-        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+        select(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user.id)
+        .with_for_update()  # ended once when two tabs (or a timeout) end it at once
     )
     if row is None or row.id == current_session_id():
         return None
@@ -166,6 +170,8 @@ def _end_open(user: User, reason: SessionEnd, *, by: User | None, keep: int | No
         select(UserSession)
         .options(joinedload(UserSession.user))
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        # A row another request ends meanwhile is read again once it lets go, and skipped.
+        .with_for_update(of=UserSession)
     )
     if keep is not None:
         statement = statement.where(UserSession.id != keep)
