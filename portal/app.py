@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audited_requests.init_app(app)
 
     from portal.accounts.mfa.views import bp as mfa_bp
+    from portal.accounts.session_views import bp as own_sessions_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.administration.passwords import bp as passwords_bp
     from portal.administration.trail.views import bp as audit_bp
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         common_bp,
         accounts_bp,
         mfa_bp,
+        own_sessions_bp,
         administration_bp,
         passwords_bp,
         providers_bp,

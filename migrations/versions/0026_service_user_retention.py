@@ -2,7 +2,7 @@
 (service_users.anonymised_at), and no date of birth kept once it has.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-05 01:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -72,3 +72,10 @@ def allowed_password(field: Field, user: User) -> str | None:
         field.errors = [*field.errors, problem]
         return None
     return password
+
+
+class EndSessionForm(PortalForm):
+    """A button only (the CSRF token is the form): sign out one of the person's other
+    sessions, or all of them. The page writes its buttons itself, one per session."""
+
+    submit = SubmitField("Sign out", widget=GovSubmitInput())

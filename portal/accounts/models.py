@@ -98,6 +98,10 @@ class SessionEnd(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - the person changed or reset their password
     SECOND_FACTOR = "second_factor"  # the password-only session, replaced once a code is typed
     MFA_RESET = "mfa_reset"  # an administrator reset the person's multi-factor sign-in
+    ENDED_BY_USER = "ended_by_user"  # signed out from another of the person's sessions
+
+
+DEVICE_LENGTH = 80
 
 
 class UserSession(db.Model):  # type: ignore[name-defined]
@@ -119,6 +123,12 @@ class UserSession(db.Model):  # type: ignore[name-defined]
     # The password was right but the second factor is still to come: the session reaches
     # the multi-factor pages and nothing else, and is ended (not upgraded) when it is passed.
     password_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the person is shown on "Your sessions" to tell their sessions apart: the browser
+    # and system the User-Agent named at sign-in ("Chrome on Windows"), and the address the
+    # sign-in came from (as ProxyFix gives it; 45 characters hold any IPv6 address). None for
+    # sessions begun before they were kept.
+    device: Mapped[str | None] = mapped_column(String(DEVICE_LENGTH))
+    address: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User] = relationship()
 

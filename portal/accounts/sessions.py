@@ -2,9 +2,11 @@
 
 The browser's session cookie (signed by Flask) carries a random token and the CSRF secret,
 nothing else: not the user's id. The token's hash names a ``UserSession`` row, checked on
-every request. The session ends, on the server, when its user signs out, after
-``SESSION_IDLE_MINUTES`` without a request, ``SESSION_MAX_HOURS`` after sign-in, or when the
-account is deactivated; a copy of the cookie taken before then is worth nothing after.
+every request. The session ends, on the server, when its user signs out (here, or from
+another of their sessions on "Your sessions"), after ``SESSION_IDLE_MINUTES`` without a
+request, ``SESSION_MAX_HOURS`` after sign-in, when the password changes or when the account
+is deactivated; a copy of the cookie taken before then is worth nothing after. The rows are
+in the database, so every worker and machine sees the same sessions.
 
 Signing in starts a new cookie session (so a new CSRF secret, and no token planted before
 sign-in survives it). Flask-Login still provides ``current_user``: its request loader here
@@ -28,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Request, Response
 
+from portal.accounts import devices
 from portal.accounts.models import SessionEnd, User, UserSession
 from portal.audit.operations import record, snapshot
 from portal.common.database import write_of_its_own
@@ -87,6 +90,9 @@ def begin(user: User, *, password_only: bool = False) -> UserSession:
         created_at=now,
         last_seen_at=now,
         password_only=password_only,
+        device=devices.describe(request.headers.get("User-Agent")),
+        # ProxyFix has put the client's own address here when the portal is behind proxies.
+        address=(request.remote_addr or "")[:45] or None,
     )
     db.session.add(row)
     db.session.flush()
@@ -127,16 +133,7 @@ def end_every_session(
     """End every open session of ``user`` now (their account is being disabled, or their
     password changed): whatever browser holds one is signed out at its next request.
     Returns how many were ended."""
-    rows = list(
-        db.session.scalars(
-            select(UserSession)
-            .options(joinedload(UserSession.user))
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-        )
-    )
-    for row in rows:
-        _end(row, reason, by=by)
-    return len(rows)
+    return _end_open(user, reason, by=by)
 
 
 def begin_again(user: User) -> int:
@@ -147,6 +144,70 @@ def begin_again(user: User) -> int:
     ended = end_every_session(user, by=user, reason=SessionEnd.PASSWORD_CHANGED)
     begin(user)
     return ended - (1 if current is not None and current.user_id == user.id else 0)
+
+
+def open_sessions(user: User) -> list[UserSession]:
+    """``user``'s sessions still in use, most recently used first. Bounded: a session not
+    used for the idle timeout, or older than the absolute one, is over (whether or not a
+    request has ended it yet), and sign-ins are rate-limited, so this is a handful of rows
+    however long the account has existed."""
+    idle, longest = _limits()
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at > now - idle,
+                UserSession.created_at > now - longest,
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        )
+    )
+
+
+def current_session_id() -> int | None:
+    row = _current_row()
+    return row.id if row is not None else None
+
+
+def end_other(user: User, session_id: int) -> UserSession | None:
+    """End one of ``user``'s other sessions, from this one. None when ``session_id`` is not
+    one of theirs (or is this browser's own, which signing out ends): the caller answers
+    "not found", as for anyone else's. Ending one already ended changes nothing."""
+    row = db.session.scalar(
+        select(UserSession)
+        .where(UserSession.id == session_id, UserSession.user_id == user.id)
+        .with_for_update()  # ended once when two tabs (or a timeout) end it at once
+    )
+    if row is None or row.id == current_session_id():
+        return None
+    if row.ended_at is None:
+        _end(row, SessionEnd.ENDED_BY_USER, by=user)
+    return row
+
+
+def end_others(user: User) -> int:
+    """End every open session of ``user`` but this browser's. Returns how many."""
+    return _end_open(user, SessionEnd.ENDED_BY_USER, by=user, keep=current_session_id())
+
+
+def _end_open(user: User, reason: SessionEnd, *, by: User | None, keep: int | None = None) -> int:
+    """End every open session of ``user`` but ``keep``; returns how many."""
+    statement = (
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        # A row another request ends meanwhile is read again once it lets go, and skipped.
+        .with_for_update(of=UserSession)
+    )
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep)
+    rows = db.session.scalars(statement).all()
+    for row in rows:
+        _end(row, reason, by=by)
+    return len(rows)
 
 
 def _hash(token: str) -> str:

@@ -32,6 +32,14 @@ def has_control_characters(text: str, *, multiline: bool = False) -> bool:
     return pattern.search(text) is not None
 
 
+def without_control_characters(text: str) -> str:
+    """``text`` with every character the portal refuses taken out: for text that is kept
+    but was typed by no one who could be asked to type it again (a browser's User-Agent)."""
+    if text.isprintable():
+        return text
+    return _SINGLE_LINE.sub("", text)
+
+
 def control_character_message(what: str) -> str:
     """The message shown beside a field (or an upload's cell) that holds one: ``what`` names
     the field as the sentence needs it, e.g. 'The evidence'."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 
 from portal.accounts.models import User
@@ -115,3 +116,13 @@ def audit_events(user: User, action: str) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+def copy_of_cookie(app: Flask, browser: Any) -> Any:
+    """Someone else's browser holding a copy of ``browser``'s session cookie, as a thief
+    would replay it."""
+    cookie = browser.get_cookie("session")
+    assert cookie is not None, "no session cookie"
+    thief = app.test_client()
+    thief.set_cookie("session", cookie.value)
+    return thief

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from sqlalchemy import JSON, String, Text, select
 
 from portal.accounts import administration
+from portal.accounts.models import UserSession
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
@@ -84,6 +85,7 @@ class Records:
     token: str  # the invitation's link token
     suspended_provider_id: int  # suspended yesterday
     preview: Any  # a case system import previewed, not yet applied
+    other_session: UserSession  # the care manager's, signed in in another browser
     # Multi-factor sign-in: a council account enrolled (its app's key and recovery codes),
     # and the key an enrolment page offers, read from it.
     mfa_user: Any = None
@@ -344,6 +346,20 @@ ROUTES = [
         {"current_password": Kind.TEXT, "password": Kind.TEXT, "password_again": Kind.TEXT},
     ),
     *_mfa_routes(),
+    Route(
+        "signing out another of one's sessions",
+        Role.CARE_MANAGER,
+        lambda r: f"/account/sessions/{r.other_session.id}/end",
+        lambda r: {"submit": "Sign out"},
+        _one_button("submit"),
+    ),
+    Route(
+        "signing out every other session of one's own",
+        Role.CARE_MANAGER,
+        lambda r: "/account/sessions/end-others",
+        lambda r: {"submit": "Sign out"},
+        _one_button("submit"),
+    ),
     Route(
         "asking for a password reset",
         None,
@@ -775,6 +791,11 @@ def _records(world: World, client: CheckedClient) -> Records:
     codes = mfa.recovery_codes_for(mfa_user)
     mfa.enrolled(world.other_provider_manager)  # the agency administrator's colleague
     db.session.commit()
+    care_manager_elsewhere = client.application.test_client()
+    sign_in(care_manager_elsewhere, care_manager)
+    other_session = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == care_manager.id)
+    ).one()
     return Records(
         mfa_user=mfa_user,
         mfa_secret=mfa_secret,
@@ -791,6 +812,7 @@ def _records(world: World, client: CheckedClient) -> Records:
         quarter=quarter,
         suspended_provider_id=suspended.id,
         preview=previewed_import(world),
+        other_session=other_session,
     )
 
 

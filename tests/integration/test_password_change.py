@@ -24,7 +24,7 @@ from portal.notifications.models import OutgoingEmail
 from tests.client import CheckedClient, text_of
 from tests.factories import PASSWORD
 from tests.fixtures import World, sign_in
-from tests.integration.helpers import audit_events
+from tests.integration.helpers import audit_events, copy_of_cookie
 
 NEW = "lantern walnut harbour"
 QUEUE = "/review"  # a care manager's page
@@ -42,14 +42,6 @@ def _other_browser(app: Flask, user: User) -> CheckedClient:
     sign_in(other, user)
     assert other.get(QUEUE).status_code == 200
     return other
-
-
-def _copy_of(app: Flask, client: CheckedClient) -> CheckedClient:
-    cookie = client.get_cookie("session")
-    assert cookie is not None
-    thief: CheckedClient = app.test_client()  # type: ignore[assignment]
-    thief.set_cookie("session", cookie.value)
-    return thief
 
 
 def _change(
@@ -78,7 +70,7 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(
     user = world.users[Role.CARE_MANAGER]
     elsewhere = _other_browser(app, user)
     sign_in(client, user)
-    copied = _copy_of(app, client)  # this browser's cookie as it was before the change
+    copied = copy_of_cookie(app, client)  # this browser's cookie as it was before the change
     assert copied.get(QUEUE).status_code == 200
 
     response = _change(client)

@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy import event, func, select, update
 
 from portal.accounts.models import User, UserSession
+from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityReturn
 from portal.common.models import utcnow
 from portal.common.roles import Role
@@ -228,3 +229,32 @@ def test_a_return_sent_by_the_form_and_a_file_at_once_is_counted_once(
         _kept_counts_are_the_recount(period_id)
         db.session.rollback()
         db.session.remove()
+
+
+def test_a_session_signed_out_from_several_tabs_at_once_is_ended_once(
+    racing_app: tuple[Flask, list[str]],
+) -> None:
+    """Ten of a person's browsers sign their phone out at the same moment (Your sessions):
+    each is answered, and the phone's session is ended, and audited, once."""
+    app, emails = racing_app
+    phone = app.test_client()
+    assert phone.post("/sign-in", data={"email": emails[0], "password": PASSWORD}).status_code
+    tabs = _signed_in(app, [emails[0]] * PEOPLE)
+    with app.app_context():
+        phone_id = db.session.scalar(select(func.min(UserSession.id)))
+        db.session.remove()
+
+    def end(index: int) -> tuple[int, str]:
+        response = tabs[index].post(f"/account/sessions/{phone_id}/end")
+        return response.status_code, response.location or ""
+
+    assert [status for status, _ in _all_at_once(PEOPLE, end)] == [302] * PEOPLE
+    with app.app_context():
+        events = db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.entity_type == "user_sessions", AuditEvent.entity_id == phone_id
+            )
+        )
+        db.session.remove()
+    assert events == 1
+    assert phone.get("/account/sessions").status_code == 302

@@ -230,3 +230,21 @@ def test_signing_in_starts_a_new_csrf_secret(
     after = _token(client, QUEUE)  # the header's sign-out form, signed in
     assert after != before
     assert client.post("/sign-out", data={"csrf_token": after}).status_code == 302
+
+
+def test_a_copied_cookie_is_refused_after_the_account_is_disabled(
+    app: Flask, client: CheckedClient, world: World
+) -> None:
+    """Disabling ends the sessions on the server: the copy stays worthless even once the
+    account is enabled again."""
+    thief = _signed_in_copy(app, client, world)
+    row = _live_session(world)
+    admin: CheckedClient = app.test_client()  # type: ignore[assignment]
+    sign_in(admin, world.users[Role.ADMINISTRATOR])
+    colleague = world.users[Role.CARE_MANAGER].id
+    assert admin.post(f"/accounts/{colleague}/disable").status_code == 302
+    db.session.refresh(row)
+    assert row.end_reason is SessionEnd.ACCOUNT_INACTIVE, "ended when disabled, not when next used"
+    assert admin.post(f"/accounts/{colleague}/enable").status_code == 302
+    assert "Sign in to continue" in _refused(thief)
+    assert _refused(client)
