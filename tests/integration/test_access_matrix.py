@@ -47,6 +47,7 @@ from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.operations import AnswerData, save_answers
 from portal.payments.models import Payment
+from portal.providers.models import ServiceUser
 from portal.recommendations import operations as recommendations
 from tests.client import CheckedClient
 from tests.conftest import make_app, rolled_back_session
@@ -231,6 +232,7 @@ class Matrix:
     arguments: dict[str, Any]  # each URL argument by name, for most endpoints
     overrides: dict[str, dict[str, Any]]  # the record a particular endpoint is asked about
     forms: dict[str, Any]  # endpoint: the form its record's owner sends (a function of nothing)
+    owned: list[str]  # what names A's records: its name, its people's, its staff's
     pristine: str = ""  # the database's fingerprint as built, before any request
 
     def url(self, endpoint: str) -> str:
@@ -390,6 +392,20 @@ def _build(app: Flask, session: Any) -> Matrix:
             "payments.second_approval": {"payment_id": ready.id},
         },
         forms=forms,
+        owned=[
+            provider.name,
+            provider.supplier_reference,
+            *(
+                word
+                for person in db.session.scalars(
+                    select(ServiceUser).where(ServiceUser.provider_id == provider.id)
+                )
+                for word in (person.family_name, person.case_reference)
+            ),
+            manager.name,
+            team.name,
+            invited.name,
+        ],
     )
 
 
@@ -529,3 +545,22 @@ def test_another_providers_records_are_not_found(app: Flask) -> None:
                 assert cells[other] == NF, f"{method} {rule.endpoint}"
                 checked.append((rule.endpoint, method))
     assert len(checked) >= 25
+
+
+def test_pages_another_provider_may_open_show_nothing_of_this_ones(matrix: Matrix) -> None:
+    """The lists, the quarter, the templates and what needs them that B's manager may open
+    name nothing of A's: not A, its people or its staff."""
+    other = COLUMNS.index("other")
+    opened = sorted(
+        endpoint
+        for (endpoint, method), cells in MATRIX.items()
+        if method == "GET" and cells[other] == OK
+    )
+    assert len(opened) >= 15
+    shown = {}
+    for endpoint in opened:
+        with isolated():
+            page = ask(matrix, "other", "GET", endpoint).get_data(as_text=True)
+        if found := [word for word in matrix.owned if word in page]:
+            shown[endpoint] = found
+    assert shown == {}
