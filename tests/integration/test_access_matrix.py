@@ -51,8 +51,8 @@ from portal.providers.models import ServiceUser
 from portal.recommendations import operations as recommendations
 from tests.client import CheckedClient
 from tests.conftest import make_app, rolled_back_session
-from tests.factories import PASSWORD, PackageLineFactory, ServiceUserFactory, UserFactory
-from tests.fixtures import build_world
+from tests.factories import PackageLineFactory, ServiceUserFactory, UserFactory
+from tests.fixtures import build_world, sign_in
 from tests.integration.caseload_files import previewed_import
 from tests.integration.fingerprint import fingerprint
 from tests.integration.records import (
@@ -259,14 +259,16 @@ def _answers() -> list[AnswerData]:
 
 
 @pytest.fixture(scope="module")
-def matrix(database_url: str) -> Iterator[Matrix]:
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+def matrix(app: Flask, database_url: str) -> Iterator[Matrix]:
+    """The world, and everyone signed in, once for the module; asked through an app with
+    CSRF protection on, as in production (``app``, without it, signs them in)."""
+    signer, app = app, make_app(database_url, WTF_CSRF_ENABLED=True)
     app.test_client_class = CheckedClient
     with pytest.MonkeyPatch.context() as monkeypatch, rolled_back_session(app) as session:
         # In November's capacity window, as the capacity pages' own tests are.
         for module in ("portal.capacity.views", "portal.capacity.operations"):
             monkeypatch.setattr(f"{module}.today", lambda: DAY)
-        built = _build(app, session)
+        built = _build(app, signer, session)
         built.pristine = fingerprint()
         yield built
 
@@ -277,7 +279,7 @@ def _person(world: Any) -> Any:
     return person
 
 
-def _build(app: Flask, session: Any) -> Matrix:
+def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
     world = build_world(session)
     provider = world.provider
     manager = world.users[Role.PROVIDER_MANAGER]
@@ -330,8 +332,8 @@ def _build(app: Flask, session: Any) -> Matrix:
         "team": team,
         "other": world.users[Role.AGENCY_ADMINISTRATOR],
     }
-    askers = {"out": _signed_in(app, None)}
-    askers |= {column: _signed_in(app, user) for column, user in users.items()}
+    askers = {"out": _asker(app, None)}
+    askers |= {column: _asker(app, _cookie(signer, user)) for column, user in users.items()}
     session.commit()
 
     page = _as(app, askers["comm"]).get("/outcome-periods/new").get_data(as_text=True)
@@ -414,7 +416,8 @@ def _as(app: Flask, asker: Asker) -> CheckedClient:
     out, signing in again) goes no further."""
     _fresh_g()
     client: CheckedClient = app.test_client()  # type: ignore[assignment]
-    client.set_cookie(app.config["SESSION_COOKIE_NAME"], asker.cookie)
+    if asker.cookie:
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], asker.cookie)
     return client
 
 
@@ -425,21 +428,22 @@ def _fresh_g() -> None:
     vars(g).clear()
 
 
-def _signed_in(app: Flask, user: Any) -> Asker:
-    _fresh_g()
-    client: CheckedClient = app.test_client()  # type: ignore[assignment]
-    token = _token_from(client.get("/sign-in"))
-    _fresh_g()
-    if user is not None:
-        response = client.post(
-            "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert response.status_code == 302, f"{user.name} could not sign in"
-        _fresh_g()
-        token = _token_from(client.get("/what-needs-you"))
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+def _cookie(signer: Flask, user: Any) -> str:
+    """``user``'s session cookie, signed in as every test signs in."""
+    client: CheckedClient = signer.test_client()  # type: ignore[assignment]
+    sign_in(client, user)
+    cookie = client.get_cookie(signer.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
-    return Asker(cookie.value, token)
+    return cookie.value
+
+
+def _asker(app: Flask, cookie: str | None) -> Asker:
+    """The asker's cookie once a page has given it a CSRF token, and the token."""
+    client = _as(app, Asker(cookie or "", ""))
+    token = _token_from(client.get("/what-needs-you" if cookie else "/sign-in"))
+    kept = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert kept is not None
+    return Asker(kept.value, token)
 
 
 def _answer(response: TestResponse) -> str:
