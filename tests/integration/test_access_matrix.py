@@ -4,7 +4,7 @@ purpose, who may use it.
 
 The records are provider A's (Brightwater): a person, their outcome returns and
 recommendations at each stage, a payment, an exported batch, a capacity return, a colleague
-invited to A. The columns are who asks:
+invited to A. The columns are who asks (headed by their first three letters in the table):
 
     out     signed out
     admin   an administrator
