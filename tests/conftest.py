@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import flask_migrate
@@ -69,6 +70,14 @@ class _TestSession(scoped_session):  # type: ignore[type-arg]
 def db_session(app: Flask) -> Iterator[Any]:
     """Each test runs inside a transaction that is rolled back afterwards. The request's own
     commit releases a savepoint instead, so views behave exactly as in production."""
+    with rolled_back_session(app) as session:
+        yield session
+
+
+@contextmanager
+def rolled_back_session(app: Flask) -> Iterator[Any]:
+    """``db.session`` inside one transaction, rolled back at the end (``db_session``'s, or
+    a module's that shares one world among its tests)."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()

@@ -27,6 +27,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import ValidationError
+from wtforms.widgets import HiddenInput
 
 from portal.common.money import parse_pounds
 from portal.common.text import control_character_message, has_control_characters
@@ -55,6 +56,12 @@ class PortalForm(FlaskForm):
 
     names_in_messages: ClassVar[dict[str, str]] = {}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = self._fields.get("csrf_token")
+        if token is not None:
+            token.widget = _TOKEN_INPUT
+
     def process(
         self,
         formdata: Any = None,
@@ -71,6 +78,17 @@ class PortalForm(FlaskForm):
         valid = super().validate(extra_validators)
         refused = refuse_control_characters(self)
         return valid and not refused
+
+
+class _TokenInput(HiddenInput):
+    """The CSRF token's hidden input, with no id: a page with two forms (assign and decide,
+    say) would otherwise hold two elements with the id "csrf_token"."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Any:
+        return super().__call__(field, **{**kwargs, "id": False})
+
+
+_TOKEN_INPUT = _TokenInput()
 
 
 # Set on a field whose input held a control character when the form read it.

@@ -44,13 +44,19 @@ def submitted_return(world: World, person: ServiceUser) -> OutcomeReturn:
 
 
 def submitted_reduction(world: World, person: ServiceUser, *, calls: int = 3) -> Recommendation:
+    recommendation = drafted_reduction(world, person, calls=calls)
+    recommendations.submit(recommendation, by=recommendation.created_by)
+    return recommendation
+
+
+def drafted_reduction(world: World, person: ServiceUser, *, calls: int = 3) -> Recommendation:
     manager = (
         world.users[Role.PROVIDER_MANAGER]
         if person.provider_id == world.provider.id
         else world.other_provider_manager
     )
     line = current_lines(person.id, on=today())[0]
-    recommendation = recommendations.save_draft(
+    return recommendations.save_draft(
         person,
         RecommendationData(
             kind=ChangeKind.REDUCE,
@@ -73,8 +79,6 @@ def submitted_reduction(world: World, person: ServiceUser, *, calls: int = 3) ->
         ),
         by=manager,
     )
-    recommendations.submit(recommendation, by=manager)
-    return recommendation
 
 
 def exported_batch(world: World, recommendation: Recommendation) -> PaymentBatch:

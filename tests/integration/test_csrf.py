@@ -18,6 +18,7 @@ from tests.client import CheckedClient, text_of
 from tests.conftest import make_app
 from tests.factories import PASSWORD
 from tests.fixtures import World
+from tests.integration.records import submitted_reduction
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,20 @@ def test_every_post_route_refuses_a_missing_token(
         ]
         response = csrf_client.post(url, data={})
         assert response.status_code == 400, url
+
+
+def test_a_page_with_two_forms_has_one_element_of_each_id(
+    csrf_client: CheckedClient, world: World
+) -> None:
+    """The review page has "Assign to me" and the decision, each a form with its token: the
+    tokens carry no id, so the page (checked by the client) has no two elements with one id,
+    which would break its labels and skip links for screen readers."""
+    waiting = submitted_reduction(world, world.person)
+    db.session.commit()
+    user = world.users[Role.CARE_MANAGER]
+    token = _token(csrf_client, "/sign-in")
+    csrf_client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    page = csrf_client.get(f"/review/{waiting.id}").get_data(as_text=True)
+    assert page.count('name="csrf_token"') == 3  # the two forms' and sign-out's

@@ -3,7 +3,6 @@ any role, changes anything in the database."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
@@ -12,13 +11,13 @@ from sqlalchemy import func, select, text
 from werkzeug.routing import IntegerConverter, Rule
 
 from portal.audit.models import AuditEvent
-from portal.audit.requests import NOTES_OF_REQUESTS
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.security import CACHEABLE_ENDPOINTS
 from portal.extensions import db
 from tests.fixtures import World, sign_in
 from tests.integration.caseload_files import previewed_import
+from tests.integration.fingerprint import fingerprint
 from tests.integration.records import Stages, every_stage
 
 
@@ -64,26 +63,6 @@ def test_only_the_sign_in_pages_are_public(app: Flask) -> None:
     ]
 
 
-def _fingerprint() -> str:
-    """Every row of every table, hashed: any insert, update or delete changes it."""
-    digest = hashlib.sha256()
-    for table in sorted(db.metadata.tables.values(), key=lambda t: t.name):
-        # When a session was last seen is written by any request once a minute, GETs
-        # included: it is the session's clock, not a record anyone changed.
-        columns = [
-            c for c in table.columns if (table.name, c.name) != ("user_sessions", "last_seen_at")
-        ]
-        rows = select(*columns).order_by(*table.primary_key.columns)
-        if table.name == "audit_events":
-            # Nor is the trail's note of the request itself: a page refused, a person's
-            # record read by council staff, the trail downloaded (audit/requests.py). Every
-            # other event counts.
-            rows = rows.where(table.c.action.not_in(NOTES_OF_REQUESTS))
-        for row in db.session.execute(rows):
-            digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
-
-
 def committed_records(world: World) -> dict[str, Any]:
     """A record at every stage, committed (the requests roll back what they do): each URL
     argument, by name."""
@@ -124,7 +103,7 @@ def test_no_get_changes_state(app: Flask, client, world: World, role: Role | Non
         url = rule.build({name: arguments[name] for name in rule.arguments}, append_unknown=False)[
             1
         ]
-        before = _fingerprint()
+        before = fingerprint()
         response = client.get(url)
         assert response.status_code < 500, url
         # Pages and downloads alike hold personal or payment data; only the brand colour's
@@ -135,7 +114,7 @@ def test_no_get_changes_state(app: Flask, client, world: World, role: Role | Non
         # popping its request's context in the middle of some later test.
         response.close()
         db.session.execute(text("SELECT 1"))  # a fresh look after the request's rollback
-        assert _fingerprint() == before, f"GET {url} changed the database as {role}"
+        assert fingerprint() == before, f"GET {url} changed the database as {role}"
         checked += 1
     assert checked >= 15
 
