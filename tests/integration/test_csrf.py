@@ -80,6 +80,7 @@ def test_every_post_route_refuses_a_missing_token(
         "token": "token",
         "provider_id": 1,
         "import_id": 1,
+        "session_id": 1,
     }
     posts = [rule for rule in csrf_app.url_map.iter_rules() if "POST" in (rule.methods or ())]
     assert len(posts) >= 8
