@@ -353,7 +353,7 @@ def review(recommendation_id: int) -> Response | str:
             flash(message, "success")
             return redirect(url_for("recommendations.queue"))
     service_user = recommendation.service_user  # loaded with it
-    return render_template(
+    page = render_template(
         "recommendations/review.html",
         form=form,
         recommendation=recommendation,
@@ -370,6 +370,11 @@ def review(recommendation_id: int) -> Response | str:
             scalars=False,
             params={"person": service_user.id, "recommendation": recommendation.id},
         ),
+    )
+    # The review shows the person's lines, latest outcomes and earlier recommendations: a
+    # council read of their record, as their own page is.
+    return person_read(
+        page, service_user.id, provider_id=recommendation.provider_id, by_council=True
     )
 
 

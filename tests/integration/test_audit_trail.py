@@ -106,6 +106,7 @@ def test_council_staff_reading_a_persons_record_is_kept(as_role, world: World) -
         f"/service-users/{person.id}/package-history",
         f"/outcome-returns/{stages.outcome_return.id}",
         f"/recommendations/{stages.recommendation.id}",
+        f"/review/{stages.recommendation.id}",
     ]
     for path in paths:
         assert client.get(path, environ_base=ELSEWHERE).status_code == 200, path
