@@ -18,6 +18,8 @@ invited to A. The columns are who asks (headed by their first three letters in t
 Each cell is what that person gets: OK (200), GO (a redirect elsewhere: done, or sent on
 with a message), IN (sent to sign in), NO (403), NF (404, as if it did not exist).
 A POST cell is a POST with a valid CSRF token and the form the record's owner would send.
+A session past the password with its code still to come is not a column: its own test asks
+it every row (PENDING says where it is answered otherwise than someone signed out).
 
 Every request runs inside a savepoint rolled back afterwards, from a new client holding the
 asker's session cookie, so each starts from the same records and session whatever the one
@@ -39,6 +41,9 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from portal.accounts import administration
+from portal.accounts.mfa import keys
+from portal.accounts.mfa.flow import ENROLLING
+from portal.accounts.models import UserSession
 from portal.audit.models import AuditEvent
 from portal.audit.requests import REFUSED
 from portal.capacity.operations import CapacityData, submit_return
@@ -49,6 +54,7 @@ from portal.outcomes.operations import AnswerData, save_answers
 from portal.payments.models import Payment
 from portal.providers.models import ServiceUser
 from portal.recommendations import operations as recommendations
+from tests import mfa
 from tests.client import CheckedClient
 from tests.conftest import make_app, rolled_back_session
 from tests.factories import PackageLineFactory, ServiceUserFactory, UserFactory
@@ -88,6 +94,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("administration.accounts_link", "GET"):    (IN, OK, NO, NO, NO, NO, NO, NO),
     ("administration.accounts_list", "GET"):    (IN, OK, NO, NO, NO, NO, NO, NO),
     ("administration.accounts_resend", "POST"): (IN, GO, NO, NO, NO, NO, NO, NO),
+    ("administration.accounts_reset_mfa", "GET"): (IN, OK, NO, NO, NO, NO, NO, NO),
+    ("administration.accounts_reset_mfa", "POST"): (IN, GO, NO, NO, NO, NO, NO, NO),
     ("administration.accounts_roles", "GET"):   (IN, OK, NO, NO, NO, NO, NO, NO),
     ("administration.accounts_roles", "POST"):  (IN, GO, NO, NO, NO, NO, NO, NO),
     ("administration.accounts_unlock", "POST"): (IN, GO, NO, NO, NO, NO, NO, NO),
@@ -99,6 +107,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("administration.team_invite", "POST"):     (IN, NO, NO, NO, NO, NO, GO, GO),
     ("administration.team_link", "GET"):        (IN, NO, NO, NO, NO, NO, OK, NF),
     ("administration.team_list", "GET"):        (IN, NO, NO, NO, NO, NO, OK, OK),
+    ("administration.team_reset_mfa", "GET"):    (IN, NO, NO, NO, NO, NO, OK, NF),
+    ("administration.team_reset_mfa", "POST"):   (IN, NO, NO, NO, NO, NO, GO, NF),
     ("administration.team_resend", "POST"):     (IN, NO, NO, NO, NO, NO, GO, NF),
     ("administration.team_roles", "GET"):       (IN, NO, NO, NO, NO, NO, OK, NF),
     ("administration.team_roles", "POST"):      (IN, NO, NO, NO, NO, NO, GO, NF),
@@ -125,6 +135,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("casework.recommendation_history", "GET"): (IN, NO, OK, OK, NO, OK, OK, NF),
     ("casework.service_user", "GET"):           (IN, NO, OK, OK, NO, OK, OK, NF),
     ("casework.service_users", "GET"):          (IN, NO, OK, OK, NO, OK, OK, OK),
+    # Everything held about a person, for a subject access request: commissioners only.
+    ("casework.subject_access_json_download", "GET"): (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("casework.subject_access_pdf_download", "GET"): (IN, NO, OK, NO, NO, NO, NO, NO),
     ("common.accessibility", "GET"):            (OK, OK, OK, OK, OK, OK, OK, OK),
     ("common.brand_stylesheet", "GET"):         (OK, OK, OK, OK, OK, OK, OK, OK),
     ("common.healthz", "GET"):                  (OK, OK, OK, OK, OK, OK, OK, OK),
@@ -132,6 +145,26 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("council.rate_card", "POST"):              (IN, NO, GO, NO, NO, NO, NO, NO),
     ("council.settings", "GET"):                (IN, NO, OK, NO, NO, NO, NO, NO),
     ("council.settings", "POST"):               (IN, NO, GO, NO, NO, NO, NO, NO),
+    # One's own multi-factor sign-in. No one asking has set it up (it is not required here),
+    # so making new recovery codes sends them to this page, as does the page of codes just
+    # made, which is empty. Setting it up is sent the code for the key their cookie holds.
+    ("mfa.account", "GET"):                     (IN, OK, OK, OK, OK, OK, OK, OK),
+    ("mfa.new_codes", "GET"):                   (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.new_codes", "POST"):                  (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.recovery_codes", "GET"):              (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.recovery_codes", "POST"):             (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.set_up", "GET"):                      (IN, OK, OK, OK, OK, OK, OK, OK),
+    ("mfa.set_up", "POST"):                     (IN, GO, GO, GO, GO, GO, GO, GO),
+    # The second step of signing in, for a session past the password only (which
+    # test_a_password_only_session_reaches_the_second_step_alone asks). Someone signed in
+    # has passed it and is sent home, as the sign-in page does; someone signed out has a
+    # password to give first.
+    ("mfa.challenge", "GET"):                   (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.challenge", "POST"):                  (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.enrol", "GET"):                       (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.enrol", "POST"):                      (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.recovery", "GET"):                    (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("mfa.recovery", "POST"):                   (IN, GO, GO, GO, GO, GO, GO, GO),
     ("outcomes.check_return", "GET"):           (IN, NO, NO, NO, NO, OK, OK, NF),
     ("outcomes.check_return", "POST"):          (IN, NO, NO, NO, NO, GO, GO, NF),
     ("outcomes.edit_outcome", "GET"):           (IN, NO, NO, NO, NO, OK, OK, NF),
@@ -140,6 +173,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("outcomes.review_return", "POST"):         (IN, NO, GO, GO, NO, NO, NO, NO),
     ("outcomes.start_from_previous", "POST"):   (IN, NO, NO, NO, NO, GO, GO, NF),
     ("outcomes.view_return", "GET"):            (IN, NO, OK, OK, NO, OK, OK, NF),
+    # Your sessions: the session asked about is the care manager's other one, which anyone
+    # else is told does not exist.
+    ("own_sessions.end", "POST"):               (IN, NF, NF, GO, NF, NF, NF, NF),
+    ("own_sessions.end_others", "POST"):        (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("own_sessions.list_sessions", "GET"):      (IN, OK, OK, OK, OK, OK, OK, OK),
+    # One's own password; a forgotten one is asked for signed in or not, and answered the
+    # same whoever asks.
+    ("passwords.change", "GET"):                (IN, OK, OK, OK, OK, OK, OK, OK),
+    ("passwords.change", "POST"):               (IN, GO, GO, GO, GO, GO, GO, GO),
+    ("passwords.forgotten", "GET"):             (OK, OK, OK, OK, OK, OK, OK, OK),
+    ("passwords.forgotten", "POST"):            (GO, GO, GO, GO, GO, GO, GO, GO),
+    ("passwords.link_sent", "GET"):             (OK, OK, OK, OK, OK, OK, OK, OK),
     ("payments.batch", "GET"):                  (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.batch", "POST"):                 (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.batch_list", "GET"):             (IN, NO, NO, NO, OK, NO, NO, NO),
@@ -321,7 +366,16 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         by=world.users[Role.ADMINISTRATOR],
     )
     preview = previewed_import(world)
+    mfa_user = UserFactory(
+        roles=[Role.PROVIDER_MANAGER], provider_id=provider.id, name="Mo Multifactor"
+    )
+    mfa_secret = mfa.enrolled(mfa_user)
+    codes = mfa.recovery_codes_for(mfa_user)
     session.commit()
+    _cookie(signer, care_manager)  # in another browser, before the care manager's own
+    other_session = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == care_manager.id)
+    ).one()
 
     users = {
         "admin": world.users[Role.ADMINISTRATOR],
@@ -332,8 +386,16 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         "team": team,
         "other": world.users[Role.AGENCY_ADMINISTRATOR],
     }
-    askers = {"out": _asker(app, None)}
-    askers |= {column: _asker(app, _cookie(signer, user)) for column, user in users.items()}
+    # Each signed-in cookie holds the key an enrolment page would offer, so the code sent
+    # to set up an app is the one its page asks for.
+    offered_key = keys.new_secret()
+    askers = {"out": _asker(app, None, "/sign-in")}
+    askers |= {
+        column: _asker(app, _cookie(signer, user), "/what-needs-you", enrolling=offered_key)
+        for column, user in users.items()
+    }
+    # Past the password, the code still to come (not a column: see its own test).
+    askers["pending"] = _asker(app, _cookie(signer, mfa_user), "/sign-in/code")
     session.commit()
 
     page = _as(app, askers["comm"]).get("/outcome-periods/new").get_data(as_text=True)
@@ -357,6 +419,11 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         token=link_token,
         suspended_provider_id=provider.id,
         preview=preview,
+        other_session=other_session,
+        mfa_user=mfa_user,
+        mfa_secret=mfa_secret,
+        recovery_codes=tuple(codes),
+        offered_key=offered_key,
     )
     forms: dict[str, Any] = {"accounts.sign_out": lambda: {}}
     adapter = app.url_map.bind("")
@@ -384,6 +451,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "year": DAY.year,
             "month": DAY.month,
             "token": link_token,
+            "session_id": other_session.id,
         },
         overrides={
             "outcomes.check_return": {"return_id": draft_return.id},
@@ -392,6 +460,8 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "recommendations.answer": {"recommendation_id": asked.id},
             "payments.cancel": {"payment_id": ready.id},
             "payments.second_approval": {"payment_id": ready.id},
+            "administration.accounts_reset_mfa": {"user_id": mfa_user.id},
+            "administration.team_reset_mfa": {"user_id": mfa_user.id},
         },
         forms=forms,
         owned=[
@@ -407,6 +477,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             manager.name,
             team.name,
             invited.name,
+            mfa_user.name,
         ],
     )
 
@@ -437,10 +508,14 @@ def _cookie(signer: Flask, user: Any) -> str:
     return cookie.value
 
 
-def _asker(app: Flask, cookie: str | None) -> Asker:
-    """The asker's cookie once a page has given it a CSRF token, and the token."""
+def _asker(app: Flask, cookie: str | None, page: str, *, enrolling: str = "") -> Asker:
+    """The asker's cookie once ``page`` has given it a CSRF token (and, if ``enrolling``,
+    the key offered to set up an authenticator app with), and the token."""
     client = _as(app, Asker(cookie or "", ""))
-    token = _token_from(client.get("/what-needs-you" if cookie else "/sign-in"))
+    if enrolling:
+        with client.session_transaction() as cookie_session:
+            cookie_session[ENROLLING] = keys.seal(enrolling)
+    token = _token_from(client.get(page))
     kept = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     assert kept is not None
     return Asker(kept.value, token)
@@ -515,6 +590,40 @@ def test_who_may_use_each_endpoint(matrix: Matrix, endpoint: str, method: str) -
                 if cell != IN and _refusals() != refusals + 1:
                     wrong.append(f"{column}: refused, but not kept in the audit trail")
     assert wrong == [], f"{method} {matrix.url(endpoint)}"
+
+
+# A session past the password, its code still to come, is sent on to type the code wherever
+# someone signed out is sent to sign in. Elsewhere it differs from them only here: the home
+# address and setting up an app (it is set up already) send it to the code too, the code
+# pages open, each code is accepted, and it may sign out.
+CODE = "the code"
+PENDING = {
+    ("accounts.home", "GET"): CODE,
+    ("mfa.challenge", "GET"): OK,
+    ("mfa.challenge", "POST"): GO,
+    ("mfa.enrol", "GET"): CODE,
+    ("mfa.enrol", "POST"): CODE,
+    ("mfa.recovery", "GET"): OK,
+    ("mfa.recovery", "POST"): GO,
+    ("accounts.sign_out", "POST"): GO,
+}
+
+
+def test_a_password_only_session_reaches_the_second_step_alone(matrix: Matrix) -> None:
+    """Someone who has given an enrolled account's password but not its code: the password
+    alone opens nothing of the portal, and a POST it sends on changes nothing."""
+    out = COLUMNS.index("out")
+    wrong = []
+    for (endpoint, method), cells in sorted(MATRIX.items()):
+        cell = PENDING.get((endpoint, method), CODE if cells[out] == IN else cells[out])
+        with isolated():
+            response = ask(matrix, "pending", method, endpoint)
+            got = CODE if response.location == "/sign-in/code" else _answer(response)
+            if got != cell:
+                wrong.append(f"{method} {matrix.url(endpoint)}: {got}, not {cell}")
+            elif cell == CODE and method == "POST" and fingerprint() != matrix.pristine:
+                wrong.append(f"{method} {matrix.url(endpoint)}: the database changed")
+    assert wrong == []
 
 
 def _refusals() -> int:
