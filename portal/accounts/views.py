@@ -12,6 +12,7 @@ from portal.accounts.forms import SetPasswordForm, SignInForm, allowed_password
 from portal.accounts.limits import set_password_limits, sign_in_limits
 from portal.accounts.links import check_link, set_password_by_link
 from portal.accounts.lockout import forget_failures, locked_until, note_failure
+from portal.accounts.mfa import operations as mfa
 from portal.accounts.mfa.flow import start_second_step
 from portal.accounts.mfa.operations import second_factor_needed
 from portal.accounts.models import LinkPurpose
@@ -22,7 +23,7 @@ from portal.accounts.operations import (
     refuse_alike,
 )
 from portal.accounts.passwords import HINT
-from portal.common.access import password_accepted, public
+from portal.common.access import password_accepted, public, signed_in
 from portal.common.dates import format_moment
 from portal.common.errors import DomainError, show_on_form
 from portal.common.templating import navigation_for
@@ -43,6 +44,21 @@ def home() -> Response:
     if not items:
         return redirect(url_for("common.accessibility"))
     return redirect(items[0]["href"])
+
+
+@bp.get("/account")
+@signed_in
+def your_account() -> str:
+    """The signed-in person's own account: who they are, and where to change their
+    password, manage multi-factor sign-in and see their sessions."""
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/your_account.html",
+        user=user,
+        enrolled=mfa.enrolled(user),
+        codes_left=mfa.codes_left(user),
+        sessions_open=len(sessions.open_sessions(user)),
+    )
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

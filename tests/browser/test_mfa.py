@@ -126,7 +126,10 @@ def test_a_recovery_code_new_codes_and_an_administrator_s_reset(
     person.expect_heading("Review queue")
     assert "you have 9 recovery codes left" in person.text()
 
-    person.click_link("Multi-factor sign-in")
+    person.click_link("Your account")
+    person.expect_heading("Your account")
+    assert "On 9 recovery codes left" in person.text()
+    person.click_link("Manage multi-factor sign-in")
     person.expect_heading("Multi-factor sign-in")
     person.click_link("Make new recovery codes")
     person.page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())

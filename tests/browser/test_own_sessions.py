@@ -49,7 +49,9 @@ def test_a_care_manager_signs_out_their_phone_from_their_desk(
     desk.goto("/")
     sign_in(desk, email)
 
-    desk.click_link("Your sessions")
+    desk.click_link("Your account")
+    assert "Signed in on 2 browsers" in desk.text()
+    desk.click_link("View your sessions")
     desk.expect_heading("Your sessions")
     this, others = desk.text().split("Other sessions", 1)
     assert "Chrome on Windows" in this and "Mobile Safari on iOS" in others

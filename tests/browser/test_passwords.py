@@ -42,6 +42,8 @@ def test_a_care_manager_changes_their_password(
     person = signed_in(open_browser, "password-change", email)
     person.expect_heading("Review queue")
 
+    person.click_link("Your account")
+    person.expect_heading("Your account")
     person.click_link("Change password")
     person.expect_heading("Change your password")
     person.page.get_by_label("Current password").fill("not my password at all")

@@ -65,10 +65,13 @@ def _end_buttons(client: CheckedClient) -> list[str]:
     return re.findall(r'action="(/account/sessions/\d+/end)"', page)
 
 
-def test_the_header_links_to_the_page(client: CheckedClient, world: World) -> None:
+def test_your_account_links_to_the_page(client: CheckedClient, world: World) -> None:
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
-    page = client.get("/service-users").get_data(as_text=True)
-    assert re.search(r'<a href="/account/sessions"[^>]*>Your sessions</a>', page)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Signed in on 1 browser" in text_of(client.get("/account"))
+    assert re.search(
+        r'<a [^>]*href="/account/sessions"[^>]*>View<span[^>]*> your sessions</span></a>', page
+    )
 
 
 def test_the_page_shows_this_browser_and_the_others(
