@@ -205,8 +205,11 @@ def limits_config() -> dict[str, Any]:
         # database, holds across workers all the same.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on the 429 page itself
-        # Sign-in and password forms sent from one address, and for one email address.
-        "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "60 per 15 minutes"),
+        # Sign-in, code and password forms sent from one address, and for one email address.
+        # A council office or an agency reaches the portal from one address, and each person
+        # signing in sends two forms (the password, then the code): the address's limit is
+        # a bound on a crowd, while the account's limit and the lockout guard each person.
+        "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "300 per 15 minutes"),
         "SIGN_IN_LIMIT_PER_ACCOUNT": _limit("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per 15 minutes"),
         # This many refused sign-ins for one email address within the window lock it for
         # the lockout's minutes, kept in the database.
