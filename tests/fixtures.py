@@ -75,9 +75,16 @@ def build_world(session: Any) -> World:
     return World(provider, other, person, line, other_person, period, users, other_manager)
 
 
-def sign_in(client: CheckedClient, user: User) -> None:
+def sign_in(client: CheckedClient, user: User, *, password_only: bool = False) -> None:
+    """Sign ``user`` in with their password. Someone who has set up multi-factor sign-in is
+    then only past the password: say so with ``password_only`` (tests/mfa.py signs them in
+    with a code), so a test never carries on half signed in without meaning to."""
     response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, "sign-in failed"
+    second_step = response.location.startswith("/sign-in/")
+    assert second_step == password_only, (
+        f"{user.email} was sent to {response.location} after their password"
+    )
 
 
 @pytest.fixture

@@ -396,7 +396,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         for column, user in users.items()
     }
     # Past the password, the code still to come (not a column: see its own test).
-    askers["pending"] = _asker(app, _cookie(signer, mfa_user), "/sign-in/code")
+    askers["pending"] = _asker(app, _cookie(signer, mfa_user, password_only=True), "/sign-in/code")
     session.commit()
 
     page = _as(app, askers["comm"]).get("/outcome-periods/new").get_data(as_text=True)
@@ -500,10 +500,10 @@ def _fresh_g() -> None:
     vars(g).clear()
 
 
-def _cookie(signer: Flask, user: Any) -> str:
+def _cookie(signer: Flask, user: Any, *, password_only: bool = False) -> str:
     """``user``'s session cookie, signed in as every test signs in."""
     client: CheckedClient = signer.test_client()  # type: ignore[assignment]
-    sign_in(client, user)
+    sign_in(client, user, password_only=password_only)
     cookie = client.get_cookie(signer.config["SESSION_COOKIE_NAME"])
     assert cookie is not None
     return cookie.value
