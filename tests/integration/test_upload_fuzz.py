@@ -422,7 +422,9 @@ def test_a_request_past_the_apps_limit_is_refused_before_it_is_read(
         content = _padded_csv(upload.layout, MAX_REQUEST + 1)
         response = upload.post(client, world, content, f"{upload.stem}.csv")
         assert response.status_code == 413
-        assert "The file is too big" in text_of(response)
+        page = text_of(response)
+        assert "The file is too big" in page
+        assert f"No file larger than {MAX_REQUEST // 1024 // 1024}MB can be sent" in page
         assert fingerprint() == before
 
 
