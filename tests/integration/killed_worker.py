@@ -86,6 +86,17 @@ def _export(app: Any, email: str, batch_id: str) -> Callable[[], int]:
     return run
 
 
+def _apply(app: Any, email: str, import_id: str) -> Callable[[], int]:
+    """A commissioner confirms an import already previewed."""
+    client = _signed_in(app, email)
+
+    def run() -> int:
+        response = client.post(f"/case-system/imports/{import_id}/apply")
+        return 0 if response.status_code == 302 else 1
+
+    return run
+
+
 def _import(app: Any, file: str) -> Callable[[], int]:
     """The nightly job: ``flask import package-lines FILE`` (a full extract)."""
 
@@ -99,7 +110,7 @@ def _import(app: Any, file: str) -> Callable[[], int]:
 
 def main(url: str, where: str, operation: str, *args: str) -> int:
     app = make_app(url)
-    operations = {"upload": _upload, "export": _export, "import": _import}
+    operations = {"upload": _upload, "export": _export, "import": _import, "apply": _apply}
     run = operations[operation](app, *args)
     with app.app_context():
         print(FINGERPRINT, fingerprint(), flush=True)

@@ -1,5 +1,6 @@
-"""A worker killed in the middle of an upload, the case system's import or a batch export
-leaves nothing half-written, and the operation then runs again to completion.
+"""A worker killed in the middle of an upload, the case system's import (the nightly
+command, or a commissioner confirming a preview) or a batch export leaves nothing
+half-written, and the operation then runs again to completion.
 
 Each operation runs in a process of its own (tests/integration/killed_worker.py) against a
 database of its own, made by the migrations, and is SIGKILLed at a chosen call in the
@@ -27,8 +28,12 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.caseload import operations as caseload
+from portal.caseload.extract import LAYOUT
 from portal.caseload.models import CaseloadImport, ImportStatus
+from portal.common.dates import today
 from portal.common.roles import Role
+from portal.common.sheets import read_table
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments import operations as payments
@@ -54,6 +59,7 @@ class Database:
     folder: Path
     # What the tests need of the world, read while it was made.
     provider_manager: str  # an email address
+    commissioner: str
     finance_officer: str
     finance_officer_id: int
     period_id: int
@@ -95,6 +101,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
                 app,
                 tmp_path,
                 provider_manager=world.users[Role.PROVIDER_MANAGER].email,
+                commissioner=world.users[Role.COMMISSIONER].email,
                 finance_officer=world.users[Role.FINANCE_OFFICER].email,
                 finance_officer_id=world.users[Role.FINANCE_OFFICER].id,
                 period_id=world.period.id,
@@ -193,3 +200,34 @@ def test_an_import_killed_midway_is_not_applied_and_runs_again(database: Databas
     assert database.read(lambda: _count(PackageLine)) == lines + 40
     ended = database.read(lambda: _count(PackageLine, PackageLine.end_date.is_not(None)))
     assert ended == lines
+
+
+def test_confirming_a_preview_killed_midway_leaves_it_previewed_and_runs_again(
+    database: Database,
+) -> None:
+    """The commissioner's way: the preview is kept, and a confirmation killed midway leaves
+    it waiting to be applied, not applied."""
+    file = _extract(database)
+
+    def previewed() -> int:
+        checked = caseload.check_file(
+            read_table(file.name, file.read_bytes(), LAYOUT), extract_date=today(), full=True
+        )
+        preview = caseload.record_preview(
+            checked, file_name=file.name, extract_date=today(), full=True, by=None
+        )
+        db.session.commit()
+        return int(preview.id)
+
+    import_id = database.read(previewed)
+    confirm = ("apply", database.commissioner, str(import_id))
+    lines = database.read(lambda: _count(PackageLine))
+    _killed_leaves_nothing(database, "portal/caseload/operations.py:_decided", *confirm)
+    status = database.read(lambda: db.session.get(CaseloadImport, import_id).status)
+    assert status == ImportStatus.PREVIEWED
+    assert database.read(lambda: _count(PackageLine)) == lines
+
+    _completes(database, *confirm)
+    status = database.read(lambda: db.session.get(CaseloadImport, import_id).status)
+    assert status == ImportStatus.APPLIED
+    assert database.read(lambda: _count(PackageLine)) == lines + 40
