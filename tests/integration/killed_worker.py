@@ -75,26 +75,23 @@ def _upload(app: Any, email: str, period_id: str) -> Callable[[], int]:
     return run
 
 
-def _export(app: Any, email: str, batch_id: str) -> Callable[[], int]:
-    """A finance officer exports a batch's payment list."""
-    client = _signed_in(app, email)
+def _button(path: str) -> Callable[[Any, str, str], Callable[[], int]]:
+    """A button pressed on the record ``path`` names by its id: a finance officer exporting
+    a batch, a commissioner confirming an import already previewed."""
 
-    def run() -> int:
-        response = client.post(f"/payments/batches/{batch_id}")
-        return 0 if response.status_code == 302 else 1
+    def signed_in(app: Any, email: str, record_id: str) -> Callable[[], int]:
+        client = _signed_in(app, email)
 
-    return run
+        def run() -> int:
+            return 0 if client.post(path.format(record_id)).status_code == 302 else 1
+
+        return run
+
+    return signed_in
 
 
-def _apply(app: Any, email: str, import_id: str) -> Callable[[], int]:
-    """A commissioner confirms an import already previewed."""
-    client = _signed_in(app, email)
-
-    def run() -> int:
-        response = client.post(f"/case-system/imports/{import_id}/apply")
-        return 0 if response.status_code == 302 else 1
-
-    return run
+_export = _button("/payments/batches/{}")
+_apply = _button("/case-system/imports/{}/apply")
 
 
 def _import(app: Any, file: str) -> Callable[[], int]:
