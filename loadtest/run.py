@@ -159,6 +159,16 @@ def control_socket(path: Path) -> list[str]:
     return []
 
 
+def check_production(url: str) -> None:
+    """The instance runs as production does: its cookie is ``__Host-`` prefixed and Secure,
+    and it asks browsers for https from now on."""
+    with urllib.request.urlopen(url + "/sign-in", timeout=10) as answer:  # noqa: S310
+        cookie = answer.headers.get("Set-Cookie", "")
+        hsts = answer.headers.get("Strict-Transport-Security")
+    if not cookie.startswith("__Host-session=") or "Secure" not in cookie or not hsts:
+        raise LoadTestFailed(f"{url} is not running in production configuration")
+
+
 @contextmanager
 def gunicorn(environment: dict[str, str], log: Path, workers: int | None) -> Iterator[str]:
     """One instance with the repository's gunicorn.conf.py, answering /healthz."""
@@ -178,6 +188,7 @@ def gunicorn(environment: dict[str, str], log: Path, workers: int | None) -> Ite
                 return bool(answer.status == 200)
 
         wait_until(healthy, f"gunicorn on port {port}", process)
+        check_production(url)
         yield url
     finally:
         stop(process)
