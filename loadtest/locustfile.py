@@ -264,8 +264,6 @@ class LimitsProbe(PortalUser):
         token = csrf_token(self.get("/sign-in", "limits probe: sign-in page").text)
         refused: Counter[str] = Counter()
         for _ in range(3 * limit):  # bounded: a shared count stops it at the limit
-            host = HOSTS[sum(refused.values()) % len(HOSTS)]
-            self._hosts = itertools.cycle([host])
             answer = self.send(
                 "POST",
                 "/sign-in",
@@ -273,15 +271,19 @@ class LimitsProbe(PortalUser):
                 data={"email": PROBE_EMAIL, "password": "not the password", "csrf_token": token},
                 expect=(200, 429),
             )
+            where = instance_of(answer.url)
             if answer.status_code == 429:
                 _probe.update(
                     limit=limit,
                     refused_before_429=sum(refused.values()),
                     by_instance=dict(refused),
-                    answered_429_by=instance_of(host),
+                    answered_429_by=where,
                 )
                 break
-            refused[instance_of(host)] += 1
+            if answer.status_code != 200:
+                _probe.update(limit=limit, refused_before_429=None, stopped_by=answer.status_code)
+                break
+            refused[where] += 1
         else:
             _probe.update(limit=limit, refused_before_429=None, by_instance=dict(refused))
         raise StopUser()
