@@ -1,6 +1,6 @@
 """``make loadtest``: the portal under load on two instances sharing PostgreSQL and Redis.
 
-    python -m loadtest.run DATABASE_URL [--seconds 75] [--workers N]
+    python -m loadtest.run DATABASE_URL [--seconds 75] [--workers N] [--scale 1]
 
 (``make loadtest`` gives it a throwaway PostgreSQL from scripts/with-postgres.sh.) It starts
 a throwaway Redis on loopback, migrates the database and loads the demo council, adds one
@@ -134,13 +134,13 @@ def portal_environment(database_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
-def prepare(environment: dict[str, str], accounts: Path) -> None:
+def prepare(environment: dict[str, str], accounts: Path, users: dict[str, int]) -> None:
     """Migrate, load the demo council, and add the virtual users' accounts."""
     flask = [sys.executable, "-m", "flask"]
     for step in (["db", "upgrade"], ["demo", "load"]):
         print("flask", *step, flush=True)
         subprocess.run([*flask, *step], cwd=ROOT, env=environment, check=True)
-    counts = [f"--{kind.replace('_', '-')}s={count}" for kind, count in USERS.items()]
+    counts = [f"--{kind.replace('_', '-')}s={count}" for kind, count in users.items()]
     subprocess.run(
         [sys.executable, "-m", "loadtest.accounts", str(accounts), *counts],
         cwd=ROOT,
@@ -194,8 +194,8 @@ def gunicorn(environment: dict[str, str], log: Path, workers: int | None) -> Ite
         stop(process)
 
 
-def run_locust(hosts: list[str], accounts: Path, out: Path, seconds: int) -> int:
-    users = sum(USERS.values()) + 1  # and the limits probe
+def run_locust(hosts: list[str], accounts: Path, out: Path, seconds: int, people: int) -> int:
+    users = people + 1  # and the limits probe
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "loadtest" / "locustfile.py")]
     command += ["--headless", "--users", str(users), "--spawn-rate", str(users)]
     command += ["--run-time", f"{seconds}s", "--stop-timeout", "10"]
@@ -223,11 +223,14 @@ def summary(out: Path, hosts: list[str], seconds: int) -> tuple[str, list[str]]:
     with open(out / "loadtest_failures.csv") as file:
         failures = list(csv.DictReader(file))
     report = json.loads((out / "instances.json").read_text())
-    lines = [f"{'request':48} {'count':>6} {'fails':>5} {'median':>7} {'95%':>7}  (ms)"]
+    lines = [
+        f"{'request':48} {'count':>6} {'a second':>8} {'fails':>5} {'median':>7} {'95%':>7}  (ms)"
+    ]
     for row in rows:
         name = row["Name"] if row["Name"] != "Aggregated" else "all requests"
         lines.append(
-            f"{name:48} {row['Request Count']:>6} {row['Failure Count']:>5} "
+            f"{name:48} {row['Request Count']:>6} {float(row['Requests/s']):>8.2f} "
+            f"{row['Failure Count']:>5} "
             f"{row['50%']:>7} {row['95%']:>7}"
         )
     total = next(row for row in rows if row["Name"] == "Aggregated")
@@ -246,7 +249,11 @@ def summary(out: Path, hosts: list[str], seconds: int) -> tuple[str, list[str]]:
     for number, host in enumerate(hosts):
         key = host.removeprefix("http://")
         answers = report["answers"].get(key, {})
-        lines.append(f"instance {'AB'[number]} ({key}): {dict(sorted(answers.items()))}")
+        count = sum(answers.values())
+        lines.append(
+            f"instance {'AB'[number]} ({key}): {count} requests, {count / seconds:.1f} a second; "
+            f"answers {dict(sorted(answers.items()))}"
+        )
         if not answers:
             problems.append(f"instance {key} answered nothing")
         unexpected = {status for status in answers if status[0] not in "23" and status != "429"}
@@ -269,16 +276,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("database_url", help="a PostgreSQL database to fill and load")
     parser.add_argument("--seconds", type=int, default=75, help="seconds of load (10 to 900)")
     parser.add_argument("--workers", type=int, help="gunicorn workers per instance")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="virtual users of each kind, times (1 to 4)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "loadtest" / "results")
     arguments = parser.parse_args(argv)
     if not 10 <= arguments.seconds <= 900:
         parser.error("--seconds must be from 10 to 900")
+    if not 1 <= arguments.scale <= 4:
+        parser.error("--scale must be from 1 to 4")
     if not arguments.database_url.startswith("postgresql"):
         parser.error("the load test runs on PostgreSQL, as production does")
     arguments.out.mkdir(parents=True, exist_ok=True)
     try:
+        users = {kind: count * arguments.scale for kind, count in USERS.items()}
         problems = load_test(
-            arguments.database_url, arguments.seconds, arguments.workers, arguments.out
+            arguments.database_url, arguments.seconds, arguments.workers, arguments.out, users
         )
     except LoadTestFailed as error:
         problems = [str(error)]
@@ -288,20 +301,21 @@ def main(argv: list[str] | None = None) -> None:
     print("\nThe load test passed: no errors on either instance.")
 
 
-def load_test(database_url: str, seconds: int, workers: int | None, out: Path) -> list[str]:
+def load_test(
+    database_url: str, seconds: int, workers: int | None, out: Path, users: dict[str, int]
+) -> list[str]:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="loadtest-")))
         redis_url = stack.enter_context(redis_server(folder))
         environment = portal_environment(database_url, redis_url)
         accounts = folder / "accounts.json"
-        prepare(environment, accounts)
+        prepare(environment, accounts, users)
         logs = [out / "instance-a.log", out / "instance-b.log"]
         hosts = [stack.enter_context(gunicorn(environment, log, workers)) for log in logs]
         print(f"Two instances, production configuration: {' and '.join(hosts)}; Redis {redis_url}")
-        print(
-            f"locust: {sum(USERS.values())} users and the limits probe for {seconds} s", flush=True
-        )
-        exit_code = run_locust(hosts, accounts, out, seconds)
+        people = sum(users.values())
+        print(f"locust: {people} users and the limits probe for {seconds} s", flush=True)
+        exit_code = run_locust(hosts, accounts, out, seconds, people)
     # Both instances have stopped: their logs are whole.
     text, problems = summary(out, hosts, seconds)
     print(text)
