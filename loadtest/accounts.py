@@ -94,6 +94,7 @@ def targets() -> dict[str, Any]:
         "recommendations": waiting,
         "period": period,
         "capacity_month": f"{month.year}/{month.month}",
+        "capacity_month_name": f"{month:%B %Y}",
     }
 
 
