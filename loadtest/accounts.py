@@ -68,7 +68,7 @@ def capacity_providers(count: int) -> list[Provider]:
     if len(providers) < count:
         raise SystemExit(
             f"only {len(providers)} active providers have a recent capacity return: "
-            f"ask for at most that many provider managers"
+            "ask for at most that many provider managers"
         )
     return providers
 
