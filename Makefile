@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 
 ASSET_SOURCES := $(shell find portal/assets -type f) scripts/build-assets.mjs
 
-.PHONY: run test bench install lint typecheck migrations-check test-sqlite test-postgres system-packages clean
+.PHONY: run test bench loadtest install lint typecheck migrations-check test-sqlite test-postgres system-packages clean
 
 install: $(VENV)/.installed portal/static/css/portal.css
 
@@ -67,6 +67,18 @@ ifdef BENCH_POSTGRES
 else
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 endif
+
+# The load test (README, "Load test"): locust, headless, against two gunicorn instances in
+# production configuration over one throwaway PostgreSQL and one throwaway Redis. Not part of
+# `make test`. `make loadtest LOADTEST_SECONDS=120` loads for longer.
+LOADTEST_SECONDS ?= 75
+loadtest: install system-packages $(VENV)/.loadtest-installed
+	scripts/with-postgres.sh bash -c '$(BIN)/python -m loadtest.run "$$TEST_DATABASE_URL" --seconds $(LOADTEST_SECONDS) $(LOADTEST_ARGS)'
+
+$(VENV)/.loadtest-installed: pyproject.toml $(VENV)/.installed
+	scripts/install-loadtest-packages.sh
+	$(BIN)/pip install --quiet -e '.[dev,loadtest]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules portal/static .mypy_cache .ruff_cache .pytest_cache
