@@ -25,7 +25,12 @@ from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityKind, CapacityReturn
 from portal.capacity.operations import window_for
 from portal.capacity.picture import months_back
-from portal.common.dates import financial_quarter_label, quarter_bounds, today
+from portal.common.dates import (
+    financial_quarter_label,
+    london_days_between,
+    quarter_bounds,
+    today,
+)
 from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
@@ -393,6 +398,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                 "submitted_at": sent,
                 "decision_due_date": (sent + dt.timedelta(days=14)).date(),
                 "decided_at": decided,
+                "decision_days": None if decided is None else london_days_between(sent, decided),
                 "decided_by_id": None if open_now else officer_ids[Role.CARE_MANAGER],
                 "decision_reason": "",
                 "agreed_start_date": None if open_now else (sent + dt.timedelta(days=28)).date(),

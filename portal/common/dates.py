@@ -76,6 +76,12 @@ def london_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LONDON).date()
 
 
+def london_days_between(earlier: dt.datetime, later: dt.datetime) -> int:
+    """Calendar days in London from one stored moment to another: 23:30 UTC in summer is
+    already the next day."""
+    return (london_date(later) - london_date(earlier)).days
+
+
 def format_date(day: dt.date | dt.datetime | None) -> str:
     """GOV.UK style: 5 January 2026. A stored moment shows the council's date for it."""
     if day is None:

@@ -9,28 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, Integer
+from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-
-
-class london_days_between(FunctionElement[int]):
-    """Calendar days in London from one stored UTC moment to another, in SQL: 23:30 UTC in
-    summer is already the next day. PostgreSQL knows the zone; SQLite is told the rule
-    (British Summer Time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on
-    the last Sunday of October)."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(london_days_between, "postgresql")
-def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
-    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
-    return (
-        f"(CAST(timezone('Europe/London', {later}) AS DATE)"
-        f" - CAST(timezone('Europe/London', {earlier}) AS DATE))"
-    )
 
 
 def _sqlite_london_day(moment: str) -> str:
@@ -48,12 +29,6 @@ def _sqlite_london_day(moment: str) -> str:
     return (
         f"(julianday({moment}, 'start of day') + CASE WHEN {late} AND {summer} THEN 1 ELSE 0 END)"
     )
-
-
-@compiles(london_days_between, "sqlite")
-def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    earlier, later = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST({_sqlite_london_day(later)} - {_sqlite_london_day(earlier)} AS INTEGER)"
 
 
 class london_date(FunctionElement[Any]):

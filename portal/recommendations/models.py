@@ -122,6 +122,9 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     decision_due_date: Mapped[dt.date | None] = mapped_column(Date)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # London calendar days from sending to the decision, kept when it is made: the
+    # commissioners' summary adds them up for a year rather than working each one out.
+    decision_days: Mapped[int | None] = mapped_column(Integer)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     agreed_start_date: Mapped[dt.date | None] = mapped_column(Date)
     # The care manager who has taken the item from the queue, if one has.

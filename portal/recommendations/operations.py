@@ -13,6 +13,7 @@ from portal.common.dates import (
     add_working_days,
     format_date,
     london_date,
+    london_days_between,
     today,
     working_days_between,
 )
@@ -257,10 +258,7 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     if start_date <= today():
         raise DomainError("The agreed start date must be in the future", field="start_date")
     before = _snapshot(recommendation)
-    decided_at = utcnow()
-    recommendation.status = RecommendationStatus.APPROVED
-    recommendation.decided_at = decided_at
-    recommendation.decided_by_id = by.id
+    decided_at = _decide(recommendation, RecommendationStatus.APPROVED, by=by)
     recommendation.agreed_start_date = start_date
     _change_package(recommendation, start_date=start_date, by=by)
     record(
@@ -279,14 +277,26 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
     notices.recommendation_decided(recommendation)
 
 
+def _decide(
+    recommendation: Recommendation, status: RecommendationStatus, *, by: User
+) -> dt.datetime:
+    """Record the decision and when it was made; the London calendar days it took from
+    sending are kept with it, as the commissioners' summary adds them up over a year."""
+    decided_at = utcnow()
+    recommendation.status = status
+    recommendation.decided_at = decided_at
+    recommendation.decided_by_id = by.id
+    if recommendation.submitted_at is not None:
+        recommendation.decision_days = london_days_between(recommendation.submitted_at, decided_at)
+    return decided_at
+
+
 def reject(recommendation: Recommendation, *, by: User, reason: str) -> None:
     if not reason.strip():
         raise DomainError("Enter why you are rejecting the recommendation", field="reason")
     _lock_for_decision(recommendation)
     before = _snapshot(recommendation)
-    recommendation.status = RecommendationStatus.REJECTED
-    recommendation.decided_at = utcnow()
-    recommendation.decided_by_id = by.id
+    _decide(recommendation, RecommendationStatus.REJECTED, by=by)
     recommendation.decision_reason = reason.strip()
     record(
         "recommendation.rejected",

@@ -17,7 +17,6 @@ from sqlalchemy import Select, bindparam, case, func, select
 
 from portal.common.dates import FinancialYear, today
 from portal.common.money import divide_round_half_up
-from portal.common.sql_dates import london_days_between
 from portal.extensions import db
 from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.models import Provider
@@ -101,7 +100,8 @@ def model_summary(year: FinancialYear | None = None) -> list[ProviderSummary]:
 @cache
 def _sent_statement() -> Select[Any]:
     """Recommendations sent between :start and :end, counted by provider, kind and status,
-    with the London days from sending to decision summed over those with a decision."""
+    with the London days from sending to decision (kept with each decision) summed over
+    those with one."""
     sent = (
         select(
             Recommendation.provider_id,
@@ -109,9 +109,7 @@ def _sent_statement() -> Select[Any]:
             Recommendation.status,
             func.count().label("count"),
             func.count(Recommendation.decided_at).label("decided"),
-            func.sum(
-                london_days_between(Recommendation.submitted_at, Recommendation.decided_at)
-            ).label("days"),
+            func.sum(Recommendation.decision_days).label("days"),
         )
         .where(
             Recommendation.status.in_(SENT),  # with the date, a range of the status index

@@ -232,3 +232,47 @@ def test_payments_take_their_approval_from_the_recommendation(empty_database: st
         "first_approved_by_id",
     }
     assert payments_back == 3
+
+
+# Before revision 0027 the summary worked out each decision's London days from its two
+# moments: one sent at 23:30 UTC in summer (already the next day in London) and decided
+# three days later at 08:00, one still waiting, and one decided with no sending recorded.
+SENT_AT = dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)
+DECIDED_AT = dt.datetime(2026, 7, 5, 8, 0, tzinfo=dt.UTC)
+DECISION_ROWS = (
+    "INSERT INTO recommendations (id, service_user_id, provider_id, kind, status, reason, "
+    "evidence, person_consulted_and_agrees, family_consulted, risk_assessed, "
+    "proposed_start_date, created_by_id, decision_reason, submitted_at, decided_at, "
+    "created_at, updated_at) VALUES "
+    "(2, 1, 1, 'reduce', 'rejected', 'Skills', 'Seen', true, false, true, '2026-07-14', 1, "
+    "'No', :sent_at, :decided_at, :sent_at, :sent_at), "
+    "(3, 1, 1, 'reduce', 'submitted', 'Skills', 'Seen', true, false, true, '2026-07-14', 1, "
+    "'', :sent_at, NULL, :sent_at, :sent_at), "
+    "(4, 1, 1, 'reduce', 'rejected', 'Skills', 'Seen', true, false, true, '2026-07-14', 1, "
+    "'No', NULL, :decided_at, :sent_at, :sent_at)"
+)
+
+
+def test_decisions_already_made_keep_their_london_days(empty_database: str) -> None:
+    app = make_app(empty_database)
+    with app.app_context():
+        _first_revision_with_records()
+        flask_migrate.upgrade(revision="0026")
+        moments = {"sent_at": SENT_AT, "decided_at": DECIDED_AT}
+        typed = (bindparam(name, type_=DateTime(timezone=True)) for name in moments)
+        with db.engine.begin() as connection:
+            connection.execute(text(DECISION_ROWS).bindparams(*typed), moments)
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            kept = connection.execute(
+                select(Recommendation.id, Recommendation.decision_days).order_by(Recommendation.id)
+            ).all()
+        flask_migrate.downgrade(revision="0026")
+        with db.engine.connect() as connection:
+            columns_back = {c["name"] for c in inspect(connection).get_columns("recommendations")}
+            count_back = connection.execute(text("SELECT count(*) FROM recommendations")).scalar()
+        db.engine.dispose()
+    # Sent on 2 July in London, decided on 5 July: 3 days. No decision, or no sending, none.
+    assert kept == [(1, None), (2, 3), (3, None), (4, None)]
+    assert "decision_days" not in columns_back
+    assert count_back == 4

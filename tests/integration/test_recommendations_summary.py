@@ -97,28 +97,33 @@ def test_the_summary_takes_two_statements_whatever_the_history(world: World) -> 
 
 
 @pytest.mark.parametrize(
-    ("sent", "decided"),
+    ("sent", "decided", "days"),
     [
         # Late on a summer evening in UTC is already the next day in London.
-        ("2026-07-01 23:30", "2026-07-02 08:00"),
-        ("2026-07-01 22:30", "2026-07-01 23:30"),
+        ("2026-07-01 23:30", "2026-07-02 08:00", 0),
+        ("2026-07-01 22:30", "2026-07-01 23:30", 1),
         # In winter London keeps UTC's date.
-        ("2026-01-10 23:30", "2026-01-11 00:30"),
+        ("2026-01-10 23:30", "2026-01-11 00:30", 1),
         # Clocks go forward at 01:00 UTC on 29 March 2026...
-        ("2026-03-29 00:30", "2026-03-29 23:30"),
+        ("2026-03-29 00:30", "2026-03-29 23:30", 1),
         # ...and back at 01:00 UTC on 25 October 2026.
-        ("2026-10-24 23:30", "2026-10-25 23:30"),
-        ("2026-10-25 00:59", "2026-10-25 01:00"),
+        ("2026-10-24 23:30", "2026-10-25 23:30", 0),
+        ("2026-10-25 00:59", "2026-10-25 01:00", 0),
     ],
 )
-def test_days_to_decide_are_london_calendar_days(world: World, sent: str, decided: str) -> None:
-    recommendation = submitted_reduction(world, world.person)
-    operations.reject(recommendation, by=world.users[Role.CARE_MANAGER], reason="Not yet")
+def test_days_to_decide_are_london_calendar_days(
+    world: World, monkeypatch: pytest.MonkeyPatch, sent: str, decided: str, days: int
+) -> None:
     submitted_at = dt.datetime.fromisoformat(sent).replace(tzinfo=dt.UTC)
     decided_at = dt.datetime.fromisoformat(decided).replace(tzinfo=dt.UTC)
-    recommendation.submitted_at, recommendation.decided_at = submitted_at, decided_at
+    recommendation = submitted_reduction(world, world.person)
+    recommendation.submitted_at = submitted_at
+    db.session.flush()
+    # The decision is made at ``decided_at``: the days it took are kept with it.
+    monkeypatch.setattr(operations, "utcnow", lambda: decided_at)
+    operations.reject(recommendation, by=world.users[Role.CARE_MANAGER], reason="Not yet")
     db.session.flush()
 
     [row] = model_summary(FinancialYear.containing(london_date(submitted_at)))
-    expected = (london_date(decided_at) - london_date(submitted_at)).days
-    assert row.average_decision_days == expected
+    assert recommendation.decided_at == decided_at
+    assert row.average_decision_days == days
