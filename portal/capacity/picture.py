@@ -1,6 +1,6 @@
 """The commissioners' capacity picture: this month's spare capacity by quadrant and
 category, discharge and weekend cover, each provider's flags, who has not returned, and
-twelve months of trends. Totals are summed in SQL, in four statements whatever the size,
+twelve months of trends. Totals are summed in SQL, in three statements whatever the size,
 each reading only the months the page shows."""
 
 from __future__ import annotations
@@ -186,6 +186,17 @@ def _quadrants_by_month() -> Select[Any]:
 
 
 @cache
+def _months() -> Select[Any]:
+    """Each month's figures from ``first`` to ``last``: the returns' counts beside their
+    quadrants' sums, in one statement (every month with quadrants has returns)."""
+    returns = _returns_by_month().subquery()
+    spare = _quadrants_by_month().subquery()
+    return select(returns, *(c for c in spare.c if c.name != "month")).outerjoin(
+        spare, spare.c.month == returns.c.month
+    )
+
+
+@cache
 def _settings() -> Select[Any]:
     """What the page needs before it reads the returns: the council's reporting window and
     wage floor (as a row: loading the ORM object costs more than the query), and the first
@@ -268,20 +279,16 @@ def capacity_picture(month: dt.date | None = None) -> Picture:
     )
     months = months_back(month, 12)
     span = {"first": months[0], "last": month}
-    returns = {row.month: row for row in connection.execute(_returns_by_month(), span).all()}
-    spare = {row.month: row for row in connection.execute(_quadrants_by_month(), span).all()}
-    now, now_spare = returns.get(month), spare.get(month)
+    figures = {row.month: row for row in connection.execute(_months(), span).all()}
+    now = figures.get(month)
     return Picture(
         month=month,
         closes=window(month).closes,
         quadrants=[
-            QuadrantTotal(q, _number(now_spare, f"spare_{q}"), _number(now_spare, f"new_{q}"))
-            for q in Quadrant
+            QuadrantTotal(q, _number(now, f"spare_{q}"), _number(now, f"new_{q}")) for q in Quadrant
         ],
         categories=[
-            CategoryTotal(
-                label, _number(now, f"{column}_count"), _number(now_spare, f"{column}_spare")
-            )
+            CategoryTotal(label, _number(now, f"{column}_count"), _number(now, f"{column}_spare"))
             for column, label in CATEGORIES
         ],
         returns=_number(now, "returns"),
@@ -293,10 +300,10 @@ def capacity_picture(month: dt.date | None = None) -> Picture:
         trends=[
             MonthTrend(
                 month=m,
-                returns=_number(returns.get(m), "returns"),
-                spare_weekly_minutes=_number(spare.get(m), "spare"),
-                new_packages=_number(spare.get(m), "new"),
-                delivered_weekly_minutes=_number(returns.get(m), "delivered"),
+                returns=_number(figures.get(m), "returns"),
+                spare_weekly_minutes=_number(figures.get(m), "spare"),
+                new_packages=_number(figures.get(m), "new"),
+                delivered_weekly_minutes=_number(figures.get(m), "delivered"),
             )
             for m in months
         ],
