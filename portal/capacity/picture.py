@@ -1,6 +1,6 @@
 """The commissioners' capacity picture: this month's spare capacity by quadrant and
 category, discharge and weekend cover, each provider's flags, who has not returned, and
-twelve months of trends. Totals are summed in SQL, in three statements whatever the size,
+twelve months of trends. Totals are summed in SQL, in two statements whatever the size,
 each reading only the months the page shows."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cache, lru_cache, partial
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, bindparam, case, func, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -187,20 +187,25 @@ def _quadrants_by_month() -> Select[Any]:
 
 @cache
 def _months() -> Select[Any]:
-    """Each month's figures from ``first`` to ``last``: the returns' counts beside their
-    quadrants' sums, in one statement (every month with quadrants has returns)."""
+    """The council's settings the page needs, beside each month's figures from ``first`` to
+    ``last`` (the returns' counts and their quadrants' sums; every month with quadrants has
+    returns), in one statement: a row for each month with returns, or one row of the
+    settings alone when none has."""
     returns = _returns_by_month().subquery()
     spare = _quadrants_by_month().subquery()
-    return select(returns, *(c for c in spare.c if c.name != "month")).outerjoin(
-        spare, spare.c.month == returns.c.month
+    months = (
+        select(returns, *(c for c in spare.c if c.name != "month"))
+        .outerjoin(spare, spare.c.month == returns.c.month)
+        .subquery()
     )
+    settings = _settings().subquery()
+    return select(settings, months).select_from(settings).outerjoin(months, true())
 
 
-@cache
 def _settings() -> Select[Any]:
-    """What the page needs before it reads the returns: the council's reporting window and
-    wage floor (as a row: loading the ORM object costs more than the query), and the first
-    month the council collected returns at all (from the index on month)."""
+    """The council's reporting window and wage floor (as a row: loading the ORM object costs
+    more than the query), and the first month the council collected returns at all (from
+    the index on month)."""
     return select(
         CouncilSettings.capacity_opens_day,
         CouncilSettings.capacity_closes_day,
@@ -270,16 +275,16 @@ def _number(row: Any, name: str) -> int:
 def capacity_picture(month: dt.date | None = None) -> Picture:
     month = (month or today()).replace(day=1)
     connection = db.session.connection()
-    settings = connection.execute(_settings()).one()
+    months = months_back(month, 12)
+    rows = connection.execute(_months(), {"first": months[0], "last": month}).all()
+    settings = rows[0]
+    figures = {row.month: row for row in rows if row.month is not None}
     # operations.window_for, with the settings read once for the page's thirteen windows.
     window = partial(
         capacity_window,
         opens_day=settings.capacity_opens_day,
         closes_day=settings.capacity_closes_day,
     )
-    months = months_back(month, 12)
-    span = {"first": months[0], "last": month}
-    figures = {row.month: row for row in connection.execute(_months(), span).all()}
     now = figures.get(month)
     return Picture(
         month=month,

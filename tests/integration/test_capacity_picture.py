@@ -196,4 +196,18 @@ def test_the_picture_runs_the_same_statements_however_much_history(as_role, worl
 
     small = statements_with(2, 2)
     assert statements_with(12, 12) == small
-    assert small[0] <= 4  # the settings, two sets of monthly totals, the providers
+    assert small[0] <= 2  # the settings beside the monthly totals, and the providers
+
+
+def test_a_council_with_no_returns_yet_sees_an_empty_picture(world: World) -> None:
+    picture = capacity_picture(NOVEMBER)
+    assert picture.returns == 0 and picture.spare_weekly_minutes == 0
+    assert [t.returns for t in picture.trends] == [0] * 12
+    # November's window (opening on the council's day) closed on the 16th.
+    assert picture.closes == dt.date(2026, 11, 16)
+    # No provider missed a window before the council collected any return.
+    assert {row.name for row in picture.not_returned} == {
+        "Brightwater Home Care",
+        "Rival Care Ltd",
+    }
+    assert all(not row.missed.missed for row in picture.providers)
