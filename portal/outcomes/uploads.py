@@ -343,7 +343,9 @@ def plan_upload(period: ReportingPeriod, *, provider_id: int, rows: list[SheetRo
 def _references_of(rows: list[SheetRow], numbers: set[int], owed: dict[str, int]) -> dict[int, str]:
     """The case reference (upper case) each of these rows gives, where it is someone the
     provider owes a return for: no other provider's person is named."""
-    references = {}
+    references: dict[int, str] = {}
+    if not numbers:  # a good file: nothing to name, and its thousands of rows not walked
+        return references
     for row in rows:
         if row.number in numbers:
             reference = row.cells.get(CASE_REFERENCE, "").strip().upper()
