@@ -81,6 +81,7 @@ class InviteForm(_ChoosesRoles):
         validators=[Optional()],
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
+    names_in_messages = {"provider_id": "The provider"}
 
 
 class ConfirmForm(PortalForm):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,7 +28,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectFieldBase
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 from wtforms.widgets import HiddenInput
 
 from portal.common.money import parse_pounds
@@ -77,6 +79,7 @@ class PortalForm(FlaskForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         refused = refuse_control_characters(self)
+        put_in_our_words(self)
         return valid and not refused
 
 
@@ -133,6 +136,150 @@ def refuse_control_characters(form: Form) -> bool:
     if refused:
         _gather_list_errors(form)
     return refused
+
+
+# wtforms' own messages (its locale/wtforms.pot), each with what a person is told instead, in
+# the design system's words and naming the field: a field with no message of its own for a
+# problem (a number box sent "ten", a choice not offered, a limit with no message) would
+# otherwise say "Not a valid integer value." A builder is given the field's words (see
+# ``FieldWords``) and the numbers wtforms put in its message.
+_OUR_WORDS: tuple[tuple[re.Pattern[str], Callable[[FieldWords, re.Match[str]], str]], ...] = tuple(
+    (re.compile(pattern), builder)
+    for pattern, builder in (
+        (r"This field is required\.", lambda w, m: w.required()),
+        (r"Not a valid integer value\.", lambda w, m: f"{w.enter} as a whole number, like 10"),
+        (r"Not a valid (decimal|float) value\.", lambda w, m: f"{w.enter} as a number, like 2.5"),
+        (
+            r"Not a valid (date|datetime|time|week) value\.",
+            lambda w, m: f"{w.name} must be a real date",
+        ),
+        (
+            r"Not a valid choice\.|Invalid Choice: could not coerce\.|Invalid choice\(s\): .*"
+            r"|'.*' (is|are) not (a )?valid choices? for this field\.|Choices cannot be None\.",
+            lambda w, m: w.select,
+        ),
+        (
+            r"Field must be between (\d+) and (\d+) characters long\.",
+            lambda w, m: f"{w.name} must be between {m[1]} and {int(m[2]):,} characters",
+        ),
+        (
+            r"Field must be at least (\d+) characters? long\.",
+            lambda w, m: f"{w.name} must be {int(m[1]):,} characters or more",
+        ),
+        (
+            r"Field cannot be longer than (\d+) characters?\.",
+            lambda w, m: f"{w.name} must be {int(m[1]):,} characters or fewer",
+        ),
+        (
+            r"Field must be exactly (\d+) characters? long\.",
+            lambda w, m: f"{w.name} must be {int(m[1]):,} characters",
+        ),
+        (
+            r"Number must be between (.+) and (.+)\.",
+            lambda w, m: f"{w.name} must be between {m[1]} and {m[2]}",
+        ),
+        (r"Number must be at least (.+)\.", lambda w, m: f"{w.name} must be {m[1]} or more"),
+        (r"Number must be at most (.+)\.", lambda w, m: f"{w.name} must be {m[1]} or less"),
+        (
+            r"Invalid email address\.",
+            lambda w, m: "Enter an email address in the correct format, like name@example.com",
+        ),
+        (r"Field must be equal to (.+)\.", lambda w, m: f"{w.name} must match {m[1].lower()}"),
+        (
+            r"This field cannot be edited\.|This field is disabled and cannot have a value\.",
+            lambda w, m: f"{w.name} cannot be changed here",
+        ),
+        (
+            r"Invalid (input|URL|UUID|IP address|Mac address)\.|Invalid value, .*",
+            lambda w, m: f"{w.enter} in the correct format",
+        ),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldWords:
+    """How the messages name a field. A field's own "required" message already says it the
+    way a person would ("Enter the number of starters this month, or 0", "Select whether you
+    pay travel time"), so its other messages start from that; a field without one is named
+    by ``names_in_messages`` or its label."""
+
+    name: str  # the start of a sentence: "Calls a day", "The reason"
+    asked: str | None  # the field's own required message, if it has one
+    choice: bool
+
+    @property
+    def enter(self) -> str:
+        """'Enter the number of starters this month': what to type, from the field's words."""
+        if self.asked and self.asked.startswith("Enter "):
+            return self.asked.split(",")[0]
+        return f"Enter {_mid_sentence(self.name)}"
+
+    @property
+    def select(self) -> str:
+        if self.asked and self.asked.startswith("Select "):
+            return self.asked
+        return f"Select {_mid_sentence(self.name)} from the options shown"  # noqa: S608 (words, not SQL)
+
+    def required(self) -> str:
+        return self.select if self.choice else self.enter
+
+
+def _mid_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: 'The reason' -> 'the reason'; an acronym
+    ('FTE', 'CQC rating') keeps its capitals."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def field_words(form: Form, field: Field) -> FieldWords:
+    asked = next(
+        (
+            validator.message
+            for validator in field.validators
+            if isinstance(validator, InputRequired | DataRequired | FileRequired)
+            and isinstance(validator.message, str)
+        ),
+        None,
+    )
+    return FieldWords(
+        name=name_in_messages(form, field),
+        asked=asked,
+        choice=isinstance(field, SelectFieldBase | FileField),
+    )
+
+
+def in_our_words(form: Form, field: Field, message: str) -> str:
+    """``message`` as a person is told it: wtforms' own messages are put in the field's words."""
+    for pattern, builder in _OUR_WORDS:
+        match = pattern.fullmatch(message)
+        if match:
+            return builder(field_words(form, field), match)
+    return message
+
+
+def put_in_our_words(form: Form) -> None:
+    """Every error of every field of ``form`` that is one of wtforms' own, replaced; a field
+    whose input could not be read at all says only that."""
+    changed = False
+    for within, field in every_field(form):
+        if not field.errors or isinstance(field.errors, dict):
+            continue
+        errors = list(field.errors)
+        if field.process_errors and errors and errors[0] in field.process_errors:
+            # What was sent could not be read ("ten" for a number): that is the one thing to
+            # say; its range ("must be 1 to 60") would only confuse.
+            errors = errors[:1]
+        ours = [
+            in_our_words(within, field, error) if isinstance(error, str) else error
+            for error in errors
+        ]
+        if ours != list(field.errors):
+            field.errors = ours
+            changed = True
+    if changed:
+        _gather_list_errors(form)
 
 
 def every_field(form: Form) -> Iterator[tuple[Form, Field]]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from portal.common.spreadsheets import SafeCsvWriter
-from portal.outcomes.measures import MEASURES
+from portal.outcomes.measures import MEASURES, EvidenceSource
 from portal.outcomes.models import OutcomeReturn
 from portal.outcomes.table_f import TableF
 from portal.outcomes.uploads import HEADER
@@ -71,7 +71,8 @@ def upload_template_csv(people: Iterable[tuple[ServiceUser, OutcomeReturn | None
             row += [
                 answer.result.label.lower(),
                 answer.evidence,
-                "; ".join(answer.evidence_sources),
+                # In Appendix A's words, as the upload page lists them (the upload takes either).
+                "; ".join(EvidenceSource(source).label for source in answer.evidence_sources),
                 answer.not_applicable_reason,
             ]
         writer.writerow(row)

@@ -39,7 +39,7 @@ from portal.outcomes.tasks import (
     task_list_statement,
     task_list_values,
 )
-from portal.outcomes.uploads import Problem, UploadError, plan_upload, read_table
+from portal.outcomes.uploads import GUIDE, Problem, UploadError, plan_upload, read_table
 from portal.providers.enums import ContractType, Quadrant
 from portal.providers.models import ServiceUser
 from portal.providers.queries import provider_choices, viewer_provider_id
@@ -254,7 +254,7 @@ def upload(period_id: int) -> BaseResponse | str:
                     flash(message, "success")
                     return redirect(url_for("periods.period", period_id=reporting_period.id))
     return render_template(
-        "outcomes/upload.html", form=form, period=reporting_period, problems=problems
+        "outcomes/upload.html", form=form, period=reporting_period, problems=problems, guide=GUIDE
     )
 
 

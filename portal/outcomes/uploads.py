@@ -115,7 +115,8 @@ class ReturnRowSchema(Schema):
             result = _result(raw)
             if result is None:
                 errors[names["result"]] = [
-                    f"‘{raw}’ is not a result: use met, partly met, not met or not applicable"
+                    f"‘{raw}’ is not a result for measure {measure.code}: use met, partly met, "
+                    "not met or not applicable"
                 ]
                 continue
             evidence = row.get(names["evidence"], "")
@@ -132,7 +133,9 @@ class ReturnRowSchema(Schema):
             unknown = [s for s in sources if s[0] == "?"]
             if unknown:
                 errors[names["sources"]] = [
-                    f"‘{unknown[0][1:]}’ is not an evidence source for measure {measure.code}"
+                    f"Measure {measure.code}’s source “{unknown[0][1:]}” is not one of its "
+                    f"sources: use one or more of {GUIDE_BY_CODE[measure.code].listed}, "
+                    "separated by semicolons"
                 ]
             answers.append(
                 AnswerData(
@@ -157,6 +160,29 @@ _LONGEST = {column(m, "evidence"): EVIDENCE_LONGEST for m in MEASURES} | {
     column(m, "not applicable reason"): REASON_LONGEST for m in MEASURES
 }
 _SHORTEST = min(MAX_CELL, *_LONGEST.values())
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureGuide:
+    """What the upload page says of a measure's sources, made from Appendix A (measures.py)
+    so the guidance, its example and the check of a file cannot disagree."""
+
+    code: str
+    text: str
+    sources: tuple[str, ...]  # Appendix A's words, as a file gives them
+
+    @property
+    def listed(self) -> str:
+        return "; ".join(self.sources)
+
+    @property
+    def example(self) -> str:
+        """A sources cell that the upload accepts for this measure: its first two sources."""
+        return "; ".join(self.sources[:2])
+
+
+GUIDE = tuple(MeasureGuide(m.code, m.text, tuple(s.label for s in m.sources)) for m in MEASURES)
+GUIDE_BY_CODE = {guide.code: guide for guide in GUIDE}
 _SOURCE_NAMES = {
     m.code: {s.value: s.value for s in m.sources} | {s.label.lower(): s.value for s in m.sources}
     for m in MEASURES
@@ -184,10 +210,12 @@ def cell_problem(column_name: str, text: str) -> str | None:
     anything. The form's rules: a line break belongs only in the evidence and reasons."""
     multiline = column_name in _LONGEST
     if has_control_characters(text, multiline=multiline):
-        return control_character_message("The cell")
+        return control_character_message(f"The {column_name} cell")
     longest = _LONGEST.get(column_name, MAX_CELL)
     if len(text) > longest:
-        return f"The cell must be {longest:,} characters or fewer"
+        return (
+            f"The {column_name} cell must be {longest:,} characters or fewer: it has {len(text):,}"
+        )
     return None
 
 
@@ -238,7 +266,8 @@ def check_rows(
                 Problem(
                     index,
                     CASE_REFERENCE,
-                    f"{reference} is not someone you owe a return for in this quarter",
+                    f"{reference} is not someone you owe a return for in this quarter: check "
+                    "the case reference against the template, or take the row out",
                 )
             )
             continue
@@ -295,9 +324,40 @@ def plan_upload(period: ReportingPeriod, *, provider_id: int, rows: list[SheetRo
                 )
             )
     problems.sort(key=lambda p: (p.row, HEADER.index(p.column)))
-    people = people_by_id([owed[row.case_reference] for row in parsed])
+    # The people of the rows with problems are looked up with those of the rows to save,
+    # in one query: only people the provider owes a return for, so a row naming another
+    # provider's person gives no name away.
+    references = _references_of(rows, {problem.row for problem in problems}, owed)
+    people = people_by_id(
+        [owed[row.case_reference] for row in parsed]
+        + [owed[reference] for reference in references.values()]
+    )
+    named = {number: people[owed[reference]] for number, reference in references.items()}
     return UploadPlan(
         rows=[(people[owed[row.case_reference]], row.answers) for row in parsed],
         existing=existing,
-        problems=problems,
+        problems=[_naming_the_row(problem, named) for problem in problems],
     )
+
+
+def _references_of(rows: list[SheetRow], numbers: set[int], owed: dict[str, int]) -> dict[int, str]:
+    """The case reference (upper case) each of these rows gives, where it is someone the
+    provider owes a return for: no other provider's person is named."""
+    references: dict[int, str] = {}
+    if not numbers:  # a good file: nothing to name, and its thousands of rows not walked
+        return references
+    for row in rows:
+        if row.number in numbers:
+            reference = row.cells.get(CASE_REFERENCE, "").strip().upper()
+            if reference in owed:
+                references[row.number] = reference
+    return references
+
+
+def _naming_the_row(problem: Problem, named: dict[int, ServiceUser]) -> Problem:
+    """A problem's message led by its row and person: 'Row 12 (Margaret Able, AS1001): ...';
+    the row alone when it names no one the provider owes a return for (its message says
+    what the reference was, if that is the problem)."""
+    person = named.get(problem.row)
+    who = f" ({person.full_name}, {person.case_reference})" if person is not None else ""
+    return Problem(problem.row, problem.column, f"Row {problem.row}{who}: {problem.message}")

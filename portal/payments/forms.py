@@ -28,6 +28,7 @@ class CreateBatchForm(PortalForm):
         validators=[Optional()],
     )
     submit = SubmitField("Create batch", widget=GovSubmitInput())
+    names_in_messages = {"provider_id": "The provider"}
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

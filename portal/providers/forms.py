@@ -176,6 +176,8 @@ class ProviderForm(PortalForm):
     names_in_messages = {
         "cqc_rated_on": "The date of the CQC rating",
         "qaf_assessed_on": "The date of the QAF assessment",
+        "quadrant": "The quadrant",
+        "categories": "The care categories",
     }
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -243,6 +245,10 @@ class FlagForm(ReasonedChangeForm):
 
 class CategoriesForm(ReasonedChangeForm):
     categories = _categories()
+    names_in_messages = {
+        **ReasonedChangeForm.names_in_messages,
+        "categories": "The care categories",
+    }
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -264,6 +270,7 @@ class CqcLocationForm(ReasonedChangeForm):
 class ContractForm(ReasonedChangeForm):
     contract_type = _contract_type()
     quadrant = _quadrant()
+    names_in_messages = {**ReasonedChangeForm.names_in_messages, "quadrant": "The quadrant"}
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -332,19 +332,35 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+@pytest.mark.parametrize("width", [1280, 320])
 def test_a_provider_manager_uploads_returns_from_the_template(
-    open_browser: BrowserFactory, live_server: LiveServer, make_team: TeamMaker, tmp_path: Path
+    open_browser: BrowserFactory,
+    live_server: LiveServer,
+    make_team: TeamMaker,
+    tmp_path: Path,
+    width: int,
 ) -> None:
     team = make_team(
-        "Upland Home Care",
-        "uma.upland@uplandcare.example.test",
+        f"Upland Home Care {width}",
+        f"uma.upland.{width}@uplandcare.example.test",
         [("Ivy", "Irving"), ("Jack", "Jones")],
     )
-    provider = signed_in(open_browser, "upload", team.manager_email)
+    provider = open_browser(f"upload-{width}px", viewport={"width": width, "height": 900})
+    provider.goto("/")
+    sign_in(provider, team.manager_email)
+    if width < 641:  # the design system's tablet breakpoint: the menu is behind its button
+        provider.page.get_by_role("button", name="Menu").click()
     open_this_quarter(provider)
     provider.click_link("Upload returns from a file")
     provider.expect_heading(f"Upload outcome returns for {this_quarter_label()}")
     page = provider.page
+
+    # The guidance lists each measure's own sources, in a details component.
+    page.get_by_text("Evidence sources for each measure", exact=True).click()
+    provider.check_page()
+    guide = page.locator("#measure-sources .govuk-summary-list__row").filter(has_text="2.1")
+    assert guide.locator("li").all_inner_texts() == [s.label for s in MEASURES[4].sources]
+    assert provider.page_width() <= width
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the template (CSV)").click()
@@ -364,9 +380,13 @@ def test_a_provider_manager_uploads_returns_from_the_template(
             row[f"{measure.code} evidence"] = f"Seen at the review ({measure.code})."
         row["1.1 sources"] = "Feedback from the service user; Care reviews that document it"
 
-    # First a file with one empty evidence cell: the whole file is refused.
+    # First a file with an empty evidence cell and a source 2.1 does not take: the whole
+    # file is refused, each problem naming the row's person and saying how to put it right.
     bad = [dict(row) for row in template]
     bad[1]["2.2 evidence"] = ""
+    bad[1]["2.1 sources"] = "Care reviews that document it"
+    second = next(p for p in people if p.case_reference == bad[1]["case_reference"])
+    who = f"Row 3 ({second.full_name}, {second.case_reference})"
     page.get_by_label("Upload a file").set_input_files(_write_csv(tmp_path / "bad.csv", bad))
     confirm = page.get_by_label(
         "I confirm these returns are correct to the best of my knowledge, and want to submit them"
@@ -374,10 +394,19 @@ def test_a_provider_manager_uploads_returns_from_the_template(
     confirm.check()
     provider.click_button("Upload and submit")
     provider.expect_heading(f"Upload outcome returns for {this_quarter_label()}")
-    assert "The file has 1 problem: nothing has been saved" in error_summary(provider)
+    assert "The file has 2 problems: nothing has been saved" in error_summary(provider)
     assert table_rows(provider, "Problems in the file") == [
-        ["3", "2.2 evidence", "Enter the evidence that measure 2.2 is met"]
+        [
+            "3",
+            "2.1 sources",
+            f"{who}: Measure 2.1’s source “Care reviews that document it” is not one of its "
+            "sources: use one or more of Assistive technology referred to the care manager; "
+            "Provider surveys of service users; Random survey calls by council staff, "
+            "separated by semicolons",
+        ],
+        ["3", "2.2 evidence", f"{who}: Enter the evidence that measure 2.2 is met"],
     ]
+    assert provider.page_width() <= width
     assert returns_for(live_server, team) == []
 
     # The corrected file.

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html import unescape
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import OutcomeReturn, ReturnStatus
+from portal.outcomes.operations import AnswerData, save_answers
 from portal.outcomes.table_f import Filters, table_f
 from portal.outcomes.tallies import recount_period
 from tests.client import text_of
@@ -101,14 +105,91 @@ def test_one_bad_row_stops_the_whole_file_and_each_problem_is_named(as_role, wor
     assert response.status_code == 200
     page = text_of(response)
     assert "nothing has been saved" in page
-    assert "3 1.2 evidence Enter the evidence that measure 1.2 is met" in page
-    assert "3 2.1 result ‘sometimes’ is not a result" in page
-    assert "3 5.1 not applicable reason Enter why measure 5.1 does not apply" in page
+    bob = "Row 3 (Bob Baker, " + rows[1]["case_reference"] + ")"
+    assert f"3 1.2 evidence {bob}: Enter the evidence that measure 1.2 is met" in page
+    assert f"3 2.1 result {bob}: ‘sometimes’ is not a result for measure 2.1: use met" in page
+    assert f"3 5.1 not applicable reason {bob}: Enter why measure 5.1 does not apply" in page
+    # Another provider's person: the reference as typed, never their name.
+    other = world.other_person
     assert (
-        f"4 case_reference {world.other_person.case_reference} is not someone you owe a return for"
-        in page
+        f"4 case_reference Row 4: {other.case_reference} is not "
+        "someone you owe a return for in this quarter: check the case reference" in page
     )
+    assert other.full_name not in page
     assert _returns() == 0
+
+
+def test_a_source_not_the_measures_names_the_person_and_lists_its_sources(
+    as_role, world: World
+) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    sources = {"2.1 sources": "GP letter; Provider surveys of service users"}
+    rows = [_fill(row, **sources) for row in _template(client, world)]
+    response = _upload(client, world, _csv(rows))
+    assert response.status_code == 200
+    reference = world.person.case_reference
+    assert (
+        f"Row 2 (Margaret Able, {reference}): Measure 2.1’s source “GP letter” is not one of "
+        "its sources: use one or more of Assistive technology referred to the care manager; "
+        "Provider surveys of service users; Random survey calls by council staff, separated "
+        "by semicolons"
+    ) in text_of(response)
+    assert _returns() == 0
+
+
+def _examples(html: str) -> dict[str, str]:
+    """The upload page's example sources cell for each measure."""
+    return dict(re.findall(r'<span data-example="([0-9.]+)">([^<]*)</span>', html))
+
+
+def test_the_guidance_lists_each_measures_sources_and_its_examples_are_accepted(
+    as_role, world: World
+) -> None:
+    _second_person(world)
+    client = as_role(Role.PROVIDER_MANAGER)
+    html = client.get(f"/outcome-periods/{world.period.id}/upload").get_data(as_text=True)
+    page = unescape(re.sub(r"<[^>]+>|\s+", " ", html))
+    for measure in MEASURES:
+        assert measure.text in page
+        for source in measure.sources:
+            assert source.label in page
+    examples = _examples(unescape(html))
+    assert set(examples) == {m.code for m in MEASURES}
+    # The template filled in with the page's own examples, every measure's sources: the
+    # whole file is accepted.
+    rows = [
+        _fill(row, **{f"{code} sources": example for code, example in examples.items()})
+        for row in _template(client, world)
+    ]
+    response = _upload(client, world, _csv(rows))
+    assert response.status_code == 302
+    assert _returns() == 2
+    kept = db.session.scalars(select(OutcomeReturn)).first()
+    assert kept is not None
+    assert kept.answer_for("5.1").evidence_sources == [
+        "concerns_reported_to_gp",
+        "risk_assessments_up_to_date",
+    ]
+
+
+def test_the_template_gives_a_drafts_sources_in_appendix_as_words(as_role, world: World) -> None:
+    save_answers(
+        period=world.period,
+        service_user=world.person,
+        answers=[
+            AnswerData(
+                measure="1.1",
+                result=MeasureResult.MET,
+                evidence="Seen at review.",
+                evidence_sources=("care_reviews",),
+            )
+        ],
+        by=world.users[Role.PROVIDER_MANAGER],
+        complete=False,
+    )
+    db.session.commit()
+    rows = _template(as_role(Role.PROVIDER_MANAGER), world)
+    assert rows[0]["1.1 sources"] == "Care reviews that document it"
 
 
 def test_excel_files_are_accepted(as_role, world: World) -> None:

@@ -204,18 +204,22 @@ def test_empty_rows_after_the_last_are_let_be_and_rows_keep_their_numbers(
     blank = dict.fromkeys(rows[0], "")
     content = _csv([blank, blank, *rows, *([blank] * 9000)])
     page = text_of(_upload(client, world, content))
-    assert "4 2.1 result ‘sometimes’ is not a result" in page
+    assert "‘sometimes’ is not a result for measure 2.1" in page
 
 
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("1.1 evidence", "Seen\x01at review", "The cell contains a hidden character"),
-        ("case_reference", "T1\x1b", "The cell contains a hidden character"),
-        ("2.1 result", "m\x85et", "The cell contains a hidden character"),
-        ("1.1 evidence", "x" * 4001, "The cell must be 4,000 characters or fewer"),
-        ("1.1 not applicable reason", "x" * 2001, "The cell must be 2,000 characters or fewer"),
-        ("1.1 sources", "x" * 1001, "The cell must be 1,000 characters or fewer"),
+        ("1.1 evidence", "Seen\x01at review", "The 1.1 evidence cell contains a hidden character"),
+        ("case_reference", "T1\x1b", "The case_reference cell contains a hidden character"),
+        ("2.1 result", "m\x85et", "The 2.1 result cell contains a hidden character"),
+        ("1.1 evidence", "x" * 4001, "The 1.1 evidence cell must be 4,000 characters or fewer"),
+        (
+            "1.1 not applicable reason",
+            "x" * 2001,
+            "The 1.1 not applicable reason cell must be 2,000 characters or fewer: it has 2,001",
+        ),
+        ("1.1 sources", "x" * 1001, "The 1.1 sources cell must be 1,000 characters or fewer"),
     ],
 )
 def test_a_cell_with_a_hidden_character_or_too_long_is_a_problem(
@@ -224,7 +228,9 @@ def test_a_cell_with_a_hidden_character_or_too_long_is_a_problem(
     client = as_role(Role.PROVIDER_MANAGER)
     rows = [_fill(row, **{column: value}) for row in _template(client, world)]
     page = _refused(as_role, world, _csv(rows), "returns.csv")
-    assert f"2 {column} {message}" in page
+    # The row's person is named where the row gives their case reference.
+    who = "" if column == "case_reference" else f" (Margaret Able, {world.person.case_reference})"
+    assert f"2 {column} Row 2{who}: {message}" in page
     assert "\x01" not in page and "\x1b" not in page
 
 

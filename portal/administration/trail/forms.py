@@ -13,8 +13,16 @@ from portal.common.widgets import GovSelect, GovTextInput
 LARGEST_ID = 2**31 - 1
 
 
+def _stripped(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def _optional_text(label: str, check: Any) -> StringField:
-    return StringField(label, widget=GovTextInput(), validators=[Optional(), check])
+    # Stripped: spaces alone are no filter (Optional() lets them through as sent, and a
+    # record ID of " " is no number to look for).
+    return StringField(
+        label, widget=GovTextInput(), filters=[_stripped], validators=[Optional(), check]
+    )
 
 
 class AuditFilterForm(PortalForm):
