@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -65,7 +66,7 @@ from portal.payments.queries import (
 )
 from portal.payments.remittance import remittance_pdf
 from portal.payments.remittances import remittance_for
-from portal.payments.summary import finance_summary
+from portal.payments.summary import finance_summary, summary_csv, summary_csv_rows
 from portal.providers.queries import viewer_provider_id
 
 bp = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
@@ -317,16 +318,37 @@ def reverse(payment_id: int) -> BaseResponse | str:
     return render_template("payments/reverse.html", payment=found, form=form)
 
 
+def _summary_year() -> tuple[FinancialYear, FinancialYear]:
+    """The financial year asked for (this one by default), and this one."""
+    current = FinancialYear.containing(today())
+    return chosen_financial_year(request.args.get("year", ""), current), current
+
+
 @bp.get("/summary")
 @roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
 def summary() -> str:
-    current = FinancialYear.containing(today())
-    year = chosen_financial_year(request.args.get("year", ""), current)
+    year, current = _summary_year()
+    months = finance_summary(year)
     return render_template(
         "payments/summary.html",
-        summary=finance_summary(year),
+        summary=months,
+        csv_rows=summary_csv_rows(months),
         year=year,
         years=financial_years_offered(current, year),
+    )
+
+
+@bp.get("/summary.csv")
+@roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
+def summary_download() -> Response:
+    """The summary page's figures for the same financial year, as CSV."""
+    year, _ = _summary_year()
+    return Response(
+        stream_with_context(summary_csv(finance_summary(year))),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="payments-by-month-{year.start_year}.csv"'
+        },
     )
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
+from portal.common.dates import FinancialYear, today
 from portal.common.file_sizes import readable_size
 from portal.common.roles import Role
 from portal.extensions import db
@@ -134,3 +135,43 @@ def test_an_open_batch_offers_no_downloads(as_role, world: World) -> None:
     db.session.commit()
     page = text_of(as_role(Role.FINANCE_OFFICER).get(f"/payments/batches/{batch.id}"))
     assert "Payment list" not in page and "Control total" not in page
+
+
+def test_the_monthly_summary_downloads_as_csv_with_the_pages_figures(as_role, world: World) -> None:
+    world.provider.name = "=cmd|' /C calc'!A0"
+    _exported(world, world.person, world.other_person)
+    _exported(world, _person(world.provider))
+    db.session.commit()
+    client = as_role(Role.FINANCE_OFFICER)
+    year = FinancialYear.containing(today())
+    page = text_of(client.get("/payments/summary"))
+    assert f"Payments by month, {year.label} (CSV, 3 rows)" in page
+    month = today().strftime("%B %Y")
+    assert f"{month} Provider Payments Total" in page
+    assert "2 batches 3 £861.00" in page
+
+    response = client.get(f"/payments/summary.csv?year={year.start_year}")
+    assert response.mimetype == "text/csv"
+    assert f"payments-by-month-{year.start_year}.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    this_month = today().strftime("%Y-%m")
+    assert rows == [
+        ["month", "provider", "payments", "total_gbp", "batches"],
+        [this_month, "'=cmd|' /C calc'!A0", "2", "574.00", ""],  # never a formula
+        [this_month, "Rival Care Ltd", "1", "287.00", ""],
+        [this_month, "All providers", "3", "861.00", "2"],
+    ]
+
+
+def test_the_summary_download_is_for_whoever_may_see_the_summary(as_role, world: World) -> None:
+    _exported(world, world.person)
+    db.session.commit()
+    earlier = FinancialYear.containing(today()).start_year - 1
+    commissioner = as_role(Role.COMMISSIONER)
+    rows = commissioner.get(f"/payments/summary.csv?year={earlier}").get_data(as_text=True)
+    assert rows.splitlines() == ["month,provider,payments,total_gbp,batches"]
+    for role in (Role.PROVIDER_MANAGER, Role.CARE_MANAGER):
+        client = as_role(role)
+        page, download = client.get("/payments/summary"), client.get("/payments/summary.csv")
+        assert page.status_code == download.status_code
+        assert page.status_code in (403, 404)
