@@ -121,7 +121,7 @@ def test_the_batch_page_gives_each_files_size_and_the_control_figures(
     rows = list(csv.DictReader(io.StringIO(csv_file.decode())))
     assert len(rows) == 3
     assert sum(Decimal(row["amount_gbp"]) for row in rows) == Decimal("287.00")
-    assert "Rows 3, one a payment, after the heading row" in page
+    assert "Rows 3, one for each payment, below the heading row" in page
     assert "Control total £287.00" in page
     # The files end with their last payment: no control row a finance system would load.
     assert rows[-1]["payment_reference"].startswith("OOP")
