@@ -42,7 +42,7 @@ class CreateBatchForm(PortalForm):
 
 
 class ExportBatchForm(PortalForm):
-    submit = SubmitField("Export payment list", widget=GovSubmitInput())
+    submit = SubmitField("Confirm and export", widget=GovSubmitInput())
 
 
 class MarkPaidForm(PortalForm):

@@ -262,6 +262,19 @@ def batch_file(batch_id: int, file_format: str) -> BatchFile | None:
     )
 
 
+def batch_file_sizes(batch_id: int) -> dict[str, int]:
+    """Each kept payment list's size in bytes, by format, for the links that download it:
+    the database's length of the content, so the files themselves are not read."""
+    return {
+        file_format: int(size)
+        for file_format, size in db.session.execute(
+            select(BatchFile.format, func.length(BatchFile.content)).where(
+                BatchFile.batch_id == batch_id
+            )
+        )
+    }
+
+
 def reversal_of(payment_id: int) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.reverses_payment_id == payment_id))
 

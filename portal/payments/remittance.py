@@ -8,11 +8,14 @@ people, and Paragraph reads its text as markup (``<font>``, ``<a href>``, ``<img
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -287,17 +290,57 @@ def _lines_table(remittance: Remittance, styles: _Styles, brand: colors.Color) -
     return table
 
 
+class _PageOfTotalCanvas(Canvas):
+    """A canvas that holds each finished page back until the last one is laid out, then
+    numbers them all "Page N of M" as it writes them. The document is laid out once (a doc
+    template's multiBuild would lay it out twice to learn the count): only the number waits."""
+
+    def __init__(self, *args: Any, number: Callable[[Canvas, str], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._number = number
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for state in self._held:
+            self.__dict__.update(state)
+            self.saveState()
+            self._number(self, f"Page {self._pageNumber} of {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
+
+
 class BrandedPage:
     """Draws what every page of the council's PDFs has: the brand band at the top with the
-    council's name, and the footer with its page number."""
+    council's name, and the footer with its page number ("Page 2", or with ``of_total``
+    "Page 2 of 3", drawn by the document's ``canvasmaker`` once the count is known)."""
 
     def __init__(
-        self, council_name: str, footer: str, styles: _Styles, brand: colors.Color
+        self,
+        council_name: str,
+        footer: str,
+        styles: _Styles,
+        brand: colors.Color,
+        *,
+        of_total: bool = False,
     ) -> None:
         self.styles = styles
         self.brand = brand
         self.council = pdf_text(council_name)
         self.footer = pdf_text(footer)
+        self.of_total = of_total
+
+    def canvasmaker(self) -> Callable[..., Canvas]:
+        """What the document draws its pages on: a canvas that numbers them once all are
+        laid out when the footer says "of" the total, else reportlab's own."""
+        if not self.of_total:
+            return Canvas
+        return functools.partial(_PageOfTotalCanvas, number=self._page_number)
 
     def __call__(self, canvas: Canvas, _doc: object) -> None:
         canvas.saveState()
@@ -321,7 +364,7 @@ class BrandedPage:
         paragraph.drawOn(canvas, _SIDE_MARGIN, y)
 
     def _footer(self, canvas: Canvas) -> None:
-        number_width = 20 * mm
+        number_width = 20 * mm  # the footer's text leaves room for "Page 99 of 99"
         top = _BOTTOM_MARGIN - 8 * mm
         canvas.setStrokeColor(_RULE_COLOUR)
         canvas.setLineWidth(0.5)
@@ -329,12 +372,18 @@ class BrandedPage:
         text = Paragraph(self.footer, self.styles.footer)
         _, height = text.wrap(_FRAME_WIDTH - number_width, _BOTTOM_MARGIN)
         text.drawOn(canvas, _SIDE_MARGIN, top - height)
+        if not self.of_total:
+            self._page_number(canvas, f"Page {canvas.getPageNumber()}")
+
+    def _page_number(self, canvas: Canvas, text: str) -> None:
+        top = _BOTTOM_MARGIN - 8 * mm
         page = Paragraph(
-            f"Page {canvas.getPageNumber()}",
-            ParagraphStyle("page", parent=self.styles.footer, alignment=TA_RIGHT),
+            text, ParagraphStyle("page", parent=self.styles.footer, alignment=TA_RIGHT)
         )
-        _, page_height = page.wrap(number_width, _BOTTOM_MARGIN)
-        page.drawOn(canvas, _PAGE_WIDTH - _SIDE_MARGIN - number_width, top - page_height)
+        # Drawn right-aligned in a wider box, so even "Page 100 of 100" stays on one line.
+        box = 30 * mm
+        _, page_height = page.wrap(box, _BOTTOM_MARGIN)
+        page.drawOn(canvas, _PAGE_WIDTH - _SIDE_MARGIN - box, top - page_height)
 
 
 def branded_document(
@@ -385,6 +434,7 @@ def remittance_pdf(remittance: Remittance) -> bytes:
         f"Questions about this remittance: {remittance.support_email}",
         styles,
         brand,
+        of_total=True,
     )
-    doc.build(story, onFirstPage=page, onLaterPages=page)
+    doc.build(story, onFirstPage=page, onLaterPages=page, canvasmaker=page.canvasmaker())
     return buffer.getvalue()

@@ -4,12 +4,17 @@ themselves, so the totals are the batches' totals."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from portal.common.dates import FinancialYear, london_date, today
+from portal.common.money import pence_to_decimal_string
+from portal.common.spreadsheets import SafeCsvWriter
 from portal.extensions import db
 from portal.payments.models import BatchStatus, Payment, PaymentBatch
 from portal.providers.models import Provider
@@ -25,6 +30,47 @@ class MonthSummary:
     @property
     def total_pence(self) -> int:
         return sum(pence for _, _, pence in self.rows)
+
+    @property
+    def count(self) -> int:
+        return sum(count for _, count, _ in self.rows)
+
+
+SUMMARY_HEADER = ("month", "provider", "payments", "total_gbp", "batches")
+ALL_PROVIDERS = "All providers"
+
+
+def summary_csv_rows(months: list[MonthSummary]) -> int:
+    """How many rows the CSV of ``months`` has below its heading: each provider's, and a
+    total for each month."""
+    return sum(len(month.rows) + 1 for month in months)
+
+
+def summary_csv(months: list[MonthSummary]) -> Iterator[str]:
+    """The summary as the page shows it, a month at a time, newest first: each provider's
+    payments and total, then the month's total with its number of batches. Names go through
+    the shared guard (none runs as a formula); amounts are numbers of pounds."""
+    yield _csv_text([SUMMARY_HEADER])
+    for month in months:
+        rows: list[tuple[object, ...]] = [
+            (month.month, name, count, _pounds(pence), "") for name, count, pence in month.rows
+        ]
+        rows.append(
+            (month.month, ALL_PROVIDERS, month.count, _pounds(month.total_pence), month.batches)
+        )
+        yield _csv_text(rows)
+
+
+def _csv_text(rows: list[tuple[object, ...]]) -> str:
+    buffer = io.StringIO()
+    writer = SafeCsvWriter(buffer)
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def _pounds(pence: int) -> Decimal:
+    return Decimal(pence_to_decimal_string(pence))
 
 
 def finance_summary(year: FinancialYear | None = None) -> list[MonthSummary]:

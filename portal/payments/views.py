@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -24,6 +25,7 @@ from portal.common.dates import (
     today,
 )
 from portal.common.errors import DomainError, show_on_form
+from portal.common.file_sizes import readable_size
 from portal.common.forms import query_number
 from portal.common.money import format_pence
 from portal.common.pagination import paginate
@@ -44,6 +46,7 @@ from portal.payments.queries import (
     awaiting_second_approval_statement,
     batch_count,
     batch_file,
+    batch_file_sizes,
     batch_payments_statement,
     batch_providers,
     batches_statement,
@@ -63,7 +66,7 @@ from portal.payments.queries import (
 )
 from portal.payments.remittance import remittance_pdf
 from portal.payments.remittances import remittance_for
-from portal.payments.summary import finance_summary
+from portal.payments.summary import finance_summary, summary_csv, summary_csv_rows
 from portal.providers.queries import viewer_provider_id
 
 bp = Blueprint("payments", __name__, template_folder="templates", url_prefix="/payments")
@@ -123,11 +126,24 @@ def batch_list() -> str:
     return render_template("payments/batch_list.html", page=page)
 
 
-@bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
+@bp.get("/batches/<int:batch_id>")
 @roles_required(Role.FINANCE_OFFICER)
-def batch(batch_id: int) -> BaseResponse | str:
+def batch(batch_id: int) -> str:
+    return _batch_page(get_batch(batch_id), paid_form=MarkPaidForm())
+
+
+@bp.route("/batches/<int:batch_id>/export", methods=["GET", "POST"])
+@roles_required(Role.FINANCE_OFFICER)
+def export_batch(batch_id: int) -> BaseResponse | str:
+    """Exporting cannot be undone, so the batch page's button leads here first: what is
+    about to be fixed (its payments, total and providers), and the export as a POST."""
     payment_batch = get_batch(batch_id)
     form = ExportBatchForm()
+    if not form.is_submitted() and payment_batch.status != BatchStatus.OPEN:
+        return redirect(url_for("payments.batch", batch_id=payment_batch.id))
+    providers = batch_providers(payment_batch.id)
+    count = sum(p.count for p in providers)
+    total = sum(p.total_pence for p in providers)
     if form.validate_on_submit():
         try:
             operations.export_batch(payment_batch, by=current_user)
@@ -135,12 +151,26 @@ def batch(batch_id: int) -> BaseResponse | str:
             show_on_form(form, error)
         else:
             flash(
-                f"Batch {payment_batch.reference} exported. Its payment list is fixed: every "
-                "download is the same file.",
+                f"Batch {payment_batch.reference} exported: {_payments(count)}, "
+                f"{format_pence(total)}. Its payment list is fixed: every download is the same "
+                "file.",
                 "success",
             )
             return redirect(url_for("payments.batch", batch_id=payment_batch.id))
-    return _batch_page(payment_batch, export_form=form, paid_form=MarkPaidForm(), form=form)
+    return render_template(
+        "payments/export.html",
+        batch=payment_batch,
+        count=count,
+        total=total,
+        provider_count=len(providers),
+        settings=get_settings(),
+        BatchStatus=BatchStatus,
+        form=form,
+    )
+
+
+def _payments(count: int) -> str:
+    return f"{count} payment{'' if count == 1 else 's'}"
 
 
 def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
@@ -159,6 +189,10 @@ def _batch_page(payment_batch: PaymentBatch, **forms: Any) -> str:
         providers=providers,
         count=count,
         total=sum(p.total_pence for p in providers),
+        file_sizes={
+            file_format: readable_size(size)
+            for file_format, size in batch_file_sizes(payment_batch.id).items()
+        },
         settings=get_settings(),
         today=today(),
         BatchStatus=BatchStatus,
@@ -184,7 +218,7 @@ def mark_paid(batch_id: int) -> BaseResponse | str:
                 "success",
             )
             return redirect(url_for("payments.batch", batch_id=payment_batch.id))
-    return _batch_page(payment_batch, export_form=ExportBatchForm(), paid_form=form, form=form)
+    return _batch_page(payment_batch, paid_form=form, form=form)
 
 
 _MEDIA_TYPES = {
@@ -284,16 +318,37 @@ def reverse(payment_id: int) -> BaseResponse | str:
     return render_template("payments/reverse.html", payment=found, form=form)
 
 
+def _summary_year() -> tuple[FinancialYear, FinancialYear]:
+    """The financial year asked for (this one by default), and this one."""
+    current = FinancialYear.containing(today())
+    return chosen_financial_year(request.args.get("year", ""), current), current
+
+
 @bp.get("/summary")
 @roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
 def summary() -> str:
-    current = FinancialYear.containing(today())
-    year = chosen_financial_year(request.args.get("year", ""), current)
+    year, current = _summary_year()
+    months = finance_summary(year)
     return render_template(
         "payments/summary.html",
-        summary=finance_summary(year),
+        summary=months,
+        csv_rows=summary_csv_rows(months),
         year=year,
         years=financial_years_offered(current, year),
+    )
+
+
+@bp.get("/summary.csv")
+@roles_required(Role.FINANCE_OFFICER, Role.COMMISSIONER)
+def summary_download() -> Response:
+    """The summary page's figures for the same financial year, as CSV."""
+    year, _ = _summary_year()
+    return Response(
+        stream_with_context(summary_csv(finance_summary(year))),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="payments-by-month-{year.start_year}.csv"'
+        },
     )
 
 

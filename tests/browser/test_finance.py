@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.common.dates import format_date, today
+from portal.common.file_sizes import readable_size
 from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
@@ -173,6 +174,34 @@ def ledger_codes(live_server: LiveServer) -> tuple[str, str]:
 # Downloads -------------------------------------------------------------------------------
 
 
+def confirm_export(browser: Browser, reference: str, *, count: int, total: str) -> dict[str, str]:
+    """From an open batch's page, ask to export it: the check page, with the batch, its
+    payments and total and the warning, and nothing exported yet. Its summary, by key."""
+    browser.click_button("Export payment list")
+    browser.expect_heading("Check the batch before you export it")
+    facts = {
+        key: summary_value(browser, key)
+        for key in ("Batch reference", "Payments", "Total", "Providers", "Charged to")
+    }
+    assert (facts["Batch reference"], facts["Payments"], facts["Total"]) == (
+        reference,
+        str(count),
+        total,
+    )
+    warning = browser.page.locator(".govuk-warning-text").inner_text()
+    assert "Exporting cannot be undone" in warning
+    return facts
+
+
+def file_link(browser: Browser, start: str) -> str:
+    """The whole name of the one link starting ``start`` (a file's, ending in its size)."""
+    links = browser.page.get_by_role("link", name=re.compile(f"^{re.escape(start)}"))
+    assert links.count() == 1, start
+    name = links.inner_text()
+    assert re.search(r", \d+ (bytes|KB|MB)\)$", name), name
+    return name
+
+
 def download(browser: Browser, link: str) -> tuple[str, bytes]:
     """Click the download link named ``link``: the file's suggested name and its bytes."""
     with browser.page.expect_download() as download_info:
@@ -240,14 +269,23 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
     assert [row[1] for row in in_batch if row[0] in kite.payment_references] == [AWKWARD_NAME] * 2
     assert f"cost centre {cost_centre} and nominal code {nominal_code}" in finance.text()
 
-    # 2. Exporting fixes the payment list; the downloads appear.
-    finance.click_button("Export payment list")
-    assert f"Batch {reference} exported" in finance.success_banner()
+    # 2. Exporting asks first, with what it fixes; then the downloads appear.
+    total = total_row[2]
+    export = confirm_export(finance, reference, count=count, total=total)
+    assert int(export["Providers"]) >= 2
+    assert export["Charged to"] == f"Cost centre {cost_centre}, nominal code {nominal_code}"
+    finance.click_button("Confirm and export")
+    assert f"Batch {reference} exported: {count} payments, {total}." in finance.success_banner()
     assert summary_value(finance, "Status") == "Exported"
     assert finance.page.get_by_role("button", name="Export payment list").count() == 0
+    # The control figures the finance system's load is checked against.
+    assert summary_value(finance, "Rows") == f"{count}, one for each payment, below the heading row"
+    assert summary_value(finance, "Control total") == total
 
     # The CSV: one row a payment, amounts in pounds to the penny, the ledger codes filled in.
-    name, csv_bytes = download(finance, f"Payment list {reference} (CSV)")
+    csv_link = file_link(finance, f"Payment list {reference} (CSV, ")
+    name, csv_bytes = download(finance, csv_link)
+    assert csv_link.endswith(f"(CSV, {readable_size(len(csv_bytes))})")  # the file's own size
     assert name == f"payment-list-{reference}.csv"
     rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8"), newline="")))
     assert len(rows) == count
@@ -261,10 +299,10 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
     assert {row["amount_gbp"] for row in mine.values()} == {"287.00"}
 
     # Every download of the exported list is the same file, byte for byte.
-    assert download(finance, f"Payment list {reference} (CSV)")[1] == csv_bytes
+    assert download(finance, file_link(finance, f"Payment list {reference} (CSV, "))[1] == csv_bytes
 
     # The Excel workbook: the same rows, the amount a number a spreadsheet can add up.
-    name, xlsx_bytes = download(finance, f"Payment list {reference} (Excel)")
+    name, xlsx_bytes = download(finance, file_link(finance, f"Payment list {reference} (Excel, "))
     assert name == f"payment-list-{reference}.xlsx"
     sheet = load_workbook(io.BytesIO(xlsx_bytes)).active
     assert sheet is not None
@@ -279,7 +317,10 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
 
     # One remittance advice for each provider, naming it as typed, & and < > included.
     for payee in (kite, osprey):
-        name, pdf = download(finance, f"Remittance advice for {payee.name} (PDF)")
+        payments = len(payee.payment_references)
+        plural = "" if payments == 1 else "s"
+        link = f"Remittance advice for {payee.name} (PDF, {payments} payment{plural})"
+        name, pdf = download(finance, link)
         assert name == f"remittance-{reference}-{payee.provider_id}.pdf"
         text = pdf_text(pdf, tmp_path / f"finance-{payee.provider_id}")
         assert payee.name in text
@@ -304,7 +345,7 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
         f"Paid {paid_on}",
         "2",
         "£574.00",
-        f"Remittance advice {reference} (PDF)",
+        f"Remittance advice {reference} (PDF, 2 payments)",
     ]
     assert paid_row in table_rows(provider, "Remittance advice, newest first")
     payments = table_rows(provider, "Your payments, newest first")
@@ -313,7 +354,7 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
     assert {row[3] for row in payments} == {EACH_PAYMENT}
     assert OTHER_NAME not in provider.text()
 
-    name, pdf = download(provider, f"Remittance advice {reference} (PDF)")
+    name, pdf = download(provider, f"Remittance advice {reference} (PDF, 2 payments)")
     assert name == f"remittance-{reference}-{kite.provider_id}.pdf"
     text = pdf_text(pdf, tmp_path / "provider")
     assert AWKWARD_NAME in text
@@ -335,6 +376,54 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
     narrow.goto(batch_url)
     narrow.expect_heading(f"Batch {reference}")
     assert narrow.page_width() <= 320
+
+
+def test_exporting_a_batch_at_a_phones_width_asks_first(
+    open_browser: BrowserFactory, live_server: LiveServer
+) -> None:
+    care_manager = a_council_officer(live_server, "Ivo Ince", Role.CARE_MANAGER)
+    finance_officer = a_council_officer(live_server, "Hal Hume", Role.FINANCE_OFFICER)
+    wren = a_provider_owed_payments(
+        live_server, "Wren Home Care", [("Tom", "Tull"), ("Uma", "Upton")], care_manager
+    )
+    finance = open_browser("export-narrow", viewport={"width": 320, "height": 640})
+    finance.goto("/")
+    sign_in(finance, finance_officer)
+    finance.expect_heading("Payments ready to pay")
+    finance.page.get_by_role("radio", name="One provider’s").check()
+    finance.page.get_by_label("If one provider’s: which provider").select_option(
+        label=f"{wren.name} (2, £574.00)"
+    )
+    finance.click_button("Create batch")
+    reference = finance.heading().removeprefix("Batch ")
+    assert finance.page_width() <= 320
+
+    facts = confirm_export(finance, reference, count=2, total="£574.00")
+    assert facts["Providers"] == "1"
+    assert finance.page_width() <= 320
+    # Cancelling goes back to the batch, still open.
+    finance.click_link("Cancel")
+    finance.expect_heading(f"Batch {reference}")
+    assert summary_value(finance, "Status") == "Open"
+
+    confirm_export(finance, reference, count=2, total="£574.00")
+    finance.click_button("Confirm and export")
+    assert f"Batch {reference} exported: 2 payments, £574.00." in finance.success_banner()
+    assert summary_value(finance, "Status") == "Exported"
+    assert summary_value(finance, "Control total") == "£574.00"
+    file_link(finance, f"Payment list {reference} (Excel, ")
+    assert finance.page_width() <= 320
+
+    # The summary's download, at the same width.
+    finance.goto("/payments/summary")
+    finance.expect_heading("Payments by month")
+    assert (
+        finance.page.get_by_role(
+            "link", name=re.compile(r"^Payments by month, .* \(CSV, \d+ rows\)$")
+        ).count()
+        == 1
+    )
+    assert finance.page_width() <= 320
 
 
 def test_mistakes_are_cancelled_before_export_and_reversed_after(
@@ -375,7 +464,8 @@ def test_mistakes_are_cancelled_before_export_and_reversed_after(
     finance.click_button("Create batch")
     assert "created with 1 payment" in finance.success_banner()
     first_batch = finance.heading().removeprefix("Batch ")
-    finance.click_button("Export payment list")
+    confirm_export(finance, first_batch, count=1, total=EACH_PAYMENT)
+    finance.click_button("Confirm and export")
 
     # Exported, it can only be reversed: the reversal waits for the next batch.
     finance.click_link(right)
@@ -397,7 +487,10 @@ def test_mistakes_are_cancelled_before_export_and_reversed_after(
     finance.click_button("Create batch")
     later = table_rows(finance, "Payments in this batch")
     assert [(row[0], row[-1]) for row in later] == [(f"{right}-R Reversal", f"-{EACH_PAYMENT}")]
-    finance.click_button("Export payment list")
+    confirm_export(
+        finance, finance.heading().removeprefix("Batch "), count=1, total=f"-{EACH_PAYMENT}"
+    )
+    finance.click_button("Confirm and export")
     finance.open_from_menu("Batches")
     finance.expect_heading("Payment batches")
     first = [

@@ -178,9 +178,13 @@ def test_the_loop_from_outcome_return_to_payment_list(
     finance.click_button("Create batch")
     assert re.search(r"Batch \S+ created with 1 payment", finance.success_banner())
     finance.click_button("Export payment list")
-    assert "exported" in finance.success_banner()
+    finance.expect_heading("Check the batch before you export it")
+    finance.click_button("Confirm and export")
+    assert "exported: 1 payment, £287.00" in finance.success_banner()
     with finance.page.expect_download() as download_info:
-        finance.page.get_by_role("link", name=re.compile(r"^Payment list \S+ \(CSV\)$")).click()
+        finance.page.get_by_role(
+            "link", name=re.compile(r"^Payment list \S+ \(CSV, \d+ bytes\)$")
+        ).click()
     download = download_info.value
     assert download.suggested_filename == "payment-list-{}.csv".format(
         finance.heading().removeprefix("Batch ")

@@ -90,7 +90,7 @@ def _button(path: str) -> Callable[[Any, str, str], Callable[[], int]]:
     return signed_in
 
 
-_export = _button("/payments/batches/{}")
+_export = _button("/payments/batches/{}/export")
 _apply = _button("/case-system/imports/{}/apply")
 
 

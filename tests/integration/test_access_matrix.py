@@ -187,10 +187,13 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("passwords.forgotten", "POST"):            (GO, GO, GO, GO, GO, GO, GO, GO),
     ("passwords.link_sent", "GET"):             (OK, OK, OK, OK, OK, OK, OK, OK),
     ("payments.batch", "GET"):                  (IN, NO, NO, NO, OK, NO, NO, NO),
-    ("payments.batch", "POST"):                 (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.batch_list", "GET"):             (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.cancel", "GET"):                 (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.cancel", "POST"):                (IN, NO, NO, NO, GO, NO, NO, NO),
+    # The world's batch is exported already: nothing to check (back to the batch), and
+    # sent again it is told so.
+    ("payments.export_batch", "GET"):           (IN, NO, NO, NO, GO, NO, NO, NO),
+    ("payments.export_batch", "POST"):          (IN, NO, NO, NO, OK, NO, NO, NO),
     ("payments.mark_paid", "POST"):             (IN, NO, NO, NO, GO, NO, NO, NO),
     ("payments.new_rule", "GET"):               (IN, NO, OK, NO, NO, NO, NO, NO),
     ("payments.new_rule", "POST"):              (IN, NO, GO, NO, NO, NO, NO, NO),
@@ -207,6 +210,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("payments.second_approval", "POST"):       (IN, NO, GO, GO, NO, NO, NO, NO),
     ("payments.second_approvals", "GET"):       (IN, NO, OK, OK, NO, NO, NO, NO),
     ("payments.summary", "GET"):                (IN, NO, OK, NO, OK, NO, NO, NO),
+    ("payments.summary_download", "GET"):       (IN, NO, OK, NO, OK, NO, NO, NO),
     ("periods.open_period", "GET"):             (IN, NO, OK, NO, NO, NO, NO, NO),
     ("periods.open_period", "POST"):            (IN, NO, GO, NO, NO, NO, NO, NO),
     ("periods.period", "GET"):                  (IN, NO, OK, OK, NO, OK, OK, OK),

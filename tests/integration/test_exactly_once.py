@@ -93,7 +93,7 @@ def _batch(world: World) -> PaymentBatch:
 
 
 def _exporting(world: World) -> tuple[str, dict[str, Any]]:
-    return f"/payments/batches/{_batch(world).id}", {}
+    return f"/payments/batches/{_batch(world).id}/export", {}
 
 
 def _exported(world: World) -> PaymentBatch:

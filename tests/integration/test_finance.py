@@ -169,7 +169,7 @@ def test_the_payment_list_is_fixed_at_export(as_role, world: World) -> None:
     batch = db.session.scalars(select(PaymentBatch)).one()
     # Before export there is no list to download.
     assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").status_code == 404
-    assert client.post(f"/payments/batches/{batch.id}").status_code == 302
+    assert client.post(f"/payments/batches/{batch.id}/export").status_code == 302
     assert batch.status == BatchStatus.EXPORTED
     # Each payment is exported, with its own audit event: who, when, before and after.
     db.session.expire_all()
@@ -226,7 +226,7 @@ def test_the_payment_list_is_fixed_at_export(as_role, world: World) -> None:
     assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").get_data() == first_csv
     assert client.get(f"/payments/batches/{batch.id}/payment-list.xlsx").get_data() == first_xlsx
     # And the batch cannot change: not exported again, its payments not cancelled.
-    assert "already been exported" in text_of(client.post(f"/payments/batches/{batch.id}"))
+    assert "already been exported" in text_of(client.post(f"/payments/batches/{batch.id}/export"))
     refused = text_of(
         client.post(f"/payments/{batch.payments[0].id}/cancel", data={"reason": "Mistake"})
     )
@@ -242,7 +242,7 @@ def test_export_needs_the_councils_ledger_codes(as_role, world: World) -> None:
     client = as_role(Role.FINANCE_OFFICER)
     client.post("/payments", data={"scope": "all"})
     batch = db.session.scalars(select(PaymentBatch)).one()
-    page = text_of(client.post(f"/payments/batches/{batch.id}"))
+    page = text_of(client.post(f"/payments/batches/{batch.id}/export"))
     assert "ask a commissioner to set them in Settings" in page
     assert batch.status == BatchStatus.OPEN
 
@@ -302,7 +302,7 @@ def test_a_reversal_goes_into_a_later_batch_and_nets_to_zero(as_role, world: Wor
     client.post("/payments", data={"scope": "all"})
     later = reversal.batch
     assert later is not None and later.id != first.id
-    assert client.post(f"/payments/batches/{later.id}").status_code == 302
+    assert client.post(f"/payments/batches/{later.id}/export").status_code == 302
     rows = list(
         csv.DictReader(
             io.StringIO(client.get(f"/payments/batches/{later.id}/payment-list.csv").text)
@@ -456,8 +456,9 @@ def test_a_large_batch_page_shows_totals_by_provider_and_pages_its_payments(
     first = text_of(client.get(f"/payments/batches/{batch.id}"))
     assert "Payments 53, £15,211.00 in all" in first
     assert "1 to 50 of 53" in first
-    assert "Remittance advice for Brightwater Home Care (PDF)" in first
-    assert "Remittance advice for Rival Care Ltd (PDF)" in first
+    # Each remittance is made on request: its link says how many payments it lists.
+    assert "Remittance advice for Brightwater Home Care (PDF, 52 payments)" in first
+    assert "Remittance advice for Rival Care Ltd (PDF, 1 payment)" in first
     assert first.count("OOP") == 50
     second = text_of(client.get(f"/payments/batches/{batch.id}?page=2"))
     assert "51 to 53 of 53" in second and second.count("OOP") == 3

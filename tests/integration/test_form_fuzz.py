@@ -428,8 +428,8 @@ ROUTES = [
     Route(
         "exporting a batch",
         Role.FINANCE_OFFICER,
-        lambda r: f"/payments/batches/{r.stages.batch.id}",
-        lambda r: {"submit": "Export payment list"},
+        lambda r: f"/payments/batches/{r.stages.batch.id}/export",
+        lambda r: {"submit": "Confirm and export"},
         _one_button("submit"),
         accepted=False,
     ),

@@ -75,7 +75,7 @@ def test_the_whole_loop_ends_in_a_payment_list(client, world: World) -> None:
     assert response.status_code == 302
     batch = db.session.scalar(select(PaymentBatch))
     assert client.get(f"/payments/batches/{batch.id}/payment-list.csv").status_code == 404
-    client.post(f"/payments/batches/{batch.id}")
+    client.post(f"/payments/batches/{batch.id}/export")
     download = client.get(f"/payments/batches/{batch.id}/payment-list.csv")
     assert download.status_code == 200
     assert download.mimetype == "text/csv"

@@ -198,7 +198,7 @@ def test_a_new_council_reaches_a_payment_from_an_empty_database(
     assert finance.post("/payments", data={"scope": "all"}).status_code == 302
     batch = db.session.scalar(select(PaymentBatch))
     assert batch is not None
-    assert finance.post(f"/payments/batches/{batch.id}").status_code == 302
+    assert finance.post(f"/payments/batches/{batch.id}/export").status_code == 302
     listed = finance.get(f"/payments/batches/{batch.id}/payment-list.csv")
     rows = list(csv.DictReader(io.StringIO(listed.get_data(as_text=True))))
     assert [(row["provider_name"], row["amount_gbp"]) for row in rows] == [

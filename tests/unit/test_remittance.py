@@ -116,7 +116,7 @@ def test_the_text_shows_the_provider_batch_payments_and_netted_total(tmp_path: P
         "Northfield Borough Council, Home care outcomes. Questions about this remittance: "
         "homecare.payments@northfield.gov.uk" in flat
     )
-    assert "Page 1" in text
+    assert "Page 1 of 1" in text
 
 
 def test_amounts_are_right_aligned_in_one_column(tmp_path: Path) -> None:
@@ -170,7 +170,8 @@ def test_a_long_batch_runs_over_pages_repeating_the_column_headings(tmp_path: Pa
     headings = "Payment reference Case reference Recommendation What it is for Amount"
     for number, (page, page_drawn) in enumerate(zip(pages, drawn, strict=True), start=1):
         assert headings in _flat(page_drawn)
-        assert f"Page {number}" in page
+        # Every footer says how many pages there are, so a page missing is noticed.
+        assert f"Page {number} of {len(pages)}" in page
     assert "OOP0000120" in pages[-1]
     assert "Total £1,272.60" in _flat(pages[-1])
     assert all("Total" not in page for page in pages[:-1])
