@@ -53,9 +53,17 @@ def fill_date(browser: Browser, question: str, day: dt.date) -> None:
 
 
 def table_rows(browser: Browser, caption: str) -> list[list[str]]:
+    """Each body row's cells, as words. A reflowing table on a phone's screen repeats its
+    column's heading in each cell for the eye (hidden from screen readers): only the value
+    is read."""
     table = browser.page.get_by_role("table", name=caption)
     return [
-        [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        [
+            str(
+                cell.evaluate("c => (c.querySelector('.portal-reflow__value') || c).innerText")
+            ).strip()
+            for cell in row.locator("th, td").all()
+        ]
         for row in table.locator("tbody tr").all()
     ]
 
