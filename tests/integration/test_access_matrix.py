@@ -117,6 +117,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("audit.event", "GET"):                     (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.events", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.export", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
+    ("capacity.check", "GET"):                  (IN, NO, NO, NO, NO, GO, GO, GO),
+    ("capacity.check", "POST"):                 (IN, NO, NO, NO, NO, GO, GO, GO),
     ("capacity.edit", "GET"):                   (IN, NO, NO, NO, NO, OK, OK, OK),
     ("capacity.edit", "POST"):                  (IN, NO, NO, NO, NO, GO, GO, GO),
     ("capacity.nil", "POST"):                   (IN, NO, NO, NO, NO, GO, GO, GO),
