@@ -213,6 +213,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("periods.open_period", "POST"):            (IN, NO, GO, NO, NO, NO, NO, NO),
     ("periods.period", "GET"):                  (IN, NO, OK, OK, NO, OK, OK, OK),
     ("periods.period_list", "GET"):             (IN, NO, OK, OK, NO, OK, OK, OK),
+    ("periods.provider_returns", "GET"):        (IN, NO, OK, OK, NO, OK, OK, NF),
     ("periods.table_f_csv", "GET"):             (IN, NO, OK, OK, NO, NO, NO, NO),
     ("periods.table_f_view", "GET"):            (IN, NO, OK, OK, NO, NO, NO, NO),
     ("periods.upload", "GET"):                  (IN, NO, NO, NO, NO, OK, OK, OK),
