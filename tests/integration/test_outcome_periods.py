@@ -219,7 +219,7 @@ def test_a_providers_row_opens_on_its_people_and_their_returns(as_role, world: W
 
     page = text_of(client.get(drill))
     assert "Brightwater Home Care Outcome returns for" in page
-    assert "1 of 2 returns owed is in; 1 is not yet due." in page
+    assert "1 of 2 returns owed are in; 1 is not yet due." in page
     assert "Able, Margaret" in page and "Baker, Bob" in page
     assert "Olive" not in page  # the other provider's person
     assert re.search(r"Baker, Bob \S+ Not started Not yet due", page)
