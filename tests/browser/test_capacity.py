@@ -197,3 +197,11 @@ def test_providers_file_confirm_and_nil_return(
     narrow.goto("/capacity/picture")
     narrow.expect_heading("Capacity picture, November 2026")
     assert narrow.page_width() <= 320
+    # A month whose window has not opened says so, rather than that no one returned.
+    narrow.goto("/capacity/picture?month=2026-12")
+    narrow.expect_heading("Capacity picture, December 2026")
+    assert "No returns are due for December 2026 yet." in narrow.text()
+    assert {row[1] for row in table_rows(narrow, "Each provider's return and flags")} == {
+        "Not due yet"
+    }
+    assert narrow.page_width() <= 320
