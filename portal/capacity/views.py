@@ -277,7 +277,8 @@ def picture() -> str:
         picture=result,
         today=today(),
         peak=peak,
-        months=months_back(today().replace(day=1), 12)[::-1],
+        # The last twelve months to choose from, and the month shown if it is not among them.
+        months=sorted({*months_back(today().replace(day=1), 12), result.month}, reverse=True),
         Quadrant=Quadrant,
     )
 

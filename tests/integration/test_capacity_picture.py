@@ -242,6 +242,9 @@ def test_with_no_month_chosen_the_picture_opens_on_the_latest_month_with_returns
     assert "The window for December 2026 opens on 8 December 2026 and closes on" in december
     assert "Not due yet" in december and "Not returned" not in december
     assert "have returned" not in december
+    # A month after those offered is offered too, and chosen.
+    months = client.get("/capacity/picture?month=2027-01").get_data(as_text=True)
+    assert '<option value="2027-01" selected>' in months
 
 
 def test_the_picture_says_a_window_is_open_while_it_is(as_role, world: World, monkeypatch) -> None:
