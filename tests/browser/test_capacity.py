@@ -205,4 +205,4 @@ def test_providers_file_confirm_and_nil_return(
         "Not due yet"
     }
     assert narrow.page_width() <= 320
-    assert narrow.page.get_by_label("Month").input_value() == "2026-12"
+    assert narrow.page.get_by_label("Month", exact=True).input_value() == "2026-12"
