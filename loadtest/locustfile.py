@@ -195,14 +195,22 @@ class ProviderManager(PortalUser):
 
     @task(3)
     def capacity_return(self) -> None:
-        """Open this month's capacity return, filled in, and send it (again: a correction)."""
+        """Open this month's capacity return, filled in, check the answers and send it
+        (again: a correction)."""
         path = f"/capacity/{SETUP['capacity_month']}"
         page = self.get(path, "provider manager: capacity return page")
         form = form_posting_to(page.text, path)
-        self.post_then_follow(
+        check = self.post_then_follow(
             path,
-            "provider manager: send capacity return",
+            "provider manager: capacity return, to check",
             form.fields,
+            goes_to=f"{path}/check",
+            then_shows="Check your capacity return",
+        )
+        self.post_then_follow(
+            f"{path}/check",
+            "provider manager: send capacity return",
+            {"csrf_token": csrf_token(check.text)},
             then_shows=f"Capacity return for {SETUP['capacity_month_name']}",
         )
 

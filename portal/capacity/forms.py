@@ -6,7 +6,7 @@ from typing import Any
 from wtforms import BooleanField, Field, Form, FormField, IntegerField, RadioField, SubmitField
 from wtforms.validators import InputRequired, NumberRange
 
-from portal.capacity.operations import CapacityData, QuadrantFigures
+from portal.capacity.operations import FLOWS, CapacityData, QuadrantFigures
 from portal.common.forms import AtMost, GovCheckbox, GovRadios, PortalForm
 from portal.common.money import (
     MOST_HOURLY_PENCE,
@@ -182,7 +182,7 @@ class CapacityForm(PortalForm):
         problem="Enter pay in pounds and pence, for example 12.85",
         required="Enter your care staff's average hourly pay",
     )
-    submit = SubmitField("Send the return", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     QUADRANT_FIELDS = {
         Quadrant.EAST: "east",
@@ -237,8 +237,9 @@ class CapacityForm(PortalForm):
             quadrants=quadrants,
         )
 
-    def fill_from(self, capacity: Any) -> None:
-        """Start from an earlier return's figures (a correction, or last month's)."""
+    def fill_from(self, capacity: Any, *, flows: bool = True) -> None:
+        """Start from an earlier return's figures: a correction's own, all of them; an
+        earlier month's (``flows`` False), its stocks only, the month's flows left empty."""
         self.service_users.data = capacity.service_users
         self.delivered.data = capacity.delivered_weekly_minutes
         by_quadrant = {q.quadrant: q for q in capacity.quadrants}
@@ -258,6 +259,9 @@ class CapacityForm(PortalForm):
         self.fte.data = capacity.fte_hundredths
         self.agency.data = capacity.agency_weekly_minutes
         self.hourly_pay.data = capacity.hourly_pay_pence
+        if not flows:
+            for name in FLOWS:
+                getattr(self, name).data = None
 
 
 class ConfirmForm(PortalForm):

@@ -5,7 +5,7 @@ marked late."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import func, select
 
@@ -44,6 +44,11 @@ FIGURES = (
     "pays_travel_time",
     "hourly_pay_pence",
 )
+# Figures that count what happened during the month, rather than how things stand: never
+# carried from one month's return into the next (every other figure is a stock, such as the
+# headcount, or a rate, such as the weekly hours, and is offered again to be checked). "New
+# packages you could start in the next 7 days" is what a provider could take on, a stock.
+FLOWS = ("starters", "leavers")
 
 
 @dataclass(frozen=True)
@@ -223,16 +228,21 @@ def submit_return(
 
 
 def confirm_unchanged(provider: Provider, month: dt.date, *, by: User) -> CapacityReturn:
-    """Last month's figures, confirmed as this month's in one step."""
+    """Last month's figures, confirmed as this month's in one step: its stocks, with no
+    starters or leavers this month (what happened in last month is not this month's)."""
     previous = previous_return(provider.id, month.replace(day=1))
     if previous is None:
         raise DomainError("There is no earlier return to confirm: fill in this month's figures")
-    data = CapacityData(
-        **{name: getattr(previous, name) for name in FIGURES},
-        quadrants={
-            q.quadrant: QuadrantFigures(q.spare_weekly_minutes, q.new_packages)
-            for q in previous.quadrants
-        },
+    data = replace(
+        CapacityData(
+            **{name: getattr(previous, name) for name in FIGURES},
+            quadrants={
+                q.quadrant: QuadrantFigures(q.spare_weekly_minutes, q.new_packages)
+                for q in previous.quadrants
+            },
+        ),
+        starters=0,  # the FLOWS
+        leavers=0,
     )
     return _save(provider, month, CapacityKind.UNCHANGED, data, by=by)
 

@@ -101,7 +101,7 @@ class MonthTrend:
 @dataclass
 class Picture:
     month: dt.date
-    closes: dt.date
+    window: Window
     quadrants: list[QuadrantTotal]
     categories: list[CategoryTotal]
     returns: int
@@ -273,10 +273,23 @@ def _number(row: Any, name: str) -> int:
 
 
 def capacity_picture(month: dt.date | None = None) -> Picture:
-    month = (month or today()).replace(day=1)
+    """The picture for ``month``; with none given, for the latest month with returns in
+    the last year (this month's, once any are in), or this month when there are none."""
     connection = db.session.connection()
+    if month is None:
+        # The same statement, over thirteen months rather than twelve: whichever of them is
+        # the latest with returns, its twelve months of trends are among the rows.
+        latest = today().replace(day=1)
+        rows = connection.execute(
+            _months(), {"first": months_back(latest, LOOK_BACK)[0], "last": latest}
+        ).all()
+        month = max((row.month for row in rows if row.month is not None), default=latest)
+    else:
+        month = month.replace(day=1)
+        rows = connection.execute(
+            _months(), {"first": months_back(month, 12)[0], "last": month}
+        ).all()
     months = months_back(month, 12)
-    rows = connection.execute(_months(), {"first": months[0], "last": month}).all()
     settings = rows[0]
     figures = {row.month: row for row in rows if row.month is not None}
     # operations.window_for, with the settings read once for the page's thirteen windows.
@@ -288,7 +301,7 @@ def capacity_picture(month: dt.date | None = None) -> Picture:
     now = figures.get(month)
     return Picture(
         month=month,
-        closes=window(month).closes,
+        window=window(month),
         quadrants=[
             QuadrantTotal(q, _number(now, f"spare_{q}"), _number(now, f"new_{q}")) for q in Quadrant
         ],

@@ -10,10 +10,12 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     stream_with_context,
     url_for,
 )
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal.capacity import operations
@@ -96,27 +98,60 @@ def overview() -> str:
     )
 
 
+# A return typed in but not yet sent: what the person typed, held in their session between
+# the form and the check answers page (only one at a time), so nothing is saved as sent
+# until they confirm it, and "Change" brings back what they typed rather than the figures
+# the form started from.
+DRAFT = "capacity_draft"
+
+
+def _draft(provider: Provider, month: dt.date) -> MultiDict[str, str] | None:
+    held = session.get(DRAFT)
+    if not held or held.get("provider") != provider.id or held.get("month") != f"{month:%Y-%m}":
+        return None
+    return MultiDict(held["fields"])
+
+
+def _hold_draft(provider: Provider, month: dt.date) -> None:
+    fields = [
+        (k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "submit")
+    ]
+    session[DRAFT] = {"provider": provider.id, "month": f"{month:%Y-%m}", "fields": fields}
+
+
+def _drop_draft() -> None:
+    session.pop(DRAFT, None)
+
+
 @bp.route("/<int:year>/<int:month>", methods=["GET", "POST"])
 @roles_required(Role.PROVIDER_MANAGER)
 def edit(year: int, month: int) -> Response | str:
     provider = _own_provider()
     chosen = _month(year, month)
     existing = operations.find_return(provider.id, chosen)
-    form = CapacityForm()
-    if not form.is_submitted():
-        start_from = existing or operations.previous_return(provider.id, chosen)
-        if start_from is not None:
-            form.fill_from(start_from)
-        else:
-            form.start_empty()
+    # The return the figures are offered from: this month's own when correcting it, else
+    # the latest before it (its stocks only).
+    previous = None if existing else operations.previous_return(provider.id, chosen)
+    draft = None if request.method == "POST" else _draft(provider, chosen)
+    if draft is not None:
+        form = CapacityForm(formdata=draft)
+    else:
+        form = CapacityForm()
+        if not form.is_submitted():
+            if existing is not None:
+                form.fill_from(existing)
+            elif previous is not None:
+                form.fill_from(previous, flows=False)
+            else:
+                form.start_empty()
     if form.validate_on_submit():
         try:
-            capacity = operations.submit_return(provider, chosen, form.to_data(), by=current_user)
+            operations.check_figures(form.to_data())
         except DomainError as error:
             show_on_form(form, error)
         else:
-            verb = "corrected" if existing else "sent"
-            return _done(capacity, f"Capacity return for {chosen:%B %Y} {verb}.")
+            _hold_draft(provider, chosen)
+            return redirect(url_for("capacity.check", year=chosen.year, month=chosen.month))
     return render_template(
         "capacity/edit.html",
         form=form,
@@ -124,7 +159,50 @@ def edit(year: int, month: int) -> Response | str:
         month=chosen,
         window=operations.window_for(chosen),
         existing=existing,
+        previous=previous,
+        drafted=draft is not None,
         today=today(),
+    )
+
+
+@bp.route("/<int:year>/<int:month>/check", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_MANAGER)
+def check(year: int, month: int) -> Response | str:
+    """Check your answers: the return as it will be sent, each answer with a link back to
+    its box, and the one button that sends it."""
+    provider = _own_provider()
+    chosen = _month(year, month)
+    draft = _draft(provider, chosen)
+    again = redirect(url_for("capacity.edit", year=chosen.year, month=chosen.month))
+    if draft is None:
+        return again
+    # What was typed is checked again as it is sent: the draft is the person's own cookie.
+    answers = CapacityForm(formdata=draft, meta={"csrf": False})
+    if not answers.validate():
+        return again
+    data = answers.to_data()
+    existing = operations.find_return(provider.id, chosen)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            capacity = operations.submit_return(provider, chosen, data, by=current_user)
+        except DomainError as error:
+            # Shown above the answers, which are kept (and nothing is saved).
+            show_on_form(form, error)
+        else:
+            _drop_draft()
+            verb = "corrected" if existing else "sent"
+            return _done(capacity, f"Capacity return for {chosen:%B %Y} {verb}.")
+    return render_template(
+        "capacity/check.html",
+        data=data,
+        quadrants=CapacityForm.QUADRANT_FIELDS.items(),
+        provider=provider,
+        month=chosen,
+        existing=existing,
+        window=operations.window_for(chosen),
+        today=today(),
+        form=form,
     )
 
 
@@ -139,10 +217,11 @@ def unchanged(year: int, month: int) -> Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
+            _drop_draft()
             return _done(
                 capacity,
                 f"Capacity return for {chosen:%B %Y} sent, with the same figures as your "
-                "last return.",
+                "last return and no starters or leavers.",
             )
     return redirect(url_for("capacity.overview"))
 
@@ -158,6 +237,7 @@ def nil(year: int, month: int) -> Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
+            _drop_draft()
             return _done(capacity, f"Nil return for {chosen:%B %Y} sent.")
     return redirect(url_for("capacity.overview"))
 
@@ -171,14 +251,15 @@ def view(return_id: int) -> str:
         capacity=capacity,
         window=operations.window_for(capacity.month),
         wage_floor_pence=get_settings().wage_floor_pence,
+        today=today(),
     )
 
 
-def _chosen_month() -> dt.date:
-    """The month asked for as ?month=2026-11, else this one."""
+def _chosen_month() -> dt.date | None:
+    """The month asked for as ?month=2026-11, if one is."""
     text = request.args.get("month", "")
     if not text:
-        return today().replace(day=1)
+        return None
     found = re.fullmatch(r"(\d{4})-(\d{2})", text)
     if found is None or not 2000 <= int(found[1]) <= 2100 or not 1 <= int(found[2]) <= 12:
         abort(404)
@@ -188,14 +269,16 @@ def _chosen_month() -> dt.date:
 @bp.get("/picture")
 @roles_required(Role.COMMISSIONER)
 def picture() -> str:
-    month = _chosen_month()
-    result = capacity_picture(month)
+    # With no month asked for, the picture opens on the latest month with returns.
+    result = capacity_picture(_chosen_month())
     peak = max([t.spare_weekly_minutes for t in result.trends] + [1])
     return render_template(
         "capacity/picture.html",
         picture=result,
+        today=today(),
         peak=peak,
-        months=months_back(today().replace(day=1), 12)[::-1],
+        # The last twelve months to choose from, and the month shown if it is not among them.
+        months=sorted({*months_back(today().replace(day=1), 12), result.month}, reverse=True),
         Quadrant=Quadrant,
     )
 
@@ -203,7 +286,7 @@ def picture() -> str:
 @bp.get("/returns.csv")
 @roles_required(Role.COMMISSIONER)
 def returns_csv() -> Response:
-    month = _chosen_month()
+    month = _chosen_month() or today().replace(day=1)
     return Response(
         stream_with_context(capacity_csv(month)),
         mimetype="text/csv",

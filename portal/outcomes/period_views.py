@@ -8,6 +8,7 @@ import datetime as dt
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -41,7 +42,7 @@ from portal.outcomes.tasks import (
 )
 from portal.outcomes.uploads import GUIDE, Problem, UploadError, plan_upload, read_table
 from portal.providers.enums import ContractType, Quadrant
-from portal.providers.models import ServiceUser
+from portal.providers.models import Provider, ServiceUser
 from portal.providers.queries import provider_choices, viewer_provider_id
 
 bp = Blueprint("periods", __name__, template_folder="templates", url_prefix="/outcome-periods")
@@ -130,6 +131,36 @@ def period(period_id: int) -> str:
         total=total,
         search=search,
         state=state,
+        TaskState=TaskState,
+        today=today(),
+    )
+
+
+@bp.get("/<int:period_id>/providers/<int:provider_id>")
+@roles_required(Role.PROVIDER_MANAGER, *CASEWORK_ROLES)
+def provider_returns(period_id: int, provider_id: int) -> str:
+    """One provider's people owed a return for the period, each with their return's state:
+    the returns progress page's row, opened. A provider manager reaches only their own."""
+    reporting_period = get_period(period_id)
+    viewer = viewer_provider_id()
+    provider = db.session.get(Provider, provider_id)
+    if provider is None or viewer not in (None, provider_id):
+        abort(404)
+    counts = state_counts(reporting_period, provider_id=provider_id)
+    total = sum(counts.values())
+    page = paginate(
+        task_list_statement(),
+        scalars=False,
+        total=total,
+        params=task_list_values(reporting_period, provider_id=provider_id),
+    )
+    return render_template(
+        "outcomes/provider_returns.html",
+        period=reporting_period,
+        provider=provider,
+        page=page,
+        counts=counts,
+        total=total,
         TaskState=TaskState,
         today=today(),
     )

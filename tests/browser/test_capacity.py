@@ -25,6 +25,7 @@ from tests.factories import ProviderFactory, UserFactory
 pytestmark = pytest.mark.browser
 
 DAY = dt.date(2026, 11, 10)
+NARROW = {"width": 320, "height": 640}
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,14 @@ def fill_return(browser: Browser, *, leavers: str = "1") -> None:
     page.get_by_label("Average hourly pay for care staff").fill("12.95")
 
 
+def answer(browser: Browser, question: str) -> str:
+    """An answer on a check answers page (whose rows also hold a "Change" link)."""
+    row = browser.page.locator(".govuk-summary-list__row").filter(
+        has=browser.page.locator("dt", has_text=question)
+    )
+    return row.locator(".govuk-summary-list__value").inner_text().strip()
+
+
 def a_provider_supporting_no_one(live_server: LiveServer, name: str) -> str:
     """A provider and its manager, with no one on its books; the manager's email."""
     email = f"manager@{name.lower().replace(' ', '')}.example.test"
@@ -92,31 +101,68 @@ def test_providers_file_confirm_and_nil_return(
     assert "Capacity return for November 2026, due by 16 November 2026" in provider.text()
     provider.goto("/capacity/2026/10")
     provider.expect_heading("Capacity return for October 2026")
+    assert "The window for October 2026 closed on 14 October 2026" in provider.text()
     assert "the return will be marked late" in provider.text()
-    provider.click_button("Send the return")
+    provider.click_button("Continue")
     assert "Enter the number of people you support, or 0" in error_summary(provider)
     fill_return(provider, leavers="40")
-    provider.click_button("Send the return")
+    provider.click_button("Continue")
     assert "Leavers cannot be more than your care staff headcount plus starters" in error_summary(
         provider
     )
-    provider.page.get_by_label("Leavers this month").fill("1")
+    # What was typed is kept beside the error.
+    assert provider.page.get_by_label("Vacancies").input_value() == "4"
+    provider.page.get_by_label("Leavers this month").fill("2")
+    provider.click_button("Continue")
+
+    # Check your answers: nothing is sent yet; "Change" goes back to the box.
+    provider.expect_heading("Check your capacity return for October 2026")
+    assert "Nothing has been sent yet." in provider.text()
+    assert answer(provider, "Leavers in October 2026") == "2"
+    provider.click_link("Change leavers in october 2026")
+    provider.expect_heading("Capacity return for October 2026")
+    assert provider.page.url.endswith("/capacity/2026/10#leavers")
+    leavers = provider.page.get_by_label("Leavers this month")
+    assert leavers.input_value() == "2"
+    leavers.fill("1")
+    provider.click_button("Continue")
+    provider.expect_heading("Check your capacity return for October 2026")
+    assert answer(provider, "Leavers in October 2026") == "1"
     provider.click_button("Send the return")
     provider.expect_heading("Capacity returns")
     assert "Capacity return for October 2026 sent. It was sent after the window closed" in (
         provider.success_banner()
     )
 
-    # This month: nothing has changed, in one step.
-    provider.click_button("Send the same figures as October 2026")
+    # On a phone, November's form says where its figures come from and leaves the month's
+    # starters and leavers empty; the check answers page reads at 320 pixels too.
+    narrow_provider = open_browser("capacity-provider-narrow", viewport=NARROW)
+    narrow_provider.goto("/")
+    sign_in(narrow_provider, world.manager_email)
+    narrow_provider.goto("/capacity/2026/11")
+    assert "These figures are from your October 2026 return." in narrow_provider.text()
+    assert narrow_provider.page.get_by_label("Care staff headcount").input_value() == "30"
+    assert narrow_provider.page.get_by_label("Starters this month").input_value() == ""
+    assert narrow_provider.page.get_by_label("Leavers this month").input_value() == ""
+    narrow_provider.page.get_by_label("Starters this month").fill("0")
+    narrow_provider.page.get_by_label("Leavers this month").fill("0")
+    narrow_provider.click_button("Continue")
+    narrow_provider.expect_heading("Check your capacity return for November 2026")
+    assert narrow_provider.page_width() <= 320
+    # Not sent: the one-step "nothing has changed" is used instead, below.
+
+    # This month: nothing has changed, in one step, with no starters or leavers.
+    assert "Starters and leavers are sent as 0" in provider.text()
+    provider.click_button("Send October 2026’s figures for November 2026")
     assert "November 2026 sent, with the same figures as your last return" in (
         provider.success_banner()
     )
     history = table_rows(provider, "Your capacity returns, newest first")
     assert [row[0] for row in history] == ["November 2026", "October 2026"]
     assert "Late" in history[1][1] and "Nothing changed since last month" in history[0][1]
-    # 1 leaver a month among 30 staff is 40% a year.
-    assert history[0][2:] == ["25", "0.02", "40.0%", "£12.95"]
+    # October's 1 leaver among 30 staff is 40% a year; November carried over no leavers.
+    assert history[1][2:] == ["25", "0.02", "40.0%", "£12.95"]
+    assert history[0][2:] == ["25", "0.02", "0.0%", "£12.95"]
     provider.click_link("November 2026")
     provider.expect_heading("Capacity return for November 2026")
     assert summary_value(provider, "People supported") == "38"
@@ -141,12 +187,22 @@ def test_providers_file_confirm_and_nil_return(
     providers = {row[0]: row for row in table_rows(council, "Each provider's return and flags")}
     assert providers["Linnet Care"][1].startswith("Returned")
     assert providers["Quail Lane Care"][1].startswith("Returned")
-    assert "Not returned" in {row[1] for row in providers.values()}  # others have not
+    assert "Not returned yet" in {row[1] for row in providers.values()}  # others have not
+    assert "The window for November 2026 is open until 16 November 2026" in council.text()
 
     # On a phone the picture's tables scroll within themselves; the page never does.
-    narrow = open_browser("capacity-commissioner-narrow", viewport={"width": 320, "height": 640})
+    narrow = open_browser("capacity-commissioner-narrow", viewport=NARROW)
     narrow.goto("/")
     sign_in(narrow, world.officers["Cleo Crane"])
     narrow.goto("/capacity/picture")
     narrow.expect_heading("Capacity picture, November 2026")
     assert narrow.page_width() <= 320
+    # A month whose window has not opened says so, rather than that no one returned.
+    narrow.goto("/capacity/picture?month=2026-12")
+    narrow.expect_heading("Capacity picture, December 2026")
+    assert "No returns are due for December 2026 yet." in narrow.text()
+    assert {row[1] for row in table_rows(narrow, "Each provider's return and flags")} == {
+        "Not due yet"
+    }
+    assert narrow.page_width() <= 320
+    assert narrow.page.get_by_label("Month", exact=True).input_value() == "2026-12"

@@ -215,7 +215,9 @@ def test_a_commissioner_opens_next_quarter(open_browser: BrowserFactory, seed: S
     council.expect_heading(f"Outcome returns for {label}")
     assert f"{label} is open for outcome returns" in council.success_banner()
     assert re.search(r"\b0 of \d+ returns owed are in\b", council.text())
-    progress = table_rows(council, "Missing and late returns by provider")
+    # The quarter has not begun: its returns are not yet open, not missing.
+    assert "1 is not yet open" in council.text() or "are not yet open" in council.text()
+    progress = table_rows(council, "Returns by provider")
     # Margaret's package runs on into next quarter, so Brightwater owes her return.
     assert [seed.provider_name, "1", "0", "1", "0", "0", "0%"] in progress
     # ... and the rival provider owes Olive's.
@@ -527,3 +529,28 @@ def test_a_care_manager_returns_a_return_for_correction(
     # Every outcome is still answered: the provider changes what is wrong and submits again.
     assert set(task_states(provider).values()) == {"Completed"}
     assert provider.page.get_by_role("button", name="Check answers and submit").is_visible()
+
+
+def test_returns_progress_opens_on_a_providers_people(
+    open_browser: BrowserFactory, seed: Seed
+) -> None:
+    """The commissioner's returns progress, with a quarter under way: nothing is called
+    missing before the due date, and a provider's name opens its people, at 1280 and at
+    320 pixels."""
+    for name, viewport in (("progress", None), ("progress-narrow", {"width": 320, "height": 640})):
+        council = open_browser(name, **({"viewport": viewport} if viewport else {}))
+        council.goto("/")
+        sign_in(council, seed.emails[Role.COMMISSIONER])
+        council.goto("/outcome-periods")  # on a phone the menu is folded away
+        council.click_link(this_quarter_label())
+        assert re.search(r"returns owed (is|are) in; \d+ (is|are) not yet due", council.text())
+        assert "Missing" not in council.text()
+        progress = table_rows(council, "Returns by provider")
+        assert any(row[0] == seed.provider_name for row in progress)
+        council.click_link(seed.provider_name)
+        council.expect_heading(f"Outcome returns for {this_quarter_label()}")
+        people = table_rows(council, "People owed a return")
+        assert people and all(row[1] for row in people)
+        assert any("Not yet due" in row[1] for row in people)
+        if viewport:
+            assert council.page_width() <= 320

@@ -4,10 +4,13 @@ changed", nil returns, history, and another provider's return out of reach."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityKind, CapacityReturn
 from portal.common.dates import format_date
 from portal.common.roles import Role
@@ -58,11 +61,18 @@ def return_form(**changes: str) -> dict[str, str]:
     return form
 
 
+def send_return(client, path: str, form: dict[str, str]) -> Any:
+    """Fill in the return at ``path`` and send it from the check answers page."""
+    answered = client.post(path, data=form)
+    assert answered.location == f"{path}/check", text_of(answered)
+    return client.post(answered.location)
+
+
 def test_a_provider_files_its_return(as_role, world: World) -> None:
     client = as_role(Role.PROVIDER_MANAGER)
     overview = text_of(client.get("/capacity"))
     assert "Due by 16 November 2026" in overview
-    response = client.post("/capacity/2026/11", data=return_form())
+    response = send_return(client, "/capacity/2026/11", return_form())
     assert response.status_code == 302, text_of(response)
     capacity = db.session.scalars(select(CapacityReturn)).one()
     assert (capacity.delivered_weekly_minutes, capacity.fte_hundredths) == (75030, 2850)
@@ -105,7 +115,7 @@ def test_bad_figures_are_explained_and_nothing_is_saved(
 
 def test_nothing_changed_and_nil_returns(as_role, world: World) -> None:
     client = as_role(Role.PROVIDER_MANAGER)
-    assert client.post("/capacity/2026/10", data=return_form()).status_code == 302
+    assert send_return(client, "/capacity/2026/10", return_form()).status_code == 302
     overview = text_of(client.get("/capacity"))
     assert "Nothing has changed since October 2026?" in overview
     assert "Supporting no one this month?" not in overview  # Brightwater supports Margaret
@@ -143,7 +153,7 @@ def test_only_this_month_and_last_can_be_filed(as_role, world: World) -> None:
 
 def test_another_providers_return_is_not_found(client, world: World) -> None:
     sign_in(client, world.other_provider_manager)
-    assert client.post("/capacity/2026/11", data=return_form()).status_code == 302
+    assert send_return(client, "/capacity/2026/11", return_form()).status_code == 302
     theirs = db.session.scalars(select(CapacityReturn)).one()
     client.post("/sign-out")
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
@@ -151,3 +161,112 @@ def test_another_providers_return_is_not_found(client, world: World) -> None:
     client.post("/sign-out")
     sign_in(client, world.users[Role.COMMISSIONER])
     assert client.get(f"/capacity/returns/{theirs.id}").status_code == 200
+
+
+def _field_value(page: str, name: str) -> str | None:
+    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
+    assert found, name
+    value = re.search(r'value="([^"]*)"', found[0])
+    return value[1] if value else None
+
+
+def test_the_form_says_where_its_figures_come_from_and_leaves_the_flows_empty(
+    as_role, world: World
+) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    assert send_return(client, "/capacity/2026/10", return_form()).status_code == 302
+    response = client.get("/capacity/2026/11")
+    page = response.get_data(as_text=True)
+    assert "These figures are from your October 2026 return." in text_of(response)
+    assert "Starters and leavers are left empty" in text_of(response)
+    # Stocks are offered again to be checked; what happened in October is not November's.
+    assert _field_value(page, "headcount") == "35"
+    assert _field_value(page, "vacancies") == "4"
+    assert not _field_value(page, "starters") and not _field_value(page, "leavers")
+    # A month's first return, with nothing before it, claims no source.
+    assert "These figures are from" not in text_of(client.get("/capacity/2026/10"))
+
+
+def test_nothing_is_sent_until_the_answers_are_checked(as_role, world: World) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    answered = client.post("/capacity/2026/11", data=return_form(leavers="3"))
+    assert answered.location == "/capacity/2026/11/check"
+    assert db.session.scalar(select(CapacityReturn)) is None
+    check = client.get(answered.location)
+    page = text_of(check)
+    assert "Check your capacity return for November 2026" in page
+    assert "Nothing has been sent yet." in page
+    assert "Leavers in November 2026 3 Change leavers in november 2026" in page
+    assert "Weekly hours of care delivered 1250.5 hours Change" in page
+    assert 'href="/capacity/2026/11#leavers"' in check.get_data(as_text=True)
+
+    # "Change" brings back what was typed, not the figures the form started from.
+    again = client.get("/capacity/2026/11")
+    assert _field_value(again.get_data(as_text=True), "leavers") == "3"
+    assert "You have not sent this return yet" in text_of(again)
+    changed = client.post("/capacity/2026/11", data=return_form(leavers="2"))
+    assert "Leavers in November 2026 2 Change" in text_of(client.get(changed.location))
+    assert db.session.scalar(select(CapacityReturn)) is None
+
+    sent = client.post("/capacity/2026/11/check")
+    assert "Capacity return for November 2026 sent." in text_of(client.get(sent.location))
+    capacity = db.session.scalars(select(CapacityReturn)).one()
+    assert (capacity.leavers, capacity.kind) == (2, CapacityKind.FULL)
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "capacity_return.submitted")
+    ).one()
+    assert event.after["leavers"] == 2 and event.before is None
+    # Sent, the draft is gone: the check page sends the person back to the form.
+    assert client.get("/capacity/2026/11/check").location == "/capacity/2026/11"
+
+
+def test_a_refused_figure_keeps_what_was_typed(as_role, world: World) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    response = client.post("/capacity/2026/11", data=return_form(leavers="40", vacancies="9"))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert _field_value(page, "leavers") == "40" and _field_value(page, "vacancies") == "9"
+    assert client.get("/capacity/2026/11/check").location == "/capacity/2026/11"
+
+
+def test_nothing_changed_sends_last_months_stocks_with_no_starters_or_leavers(
+    as_role, world: World
+) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    assert send_return(client, "/capacity/2026/10", return_form()).status_code == 302
+    overview = text_of(client.get("/capacity"))
+    assert "Send October 2026’s figures for November 2026" in overview
+    assert "Starters and leavers are sent as 0" in overview
+    client.post("/capacity/2026/11/unchanged")
+    november = db.session.scalars(
+        select(CapacityReturn).where(CapacityReturn.month == dt.date(2026, 11, 1))
+    ).one()
+    assert (november.headcount, november.vacancies) == (35, 4)
+    assert (november.starters, november.leavers) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("day", "sentence"),
+    [
+        (dt.date(2026, 11, 10), "The window for November 2026 is open until 16 November 2026."),
+        (dt.date(2026, 11, 17), "The window for November 2026 closed on 16 November 2026."),
+    ],
+)
+def test_a_returns_page_tells_its_window_in_the_tense_of_the_day(
+    as_role, world: World, monkeypatch: pytest.MonkeyPatch, day: dt.date, sentence: str
+) -> None:
+    client = as_role(Role.PROVIDER_MANAGER)
+    assert send_return(client, "/capacity/2026/11", return_form()).status_code == 302
+    capacity = db.session.scalars(select(CapacityReturn)).one()
+    monkeypatch.setattr("portal.capacity.views.today", lambda: day)
+    assert sentence in text_of(client.get(f"/capacity/returns/{capacity.id}"))
+
+
+def test_the_form_before_the_window_opens_says_when_it_does(
+    as_role, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portal.capacity.views.today", lambda: dt.date(2026, 12, 3))
+    monkeypatch.setattr("portal.capacity.operations.today", lambda: dt.date(2026, 12, 3))
+    page = text_of(as_role(Role.PROVIDER_MANAGER).get("/capacity/2026/12"))
+    assert "The window for December 2026 opens on 8 December 2026 and closes on" in page
+    assert "Due by" not in page

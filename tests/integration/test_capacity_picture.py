@@ -204,10 +204,57 @@ def test_a_council_with_no_returns_yet_sees_an_empty_picture(world: World) -> No
     assert picture.returns == 0 and picture.spare_weekly_minutes == 0
     assert [t.returns for t in picture.trends] == [0] * 12
     # November's window (opening on the council's day) closed on the 16th.
-    assert picture.closes == dt.date(2026, 11, 16)
+    assert picture.window.closes == dt.date(2026, 11, 16)
     # No provider missed a window before the council collected any return.
     assert {row.name for row in picture.not_returned} == {
         "Brightwater Home Care",
         "Rival Care Ltd",
     }
     assert all(not row.missed.missed for row in picture.providers)
+
+
+def test_with_no_month_chosen_the_picture_opens_on_the_latest_month_with_returns(
+    as_role, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3 December: December's window opens on the 8th; November's returns are the latest.
+    december_3rd = dt.date(2026, 12, 3)
+    monkeypatch.setattr("portal.capacity.picture.today", lambda: december_3rd)
+    monkeypatch.setattr("portal.capacity.views.today", lambda: december_3rd)
+    rng = random.Random(8)
+    _return(world.provider, NOVEMBER, rng, world.users[Role.PROVIDER_MANAGER].id)
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+
+    with recorded_statements() as statements:
+        picture = capacity_picture()
+    assert picture.month == NOVEMBER and len(statements) == 2
+    assert picture.trends[-1].month == NOVEMBER and picture.trends[-1].returns == 1
+
+    page = text_of(client.get("/capacity/picture"))
+    assert "Capacity picture, November 2026" in page
+    assert "1 of 2 active providers have returned for November 2026." in page
+    assert "The window for November 2026 closed on 16 November 2026." in page
+    assert "Not returned" in page and "Not returned yet" not in page
+
+    # December, asked for, says its window has not opened rather than that no one returned.
+    december = text_of(client.get("/capacity/picture?month=2026-12"))
+    assert "No returns are due for December 2026 yet." in december
+    assert "The window for December 2026 opens on 8 December 2026 and closes on" in december
+    assert "Not due yet" in december and "Not returned" not in december
+    assert "have returned" not in december
+    # A month after those offered is offered too, and chosen.
+    months = client.get("/capacity/picture?month=2027-01").get_data(as_text=True)
+    assert '<option value="2027-01" selected>' in months
+
+
+def test_the_picture_says_a_window_is_open_while_it_is(as_role, world: World, monkeypatch) -> None:
+    november_10th = dt.date(2026, 11, 10)
+    monkeypatch.setattr("portal.capacity.picture.today", lambda: november_10th)
+    monkeypatch.setattr("portal.capacity.views.today", lambda: november_10th)
+    page = text_of(as_role(Role.COMMISSIONER).get("/capacity/picture?month=2026-11"))
+    assert "The window for November 2026 is open until 16 November 2026." in page
+    assert "Not returned yet" in page
+
+
+def test_with_no_returns_in_the_last_year_the_picture_opens_on_this_month(world: World) -> None:
+    assert capacity_picture().month == dt.date(2026, 11, 1)

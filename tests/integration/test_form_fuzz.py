@@ -189,6 +189,13 @@ def _first_sign_in(client: CheckedClient, r: Records, monkeypatch: Any) -> None:
     r.offered_key = mfa.setup_key(client.get("/sign-in/authenticator").get_data(as_text=True))
 
 
+def _capacity_answered(client: CheckedClient, r: Records, _monkeypatch: Any) -> None:
+    """A provider manager who has filled in this month's capacity return, not yet sent."""
+    sign_in(client, r.world.users[Role.PROVIDER_MANAGER])
+    path = f"/capacity/{DAY.year}/{DAY.month}"
+    assert client.post(path, data=return_form()).location == f"{path}/check"
+
+
 def _setting_up(client: CheckedClient, r: Records, _monkeypatch: Any) -> None:
     sign_in(client, r.world.users[Role.FINANCE_OFFICER])
     r.offered_key = mfa.setup_key(client.get("/account/multi-factor/set-up").get_data(as_text=True))
@@ -598,6 +605,14 @@ ROUTES = [
         lambda r: f"/capacity/{DAY.year}/{DAY.month}",
         lambda r: return_form(),
         _capacity_fields(),
+    ),
+    Route(
+        "sending a capacity return from its check answers page",
+        Role.PROVIDER_MANAGER,
+        lambda r: f"/capacity/{DAY.year}/{DAY.month}/check",
+        lambda r: {"submit": "Confirm"},
+        _one_button("submit"),
+        arrive=_capacity_answered,
     ),
     Route(
         "a nil capacity return",

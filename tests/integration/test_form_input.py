@@ -24,7 +24,7 @@ from tests.client import text_of
 from tests.factories import PASSWORD
 from tests.fixtures import World
 from tests.integration.helpers import date_parts, outcome_page_form, reduction_form, return_url
-from tests.integration.test_capacity_pages import DAY, return_form
+from tests.integration.test_capacity_pages import DAY, return_form, send_return
 
 
 def _events() -> int:
@@ -207,9 +207,10 @@ def test_a_capacity_figure_beyond_its_bound_is_refused(
 def test_a_capacity_return_at_its_bounds_is_saved(as_role, world: World) -> None:
     client = as_role(Role.PROVIDER_MANAGER)
     most = {"delivered": "100,000", "east-spare": "100000", "fte": "100,000.00"}
-    response = client.post(
+    response = send_return(
+        client,
         f"/capacity/{DAY.year}/{DAY.month}",
-        data=return_form(**most, headcount="100000", hourly_pay="100.00"),
+        return_form(**most, headcount="100000", hourly_pay="100.00"),
     )
     assert response.status_code == 302, text_of(response)
     saved = db.session.scalars(select(CapacityReturn)).one()

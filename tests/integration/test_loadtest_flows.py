@@ -44,11 +44,17 @@ def test_a_virtual_user_signs_in_and_sends_a_form_read_from_its_page(
 
     path = "/capacity/2026/11"
     token = csrf_token(browser.get(path).get_data(as_text=True))
-    sent = browser.post(path, data={**return_form(), "csrf_token": token})
+    answered = browser.post(path, data={**return_form(), "csrf_token": token})
+    assert answered.location == f"{path}/check", text_of(answered)
+    check = browser.get(answered.location).get_data(as_text=True)
+    sent = browser.post(f"{path}/check", data={"csrf_token": csrf_token(check)})
     assert sent.status_code == 302, text_of(sent)
 
     form = form_posting_to(browser.get(path).get_data(as_text=True), path)
     assert dict(form.fields)["headcount"] == "35"  # filled in from the return sent
-    again = browser.post(path, data=MultiDict(form.fields))
+    answered = browser.post(path, data=MultiDict(form.fields))
+    assert answered.location == f"{path}/check", text_of(answered)
+    check = browser.get(answered.location).get_data(as_text=True)
+    again = browser.post(f"{path}/check", data={"csrf_token": csrf_token(check)})
     assert again.status_code == 302, text_of(again)
     assert "Capacity return for November 2026 corrected." in text_of(browser.get(again.location))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -178,3 +179,61 @@ def test_progress_counts_late_and_accepted_returns_for_whoever_owes_them(
     # Owed, received, missing, late, accepted, completion.
     assert "Brightwater Home Care 3 3 0 1 1 100%" in page
     assert "Rival Care Ltd" not in page
+
+
+def test_returns_not_yet_due_are_never_called_missing(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    url = f"/outcome-periods/{world.period.id}"
+    # The quarter is under way and due after it ends.
+    page = text_of(client.get(url))
+    assert "0 of 2 returns owed are in; 2 are not yet due." in page
+    assert "Missing" not in page and "missing" not in page
+    assert "Provider Owed Received Not yet due Late Accepted Completion" in page
+
+    # A quarter not yet begun: its returns are not yet open.
+    world.period.start_date = today() + dt.timedelta(days=10)
+    db.session.commit()
+    assert "2 are not yet open" in text_of(client.get(url))
+
+    # Once the due date has passed, what is not in is missing.
+    world.period.due_date = today() - dt.timedelta(days=1)
+    world.period.end_date = today() - dt.timedelta(days=2)
+    world.period.start_date = world.period.end_date - dt.timedelta(days=80)
+    db.session.commit()
+    page = text_of(client.get(url))
+    assert "2 are missing, as the due date has passed" in page
+    assert "Missing and late returns by provider" in page
+    assert "Provider Owed Received Missing Late Accepted Completion" in page
+
+
+def test_a_providers_row_opens_on_its_people_and_their_returns(as_role, world: World) -> None:
+    bob = ServiceUserFactory(provider=world.provider, given_name="Bob", family_name="Baker")
+    PackageLineFactory(service_user=bob)
+    lines_changed([bob.id])
+    submitted_return(world, world.person)
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+    progress = client.get(f"/outcome-periods/{world.period.id}").get_data(as_text=True)
+    drill = f"/outcome-periods/{world.period.id}/providers/{world.provider.id}"
+    assert f'href="{drill}"' in progress
+
+    page = text_of(client.get(drill))
+    assert "Brightwater Home Care Outcome returns for" in page
+    assert "1 of 2 returns owed are in; 1 is not yet due." in page
+    assert "Able, Margaret" in page and "Baker, Bob" in page
+    assert "Olive" not in page  # the other provider's person
+    assert re.search(r"Baker, Bob \S+ Not started Not yet due", page)
+    assert re.search(r"Able, Margaret \S+ Submitted", page)
+
+
+def test_a_providers_people_are_its_own_managers_and_the_councils_alone(
+    as_role, world: World
+) -> None:
+    mine = f"/outcome-periods/{world.period.id}/providers/{world.provider.id}"
+    theirs = f"/outcome-periods/{world.period.id}/providers/{world.other_provider.id}"
+    manager = as_role(Role.PROVIDER_MANAGER)
+    assert "Able, Margaret" in text_of(manager.get(mine))
+    assert manager.get(theirs).status_code == 404
+    assert manager.get(f"/outcome-periods/{world.period.id}/providers/999999").status_code == 404
+    care_manager = as_role(Role.CARE_MANAGER)
+    assert "Other, Olive" in text_of(care_manager.get(theirs))

@@ -124,9 +124,13 @@ def test_simultaneous_first_capacity_returns_keep_one(
     for module in ("portal.capacity.views", "portal.capacity.operations"):
         monkeypatch.setattr(f"{module}.today", lambda: DAY)
     clients = _signed_in(app, emails)
+    # Each fills in the form (held until sent), then all send it from the check answers page.
+    path = f"/capacity/{DAY:%Y/%m}"
+    for client in clients[:PEOPLE]:
+        assert client.post(path, data=return_form()).location == f"{path}/check"
 
     def send(index: int) -> tuple[int, str]:
-        response = clients[index].post(f"/capacity/{DAY:%Y/%m}", data=return_form())
+        response = clients[index].post(f"{path}/check")
         return response.status_code, text_of(response) if response.status_code == 200 else ""
 
     # Each either sent the return, corrected the one sent a moment before, or was told

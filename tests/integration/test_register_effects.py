@@ -23,7 +23,7 @@ from tests.client import text_of
 from tests.fixtures import World
 from tests.integration.helpers import date_parts, owed_in, reduction_form
 from tests.integration.records import submitted_reduction
-from tests.integration.test_capacity_pages import return_form
+from tests.integration.test_capacity_pages import return_form, send_return
 
 
 def _owing(world: World) -> set[int]:
@@ -137,9 +137,10 @@ def test_an_exited_provider_owes_no_capacity_return_after_its_exit(as_role, worl
     assert "No capacity return to send" in text_of(client.get("/what-needs-you"))
 
     refused = client.post("/capacity/2026/11", data=return_form())
-    assert "owes no return for November 2026" in text_of(refused)
+    assert refused.location == "/capacity/2026/11/check"
+    assert "owes no return for November 2026" in text_of(client.post(refused.location))
     # October, before it left, is still owed: sent late.
-    assert client.post("/capacity/2026/10", data=return_form()).status_code == 302
+    assert send_return(client, "/capacity/2026/10", return_form()).status_code == 302
     months = db.session.scalars(select(CapacityReturn.month)).all()
     assert months == [dt.date(2026, 10, 1)]
 
