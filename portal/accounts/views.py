@@ -40,10 +40,10 @@ def home() -> Response:
         return redirect(
             sessions.second_step_url(pending) if pending else url_for("accounts.sign_in")
         )
-    items = navigation_for(current_user.roles)
-    if not items:
+    if not navigation_for(current_user.roles):
         return redirect(url_for("common.accessibility"))
-    return redirect(items[0]["href"])
+    # Every role lands on "What needs you": what is owed or waiting, each linked to the work.
+    return redirect(url_for("casework.notices"))
 
 
 @bp.get("/account")

@@ -66,9 +66,9 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
                 continue
             seen.add(endpoint)
             items.append({"text": label, "href": url_for(endpoint), "active": False})
-    if items:  # everyone with a role has things that may need them
-        items.append(
-            {"text": "What needs you", "href": url_for("casework.notices"), "active": False}
+    if items:  # everyone with a role has things that may need them: their home page, first
+        items.insert(
+            0, {"text": "What needs you", "href": url_for("casework.notices"), "active": False}
         )
     path = request.path
     if request.blueprint == "outcomes":
