@@ -115,6 +115,14 @@ def test_the_header_keeps_one_row_at_1280_and_folds_into_menu_at_320(
     desk.press_and_wait("Enter")
     desk.expect_heading("You have signed out")
 
+    # Every other role's menu fits its row too.
+    for role in (Role.COMMISSIONER, Role.FINANCE_OFFICER):
+        other = _signed_in(
+            open_browser, f"header-1280px-{role.value}", live_server.seed.emails[role]
+        )
+        other.expect_heading("What needs you")
+        assert len(set(_menu_tops(other))) == 1, f"the {role.label} menu wraps"
+
     phone = _signed_in(open_browser, "header-320px", email, viewport=PHONE)
     phone.expect_heading("What needs you")
     assert phone.page_width() <= 320
