@@ -26,7 +26,7 @@ from portal.accounts.passwords import HINT
 from portal.common.access import password_accepted, public, signed_in
 from portal.common.dates import format_moment
 from portal.common.errors import DomainError, show_on_form
-from portal.common.templating import navigation_for
+from portal.common.templating import navigation_for, sections_for
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -40,10 +40,18 @@ def home() -> Response:
         return redirect(
             sessions.second_step_url(pending) if pending else url_for("accounts.sign_in")
         )
-    items = navigation_for(current_user.roles)
-    if not items:
+    if not navigation_for(current_user.roles):
         return redirect(url_for("common.accessibility"))
-    return redirect(items[0]["href"])
+    # Every role lands on "What needs you": what is owed or waiting, each linked to the work.
+    return redirect(url_for("casework.notices"))
+
+
+@bp.get("/sections")
+@signed_in
+def all_sections() -> str:
+    """Every section the person's roles give them, for those the menu's row has no room for
+    (its "More")."""
+    return render_template("accounts/all_sections.html", sections=sections_for(current_user.roles))
 
 
 @bp.get("/account")

@@ -9,34 +9,36 @@ from functools import cache
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import Date, Select, bindparam, select
 
 from portal.accounts.models import User
-from portal.capacity.models import CapacityReturn
+from portal.casework.notice import Notice, count_of, plural
+from portal.casework.provider_needs import (
+    RECENT_DAYS,
+    capacity_sent,
+    coming_next,
+    provider_counts,
+    provider_notices,
+)
 from portal.common.dates import format_date, today
 from portal.common.roles import Role
 from portal.extensions import db
-from portal.outcomes.models import OutcomeReturn, ReturnStatus
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import Provider
 from portal.recommendations.models import Recommendation, RecommendationStatus
 
-RECENT_DAYS = 30
+__all__ = ["Needs", "Notice", "capacity_notice", "needs_for", "notices_for"]
+
+# The values of the one statement that are not counts: a quarter's id, label and dates.
+NOT_COUNTS = frozenset({"period_label", "period_due", "unsent_since", "latest_quarter_ends"})
 
 
 @dataclass(frozen=True)
-class Notice:
-    text: str
-    href: str
-    count: int
+class Needs:
+    """The home page's lines, and for a provider with nothing owed, what comes next."""
 
-
-def _count_of(column: Any, *criteria: Any) -> Any:
-    return select(func.count(column)).where(*criteria)
-
-
-def _plural(count: int, word: str, plural: str = "s") -> str:
-    return f"{count} {word}{'' if count == 1 else plural}"
+    notices: list[Notice]
+    coming: list[str]
 
 
 @cache
@@ -48,38 +50,42 @@ def _counts_statement(
     bound when it runs."""
     wanted: dict[str, Any] = {}
     if provider:
-        wanted |= _provider_counts()
+        wanted |= provider_counts()
     if care_manager:
         waiting = Recommendation.status == RecommendationStatus.SUBMITTED
         wanted |= {
-            "waiting": _count_of(Recommendation.id, waiting),
-            "overdue": _count_of(
+            "waiting": count_of(Recommendation.id, waiting),
+            "overdue": count_of(
                 Recommendation.id,
                 waiting,
                 Recommendation.decision_due_date < bindparam("today", type_=Date),
             ),
-            "mine": _count_of(
+            "mine": count_of(
                 Recommendation.id, waiting, Recommendation.assigned_to_id == bindparam("user")
             ),
         }
     if second_approver:
-        wanted["second"] = _count_of(
+        wanted["second"] = count_of(
             Payment.id,
             Payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL,
             Payment.first_approved_by_id != bindparam("user"),
         )
     if finance:
         wanted |= {
-            "ready": _count_of(
+            "ready": count_of(
                 Payment.id, Payment.status == PaymentStatus.APPROVED, Payment.batch_id.is_(None)
             ),
-            "open": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.OPEN),
-            "unpaid": _count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.EXPORTED),
+            "open": count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.OPEN),
+            "unpaid": count_of(PaymentBatch.id, PaymentBatch.status == BatchStatus.EXPORTED),
         }
     return select(*(statement.scalar_subquery().label(key) for key, statement in wanted.items()))
 
 
 def notices_for(user: User) -> list[Notice]:
+    return needs_for(user).notices
+
+
+def needs_for(user: User) -> Needs:
     provider_id = user.provider_id if user.has_role(Role.PROVIDER_MANAGER) else None
     care_manager = user.has_role(Role.CARE_MANAGER)
     second_approver = user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER})
@@ -103,15 +109,21 @@ def notices_for(user: User) -> list[Notice]:
             "month": _capacity_month(),
         }
         row = db.session.execute(statement, values).one()
-        counts = {key: int(value or 0) for key, value in row._mapping.items()}
+        counts = {
+            key: value if key in NOT_COUNTS else int(value or 0)
+            for key, value in row._mapping.items()
+        }
 
     notices: list[Notice] = []
+    coming: list[str] = []
     if provider_id is not None and user.provider is not None:
-        notices += _provider_notices(user.provider, counts)
+        notices += provider_notices(user.provider, counts, today())
+        if not any(notice.count for notice in notices):
+            coming = coming_next(user.provider, counts, today())
     if care_manager:
         notices += [
             Notice(
-                f"{_plural(counts['waiting'], 'recommendation')} awaiting a decision, "
+                f"{plural(counts['waiting'], 'recommendation')} awaiting a decision, "
                 f"{counts['overdue']} overdue",
                 url_for("recommendations.queue"),
                 counts["waiting"],
@@ -125,7 +137,7 @@ def notices_for(user: User) -> list[Notice]:
     if second_approver:
         notices.append(
             Notice(
-                f"{_plural(counts['second'], 'payment')} waiting for your second approval",
+                f"{plural(counts['second'], 'payment')} waiting for your second approval",
                 url_for("payments.second_approvals"),
                 counts["second"],
             )
@@ -133,35 +145,26 @@ def notices_for(user: User) -> list[Notice]:
     if finance:
         notices += [
             Notice(
-                f"{_plural(counts['ready'], 'payment')} ready to put in a batch",
+                f"{plural(counts['ready'], 'payment')} ready to put in a batch",
                 url_for("payments.payment_list"),
                 counts["ready"],
             ),
             Notice(
-                f"{_plural(counts['open'], 'batch', 'es')} not yet exported",
+                f"{plural(counts['open'], 'batch', 'es')} not yet exported",
                 url_for("payments.batch_list"),
                 counts["open"],
             ),
             Notice(
-                f"{_plural(counts['unpaid'], 'exported batch', 'es')} not yet marked paid",
+                f"{plural(counts['unpaid'], 'exported batch', 'es')} not yet marked paid",
                 url_for("payments.batch_list"),
                 counts["unpaid"],
             ),
         ]
-    return notices
+    return Needs(notices, coming)
 
 
 def _capacity_month() -> dt.date:
     return today().replace(day=1)
-
-
-def _capacity_sent() -> Any:
-    """Whether :provider has sent its return for :month."""
-    return _count_of(
-        CapacityReturn.id,
-        CapacityReturn.provider_id == bindparam("provider"),
-        CapacityReturn.month == bindparam("month", type_=Date),
-    )
 
 
 def capacity_notice(provider: Provider, *, sent: bool | None = None) -> Notice:
@@ -173,7 +176,7 @@ def capacity_notice(provider: Provider, *, sent: bool | None = None) -> Notice:
     month = _capacity_month()
     window = window_for(month)
     if sent is None:
-        sent = bool(db.session.scalar(_capacity_sent(), {"provider": provider.id, "month": month}))
+        sent = bool(db.session.scalar(capacity_sent(), {"provider": provider.id, "month": month}))
     due = provider.on_register(month) and today() >= window.opens and not sent
     when = (
         f"overdue since {format_date(window.closes)}"
@@ -185,45 +188,3 @@ def capacity_notice(provider: Provider, *, sent: bool | None = None) -> Notice:
         url_for("capacity.overview"),
         1 if due else 0,
     )
-
-
-def _provider_counts() -> dict[str, Any]:
-    mine = Recommendation.provider_id == bindparam("provider")
-    return {
-        "capacity_sent": _capacity_sent(),
-        "questions": _count_of(
-            Recommendation.id, mine, Recommendation.status == RecommendationStatus.MORE_INFORMATION
-        ),
-        "returned": _count_of(
-            OutcomeReturn.id,
-            OutcomeReturn.provider_id == bindparam("provider"),
-            OutcomeReturn.status == ReturnStatus.RETURNED,
-        ),
-        "decided": _count_of(
-            Recommendation.id,
-            mine,
-            Recommendation.decided_at >= bindparam("since", type_=Recommendation.decided_at.type),
-        ),
-    }
-
-
-def _provider_notices(provider: Provider, counts: dict[str, int]) -> list[Notice]:
-    questions, returned, decided = counts["questions"], counts["returned"], counts["decided"]
-    return [
-        capacity_notice(provider, sent=bool(counts["capacity_sent"])),
-        Notice(
-            f"{_plural(questions, 'recommendation')} where the council needs more information from you",
-            url_for("recommendations.provider_list"),
-            questions,
-        ),
-        Notice(
-            f"{_plural(returned, 'outcome return')} returned to you for correction",
-            url_for("periods.period_list"),
-            returned,
-        ),
-        Notice(
-            f"{_plural(decided, 'recommendation')} decided in the last {RECENT_DAYS} days",
-            url_for("recommendations.provider_list"),
-            decided,
-        ),
-    ]

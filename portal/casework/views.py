@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from portal.audit.requests import person_exported, person_read
-from portal.casework.needs import capacity_notice, notices_for
+from portal.casework.needs import capacity_notice, needs_for
 from portal.casework.subject_access import as_json, gather
 from portal.casework.subject_access_pdf import subject_access_pdf
 from portal.common.access import roles_required, signed_in
@@ -204,9 +204,12 @@ def recommendation_history(service_user_id: int) -> str:
 @bp.get("/what-needs-you")
 @signed_in
 def notices() -> str:
-    items = notices_for(current_user)
+    """Everyone's home page: where ``/`` sends them once signed in."""
+    needs = needs_for(current_user)
     return render_template(
         "casework/notices.html",
-        needing=[n for n in items if n.count],
-        clear=[n for n in items if not n.count],
+        needing=[n for n in needs.notices if n.count],
+        clear=[n for n in needs.notices if not n.count],
+        coming=needs.coming,
+        provider=current_user.provider if current_user.has_role(Role.PROVIDER_MANAGER) else None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import FieldList, FormField
@@ -53,23 +53,68 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
 }
 
 
-def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
-    """The signed-in user's menu. The current item is the one whose address is the longest
-    start of this page's, so /payments/batches/3 marks "Batches", not "Payments"."""
-    items: list[dict[str, Any]] = []
+# The row of sections must fit the design system's 960-pixel page width at 1280 pixels and
+# wider, never wrapping: at 19-pixel Arial a label takes about 10 pixels a character (a
+# little over, measured), and 30 pixels lie between items. Sections past what fits fold
+# into "More", a page listing every section the person has.
+ROW_PIXELS = 960
+PIXELS_PER_CHARACTER = 10
+PIXELS_BETWEEN = 30
+MORE = "More"
+NAVIGATION_KEY = "portal.navigation"  # where a request keeps its menu, worked out once
+
+
+def sections_for(roles: frozenset[Role]) -> list[tuple[Role, list[tuple[str, str]]]]:
+    """Each of the person's roles with its sections (label, endpoint), each section listed
+    once, under the first of their roles that has it, in a stable order."""
     seen: set[str] = set()
-    for role in Role:  # a stable order for people holding several roles
+    found: list[tuple[Role, list[tuple[str, str]]]] = []
+    for role in Role:
         if role not in roles:
             continue
-        for label, endpoint in NAVIGATION[role]:
-            if endpoint in seen:
-                continue
-            seen.add(endpoint)
-            items.append({"text": label, "href": url_for(endpoint), "active": False})
-    if items:  # everyone with a role has things that may need them
-        items.append(
-            {"text": "What needs you", "href": url_for("casework.notices"), "active": False}
-        )
+        sections = [
+            (label, endpoint) for label, endpoint in NAVIGATION[role] if endpoint not in seen
+        ]
+        seen.update(endpoint for _, endpoint in sections)
+        if sections:
+            found.append((role, sections))
+    return found
+
+
+def _pixels(label: str) -> int:
+    return PIXELS_PER_CHARACTER * len(label) + PIXELS_BETWEEN
+
+
+def _fitting(labels: list[str]) -> int:
+    """How many of ``labels`` fit on the row before "More"; all of them when they all fit."""
+    if sum(map(_pixels, labels)) - PIXELS_BETWEEN <= ROW_PIXELS:
+        return len(labels)
+    used = _pixels(MORE) - PIXELS_BETWEEN
+    kept = 0
+    for label in labels:
+        if used + _pixels(label) > ROW_PIXELS:
+            break
+        used += _pixels(label)
+        kept += 1
+    return kept
+
+
+def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
+    """The signed-in user's menu: "What needs you" (their home page) first, then their
+    sections, as many as fit on one row, then "More" when some did not. The current item
+    is the one whose address is the longest start of this page's, so /payments/batches/3
+    marks "Batches", not "Payments"; on a folded section's page, "More"."""
+    items: list[dict[str, Any]] = [
+        {"text": label, "href": url_for(endpoint), "active": False}
+        for _, sections in sections_for(roles)
+        for label, endpoint in sections
+    ]
+    if not items:
+        return []
+    # Everyone with a role has things that may need them: their home page.
+    items.insert(
+        0, {"text": "What needs you", "href": url_for("casework.notices"), "active": False}
+    )
     path = request.path
     if request.blueprint == "outcomes":
         # A return's pages sit under the person's address but belong to outcome returns.
@@ -79,7 +124,12 @@ def navigation_for(roles: frozenset[Role]) -> list[dict[str, Any]]:
     ]
     if matches:
         max(matches, key=lambda item: len(item["href"]))["active"] = True
-    return items
+    kept = _fitting([item["text"] for item in items])
+    if kept == len(items):
+        return items
+    more_href = url_for("accounts.all_sections")
+    folded_active = any(item["active"] for item in items[kept:]) or path == more_href
+    return [*items[:kept], {"text": MORE, "href": more_href, "active": folded_active}]
 
 
 def form_error_summary(form: Any) -> dict[str, Any]:
@@ -146,16 +196,21 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_layout() -> dict[str, Any]:
         # Worked out once a request: each form field a page renders is a template of its own
-        # (govuk-frontend-wtf), and every template rendered gets this context.
-        if "navigation" not in g:
-            g.navigation = (
-                navigation_for(current_user.roles) if current_user.is_authenticated else []
-            )
+        # (govuk-frontend-wtf), and every template rendered gets this context. Kept with the
+        # request itself, not on g, which outlives a request where one app context holds
+        # several (a test's).
+        navigation: list[dict[str, Any]] = []
+        if has_request_context():
+            if NAVIGATION_KEY not in request.environ:
+                request.environ[NAVIGATION_KEY] = (
+                    navigation_for(current_user.roles) if current_user.is_authenticated else []
+                )
+            navigation = request.environ[NAVIGATION_KEY]
         return {
             "council_name": current_app.config["COUNCIL_NAME"],
             "brand_colour": current_app.config["COUNCIL_BRAND_COLOUR"],
             "service_name": current_app.config["SERVICE_NAME"],
             "support_email": current_app.config["SUPPORT_EMAIL"],
-            "navigation": g.navigation,
+            "navigation": navigation,
             "Role": Role,
         }

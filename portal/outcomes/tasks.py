@@ -181,6 +181,28 @@ def _state_counts_statement() -> Select[Any]:
     )
 
 
+def state_count(period_id: Any, provider_id: Any, state: TaskState) -> Select[Any]:
+    """How many of the provider's returns owed for the period are in ``state``, counted as
+    the task list filtered to that state lists them. The period and provider are values, or
+    expressions evaluated where the count is used (a scalar subquery, say)."""
+    owed = _owed_subquery(period_id, provider_id)
+    return (
+        select(func.count())
+        .select_from(owed)
+        .outerjoin(
+            OutcomeReturn,
+            and_(
+                OutcomeReturn.service_user_id == owed.c.service_user_id,
+                OutcomeReturn.period_id == period_id,
+            ),
+        )
+        .where(
+            owed.c.provider_id == provider_id,
+            _state_expression() == literal_column(f"'{state.value}'", String),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class ProviderProgress:
     provider_id: int

@@ -211,11 +211,23 @@ def _sent_by(provider_id: int | ColumnElement[int]) -> tuple[Any, ...]:
     )
 
 
+def _provider_rows(by_status: bool) -> tuple[Any, ...]:
+    """:provider's sent recommendations, or only those in :status (drafts included) when
+    ``by_status``."""
+    if not by_status:
+        return _sent_by(bindparam("provider"))
+    return (
+        Recommendation.provider_id == bindparam("provider"),
+        Recommendation.status == bindparam("status", type_=Recommendation.status.type),
+    )
+
+
 @cache
-def provider_recommendations_statement() -> Select[Any]:
-    """:provider's sent recommendations, newest first, as rows of the columns its list
-    shows: ``id``, the person's ``full_name``, ``kind``, ``status`` and ``submitted_at``.
-    Built once, with the provider bound when it runs."""
+def provider_recommendations_statement(*, by_status: bool = False) -> Select[Any]:
+    """:provider's sent recommendations (only those in :status when ``by_status``), newest
+    first, as rows of the columns its list shows: ``id``, the person's ``full_name``,
+    ``kind``, ``status`` and ``submitted_at``. Built once each way, with the values bound
+    when it runs."""
     return (
         select(
             Recommendation.id,
@@ -225,17 +237,20 @@ def provider_recommendations_statement() -> Select[Any]:
             Recommendation.submitted_at,
         )
         .join(Recommendation.service_user)
-        .where(*_sent_by(bindparam("provider")))
+        .where(*_provider_rows(by_status))
         .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
     )
 
 
 @cache
-def _sent_count_statement() -> Select[Any]:
-    return select(func.count()).where(*_sent_by(bindparam("provider")))
+def _provider_count_statement(by_status: bool) -> Select[Any]:
+    return select(func.count()).where(*_provider_rows(by_status))
 
 
-def provider_recommendations_count(provider_id: int) -> int:
-    """How many the provider has sent, counted from the index alone (every recommendation
-    has its person, so the list's join changes nothing)."""
-    return db.session.scalar(_sent_count_statement(), {"provider": provider_id}) or 0
+def provider_recommendations_count(
+    provider_id: int, status: RecommendationStatus | None = None
+) -> int:
+    """How many the provider has sent (or has in ``status``), counted from the index alone
+    (every recommendation has its person, so the list's join changes nothing)."""
+    values = {"provider": provider_id, "status": status}
+    return db.session.scalar(_provider_count_statement(status is not None), values) or 0

@@ -255,18 +255,25 @@ def withdraw(recommendation_id: int) -> Response | str:
     )
 
 
+# The statuses a provider's list can be narrowed to.
+PROVIDER_FILTERS = {RecommendationStatus.DRAFT.value, RecommendationStatus.MORE_INFORMATION.value}
+
+
 @bp.get("/recommendations")
 @roles_required(Role.PROVIDER_MANAGER)
 def provider_list() -> str:
     provider_id = viewer_provider_id()
     assert provider_id is not None
+    # The home page links here for questions to answer and drafts not yet sent.
+    wanted = request.args.get("status", "")
+    status = RecommendationStatus(wanted) if wanted in PROVIDER_FILTERS else None
     page = paginate(
-        provider_recommendations_statement(),
+        provider_recommendations_statement(by_status=status is not None),
         scalars=False,
-        total=provider_recommendations_count(provider_id),
-        params={"provider": provider_id},
+        total=provider_recommendations_count(provider_id, status),
+        params={"provider": provider_id, "status": status},
     )
-    return render_template("recommendations/provider_list.html", page=page)
+    return render_template("recommendations/provider_list.html", page=page, status=status)
 
 
 def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:

@@ -110,9 +110,15 @@ class Browser:
         self.click_and_wait(self.page.get_by_role("button", name=name, exact=exact))
 
     def open_from_menu(self, name: str) -> None:
-        """Follow one of the service navigation's links."""
+        """Follow one of the service navigation's links; for a section the menu's row has
+        no room for, follow "More" and then the section's link, as a person would."""
         menu = self.page.get_by_role("navigation", name="Menu")
-        self.click_and_wait(menu.get_by_role("link", name=name, exact=True))
+        link = menu.get_by_role("link", name=name, exact=True)
+        if not link.count():
+            self.click_and_wait(menu.get_by_role("link", name="More", exact=True))
+            self.expect_heading("All sections")
+            link = self.page.get_by_role("main").get_by_role("link", name=name, exact=True)
+        self.click_and_wait(link)
 
     # Checks -------------------------------------------------------------------------------
 

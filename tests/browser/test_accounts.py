@@ -66,7 +66,7 @@ def test_an_invitation_becomes_an_account_until_it_is_disabled(
     person.page.keyboard.press("Tab")
     person.page.keyboard.type(PASSWORD)
     person.press_and_wait("Enter")
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
     assert person.page_width() <= 320
 
     # The administrator sees the account active, then disables it.

@@ -369,7 +369,7 @@ def test_a_batch_is_exported_paid_and_seen_by_the_provider(
 
     # 5. At a phone's width the payments and batch pages never scroll sideways.
     narrow = open_browser("finance-narrow", viewport={"width": 320, "height": 640})
-    narrow.goto("/")
+    narrow.goto("/payments")
     sign_in(narrow, finance_officer)
     narrow.expect_heading("Payments ready to pay")
     assert narrow.page_width() <= 320

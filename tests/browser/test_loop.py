@@ -77,7 +77,8 @@ def test_the_loop_from_outcome_return_to_payment_list(
     provider = open_browser("loop-1-provider-manager")
     provider.goto("/")
     sign_in(provider, seed.emails[Role.PROVIDER_MANAGER])
-    provider.expect_heading("Service users")
+    provider.expect_heading("What needs you")
+    provider.open_from_menu("Service users")
     provider.click_link(seed.person_name)
     provider.expect_heading(seed.person_full_name)
     provider.click_button(f"Start the {seed.period_label} outcome return")
@@ -140,7 +141,8 @@ def test_the_loop_from_outcome_return_to_payment_list(
     council = open_browser("loop-2-care-manager")
     council.goto("/")
     sign_in(council, seed.emails[Role.CARE_MANAGER])
-    council.expect_heading("Review queue")
+    council.expect_heading("What needs you")
+    council.open_from_menu("Review queue")
     council.click_link(seed.person_full_name)
     council.expect_heading("Recommendation to reduce the package")
     review = council.text()
@@ -239,9 +241,18 @@ def test_signing_in_with_the_keyboard_alone(browser: Browser, seed: Seed) -> Non
     assert browser.focused() == "password"
     keyboard.type(PASSWORD)
     browser.press_and_wait("Enter")
-    browser.expect_heading("Service users")
+    browser.expect_heading("What needs you")
 
-    # Tab on to Margaret's row and open it.
+    # Tab on to Service users in the menu (past the page and its footer: the skip link's
+    # #main-content came along), then to Margaret's row, and open it.
+    for _ in range(40):
+        keyboard.press("Tab")
+        if browser.focused("el => el.textContent.trim()") == "Service users":
+            break
+    else:
+        pytest.fail("tabbing through the page never reached Service users")
+    browser.press_and_wait("Enter")
+    browser.expect_heading("Service users")
     for _ in range(30):
         keyboard.press("Tab")
         if browser.focused("el => el.textContent.trim()") == seed.person_name:

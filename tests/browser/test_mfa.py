@@ -90,7 +90,7 @@ def test_a_care_manager_sets_up_an_authenticator_app_at_first_sign_in(
     assert len(codes) == 10
     person.page.get_by_role("button", name="I have saved these codes").focus()
     person.press_and_wait("Enter")
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
 
     menu = person.page.get_by_role("button", name="Menu")
     if menu.is_visible():  # at phone width, sign-out is in the menu
@@ -101,7 +101,7 @@ def test_a_care_manager_sets_up_an_authenticator_app_at_first_sign_in(
     _type_password(person, email)
     person.expect_heading("Enter the code from your authenticator app")
     _type_code(person, totp.at(time.time(), counter_offset=1))  # not the code used above
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
 
 
 def test_a_recovery_code_new_codes_and_an_administrator_s_reset(
@@ -123,7 +123,7 @@ def test_a_recovery_code_new_codes_and_an_administrator_s_reset(
     person.expect_heading("Use a recovery code")
     person.page.get_by_label("Recovery code").fill(codes[0])
     person.click_button("Continue")
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
     assert "you have 9 recovery codes left" in person.text()
 
     person.click_link("Your account")

@@ -38,9 +38,9 @@ def test_a_care_manager_changes_their_password(
 ) -> None:
     email = a_council_officer(live_server, "Cath Changer", Role.CARE_MANAGER)
     other = signed_in(open_browser, "password-change-elsewhere", email)
-    other.expect_heading("Review queue")
+    other.expect_heading("What needs you")
     person = signed_in(open_browser, "password-change", email)
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
 
     person.click_link("Your account")
     person.expect_heading("Your account")
@@ -64,7 +64,7 @@ def test_a_care_manager_changes_their_password(
     person.page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     person.page.get_by_label("Confirm new password").fill(NEW_PASSWORD)
     person.click_button("Change password")
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
     assert "Your password has been changed" in person.success_banner()
     assert "signed out everywhere else" in person.success_banner()
 
@@ -112,5 +112,5 @@ def test_a_forgotten_password_is_reset_through_an_emailed_link(
     person.page.get_by_label("Email address", exact=True).fill(email)
     person.page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     person.click_button("Sign in")
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
     assert person.page_width() <= 320

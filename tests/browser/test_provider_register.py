@@ -145,6 +145,7 @@ def test_suspending_a_provider_stops_its_recommendations(
 
     # The provider's manager is told, and offered no recommendation.
     manager = signed_in(open_browser, "suspended-manager", world.manager_email)
+    manager.open_from_menu("Service users")
     manager.click_link(world.listed_as)
     manager.expect_heading(world.full_name)
     assert manager.page.get_by_role("link", name="Recommend a package change").count() == 0

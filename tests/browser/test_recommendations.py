@@ -204,7 +204,8 @@ def test_asking_the_provider_for_more_information(
 
     # The provider recommends the same hours in a different shape: 2 calls of an hour.
     provider = signed_in(open_browser, "more-info-provider", world.manager_email)
-    provider.expect_heading("Service users")
+    provider.expect_heading("What needs you")
+    provider.open_from_menu("Service users")
     provider.click_link(world.listed_as)
     provider.expect_heading(world.full_name)
     provider.click_button("Recommend a package change")
@@ -239,7 +240,8 @@ def test_asking_the_provider_for_more_information(
 
     # The care manager asks a question from the review page ...
     council = signed_in(open_browser, "more-info-care-manager", care_manager)
-    council.expect_heading("Review queue")
+    council.expect_heading("What needs you")
+    council.open_from_menu("Review queue")
     council.click_link(world.full_name)
     council.expect_heading("Recommendation to reframe the package")
     assert summary_value(council, "Main reason") == "Reablement"
@@ -369,7 +371,8 @@ def test_a_recommendation_waiting_for_an_answer_is_still_open(
     ask_for_more_information(live_server, submit_a_reduction(live_server, world), question)
 
     provider = signed_in(open_browser, "waiting-is-open", world.manager_email)
-    provider.expect_heading("Service users")
+    provider.expect_heading("What needs you")
+    provider.open_from_menu("Service users")
     provider.click_link(world.listed_as)
     provider.expect_heading(world.full_name)
     actions = provider.page.get_by_role("button", name="Recommend a package change")
@@ -466,7 +469,8 @@ def test_a_large_payment_needs_a_second_officer(
     officer_a = signed_in(
         open_browser, "second-approval-care-manager-a", world.officers["Alan Ashby"]
     )
-    officer_a.expect_heading("Review queue")
+    officer_a.expect_heading("What needs you")
+    officer_a.open_from_menu("Review queue")
     officer_a.click_link(world.full_name)
     officer_a.expect_heading("Recommendation to reduce the package")
     assert f"one-off payment to {world.provider_name} of {shown}" in officer_a.text()
@@ -479,6 +483,7 @@ def test_a_large_payment_needs_a_second_officer(
 
     # Finance cannot batch it yet.
     finance = signed_in(open_browser, "second-approval-finance", world.officers["Finn Ford"])
+    finance.open_from_menu("Payments")
     finance.expect_heading("Payments ready to pay")
     assert reference not in finance.text()
 
@@ -601,6 +606,7 @@ def test_an_increase_adds_a_line_by_keyboard_on_a_phone(
     council = open_browser("increase-care-manager")
     council.goto("/")
     sign_in(council, world.officers["Idris Hale"])
+    council.open_from_menu("Review queue")
     council.click_link(world.full_name)
     council.expect_heading("Recommendation to increase the package")
     assert "one-off payment" not in council.text()

@@ -83,7 +83,7 @@ def test_a_locked_account_is_seen_and_lifted_by_an_administrator(
     assert "Lockout lifted" in admin.text()
 
     _try_to_sign_in(person, email, PASSWORD)
-    person.expect_heading("Review queue")
+    person.expect_heading("What needs you")
 
 
 def test_too_many_sign_ins_from_one_address_get_the_429_page(

@@ -80,6 +80,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     # endpoint, method                           out adm com car fin own tea oth
     ("accounts.home", "GET"):                   (GO, GO, GO, GO, GO, GO, GO, GO),
     ("accounts.your_account", "GET"):           (IN, OK, OK, OK, OK, OK, OK, OK),
+    ("accounts.all_sections", "GET"):           (IN, OK, OK, OK, OK, OK, OK, OK),
     ("accounts.set_password", "GET"):           (OK, OK, OK, OK, OK, OK, OK, OK),
     ("accounts.set_password", "POST"):          (GO, GO, GO, GO, GO, GO, GO, GO),
     ("accounts.sign_in", "GET"):                (OK, OK, OK, OK, OK, OK, OK, OK),
