@@ -98,7 +98,11 @@ def test_providers_file_confirm_and_nil_return(
 
     # Last month's return, late: the form explains what it refuses.
     provider = signed_in(open_browser, "capacity-provider", world.manager_email)
-    assert "Capacity return for November 2026, due by 16 November 2026" in provider.text()
+    # They land on What needs you, which names the month's return and its deadline.
+    assert (
+        "Capacity return for November 2026 Due by 16 November 2026, the window closes in 6 days"
+        in provider.text()
+    )
     provider.goto("/capacity/2026/10")
     provider.expect_heading("Capacity return for October 2026")
     assert "The window for October 2026 closed on 14 October 2026" in provider.text()
