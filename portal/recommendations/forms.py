@@ -196,12 +196,12 @@ class DecisionForm(PortalForm):
         validators=[Optional()],
     )
     reason = TextAreaField(
-        "Reason for rejecting",
+        "Why are you rejecting it?",
         widget=GovTextArea(),
         validators=[Length(max=4000, message="The reason must be 4,000 characters or fewer")],
     )
     question = TextAreaField(
-        "If you need more information: your question",
+        "Your question for the provider",
         widget=GovTextArea(),
         validators=[Length(max=4000, message="The question must be 4,000 characters or fewer")],
     )

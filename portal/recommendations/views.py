@@ -4,6 +4,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from portal.audit.requests import person_read
@@ -17,11 +18,13 @@ from portal.common.dates import (
 )
 from portal.common.errors import DomainError, show_on_form
 from portal.common.forms import query_number
+from portal.common.money import format_pence
 from portal.common.pagination import paginate, recent
 from portal.common.roles import CASEWORK_ROLES, Role
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
+from portal.payments.models import PaymentStatus
 from portal.providers.enums import Quadrant
 from portal.providers.models import PackageLine
 from portal.providers.queries import (
@@ -322,6 +325,42 @@ def assign(recommendation_id: int) -> Response:
     return redirect(url_for("recommendations.review", recommendation_id=recommendation.id))
 
 
+def _decide(recommendation: Recommendation, form: DecisionForm) -> Markup:
+    """Make the care manager's decision; what the banner on the queue tells them of it,
+    naming the person and, for an approved reduction, the payment it created."""
+    person = recommendation.service_user.full_name
+    if form.decision.data == "approve":
+        assert form.start_date.data is not None
+        payment = operations.approve(
+            recommendation, by=current_user, start_date=form.start_date.data
+        )
+        message = Markup("Recommendation approved for {}. The package changes from {}.").format(
+            person, format_date(form.start_date.data)
+        )
+        if payment is None:
+            return message
+        message += Markup(" Payment {} of {} created for {}.").format(
+            payment.reference, format_pence(payment.amount_pence), recommendation.provider.name
+        )
+        if payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL:
+            message += (
+                " It needs a second approval by another council officer before finance can pay it."
+            )
+        return message
+    if form.decision.data == "more_information":
+        operations.request_information(
+            recommendation, by=current_user, question=form.question.data or ""
+        )
+        return Markup(
+            "Question sent to {} about {}. The recommendation comes back to the queue when "
+            "they answer."
+        ).format(recommendation.provider.name, person)
+    operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
+    return Markup("Recommendation for {} rejected. The provider can see your reason.").format(
+        person
+    )
+
+
 @bp.route("/review/<int:recommendation_id>", methods=["GET", "POST"])
 @roles_required(Role.CARE_MANAGER)
 def review(recommendation_id: int) -> Response | str:
@@ -335,18 +374,7 @@ def review(recommendation_id: int) -> Response | str:
         form.start_date.data = recommendation.proposed_start_date
     if form.validate_on_submit():
         try:
-            if form.decision.data == "approve":
-                assert form.start_date.data is not None
-                operations.approve(recommendation, by=current_user, start_date=form.start_date.data)
-                message = f"Recommendation approved. The package changes from {format_date(form.start_date.data)}."
-            elif form.decision.data == "more_information":
-                operations.request_information(
-                    recommendation, by=current_user, question=form.question.data or ""
-                )
-                message = "Question sent. The recommendation comes back to the queue when the provider answers."
-            else:
-                operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
-                message = "Recommendation rejected. The provider can see your reason."
+            message = _decide(recommendation, form)
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -356,6 +384,7 @@ def review(recommendation_id: int) -> Response | str:
     page = render_template(
         "recommendations/review.html",
         form=form,
+        today=today(),
         recommendation=recommendation,
         service_user=service_user,
         lines=current_lines(service_user.id, on=today()),

@@ -143,10 +143,7 @@ def test_the_loop_from_outcome_return_to_payment_list(
     page = council.page
     page.get_by_label("Approve", exact=True).check()
     # The date is filled in with the provider's proposal; the care manager keeps it.
-    kept = [
-        int(box.input_value())
-        for box in date_inputs(council, "If you approve: the date the change starts")
-    ]
+    kept = [int(box.input_value()) for box in date_inputs(council, "Agreed start date")]
     assert kept == [start.day, start.month, start.year]
     council.click_button("Confirm decision")
     council.expect_heading("Review queue")
