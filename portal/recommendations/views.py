@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal.audit.requests import person_read
@@ -38,6 +39,7 @@ from portal.recommendations.claims import payment_preview
 from portal.recommendations.forms import (
     AnswerForm,
     AssignForm,
+    DecidedFilterForm,
     DecisionForm,
     RecommendationForm,
     SubmitRecommendationForm,
@@ -45,7 +47,9 @@ from portal.recommendations.forms import (
 )
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.recommendations.queries import (
+    DecidedFilters,
     QueueFilters,
+    decided_statement,
     get_recommendation,
     open_recommendation,
     provider_recommendations_count,
@@ -282,7 +286,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
         "provider": str(query_number("provider") or ""),
         "quadrant": args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else "",
         "kind": args["kind"] if args["kind"] in {k.value for k in ChangeKind} else "",
-        "state": "waiting" if args["state"] == "waiting" else "",
+        "state": args["state"] if args["state"] in {"waiting", "answered"} else "",
         "assigned": "me" if args["assigned"] == "me" else "",
     }
     filters = QueueFilters(
@@ -290,6 +294,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
         quadrant=Quadrant(chosen["quadrant"]) if chosen["quadrant"] else None,
         kind=ChangeKind(chosen["kind"]) if chosen["kind"] else None,
         waiting_on_provider=chosen["state"] == "waiting",
+        answered=chosen["state"] == "answered",
         assigned_to_id=current_user.id if chosen["assigned"] == "me" else None,
     )
     return filters, {k: v for k, v in chosen.items() if v}
@@ -309,6 +314,45 @@ def queue() -> str:
         providers=provider_choices(),
         Quadrant=Quadrant,
         ChangeKind=ChangeKind,
+    )
+
+
+# The "Decided by you" list's query-string names (its form's fields; a date's day, month
+# and year share its name), kept from page to page.
+DECIDED_FILTERS = ("outcome", "decided_from", "decided_to")
+
+
+@bp.get("/review/decided")
+@roles_required(Role.CARE_MANAGER)
+def decided() -> str:
+    """The recommendations the signed-in care manager approved or rejected, newest first."""
+    chosen = {
+        name: request.args.getlist(name)
+        for name in DECIDED_FILTERS
+        if any(value.strip() for value in request.args.getlist(name))
+    }
+    form = DecidedFilterForm(formdata=MultiDict(chosen) if chosen else None)
+    if chosen:
+        form.validate()
+
+    def kept(field: Any) -> Any:
+        return None if field.errors else field.data  # a refused filter filters nothing
+
+    outcome = kept(form.outcome)
+    filters = DecidedFilters(
+        outcome=RecommendationStatus(outcome) if outcome else None,
+        decided_from=kept(form.decided_from),
+        decided_to=kept(form.decided_to),
+    )
+    page = paginate(
+        decided_statement(filters), scalars=False, params=filters.values(current_user.id)
+    )
+    return render_template(
+        "recommendations/decided.html",
+        form=form if form.errors else None,
+        filter_form=form,
+        filtered=bool(chosen),
+        page=page,
     )
 
 
