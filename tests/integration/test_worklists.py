@@ -16,7 +16,7 @@ from tests.client import text_of
 from tests.factories import UserFactory
 from tests.fixtures import World, sign_in
 from tests.integration.helpers import date_parts
-from tests.integration.records import submitted_reduction
+from tests.integration.records import submitted_reduction, submitted_return
 
 
 def _answered(world: World):
@@ -152,3 +152,23 @@ def test_decided_by_you_keeps_its_date_filter_from_page_to_page(
     assert "There is a problem" not in second
     assert "Showing 2 to 2 of 2 decisions" in second
     assert "Margaret Able" in second
+
+
+def test_the_quarters_task_list_links_each_person_to_their_page(client, world: World) -> None:
+    submitted_return(world, world.person)
+    db.session.commit()
+    sign_in(client, world.users[Role.PROVIDER_MANAGER])
+    html = client.get(f"/outcome-periods/{world.period.id}").get_data(as_text=True)
+    assert (
+        f'<a class="govuk-link" href="/service-users/{world.person.id}">Able, Margaret</a>' in html
+    )
+    assert f"/service-users/{world.other_person.id}" not in html  # another provider's person
+    assert client.get(f"/service-users/{world.person.id}").status_code == 200
+
+
+def test_the_commissioners_provider_list_links_each_provider(client, world: World) -> None:
+    sign_in(client, world.users[Role.COMMISSIONER])
+    html = client.get("/providers").get_data(as_text=True)
+    for provider in (world.provider, world.other_provider):
+        assert f'href="/providers/{provider.id}">{provider.name}</a>' in html
+        assert client.get(f"/providers/{provider.id}").status_code == 200
