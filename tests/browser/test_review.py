@@ -12,15 +12,17 @@ from flask import Flask
 from playwright.sync_api import Locator
 from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.common.dates import format_date
 from portal.common.money import format_pence
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.payments.models import Payment
 from portal.recommendations.models import Recommendation
+from portal.recommendations.operations import answer_information_request, request_information
 from tests.browser.pages import Browser, BrowserFactory
 from tests.browser.server import LiveServer
-from tests.browser.test_loop import sign_in
+from tests.browser.test_loop import sign_in, table_rows
 from tests.browser.test_outcomes import error_summary
 from tests.browser.test_recommendations import (
     World,
@@ -162,4 +164,70 @@ def test_a_care_manager_decides_by_keyboard(
         f"Payment {reference} of {format_pence(amount)} created for {world.provider_name}."
         in banner
     )
+    assert council.page_width() <= width
+
+
+def ask_and_answer(live_server: LiveServer, world: World, recommendation_id: int) -> None:
+    """The world's care manager asks a question and the provider answers, through the
+    operations."""
+    with _app(live_server).app_context():
+        recommendation = db.session.get(Recommendation, recommendation_id)
+        assert recommendation is not None
+        officer = db.session.scalar(
+            select(User).where(User.email == next(iter(world.officers.values())))
+        )
+        manager = db.session.scalar(select(User).where(User.email == world.manager_email))
+        assert officer is not None and manager is not None
+        request_information(recommendation, by=officer, question="Who fitted the rails?")
+        answer_information_request(recommendation, by=manager, answer="Our handyperson did.")
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+def test_an_answered_item_is_marked_and_the_decision_is_listed(
+    open_browser: BrowserFactory,
+    live_server: LiveServer,
+    make_world: WorldMaker,  # noqa: F811 (the fixture imported above)
+    width: int,
+) -> None:
+    name = {1280: "Linnet", 320: "Siskin"}[width]
+    world = make_world(f"{name} Care", ("Bea", name), officers={f"Cara {name}": Role.CARE_MANAGER})
+    recommendation_id = submit_a_reduction(live_server, world)
+    ask_and_answer(live_server, world, recommendation_id)
+
+    council = open_browser(f"worklists-{width}", viewport={"width": width, "height": 900})
+    council.goto("/")
+    sign_in(council, next(iter(world.officers.values())))
+    council.expect_heading("Review queue")
+    page = council.page
+    page.get_by_label("Show", exact=True).select_option(
+        label="Answered by the provider, awaiting a decision"
+    )
+    council.click_button("Apply filters")
+    row = [
+        r
+        for r in table_rows(council, "Recommendations awaiting a decision")
+        if world.full_name in r[0]
+    ]
+    assert len(row) == 1 and row[0][0].endswith("Answered"), row
+    council.click_link(world.full_name)
+    council.expect_heading("Recommendation to reduce the package")
+    assert "Our handyperson did." in council.text()
+    page.get_by_label("Approve", exact=True).check()
+    council.click_button("Confirm decision")
+    council.expect_heading("Review queue")
+    assert f"Recommendation approved for {world.full_name}" in council.success_banner()
+
+    council.click_link("Recommendations you decided")
+    council.expect_heading("Decided by you")
+    page.get_by_label("Decision", exact=True).select_option(label="Approved")
+    council.click_button("Apply filters")
+    council.expect_heading("Decided by you")
+    rows = table_rows(council, "Recommendations you decided, the latest first")
+    assert [r[1].split()[0] for r in rows if world.full_name in r[0]] == ["Approved"]
+    assert f"Reduce, from {world.provider_name}" in rows[0][0]
+    assert council.page_width() <= width  # the list reads without scrolling sideways
+    council.click_link(world.full_name)
+    council.expect_heading("Recommendation to reduce the package")
     assert council.page_width() <= width
