@@ -41,7 +41,8 @@ class Page:
             return {}
 
         def href(number: int) -> str:
-            values: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+            # Every value of each name: a date's day, month and year share one.
+            values: dict[str, Any] = {k: v for k, v in request.args.lists() if k != "page"}
             values.update(request.view_args or {})
             values["page"] = number
             assert request.endpoint is not None

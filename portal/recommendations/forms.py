@@ -9,6 +9,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     SubmitField,
     TextAreaField,
@@ -18,11 +19,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.common.weekdays import DAY_NAMES, EVERY_DAY, days_mask
 from portal.common.widgets import (
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from portal.recommendations.models import ChangeKind, ReasonCategory
+from portal.recommendations.models import ChangeKind, ReasonCategory, RecommendationStatus
 from portal.recommendations.operations import LineProposal, RecommendationData
 
 
@@ -196,18 +198,18 @@ class DecisionForm(PortalForm):
         validators=[Optional()],
     )
     reason = TextAreaField(
-        "Reason for rejecting",
+        "Why are you rejecting it?",
         widget=GovTextArea(),
         validators=[Length(max=4000, message="The reason must be 4,000 characters or fewer")],
     )
     question = TextAreaField(
-        "If you need more information: your question",
+        "Your question for the provider",
         widget=GovTextArea(),
         validators=[Length(max=4000, message="The question must be 4,000 characters or fewer")],
     )
     submit = SubmitField("Confirm decision", widget=GovSubmitInput())
 
-    names_in_messages = {"question": "Your question"}
+    names_in_messages = {"question": "Your question", "reason": "Your reason"}
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -248,3 +250,43 @@ class WithdrawForm(PortalForm):
 
 class AssignForm(PortalForm):
     assign = SubmitField("Assign to me", widget=GovSubmitInput())
+
+
+def _optional_date(label: str) -> GovDateField:
+    return GovDateField(
+        label,
+        invalid_message=f"{label} must be a real date, for example 27 3 2026",
+        validators=[Optional()],
+    )
+
+
+class DecidedFilterForm(PortalForm):
+    """The "Decided by you" list's filters, sent as a query string (a GET changes nothing,
+    so no CSRF token). Each is optional."""
+
+    class Meta:
+        csrf = False
+
+    outcome = SelectField(
+        "Decision",
+        choices=[
+            ("", "Approved or rejected"),
+            (RecommendationStatus.APPROVED.value, "Approved"),
+            (RecommendationStatus.REJECTED.value, "Rejected"),
+        ],
+        widget=GovSelect(),
+        validators=[Optional()],
+    )
+    decided_from = _optional_date("Decided from")
+    decided_to = _optional_date("Decided to")
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        start, end = self.decided_from.data, self.decided_to.data
+        if start is not None and end is not None and end < start:
+            self.decided_to.errors = [
+                *self.decided_to.errors,
+                "Decided to must be the same as or after decided from",
+            ]
+            valid = False
+        return valid

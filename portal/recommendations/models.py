@@ -96,6 +96,8 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
             "created_at",
             "id",
         ),
+        # A care manager's decisions, newest first ("Decided by you").
+        Index("ix_recommendations_decided_by", "decided_by_id", "decided_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,6 +22,7 @@ from portal.common.models import lock, utcnow
 from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes import owed
+from portal.payments.models import Payment
 from portal.payments.operations import create_reduction_payment
 from portal.providers.enums import ProviderStatus
 from portal.providers.models import PackageLine, Provider, ServiceUser, weekly_minutes
@@ -251,9 +252,9 @@ def _lock_for_decision(recommendation: Recommendation) -> None:
     )
 
 
-def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) -> None:
+def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) -> Payment | None:
     """Approve, change the package lines from ``start_date`` and, for a reduction, create
-    the provider's one-off payment."""
+    the provider's one-off payment: returned, so the care manager can be told of it."""
     _lock_for_decision(recommendation)
     if start_date <= today():
         raise DomainError("The agreed start date must be in the future", field="start_date")
@@ -268,13 +269,15 @@ def approve(recommendation: Recommendation, *, by: User, start_date: dt.date) ->
         before=before,
         after=_snapshot(recommendation),
     )
+    payment = None
     if recommendation.kind == ChangeKind.REDUCE:
         # The rule in force on the day of the decision, whatever the start date.
         claim = reduction_claim(
             recommendation, approved_by=by, approved_on=today(), approved_at=decided_at
         )
-        create_reduction_payment(claim, by=by)
+        payment = create_reduction_payment(claim, by=by)
     notices.recommendation_decided(recommendation)
+    return payment
 
 
 def _decide(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -9,11 +10,18 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from portal.accounts.models import User
+from portal.common.dates import LONDON
 from portal.extensions import db
 from portal.providers.enums import Quadrant
 from portal.providers.models import Provider, ServiceUser
 from portal.providers.queries import confined
-from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
+from portal.recommendations.models import (
+    ChangeKind,
+    MessageKind,
+    Recommendation,
+    RecommendationMessage,
+    RecommendationStatus,
+)
 
 
 @cache
@@ -134,6 +142,7 @@ class QueueFilters:
     quadrant: Quadrant | None = None  # the service user's
     kind: ChangeKind | None = None
     waiting_on_provider: bool = False  # more information asked for, not yet answered
+    answered: bool = False  # back from the provider with an answer, awaiting a decision
     assigned_to_id: int | None = None
 
     def values(self) -> dict[str, Any]:
@@ -153,6 +162,7 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
     filters = filters or QueueFilters()
     return _queue_statement(
         filters.waiting_on_provider,
+        filters.answered and not filters.waiting_on_provider,
         filters.provider_id is not None,
         filters.quadrant is not None,
         filters.kind is not None,
@@ -163,6 +173,7 @@ def queue_statement(filters: QueueFilters | None = None) -> Select[Any]:
 @cache
 def _queue_statement(
     waiting_on_provider: bool,
+    answered_only: bool,
     by_provider: bool,
     by_quadrant: bool,
     by_kind: bool,
@@ -174,10 +185,22 @@ def _queue_statement(
         else RecommendationStatus.SUBMITTED
     )
     assigned_to = aliased(User)
+    # Awaiting a decision with an answer in its thread: it went to the provider with a
+    # question and came back answered (asking again sends it back to the provider).
+    answered = (
+        select(RecommendationMessage.id)
+        .where(
+            RecommendationMessage.recommendation_id == Recommendation.id,
+            RecommendationMessage.kind == MessageKind.ANSWER,
+        )
+        .exists()
+    )
     statement = (
         select(
             Recommendation.id,
             Recommendation.status,
+            answered.label("answered"),
+            Recommendation.provider_id,
             Recommendation.kind,
             Recommendation.submitted_at,
             Recommendation.decision_due_date,
@@ -193,6 +216,8 @@ def _queue_statement(
         .where(Recommendation.status == status)
         .order_by(Recommendation.submitted_at, Recommendation.id)
     )
+    if answered_only:
+        statement = statement.where(answered)
     if by_provider:
         statement = statement.where(Recommendation.provider_id == bindparam("provider"))
     if by_quadrant:
@@ -254,3 +279,68 @@ def provider_recommendations_count(
     (every recommendation has its person, so the list's join changes nothing)."""
     values = {"provider": provider_id, "status": status}
     return db.session.scalar(_provider_count_statement(status is not None), values) or 0
+
+
+@dataclass(frozen=True)
+class DecidedFilters:
+    """A care manager's decisions: the decision (approved or rejected) and the London days
+    they were made between, both included."""
+
+    outcome: RecommendationStatus | None = None
+    decided_from: dt.date | None = None
+    decided_to: dt.date | None = None
+
+    def values(self, decided_by_id: int) -> dict[str, Any]:
+        """The values ``decided_statement`` binds when it runs."""
+        return {
+            "decider": decided_by_id,
+            "outcome": self.outcome,
+            "from": _london_midnight(self.decided_from) if self.decided_from else None,
+            "before": _london_midnight(self.decided_to + dt.timedelta(days=1))
+            if self.decided_to
+            else None,
+        }
+
+
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(dt.UTC)
+
+
+def decided_statement(filters: DecidedFilters) -> Select[Any]:
+    """The recommendations :decider decided, newest decision first, as rows of the columns
+    the list shows, filtered as ``filters`` say: built once for each shape of filters, with
+    their ``values()`` bound when it runs. ix_recommendations_decided_by serves the filter
+    and the order."""
+    return _decided_statement(
+        filters.outcome is not None,
+        filters.decided_from is not None,
+        filters.decided_to is not None,
+    )
+
+
+@cache
+def _decided_statement(by_outcome: bool, since: bool, until: bool) -> Select[Any]:
+    statement = (
+        select(
+            Recommendation.id,
+            Recommendation.status,
+            Recommendation.kind,
+            Recommendation.decided_at,
+            Recommendation.provider_id,
+            ServiceUser.given_name,
+            ServiceUser.family_name,
+            ServiceUser.case_reference,
+            Provider.name.label("provider_name"),
+        )
+        .join(Recommendation.service_user)
+        .join(Recommendation.provider)
+        .where(Recommendation.decided_by_id == bindparam("decider"))
+        .order_by(Recommendation.decided_at.desc(), Recommendation.id.desc())
+    )
+    if by_outcome:
+        statement = statement.where(Recommendation.status == bindparam("outcome"))
+    if since:
+        statement = statement.where(Recommendation.decided_at >= bindparam("from"))
+    if until:
+        statement = statement.where(Recommendation.decided_at < bindparam("before"))
+    return statement

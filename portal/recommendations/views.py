@@ -4,6 +4,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal.audit.requests import person_read
@@ -17,11 +19,13 @@ from portal.common.dates import (
 )
 from portal.common.errors import DomainError, show_on_form
 from portal.common.forms import query_number
+from portal.common.money import format_pence
 from portal.common.pagination import paginate, recent
 from portal.common.roles import CASEWORK_ROLES, Role
 from portal.common.weekdays import days_in
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.queries import latest_submitted_return
+from portal.payments.models import PaymentStatus
 from portal.providers.enums import Quadrant
 from portal.providers.models import PackageLine
 from portal.providers.queries import (
@@ -35,6 +39,7 @@ from portal.recommendations.claims import payment_preview
 from portal.recommendations.forms import (
     AnswerForm,
     AssignForm,
+    DecidedFilterForm,
     DecisionForm,
     RecommendationForm,
     SubmitRecommendationForm,
@@ -42,7 +47,9 @@ from portal.recommendations.forms import (
 )
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.recommendations.queries import (
+    DecidedFilters,
     QueueFilters,
+    decided_statement,
     get_recommendation,
     open_recommendation,
     provider_recommendations_count,
@@ -286,7 +293,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
         "provider": str(query_number("provider") or ""),
         "quadrant": args["quadrant"] if args["quadrant"] in {q.value for q in Quadrant} else "",
         "kind": args["kind"] if args["kind"] in {k.value for k in ChangeKind} else "",
-        "state": "waiting" if args["state"] == "waiting" else "",
+        "state": args["state"] if args["state"] in {"waiting", "answered"} else "",
         "assigned": "me" if args["assigned"] == "me" else "",
     }
     filters = QueueFilters(
@@ -294,6 +301,7 @@ def _queue_filters() -> tuple[QueueFilters, dict[str, str]]:
         quadrant=Quadrant(chosen["quadrant"]) if chosen["quadrant"] else None,
         kind=ChangeKind(chosen["kind"]) if chosen["kind"] else None,
         waiting_on_provider=chosen["state"] == "waiting",
+        answered=chosen["state"] == "answered",
         assigned_to_id=current_user.id if chosen["assigned"] == "me" else None,
     )
     return filters, {k: v for k, v in chosen.items() if v}
@@ -316,6 +324,45 @@ def queue() -> str:
     )
 
 
+# The "Decided by you" list's query-string names (its form's fields; a date's day, month
+# and year share its name), kept from page to page.
+DECIDED_FILTERS = ("outcome", "decided_from", "decided_to")
+
+
+@bp.get("/review/decided")
+@roles_required(Role.CARE_MANAGER)
+def decided() -> str:
+    """The recommendations the signed-in care manager approved or rejected, newest first."""
+    chosen = {
+        name: request.args.getlist(name)
+        for name in DECIDED_FILTERS
+        if any(value.strip() for value in request.args.getlist(name))
+    }
+    form = DecidedFilterForm(formdata=MultiDict(chosen) if chosen else None)
+    if chosen:
+        form.validate()
+
+    def kept(field: Any) -> Any:
+        return None if field.errors else field.data  # a refused filter filters nothing
+
+    outcome = kept(form.outcome)
+    filters = DecidedFilters(
+        outcome=RecommendationStatus(outcome) if outcome else None,
+        decided_from=kept(form.decided_from),
+        decided_to=kept(form.decided_to),
+    )
+    page = paginate(
+        decided_statement(filters), scalars=False, params=filters.values(current_user.id)
+    )
+    return render_template(
+        "recommendations/decided.html",
+        form=form if form.errors else None,
+        filter_form=form,
+        filtered=bool(chosen),
+        page=page,
+    )
+
+
 @bp.post("/review/<int:recommendation_id>/assign")
 @roles_required(Role.CARE_MANAGER)
 def assign(recommendation_id: int) -> Response:
@@ -327,6 +374,42 @@ def assign(recommendation_id: int) -> Response:
     else:
         flash("Assigned to you", "success")
     return redirect(url_for("recommendations.review", recommendation_id=recommendation.id))
+
+
+def _decide(recommendation: Recommendation, form: DecisionForm) -> Markup:
+    """Make the care manager's decision; what the banner on the queue tells them of it,
+    naming the person and, for an approved reduction, the payment it created."""
+    person = recommendation.service_user.full_name
+    if form.decision.data == "approve":
+        assert form.start_date.data is not None
+        payment = operations.approve(
+            recommendation, by=current_user, start_date=form.start_date.data
+        )
+        message = Markup("Recommendation approved for {}. The package changes from {}.").format(
+            person, format_date(form.start_date.data)
+        )
+        if payment is None:
+            return message
+        message += Markup(" Payment {} of {} created for {}.").format(
+            payment.reference, format_pence(payment.amount_pence), recommendation.provider.name
+        )
+        if payment.status == PaymentStatus.AWAITING_SECOND_APPROVAL:
+            message += (
+                " It needs a second approval by another council officer before finance can pay it."
+            )
+        return message
+    if form.decision.data == "more_information":
+        operations.request_information(
+            recommendation, by=current_user, question=form.question.data or ""
+        )
+        return Markup(
+            "Question sent to {} about {}. The recommendation comes back to the queue when "
+            "they answer."
+        ).format(recommendation.provider.name, person)
+    operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
+    return Markup("Recommendation for {} rejected. The provider can see your reason.").format(
+        person
+    )
 
 
 @bp.route("/review/<int:recommendation_id>", methods=["GET", "POST"])
@@ -342,18 +425,7 @@ def review(recommendation_id: int) -> Response | str:
         form.start_date.data = recommendation.proposed_start_date
     if form.validate_on_submit():
         try:
-            if form.decision.data == "approve":
-                assert form.start_date.data is not None
-                operations.approve(recommendation, by=current_user, start_date=form.start_date.data)
-                message = f"Recommendation approved. The package changes from {format_date(form.start_date.data)}."
-            elif form.decision.data == "more_information":
-                operations.request_information(
-                    recommendation, by=current_user, question=form.question.data or ""
-                )
-                message = "Question sent. The recommendation comes back to the queue when the provider answers."
-            else:
-                operations.reject(recommendation, by=current_user, reason=form.reason.data or "")
-                message = "Recommendation rejected. The provider can see your reason."
+            message = _decide(recommendation, form)
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -363,6 +435,7 @@ def review(recommendation_id: int) -> Response | str:
     page = render_template(
         "recommendations/review.html",
         form=form,
+        today=today(),
         recommendation=recommendation,
         service_user=service_user,
         lines=current_lines(service_user.id, on=today()),

@@ -147,16 +147,15 @@ def test_the_loop_from_outcome_return_to_payment_list(
     council.expect_heading("Recommendation to reduce the package")
     review = council.text()
     assert "Current and proposed package" in review
-    assert "Latest outcome return" in review
-    assert "Seen at the care review for 1.1." in review
+    # The latest outcome return is folded away under the decision until opened.
+    assert "Seen at the care review for 1.1." not in review
+    council.page.locator("summary", has_text="Latest outcome return").click()
+    assert "Seen at the care review for 1.1." in council.text()
     assert f"one-off payment to {seed.provider_name} of £287.00" in review
     page = council.page
     page.get_by_label("Approve", exact=True).check()
     # The date is filled in with the provider's proposal; the care manager keeps it.
-    kept = [
-        int(box.input_value())
-        for box in date_inputs(council, "If you approve: the date the change starts")
-    ]
+    kept = [int(box.input_value()) for box in date_inputs(council, "Agreed start date")]
     assert kept == [start.day, start.month, start.year]
     council.click_button("Confirm decision")
     council.expect_heading("Review queue")

@@ -250,7 +250,7 @@ def test_asking_the_provider_for_more_information(
     council.click_button("Confirm decision")
     council.expect_heading("Recommendation to reframe the package")
     assert "Enter what you need to know" in error_summary(council)
-    page.get_by_label("If you need more information: your question").fill(question)
+    page.get_by_label("Your question for the provider").fill(question)
     council.click_button("Confirm decision")
     council.expect_heading("Review queue")
     assert "Question sent" in council.success_banner()

@@ -233,6 +233,7 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("recommendations.assign", "POST"):         (IN, NO, NO, GO, NO, NO, NO, NO),
     ("recommendations.check", "GET"):           (IN, NO, NO, NO, NO, OK, OK, NF),
     ("recommendations.check", "POST"):          (IN, NO, NO, NO, NO, GO, GO, NF),
+    ("recommendations.decided", "GET"):         (IN, NO, NO, OK, NO, NO, NO, NO),
     ("recommendations.new", "GET"):             (IN, NO, NO, NO, NO, OK, OK, NF),
     ("recommendations.new", "POST"):            (IN, NO, NO, NO, NO, GO, GO, NF),
     ("recommendations.provider_list", "GET"):   (IN, NO, NO, NO, NO, OK, OK, OK),

@@ -34,7 +34,9 @@ from portal.payments.queries import (
     ready_payments_statement,
 )
 from portal.recommendations.queries import (
+    DecidedFilters,
     QueueFilters,
+    decided_statement,
     provider_recommendations_statement,
     queue_statement,
     service_user_recommendation_rows,
@@ -73,6 +75,9 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     "review queue for a provider": lambda w: queue_statement(
         QueueFilters(provider_id=w.provider.id)
     ).params(**QueueFilters(provider_id=w.provider.id).values()),
+    "a care manager's decisions of a week": lambda w: decided_statement(
+        DecidedFilters(decided_from=today() - dt.timedelta(days=7))
+    ).params(**DecidedFilters(decided_from=today() - dt.timedelta(days=7)).values(1)),
     "a provider's recommendations": lambda w: provider_recommendations_statement().params(
         provider=w.provider.id
     ),
