@@ -389,6 +389,8 @@ def test_exporting_a_batch_at_a_phones_width_asks_first(
     finance = open_browser("export-narrow", viewport={"width": 320, "height": 640})
     finance.goto("/")
     sign_in(finance, finance_officer)
+    finance.expect_heading("What needs you")
+    finance.goto("/payments")  # the menu is folded behind "Menu" at this width
     finance.expect_heading("Payments ready to pay")
     finance.page.get_by_role("radio", name="One provider’s").check()
     finance.page.get_by_label("If one provider’s: which provider").select_option(

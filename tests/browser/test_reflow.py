@@ -135,7 +135,12 @@ def assert_reflowed(browser: Browser, caption: str, *, width: int) -> None:
     # The heading shown in each cell is for the eye: a screen reader announces the column's.
     cell_names = [name for role, name in tree if role == "cell"]
     assert cell_names
+    # A value may itself begin with a heading's word (an upload problem's "Row 2 (...)"):
+    # what is checked is that nothing was put before the value.
+    values = {" ".join(str(cell["text"]).split()) for row in table["rows"] for cell in row}
     for name in cell_names:
+        if name in values:
+            continue
         assert not any(name.startswith(f"{heading} ") for heading in filter(None, headings)), name
 
 

@@ -64,6 +64,8 @@ def open_review(open_browser: BrowserFactory, world: World, width: int) -> Brows
     council = open_browser(f"review-{width}", viewport={"width": width, "height": 900})
     council.goto("/")
     sign_in(council, next(iter(world.officers.values())))
+    council.expect_heading("What needs you")
+    council.goto("/review")  # at 320 px the menu is folded behind "Menu"
     council.expect_heading("Review queue")
     council.page.get_by_role("link", name=world.full_name, exact=True).focus()
     council.press_and_wait("Enter")
@@ -199,6 +201,8 @@ def test_an_answered_item_is_marked_and_the_decision_is_listed(
     council = open_browser(f"worklists-{width}", viewport={"width": width, "height": 900})
     council.goto("/")
     sign_in(council, next(iter(world.officers.values())))
+    council.expect_heading("What needs you")
+    council.goto("/review")  # at 320 px the menu is folded behind "Menu"
     council.expect_heading("Review queue")
     page = council.page
     page.get_by_label("Show", exact=True).select_option(
