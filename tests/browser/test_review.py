@@ -193,7 +193,7 @@ def test_an_answered_item_is_marked_and_the_decision_is_listed(
     make_world: WorldMaker,  # noqa: F811 (the fixture imported above)
     width: int,
 ) -> None:
-    name = {1280: "Linnet", 320: "Siskin"}[width]
+    name = {1280: "Yellowhammer", 320: "Siskin"}[width]
     world = make_world(f"{name} Care", ("Bea", name), officers={f"Cara {name}": Role.CARE_MANAGER})
     recommendation_id = submit_a_reduction(live_server, world)
     ask_and_answer(live_server, world, recommendation_id)

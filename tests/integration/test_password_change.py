@@ -60,7 +60,7 @@ def _emails() -> list[OutgoingEmail]:
 def test_your_account_links_to_the_change_page(client: CheckedClient, world: World) -> None:
     sign_in(client, world.users[Role.CARE_MANAGER])
     page = client.get(QUEUE).get_data(as_text=True)
-    assert re.search(r'<a href="/account"[^>]*>Your account</a>', page)
+    assert re.search(r'<a [^>]*href="/account"[^>]*>Your account</a>', page)
     page = client.get("/account").get_data(as_text=True)
     assert re.search(
         r'<a [^>]*href="/account/password"[^>]*>Change<span[^>]*> password</span></a>', page
