@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import Date, Select, bindparam, select
 
 from portal.accounts.models import User
-from portal.casework.notice import Notice, count_of, plural
+from portal.casework.notice import Notice, count_of, plural, some
 from portal.casework.provider_needs import (
     RECENT_DAYS,
     capacity_sent,
@@ -124,12 +124,16 @@ def needs_for(user: User) -> Needs:
         notices += [
             Notice(
                 f"{plural(counts['waiting'], 'recommendation')} awaiting a decision, "
-                f"{counts['overdue']} overdue",
+                f"{counts['overdue']} overdue"
+                if counts["waiting"]
+                else "No recommendations awaiting a decision",
                 url_for("recommendations.queue"),
                 counts["waiting"],
             ),
             Notice(
-                f"{counts['mine']} assigned to you",
+                f"{counts['mine']} assigned to you"
+                if counts["mine"]
+                else "No recommendations assigned to you",
                 url_for("recommendations.queue", assigned="me"),
                 counts["mine"],
             ),
@@ -137,7 +141,7 @@ def needs_for(user: User) -> Needs:
     if second_approver:
         notices.append(
             Notice(
-                f"{plural(counts['second'], 'payment')} waiting for your second approval",
+                f"{some(counts['second'], 'payment')} waiting for your second approval",
                 url_for("payments.second_approvals"),
                 counts["second"],
             )
@@ -145,17 +149,17 @@ def needs_for(user: User) -> Needs:
     if finance:
         notices += [
             Notice(
-                f"{plural(counts['ready'], 'payment')} ready to put in a batch",
+                f"{some(counts['ready'], 'payment')} ready to put in a batch",
                 url_for("payments.payment_list"),
                 counts["ready"],
             ),
             Notice(
-                f"{plural(counts['open'], 'batch', 'es')} not yet exported",
+                f"{some(counts['open'], 'batch', 'es')} waiting to be exported",
                 url_for("payments.batch_list"),
                 counts["open"],
             ),
             Notice(
-                f"{plural(counts['unpaid'], 'exported batch', 'es')} not yet marked paid",
+                f"{some(counts['unpaid'], 'exported batch', 'es')} waiting to be marked paid",
                 url_for("payments.batch_list"),
                 counts["unpaid"],
             ),

@@ -32,6 +32,12 @@ def plural(count: int, word: str, plural_ending: str = "s") -> str:
     return f"{count} {word}{'' if count == 1 else plural_ending}"
 
 
+def some(count: int, word: str, plural_ending: str = "s") -> str:
+    """Like ``plural``, but "No payments" rather than "0 payments" for a line with nothing in
+    it."""
+    return f"No {word}{plural_ending}" if count == 0 else plural(count, word, plural_ending)
+
+
 def in_days(days: int) -> str:
     return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
 

@@ -12,6 +12,7 @@ import pytest
 from portal.common.roles import Role
 from portal.extensions import db
 from tests.browser.pages import Browser, BrowserFactory
+from tests.browser.reflow import assert_reflowed
 from tests.browser.server import LiveServer
 from tests.browser.test_loop import sign_in, table_rows
 from tests.browser.test_outcomes import error_summary, signed_in
@@ -171,6 +172,10 @@ def test_providers_file_confirm_and_nil_return(
     provider.expect_heading("Capacity return for November 2026")
     assert summary_value(provider, "People supported") == "38"
 
+    # On a phone the list of returns reflows: every figure beside its heading.
+    narrow_provider.goto("/capacity")
+    assert_reflowed(narrow_provider, "Your capacity returns, newest first", width=320)
+
     # Linnet supports Pearl, so it is not offered a nil return.
     assert provider.page.get_by_role("button", name="Send a nil return").count() == 0
 
@@ -201,6 +206,8 @@ def test_providers_file_confirm_and_nil_return(
     narrow.goto("/capacity/picture")
     narrow.expect_heading("Capacity picture, November 2026")
     assert narrow.page_width() <= 320
+    # Each provider's return and flags reflow, each provider a block of its own.
+    assert_reflowed(narrow, "Each provider's return and flags", width=320)
     # A month whose window has not opened says so, rather than that no one returned.
     narrow.goto("/capacity/picture?month=2026-12")
     narrow.expect_heading("Capacity picture, December 2026")

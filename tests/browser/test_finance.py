@@ -36,6 +36,7 @@ from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation
 from portal.recommendations.operations import approve
 from tests.browser.pages import Browser, BrowserFactory
+from tests.browser.reflow import assert_reflowed
 from tests.browser.server import LiveServer
 from tests.browser.test_loop import fill_date, sign_in, table_rows
 from tests.browser.test_outcomes import error_summary, signed_in
@@ -415,6 +416,7 @@ def test_exporting_a_batch_at_a_phones_width_asks_first(
     assert summary_value(finance, "Control total") == "£574.00"
     file_link(finance, f"Payment list {reference} (Excel, ")
     assert finance.page_width() <= 320
+    assert_reflowed(finance, "Payments in this batch", width=320)
 
     # The summary's download, at the same width.
     finance.goto("/payments/summary")
@@ -426,6 +428,17 @@ def test_exporting_a_batch_at_a_phones_width_asks_first(
         == 1
     )
     assert finance.page_width() <= 320
+    assert_reflowed(finance, today().strftime("%B %Y"), width=320)
+
+    # The provider's remittance advice, on a phone: each batch a block, the link whole.
+    provider = open_browser("remittances-narrow", viewport={"width": 320, "height": 640})
+    provider.goto("/")
+    sign_in(provider, wren.manager_email)
+    provider.goto("/payments/yours")
+    assert_reflowed(provider, "Remittance advice, newest first", width=320)
+    assert provider.page.get_by_role(
+        "link", name=f"Remittance advice {reference} (PDF, 2 payments)"
+    ).is_visible()
 
 
 def test_mistakes_are_cancelled_before_export_and_reversed_after(

@@ -30,6 +30,7 @@ from portal.outcomes.operations import AnswerData, save_answers, submit_return
 from portal.outcomes.queries import outcome_period_on
 from portal.providers.models import Provider, ServiceUser
 from tests.browser.pages import Browser, BrowserFactory
+from tests.browser.reflow import assert_reflowed
 from tests.browser.server import LiveServer, Seed
 from tests.browser.test_loop import fill_date, sign_in, sign_out, table_rows
 from tests.factories import PackageLineFactory, ProviderFactory, ServiceUserFactory, UserFactory
@@ -547,6 +548,8 @@ def test_returns_progress_opens_on_a_providers_people(
         assert "Missing" not in council.text()
         progress = table_rows(council, "Returns by provider")
         assert any(row[0] == seed.provider_name for row in progress)
+        if viewport:  # each provider a block of its own, every figure beside its heading
+            assert_reflowed(council, "Returns by provider", width=320)
         council.click_link(seed.provider_name)
         council.expect_heading(f"Outcome returns for {this_quarter_label()}")
         people = table_rows(council, "People owed a return")

@@ -41,7 +41,11 @@ def test_each_side_is_told_what_needs_them(client, world: World) -> None:
         f"/review/{recommendation.id}",
         data={"decision": "more_information", "question": "Who fitted the grab rails?"},
     )
-    assert "0 recommendations awaiting a decision" in text_of(client.get("/what-needs-you"))
+    home = client.get("/what-needs-you")
+    page = text_of(home)
+    assert "No recommendations awaiting a decision" in page
+    assert 'href="/review/decided">Recommendations you decided</a>' in home.get_data(as_text=True)
+    assert "0 recommendations" not in page and "0 overdue" not in page
     client.post("/sign-out")
 
     sign_in(client, world.users[Role.PROVIDER_MANAGER])
@@ -60,7 +64,18 @@ def test_each_side_is_told_what_needs_them(client, world: World) -> None:
     )
     db.session.commit()
     sign_in(client, world.users[Role.FINANCE_OFFICER])
-    assert "1 payment ready to put in a batch" in text_of(client.get("/what-needs-you"))
+    page = text_of(client.get("/what-needs-you"))
+    assert "1 payment ready to put in a batch" in page
+    assert "No batches waiting to be exported" in page
+    client.post("/sign-out")
+
+
+def test_a_council_user_with_nothing_waiting_is_told_so_once(client, world: World) -> None:
+    sign_in(client, world.users[Role.COMMISSIONER])
+    page = text_of(client.get("/what-needs-you"))
+    assert "Nothing needs you at the moment" in page
+    assert "No payments waiting for your second approval" in page
+    assert "Nothing waiting" not in page and "0 payments" not in page
 
 
 @pytest.mark.parametrize(

@@ -463,3 +463,16 @@ def test_the_name_references_and_contract_say_what_is_wrong(
     assert response.status_code == 200
     assert message in text_of(response)
     assert _changes(world.provider) == []
+
+
+def test_a_name_in_a_banner_is_shown_as_typed(as_role, world: World) -> None:
+    """A success banner names what was changed as text: markup typed into a name is shown,
+    never made into the page's own."""
+    client = as_role(Role.COMMISSIONER)
+    name = "Kite & <b>Hawk</b> Care"
+    response = client.post("/providers/new", data={**new_provider_form(), "name": name})
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    banner = html[html.index("govuk-notification-banner--success") :]
+    assert "Kite &amp; &lt;b&gt;Hawk&lt;/b&gt; Care added to the register" in banner
+    assert "<b>Hawk</b>" not in html

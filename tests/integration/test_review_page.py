@@ -55,6 +55,9 @@ def test_the_decision_comes_first_and_each_box_opens_under_its_choice(client, wo
     # The person and the provider link to their pages.
     assert f'href="/service-users/{world.person.id}"' in html
     assert f'href="/providers/{world.provider.id}"' in html
+    # The provider's case does not repeat what the summary above it already says.
+    assert page.count("Proposed start") == 1
+    assert page.count("Main reason") == 1
 
     refused = client.post(f"/review/{recommendation.id}", data={"decision": "reject"})
     assert "Enter why you are rejecting the recommendation" in text_of(refused)
