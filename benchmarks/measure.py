@@ -137,6 +137,16 @@ class Council:
             "capacity_picture": (COMMISSIONER, "/capacity/picture"),
             "payments_ready_to_pay": (FINANCE_OFFICER, "/payments"),
             "batch_page": (FINANCE_OFFICER, f"/payments/batches/{batch}"),
+            # Issue 17's: the provider's home (what is owed, counted in one statement), the
+            # commissioner's returns progress and one provider's people in it, and the care
+            # manager's own decisions (through the index on who decided and when).
+            "provider_what_needs_you": (MANAGER, "/what-needs-you"),
+            "returns_progress": (COMMISSIONER, f"/outcome-periods/{current}"),
+            "returns_progress_one_provider": (
+                COMMISSIONER,
+                f"/outcome-periods/{current}/providers/{PROVIDER}",
+            ),
+            "decided_by_you": (CARE_MANAGER, "/review/decided"),
         }
 
 
@@ -172,6 +182,7 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
             pages["review_queue_filtered"][1],
             f"/review/{waiting}",
             "/review",
+            pages["decided_by_you"][1],
         ],
         COMMISSIONER: [
             "/what-needs-you",
@@ -179,6 +190,7 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
             pages["capacity_picture"][1],
             "/recommendations/summary",
             current,
+            pages["returns_progress_one_provider"][1],
             "/providers",
         ],
         FINANCE_OFFICER: [

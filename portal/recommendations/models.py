@@ -85,7 +85,9 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "recommendations"
     __table_args__ = (
         Index("ix_recommendations_status_submitted", "status", "submitted_at"),
-        Index("ix_recommendations_provider_status", "provider_id", "status"),
+        # A provider's recommendations in one state, the oldest first (What needs you's
+        # questions, drafts and when the oldest draft was saved).
+        Index("ix_recommendations_provider_status", "provider_id", "status", "created_at"),
         # A provider's recommendations, newest first.
         Index("ix_recommendations_provider_created", "provider_id", "created_at", "id"),
         # A person's recommendations, and one provider's for the person newest first.
@@ -98,6 +100,8 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         ),
         # A care manager's decisions, newest first ("Decided by you").
         Index("ix_recommendations_decided_by", "decided_by_id", "decided_at", "id"),
+        # A provider's recommendations decided since a day (What needs you's last 30 days).
+        Index("ix_recommendations_provider_decided", "provider_id", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -327,6 +328,8 @@ def queue() -> str:
 # The "Decided by you" list's query-string names (its form's fields; a date's day, month
 # and year share its name), kept from page to page.
 DECIDED_FILTERS = ("outcome", "decided_from", "decided_to")
+# How far back "Decided by you" looks when no start date is chosen.
+DECIDED_WINDOW_DAYS = 365
 
 
 @bp.get("/review/decided")
@@ -346,10 +349,18 @@ def decided() -> str:
         return None if field.errors else field.data  # a refused filter filters nothing
 
     outcome = kept(form.outcome)
+    decided_to = kept(form.decided_to)
+    decided_from = kept(form.decided_from)
+    # Without a start date, the year to the end date (or today): a long-serving care
+    # manager's whole history is there by choosing a date, and the page costs the same
+    # however long it grows.
+    window_from = None
+    if decided_from is None:
+        window_from = (decided_to or today()) - dt.timedelta(days=DECIDED_WINDOW_DAYS)
     filters = DecidedFilters(
         outcome=RecommendationStatus(outcome) if outcome else None,
-        decided_from=kept(form.decided_from),
-        decided_to=kept(form.decided_to),
+        decided_from=decided_from or window_from,
+        decided_to=decided_to,
     )
     page = paginate(
         decided_statement(filters), scalars=False, params=filters.values(current_user.id)
@@ -360,6 +371,7 @@ def decided() -> str:
         filter_form=form,
         filtered=bool(chosen),
         page=page,
+        window_from=window_from,
     )
 
 

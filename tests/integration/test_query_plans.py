@@ -18,7 +18,9 @@ from portal.administration.trail.queries import (
     EventFilters,
     events_statement,
 )
+from portal.casework.provider_needs import provider_counts
 from portal.common.dates import quarter_bounds, today
+from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.outcomes.queries import service_user_returns_statement
@@ -32,6 +34,12 @@ from portal.payments.queries import (
     provider_batches_statement,
     provider_payments_statement,
     ready_payments_statement,
+)
+from portal.recommendations.models import (
+    ChangeKind,
+    ReasonCategory,
+    Recommendation,
+    RecommendationStatus,
 )
 from portal.recommendations.queries import (
     DecidedFilters,
@@ -222,3 +230,61 @@ def test_a_filter_no_index_serves_is_caught(world: World) -> None:
     """The check can fail: a payment's free-text reason has no index."""
     plan = _plan(select(Payment).where(Payment.reason == "duplicate"))
     assert _whole_table_reads(plan) != [], plan
+
+
+def _a_provider_with_decided_recommendations(world: World) -> None:
+    """300 recommendations the provider made and the council approved over three years, and
+    statistics that say so."""
+    manager = world.users[Role.PROVIDER_MANAGER]
+    made = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    db.session.execute(
+        insert(Recommendation),
+        [
+            {
+                "service_user_id": world.person.id,
+                "provider_id": world.provider.id,
+                "kind": ChangeKind.REDUCE,
+                "status": RecommendationStatus.APPROVED,
+                "reason_category": ReasonCategory.REABLEMENT,
+                "reason": "",
+                "evidence": "",
+                "person_consulted_and_agrees": True,
+                "family_consulted": False,
+                "risk_assessed": True,
+                "proposed_start_date": dt.date(2024, 1, 1),
+                "created_by_id": manager.id,
+                "created_at": made + dt.timedelta(days=3 * number),
+                "updated_at": made + dt.timedelta(days=3 * number),
+                "decided_at": made + dt.timedelta(days=3 * number + 5),
+                "decision_reason": "",
+            }
+            for number in range(300)
+        ],
+    )
+    db.session.flush()
+    if db.session.connection().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE recommendations"))
+    else:
+        db.session.execute(text("ANALYZE"))
+
+
+@pytest.mark.parametrize(
+    ("count", "index"),
+    [
+        ("unsent_since", "ix_recommendations_provider_status"),
+        ("decided", "ix_recommendations_provider_decided"),
+    ],
+)
+def test_a_providers_home_reads_its_recent_recommendations_through_their_indexes(
+    world: World, count: str, index: str
+) -> None:
+    """When the oldest unsent draft was saved, and how many were decided in the last 30 days:
+    each through the index made for it, never the provider's newest-first index, which
+    holds every recommendation the provider ever made and would be read through."""
+    _a_provider_with_decided_recommendations(world)
+    statement = provider_counts()[count].params(
+        provider=world.provider.id, since=dt.datetime(2026, 11, 5, tzinfo=dt.UTC)
+    )
+    plan = _plan(statement)
+    assert index in plan, plan
+    assert "ix_recommendations_provider_created" not in plan, plan

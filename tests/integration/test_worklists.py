@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from portal.common.dates import today
+from portal.common.dates import format_date, today
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.recommendations import operations
@@ -104,7 +104,30 @@ def test_decided_by_you_is_only_yours(client, world: World) -> None:
     someone_else = UserFactory(roles=[Role.CARE_MANAGER], name="Second Caremanager")
     db.session.commit()
     sign_in(client, someone_else)
-    assert "You have not decided any recommendations yet" in text_of(client.get("/review/decided"))
+    year_ago = format_date(today() - dt.timedelta(days=365))
+    assert f"You have not decided any recommendations since {year_ago}" in text_of(
+        client.get("/review/decided")
+    )
+
+
+def test_decided_by_you_shows_the_last_year_unless_asked_for_earlier(client, world: World) -> None:
+    """Without a start date the list is the last 12 months', so it costs the same however
+    long the care manager's history; an earlier decision is there by choosing a date."""
+    approved, _rejected = _decide_both(world)
+    approved.decided_at -= dt.timedelta(days=400)  # type: ignore[operator]
+    db.session.commit()
+    sign_in(client, world.users[Role.CARE_MANAGER])
+    page = text_of(client.get("/review/decided"))
+    year_ago = format_date(today() - dt.timedelta(days=365))
+    assert f"Showing 1 to 1 of 1 decision since {year_ago}." in page
+    assert "Olive Other" in page and "Margaret Able" not in page
+    assert "To see earlier decisions, enter a date in “Decided from”" in page
+    since = today() - dt.timedelta(days=500)
+    earlier = text_of(
+        client.get("/review/decided", query_string={"decided_from": date_parts(since)})
+    )
+    assert "Showing 1 to 2 of 2 decisions." in earlier
+    assert "Margaret Able" in earlier and "To see earlier decisions" not in earlier
 
 
 def test_decided_by_you_says_what_is_wrong_with_a_date(client, world: World) -> None:
