@@ -147,6 +147,13 @@ class Council:
                 f"/outcome-periods/{current}/providers/{PROVIDER}",
             ),
             "decided_by_you": (CARE_MANAGER, "/review/decided"),
+            # Issue 18's: the returns waiting to be accepted, and one provider's for the
+            # quarter to accept several at once.
+            "returns_to_accept": (COMMISSIONER, "/outcome-returns/to-accept"),
+            "returns_to_accept_one_provider": (
+                COMMISSIONER,
+                f"/outcome-returns/to-accept/{current}/providers/{PROVIDER}",
+            ),
         }
 
 
@@ -191,6 +198,8 @@ def mixed_load(council: Council) -> dict[int, list[str]]:
             "/recommendations/summary",
             current,
             pages["returns_progress_one_provider"][1],
+            pages["returns_to_accept"][1],
+            pages["returns_to_accept_one_provider"][1],
             "/providers",
         ],
         FINANCE_OFFICER: [

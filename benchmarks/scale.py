@@ -257,6 +257,8 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     )
     owing = [sid for sid, pid in person_provider.items() if pid in strategic]
     current_period = periods[0]["id"]
+    last_period = periods[1]["id"] if len(periods) > 1 else None
+    accepter = officer_ids[Role.COMMISSIONER]
 
     def returns() -> Iterator[dict[str, Any]]:
         rid = 0
@@ -266,14 +268,21 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                 if period["id"] == current_period and sid % 3:
                     continue  # this quarter: a third are in, the rest still owed
                 rid += 1
+                # Earlier quarters' returns were accepted; last quarter's a quarter still
+                # wait, with this quarter's, for the council to accept them.
+                waiting = period["id"] == current_period or (
+                    period["id"] == last_period and sid % 4 == 0
+                )
                 yield {
                     "id": rid,
                     "period_id": period["id"],
                     "service_user_id": sid,
                     "provider_id": person_provider[sid],
-                    "status": ReturnStatus.SUBMITTED,
+                    "status": ReturnStatus.SUBMITTED if waiting else ReturnStatus.ACCEPTED,
                     "submitted_at": submitted,
                     "submitted_by_id": manager_ids[person_provider[sid]],
+                    "reviewed_at": None if waiting else submitted + dt.timedelta(days=7),
+                    "reviewed_by_id": None if waiting else accepter,
                     "review_reason": "",
                 }
 

@@ -23,6 +23,7 @@ from portal.casework.provider_needs import (
 from portal.common.dates import format_date, today
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.outcomes.acceptance import waiting_count
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import Provider
 from portal.recommendations.models import Recommendation, RecommendationStatus
@@ -43,7 +44,7 @@ class Needs:
 
 @cache
 def _counts_statement(
-    *, provider: bool, care_manager: bool, second_approver: bool, finance: bool
+    *, provider: bool, care_manager: bool, accepter: bool, second_approver: bool, finance: bool
 ) -> Select[Any]:
     """Every count the page needs for this mix of roles, in one statement of scalar
     subqueries. Built once for each mix, with :provider, :user, :today, :since and :month
@@ -64,6 +65,8 @@ def _counts_statement(
                 Recommendation.id, waiting, Recommendation.assigned_to_id == bindparam("user")
             ),
         }
+    if accepter:
+        wanted["to_accept"] = waiting_count()
     if second_approver:
         wanted["second"] = count_of(
             Payment.id,
@@ -88,13 +91,15 @@ def notices_for(user: User) -> list[Notice]:
 def needs_for(user: User) -> Needs:
     provider_id = user.provider_id if user.has_role(Role.PROVIDER_MANAGER) else None
     care_manager = user.has_role(Role.CARE_MANAGER)
+    accepter = user.has_role(Role.COMMISSIONER)
     second_approver = user.has_any_role({Role.CARE_MANAGER, Role.COMMISSIONER})
     finance = user.has_role(Role.FINANCE_OFFICER)
     counts: dict[str, int] = {}
-    if provider_id is not None or care_manager or second_approver or finance:
+    if provider_id is not None or care_manager or accepter or second_approver or finance:
         statement = _counts_statement(
             provider=provider_id is not None,
             care_manager=care_manager,
+            accepter=accepter,
             second_approver=second_approver,
             finance=finance,
         )
@@ -138,6 +143,14 @@ def needs_for(user: User) -> Needs:
                 counts["mine"],
             ),
         ]
+    if accepter:
+        notices.append(
+            Notice(
+                f"{some(counts['to_accept'], 'outcome return')} waiting to be accepted",
+                url_for("outcomes.returns_to_accept"),
+                counts["to_accept"],
+            )
+        )
     if second_approver:
         notices.append(
             Notice(

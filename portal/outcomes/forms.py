@@ -254,3 +254,17 @@ class UploadReturnsForm(PortalForm):
         ],
     )
     submit = SubmitField("Upload and submit", widget=GovSubmitInput())
+
+
+class AcceptReturnsForm(PortalForm):
+    """Several of one provider's returns for a quarter, accepted at once. Its checkboxes sit
+    in the rows of the page's table, so the template draws them; the ids are checked by
+    ``operations.accept_returns``, which accepts only those still waiting."""
+
+    returns = SelectMultipleField(
+        "Returns to accept",
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(message="Select the returns to accept")],
+    )
+    submit = SubmitField("Accept selected returns", widget=GovSubmitInput())

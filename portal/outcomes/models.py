@@ -79,6 +79,9 @@ class OutcomeReturn(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("period_id", "service_user_id"),
         Index("ix_outcome_returns_provider_period_status", "provider_id", "period_id", "status"),
+        # The returns waiting to be accepted, by quarter and provider, the oldest first:
+        # the acceptance queue reads only these, however many were accepted before.
+        Index("ix_outcome_returns_waiting", "status", "period_id", "provider_id", "submitted_at"),
         # A person's returns, and one provider's returns for the person.
         Index("ix_outcome_returns_service_user_provider", "service_user_id", "provider_id"),
     )

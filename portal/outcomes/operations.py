@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.accounts.models import User
 from portal.audit.operations import AuditChange, record, record_many
@@ -28,7 +28,14 @@ from portal.outcomes.models import (
 )
 from portal.outcomes.queries import find_period, find_return, previous_return
 from portal.outcomes.rules import AnswerData, check_answer, kept_answers
-from portal.outcomes.snapshots import NEW_DRAFT, return_snapshot, saved_answers, state_snapshot
+from portal.outcomes.snapshots import (
+    NEW_DRAFT,
+    STATE_COLUMNS,
+    ReturnState,
+    return_snapshot,
+    saved_answers,
+    state_snapshot,
+)
 from portal.outcomes.submission import submit_returns
 from portal.providers.models import ServiceUser
 
@@ -213,6 +220,69 @@ def accept_return(outcome_return: OutcomeReturn, *, by: User) -> None:
         before=before,
         after=_snapshot(outcome_return),
     )
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What accepting several returns at once did: how many it accepted, and how many of
+    those chosen someone else had reviewed first (accepted or sent back a moment ago)."""
+
+    accepted: int
+    already_reviewed: int
+
+
+def accept_returns(
+    return_ids: Sequence[int], *, period_id: int, provider_id: int, by: User
+) -> Accepted:
+    """Accept these of one provider's returns for the quarter, together: those still
+    waiting are accepted, each with its own audit event, in a handful of statements
+    whatever their number. The returns are held with one locking read, so a return someone
+    else reviews at the same moment is reviewed once; those no longer waiting are counted,
+    not refused. Ids of another provider's or quarter's returns are ignored."""
+    ids = sorted(set(return_ids))
+    if not ids:
+        return Accepted(0, 0)
+    held = db.session.execute(
+        select(OutcomeReturn.id, OutcomeReturn.provider_id)
+        .add_columns(*STATE_COLUMNS)
+        .where(
+            OutcomeReturn.id.in_(ids),
+            OutcomeReturn.period_id == period_id,
+            OutcomeReturn.provider_id == provider_id,
+        )
+        .with_for_update(of=OutcomeReturn)
+    ).all()
+    waiting = [row for row in held if row.status == ReturnStatus.SUBMITTED]
+    if waiting:
+        now = utcnow()
+        accepted_ids = [row.id for row in waiting]
+        db.session.execute(
+            update(OutcomeReturn)
+            .where(OutcomeReturn.id.in_(accepted_ids))
+            .values(
+                status=ReturnStatus.ACCEPTED,
+                reviewed_at=now,
+                reviewed_by_id=by.id,
+                review_reason="",
+            )
+        )
+        progress.returns_changed(OutcomeReturn.id.in_(accepted_ids))
+        changes = []
+        for row in waiting:
+            state = ReturnState._make(row[2:])
+            accepted = state._replace(
+                status=ReturnStatus.ACCEPTED, reviewed_at=now, reviewed_by_id=by.id
+            )
+            changes.append(
+                AuditChange(
+                    entity_id=row.id,
+                    provider_id=row.provider_id,
+                    before=state_snapshot(state),
+                    after=state_snapshot(accepted) | {"how": "several at once"},
+                )
+            )
+        record_many("outcome_return.accepted", OutcomeReturn.__tablename__, changes, by=by)
+    return Accepted(len(waiting), len(held) - len(waiting))
 
 
 def return_for_correction(outcome_return: OutcomeReturn, *, by: User, reason: str) -> None:

@@ -7,10 +7,19 @@ from werkzeug.wrappers import Response
 from portal.audit.requests import person_read
 from portal.common.access import roles_required
 from portal.common.errors import DomainError, show_on_form
+from portal.common.pagination import paginate
 from portal.common.roles import CASEWORK_ROLES, Role
+from portal.extensions import db
 from portal.outcomes import operations
+from portal.outcomes.acceptance import (
+    waiting_count,
+    waiting_for,
+    waiting_returns_statement,
+    waiting_summary_statement,
+)
 from portal.outcomes.forms import (
     OUTCOME_FORMS,
+    AcceptReturnsForm,
     ReviewReturnForm,
     StartFromPreviousForm,
     SubmitReturnForm,
@@ -20,7 +29,7 @@ from portal.outcomes.models import EDITABLE, OutcomeReturn, ReportingPeriod, Ret
 from portal.outcomes.period_views import task_list_url
 from portal.outcomes.queries import find_return, get_period, get_return, previous_return
 from portal.outcomes.rules import answer_problem, return_problems
-from portal.providers.models import ServiceUser
+from portal.providers.models import Provider, ServiceUser
 from portal.providers.queries import get_service_user, viewer_provider_id
 
 bp = Blueprint("outcomes", __name__, template_folder="templates")
@@ -237,3 +246,73 @@ def review_return(return_id: int) -> Response | str:
         review_form=form,
         form=form,
     )
+
+
+@bp.get("/outcome-returns/to-accept")
+@roles_required(*CASEWORK_ROLES)
+def returns_to_accept() -> str:
+    """Returns handed in and waiting for the council to accept them, by quarter and
+    provider, the earliest quarter first."""
+    page = paginate(waiting_summary_statement(), scalars=False)
+    return render_template(
+        "outcomes/to_accept.html",
+        page=page,
+        waiting=db.session.scalar(waiting_count()) or 0,
+    )
+
+
+@bp.route(
+    "/outcome-returns/to-accept/<int:period_id>/providers/<int:provider_id>",
+    methods=["GET", "POST"],
+)
+@roles_required(*CASEWORK_ROLES)
+def provider_returns_to_accept(period_id: int, provider_id: int) -> Response | str:
+    """One provider's returns waiting for the quarter, to open each or accept several."""
+    period = get_period(period_id)
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = AcceptReturnsForm()
+    if form.validate_on_submit():
+        done = operations.accept_returns(
+            form.returns.data or [], period_id=period.id, provider_id=provider.id, by=current_user
+        )
+        flash(_accepted_message(done, provider.name, period.label), "success")
+        if db.session.scalar(waiting_for(period.id, provider.id)):
+            return redirect(
+                url_for(
+                    "outcomes.provider_returns_to_accept",
+                    period_id=period.id,
+                    provider_id=provider.id,
+                )
+            )
+        return redirect(url_for("outcomes.returns_to_accept"))
+    total = db.session.scalar(waiting_for(period.id, provider.id)) or 0
+    page = paginate(
+        waiting_returns_statement(),
+        scalars=False,
+        total=total,
+        params={"period": period.id, "provider": provider.id},
+    )
+    return render_template(
+        "outcomes/to_accept_provider.html",
+        period=period,
+        provider=provider,
+        page=page,
+        form=form if form.errors else None,
+        accept_form=form,
+        chosen=set(form.returns.data or []),
+    )
+
+
+def _accepted_message(done: operations.Accepted, provider: str, quarter: str) -> str:
+    message = (
+        f"{done.accepted} {'return' if done.accepted == 1 else 'returns'} from {provider} "
+        f"for {quarter} accepted."
+    )
+    if done.already_reviewed:
+        message += (
+            f" {done.already_reviewed} of those you chose "
+            f"{'was' if done.already_reviewed == 1 else 'were'} reviewed by someone else first."
+        )
+    return message

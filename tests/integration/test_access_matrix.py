@@ -177,6 +177,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("outcomes.review_return", "POST"):         (IN, NO, GO, GO, NO, NO, NO, NO),
     ("outcomes.start_from_previous", "POST"):   (IN, NO, NO, NO, NO, GO, GO, NF),
     ("outcomes.view_return", "GET"):            (IN, NO, OK, OK, NO, OK, OK, NF),
+    ("outcomes.returns_to_accept", "GET"):      (IN, NO, OK, OK, NO, NO, NO, NO),
+    ("outcomes.provider_returns_to_accept", "GET"):  (IN, NO, OK, OK, NO, NO, NO, NO),
+    ("outcomes.provider_returns_to_accept", "POST"): (IN, NO, GO, GO, NO, NO, NO, NO),
     # Your sessions: the session asked about is the care manager's other one, which anyone
     # else is told does not exist.
     ("own_sessions.end", "POST"):               (IN, NF, NF, GO, NF, NF, NF, NF),

@@ -536,6 +536,13 @@ ROUTES = [
         {"decision": Kind.CHOICE, "reason": Kind.AREA},
     ),
     Route(
+        "accepting several returns",
+        Role.COMMISSIONER,
+        lambda r: f"/outcome-returns/to-accept/{r.world.period.id}/providers/{r.world.provider.id}",
+        lambda r: {"returns": str(r.stages.outcome_return.id)},
+        {"returns": Kind.CHOICE},
+    ),
+    Route(
         "a recommendation",
         Role.PROVIDER_MANAGER,
         lambda r: f"/service-users/{r.person.id}/recommendations/new",
