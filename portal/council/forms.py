@@ -56,6 +56,16 @@ class SettingsForm(PortalForm):
         widget=GovTextInput(),
         validators=[InputRequired(message="Enter the hourly wage floor")],
     )
+    smallest_comparable_sample = IntegerField(
+        "Smallest sample to compare",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the smallest sample to compare, for example 30"),
+            NumberRange(
+                min=1, max=1000, message="The smallest sample must be from 1 to 1,000 returns"
+            ),
+        ],
+    )
     cost_centre = StringField(
         "Cost centre",
         widget=GovTextInput(),

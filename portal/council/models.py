@@ -25,6 +25,9 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
             "AND capacity_opens_day <= capacity_closes_day",
             name="capacity_window_days",
         ),
+        CheckConstraint(
+            "smallest_comparable_sample BETWEEN 1 AND 1000", name="smallest_comparable_sample"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -41,6 +44,11 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     capacity_closes_day: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
     # Carer pay below this hourly rate is flagged (the National Living Wage from April 2026).
     wage_floor_pence: Mapped[int] = mapped_column(Integer, default=1271, server_default="1271")
+    # Outcome figures from fewer returns than this are flagged as too small to compare, and
+    # no change is reported between them.
+    smallest_comparable_sample: Mapped[int] = mapped_column(
+        Integer, default=30, server_default="30"
+    )
 
 
 def get_settings() -> CouncilSettings:

@@ -24,6 +24,7 @@ _FIELDS = (
     "capacity_opens_day",
     "capacity_closes_day",
     "wage_floor_pence",
+    "smallest_comparable_sample",
     "cost_centre",
     "nominal_code",
 )

@@ -6,8 +6,7 @@ cell of it may reach a spreadsheet as a formula."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 
 from portal.common.spreadsheets import SafeCsvWriter
 from portal.outcomes.measures import MEASURES, EvidenceSource
@@ -17,39 +16,62 @@ from portal.outcomes.uploads import HEADER
 from portal.providers.models import ServiceUser
 
 
-def _percent(value: float | None) -> Decimal | str:
-    """A figure, to one place: a number, so a fall in points ('-2.5') is not guarded as text."""
-    return "" if value is None else Decimal(f"{value:.1f}")
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
 
 
-def table_f_rows_csv(table: TableF) -> str:
+def _figure(value: int | None) -> int | str:
+    return "" if value is None else value
+
+
+def table_f_rows_csv(table: TableF, filters: Sequence[tuple[str, str]] = ()) -> str:
+    """Table F as the page shows it: whole percents, each change the difference of the two,
+    none where a sample is too small to compare. A filtered table says its filter in three
+    columns of every row (empty when not filtered), as its file's name does."""
+    chosen = dict(filters)
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)
     writer.writerow(
         (
             "period",
+            "filter_provider",
+            "filter_contract_type",
+            "filter_quadrant",
             "code",
             "outcome_or_measure",
             "met",
             "sample",
             "percent_met",
+            "small_sample",
             "previous_period",
+            "previous_met",
+            "previous_sample",
             "previous_percent_met",
+            "previous_small_sample",
             "change_in_points",
+            "smallest_comparable_sample",
         )
     )
     for row in table.rows:
         writer.writerow(
             (
                 table.period.label,
+                chosen.get("provider", ""),
+                chosen.get("contract type", ""),
+                chosen.get("quadrant", ""),
                 row.code,
                 row.text,
                 row.met,
                 row.sample,
-                _percent(row.percent),
+                _figure(row.shown),
+                _yes_no(row.small),
                 table.previous.label if table.previous else "",
-                _percent(row.previous_percent),
-                _percent(row.change),
+                _figure(row.previous_met if table.previous else None),
+                _figure(row.previous_sample if table.previous else None),
+                _figure(row.previous_shown),
+                _yes_no(row.previous_small) if table.previous else "",
+                _figure(row.change),
+                table.smallest,
             )
         )
     return buffer.getvalue()

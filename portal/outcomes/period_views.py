@@ -4,6 +4,7 @@ returns for; commissioners see who is missing and late."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import (
     Blueprint,
@@ -182,6 +183,20 @@ def _table_f_filters() -> tuple[Filters, dict[str, str]]:
     return filters, {k: v for k, v in chosen.items() if v}
 
 
+def _filter_words(filters: Filters) -> list[tuple[str, str]]:
+    """Each filter chosen, (what it filters, its value in words), for the download's link,
+    file name and columns."""
+    words = []
+    if filters.provider_id is not None:
+        provider = db.session.get(Provider, filters.provider_id)
+        words.append(("provider", provider.name if provider else f"provider {filters.provider_id}"))
+    if filters.contract_type is not None:
+        words.append(("contract type", filters.contract_type.label))
+    if filters.quadrant is not None:
+        words.append(("quadrant", filters.quadrant.label))
+    return words
+
+
 @bp.get("/<int:period_id>/table-f")
 @roles_required(*CASEWORK_ROLES)
 def table_f_view(period_id: int) -> str:
@@ -192,6 +207,7 @@ def table_f_view(period_id: int) -> str:
         table=table_f(reporting_period, filters),
         providers=provider_choices(),
         chosen=chosen,
+        filter_words="; ".join(f"{name} {value}" for name, value in _filter_words(filters)),
         ContractType=ContractType,
         Quadrant=Quadrant,
     )
@@ -203,12 +219,12 @@ def table_f_csv(period_id: int) -> Response:
     reporting_period = get_period(period_id)
     filters, _ = _table_f_filters()
     table = table_f(reporting_period, filters)
+    words = _filter_words(filters)
+    name = "-".join(["table-f", _slug(reporting_period.label), *(_slug(v) for _, v in words)])
     return Response(
-        table_f_rows_csv(table),
+        table_f_rows_csv(table, words),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="table-f-{reporting_period.label.replace(" ", "-").replace("/", "-")}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
 
 
@@ -233,7 +249,8 @@ def upload_template(period_id: int) -> Response:
 
 
 def _slug(label: str) -> str:
-    return label.lower().replace(" ", "-").replace("/", "-")
+    """Words for a file's name: lower case letters and digits, hyphens between."""
+    return "-".join(re.findall(r"[a-z0-9]+", label.lower()))
 
 
 @bp.route("/<int:period_id>/upload", methods=["GET", "POST"])

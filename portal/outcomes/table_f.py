@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 
+from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.models import RETURNS_CODE, OutcomeTally, ReportingPeriod
@@ -29,14 +30,28 @@ class Filters:
     quadrant: Quadrant | None = None  # the service user's quadrant
 
 
+def whole_percent(met: int, sample: int) -> int | None:
+    """``met`` of ``sample`` as a whole percent, a half rounded up (as people round), in
+    integers so that 82.5 is never 82 through a float's error; None for no sample."""
+    if sample <= 0:
+        return None
+    return (200 * met + sample) // (2 * sample)
+
+
 @dataclass(frozen=True)
 class Share:
+    """A row of Table F. Every figure shown is worked out from the figures shown beside it:
+    the change is the difference of the two whole percents, so "82%" against "57%" reads
+    "up 25 points". A sample smaller than the council's smallest comparable sample is
+    flagged, and no change is reported between it and another."""
+
     code: str  # "1" for an outcome, "1.1" for a measure
     text: str
     met: int
     sample: int
     previous_met: int | None = None
     previous_sample: int | None = None
+    smallest: int = 1  # the council's smallest comparable sample
 
     @property
     def is_outcome(self) -> bool:
@@ -44,20 +59,45 @@ class Share:
 
     @property
     def percent(self) -> float | None:
+        """Unrounded, for the bar's length only."""
         return None if self.sample == 0 else 100 * self.met / self.sample
 
     @property
-    def previous_percent(self) -> float | None:
-        if not self.previous_sample:
-            return None
-        return 100 * (self.previous_met or 0) / self.previous_sample
+    def shown(self) -> int | None:
+        return whole_percent(self.met, self.sample)
 
     @property
-    def change(self) -> float | None:
-        """Percentage points up (+) or down (-) on the previous period."""
-        if self.percent is None or self.previous_percent is None:
+    def previous_shown(self) -> int | None:
+        if not self.previous_sample:
             return None
-        return self.percent - self.previous_percent
+        return whole_percent(self.previous_met or 0, self.previous_sample)
+
+    @property
+    def small(self) -> bool:
+        return 0 < self.sample < self.smallest
+
+    @property
+    def previous_small(self) -> bool:
+        return 0 < (self.previous_sample or 0) < self.smallest
+
+    @property
+    def comparable(self) -> bool:
+        """Both quarters have a sample, and neither is too small to compare."""
+        return (
+            self.shown is not None
+            and self.previous_shown is not None
+            and not self.small
+            and not self.previous_small
+        )
+
+    @property
+    def change(self) -> int | None:
+        """Percentage points up (+) or down (-) on the previous period, between the two
+        whole percents shown; None when there is nothing to compare, or too little."""
+        shown, previous = self.shown, self.previous_shown
+        if not self.comparable or shown is None or previous is None:
+            return None
+        return shown - previous
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,8 @@ class TableF:
     previous: PeriodRef | None
     returns: int  # the sample: returns submitted or accepted
     rows: list[Share]
+    smallest: int = 1  # the council's smallest comparable sample
+    previous_returns: int = 0
 
 
 @cache
@@ -152,6 +194,7 @@ def previous_period(period: ReportingPeriod) -> PeriodRef | None:
 
 
 def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
+    smallest = get_settings().smallest_comparable_sample
     previous = previous_period(period)
     found = _counts([period.id] + ([previous.id] if previous else []), filters)
     returns, counts = found[period.id]
@@ -171,6 +214,14 @@ def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
                     sample=sample,
                     previous_met=before[0] if before else None,
                     previous_sample=before[1] if before else None,
+                    smallest=smallest,
                 )
             )
-    return TableF(period=period, previous=previous, returns=returns, rows=rows)
+    return TableF(
+        period=period,
+        previous=previous,
+        returns=returns,
+        rows=rows,
+        smallest=smallest,
+        previous_returns=found[previous.id][0] if previous else 0,
+    )

@@ -387,6 +387,7 @@ ROUTES = [
             "capacity_opens_day": Kind.NUMBER,
             "capacity_closes_day": Kind.NUMBER,
             "wage_floor": Kind.NUMBER,
+            "smallest_comparable_sample": Kind.NUMBER,
             "cost_centre": Kind.TEXT,
             "nominal_code": Kind.TEXT,
         },

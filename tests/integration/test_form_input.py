@@ -144,6 +144,7 @@ def settings_form(**changes: str) -> dict[str, str]:
         "capacity_opens_day": "8",
         "capacity_closes_day": "14",
         "wage_floor": "12.71",
+        "smallest_comparable_sample": "30",
         "cost_centre": "HC4100",
         "nominal_code": "5210",
     } | changes
@@ -155,6 +156,8 @@ def settings_form(**changes: str) -> dict[str, str]:
         ("wage_floor", "21,474,836.48", "The wage floor must be £100 an hour or less"),
         ("wage_floor", " ", "Enter the hourly wage floor"),
         ("decision_target_working_days", "2147483648", "The decision target must be 1 to 60"),
+        ("smallest_comparable_sample", "0", "The smallest sample must be from 1 to 1,000 returns"),
+        ("smallest_comparable_sample", "", "Enter the smallest sample to compare, for example 30"),
         ("cost_centre", "HC\x004100", control_character_message("Cost centre")),
     ],
 )
@@ -167,6 +170,28 @@ def test_a_setting_beyond_its_bound_is_refused(
     assert _beside(response.get_data(as_text=True), field).startswith(message)
     db.session.expire_all()
     assert get_settings().wage_floor_pence == 1271
+    assert get_settings().smallest_comparable_sample == 30
+
+
+def test_the_smallest_comparable_sample_is_saved_and_audited(as_role, world: World) -> None:
+    client = as_role(Role.COMMISSIONER)
+    response = client.post("/settings", data=settings_form(smallest_comparable_sample="50"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert get_settings().smallest_comparable_sample == 50
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "council_settings.updated")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event is not None
+    assert (
+        event.before["smallest_comparable_sample"],
+        event.after["smallest_comparable_sample"],
+    ) == (
+        30,
+        50,
+    )
 
 
 @pytest.fixture

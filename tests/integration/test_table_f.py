@@ -6,11 +6,13 @@ import csv
 import datetime as dt
 import io
 import random
+import re
 
 import pytest
 
 from portal.common.dates import quarter_bounds
 from portal.common.roles import Role
+from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReturnStatus
@@ -156,16 +158,51 @@ def test_table_f_page_and_csv(as_role, world: World) -> None:
     assert "Outcome 1: The individual can maintain or increase their level of personal care" in page
     table = table_f(world.period, Filters())
     outcome_1 = table.rows[0]
-    assert f"{outcome_1.met} {outcome_1.sample} {outcome_1.percent:.0f}%" in page
+    small = " Small sample" if outcome_1.small else ""
+    assert f"{outcome_1.met} {outcome_1.sample}{small} {outcome_1.shown}%" in page
+    assert "Download Table F (CSV)" in page
 
-    download = client.get(
-        f"/outcome-periods/{world.period.id}/table-f.csv?provider={world.provider.id}"
+    address = f"/outcome-periods/{world.period.id}/table-f.csv?provider={world.provider.id}"
+    assert "Download Table F for provider Brightwater Home Care (CSV)" in text_of(
+        client.get(f"/outcome-periods/{world.period.id}/table-f?provider={world.provider.id}")
     )
+    download = client.get(address)
     assert download.mimetype == "text/csv"
+    label = world.period.label.lower().replace(" ", "-").replace("/", "-")
+    assert download.headers["Content-Disposition"] == (
+        f'attachment; filename="table-f-{label}-brightwater-home-care.csv"'
+    )
     rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert [r["code"] for r in rows][:5] == ["1", "1.1", "1.2", "1.3", "1.4"]
-    filtered = _as_counts(table_f(world.period, Filters(provider_id=world.provider.id)).rows)
-    assert {r["code"]: (int(r["met"]), int(r["sample"])) for r in rows} == filtered
+    assert {r["filter_provider"] for r in rows} == {"Brightwater Home Care"}
+    assert {r["filter_contract_type"] for r in rows} == {""}
+    filtered = table_f(world.period, Filters(provider_id=world.provider.id)).rows
+    assert {r["code"]: (int(r["met"]), int(r["sample"])) for r in rows} == _as_counts(filtered)
+    # The file's figures are the page's: whole percents, the change their difference.
+    for row, share in zip(rows, filtered, strict=True):
+        assert row["percent_met"] == ("" if share.shown is None else str(share.shown))
+        assert row["change_in_points"] == ("" if share.change is None else str(share.change))
+        assert row["small_sample"] == ("yes" if share.small else "no")
+
+
+def test_a_small_sample_is_flagged_and_not_compared(as_role, world: World) -> None:
+    """With the council's smallest comparable sample above every sample, every share is
+    flagged and no change is reported; at 1, the changes come back."""
+    _seed(world)
+    settings = get_settings()
+    settings.smallest_comparable_sample = 1000
+    db.session.commit()
+    client = as_role(Role.COMMISSIONER)
+    page = text_of(client.get(f"/outcome-periods/{world.period.id}/table-f"))
+    assert "A share from fewer than 1000 returns is marked small sample" in page
+    assert "Too small to compare" in page
+    assert not re.search(r"\b(up|down) \d+ points?\b", page) and "no change" not in page
+
+    settings.smallest_comparable_sample = 1
+    db.session.commit()
+    page = text_of(client.get(f"/outcome-periods/{world.period.id}/table-f"))
+    assert "Too small to compare" not in page and "Small sample" not in page
+    assert re.search(r"\b(up \d+ points?|down \d+ points?|no change)\b", page)
 
 
 def test_providers_cannot_see_table_f(as_role, world: World) -> None:
