@@ -35,7 +35,6 @@ from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.casework.subject_access import gather
 from portal.casework.subject_access_pdf import subject_access_pdf
-from portal.common.dates import FinancialYear, today
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes import owed
@@ -54,7 +53,6 @@ from portal.payments.remittances import remittance_for
 from portal.providers.models import PackageLine, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
-from portal.recommendations.sustained import reductions_held
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
 PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
@@ -280,10 +278,6 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             "table_f": lambda: table_f(period, Filters()),
             "recommendations_summary": model_summary,
             "capacity_picture": capacity_picture,
-            # Last year's reductions: most have reached 91 days, some a year.
-            "reductions_held": lambda: reductions_held(
-                FinancialYear(FinancialYear.containing(today()).start_year - 1)
-            ),
         }
         for name, aggregate in cases.items():
             aggregate()

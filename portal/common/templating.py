@@ -12,6 +12,7 @@ from wtforms import FieldList, FormField
 from portal.common.dates import format_date, format_moment
 from portal.common.money import format_hours_figure, format_minutes_as_hours, format_pence
 from portal.common.nhs import format_nhs_number
+from portal.common.reflow import reflow_cell
 from portal.common.roles import Role
 
 # Each role's service navigation, in order: (label, endpoint).
@@ -185,6 +186,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(form_error_summary)
     app.add_template_global(address_around_id)
     app.add_template_global(enum_choices)
+    app.add_template_global(reflow_cell)
     app.jinja_env.filters["pence"] = format_pence
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_moment

@@ -102,8 +102,6 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         Index("ix_recommendations_decided_by", "decided_by_id", "decided_at", "id"),
         # A provider's recommendations decided since a day (What needs you's last 30 days).
         Index("ix_recommendations_provider_decided", "provider_id", "decided_at"),
-        # Approved changes by the day they started (do reductions hold?).
-        Index("ix_recommendations_status_agreed_start", "status", "agreed_start_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -59,7 +59,6 @@ from portal.recommendations.queries import (
     service_user_recommendation_rows,
 )
 from portal.recommendations.summary import model_summary
-from portal.recommendations.sustained import CHECKPOINTS, all_providers, reductions_held
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
@@ -478,15 +477,11 @@ def summary() -> str:
     year = chosen_financial_year(request.args.get("year", ""), current)
     rows = model_summary(year)
     offered = financial_years_offered(current, year)
-    held = reductions_held(year)
     return render_template(
         "recommendations/summary.html",
         rows=rows,
         year=year,
         years=offered,
-        held=held,
-        held_totals=all_providers(held),
-        checkpoints=CHECKPOINTS,
         ChangeKind=ChangeKind,
         totals={
             "minutes": sum(r.weekly_minutes_released for r in rows),

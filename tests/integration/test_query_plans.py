@@ -49,7 +49,6 @@ from portal.recommendations.queries import (
     queue_statement,
     service_user_recommendation_rows,
 )
-from portal.recommendations.sustained import _statement as sustained_statement
 from tests.factories import ServiceUserFactory
 from tests.fixtures import World
 
@@ -109,9 +108,6 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     ),
     "a provider's latest remittances": lambda w: newest_provider_batches_statement().params(
         provider=w.provider.id
-    ),
-    "whether a year's reductions held": lambda w: sustained_statement().params(
-        first=dt.date(2025, 4, 1), last=dt.date(2026, 3, 31), today=today()
     ),
     "audit events of one action": lambda w: events_statement(EventFilters(action="x.y")),
     "audit events by one person": lambda w: events_statement(EventFilters(actor="ada")),
