@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, true
 
-from portal.council.models import get_settings
+from portal.council.models import CouncilSettings
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.models import RETURNS_CODE, OutcomeTally, ReportingPeriod
@@ -181,21 +181,30 @@ _PREVIOUS = (
     )
     .order_by(ReportingPeriod.start_date.desc())
     .limit(1)
+    .subquery()
+)
+# The council's smallest comparable sample and the period before, in one statement: the
+# settings row is always there, the period before may not be.
+_SMALLEST_AND_PREVIOUS = (
+    select(CouncilSettings.smallest_comparable_sample, _PREVIOUS.c.id, _PREVIOUS.c.label)
+    .outerjoin(_PREVIOUS, true())
+    .where(CouncilSettings.id == 1)
 )
 
 
-def previous_period(period: ReportingPeriod) -> PeriodRef | None:
+def smallest_and_previous(period: ReportingPeriod) -> tuple[int, PeriodRef | None]:
+    """The council's smallest comparable sample, and the period before ``period``."""
     row = (
         db.session.connection()
-        .execute(_PREVIOUS, {"kind": period.kind, "start": period.start_date})
-        .first()
+        .execute(_SMALLEST_AND_PREVIOUS, {"kind": period.kind, "start": period.start_date})
+        .one()
     )
-    return PeriodRef(row.id, row.label) if row else None
+    previous = PeriodRef(row.id, row.label) if row.id is not None else None
+    return int(row.smallest_comparable_sample), previous
 
 
 def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
-    smallest = get_settings().smallest_comparable_sample
-    previous = previous_period(period)
+    smallest, previous = smallest_and_previous(period)
     found = _counts([period.id] + ([previous.id] if previous else []), filters)
     returns, counts = found[period.id]
     previous_counts = found[previous.id][1] if previous else {}

@@ -461,17 +461,25 @@ def test_a_commissioner_reads_and_downloads_table_f(
     council.expect_heading("Table F: outcomes met")
     assert "The sample is the 2 returns submitted or accepted" in council.text()
     assert "that match the filters" in council.text()
-    shown = {row[0]: row[2:5] for row in table_rows(council, caption)}  # [1] is the bar
+    # [1] is the bar. Two returns are far fewer than the smallest comparable sample: each
+    # sample says so beneath its figure.
+    figures = table_rows(council, caption)
+    assert all(row[3].endswith("\nSmall sample") for row in figures if row[3] != "0")
+    shown = {row[0]: [row[2], row[3].split("\n")[0], row[4]] for row in figures}
     assert shown[f"Outcome 1: {OUTCOMES[0].text}"] == ["1", "2", "50%"]
     assert shown[f"1.1 {MEASURES[0].text}"] == ["1", "2", "50%"]
     assert shown[f"1.2 {MEASURES[1].text}"] == ["2", "2", "100%"]
     assert shown[f"3.1 {OUTCOMES[2].measures[0].text}"] == ["1", "1", "100%"]
 
+    # The filtered download says its filter in its link, its name and its columns.
     with council.page.expect_download() as download_info:
-        council.page.get_by_role("link", name="Download Table F (CSV)").click()
+        council.page.get_by_role(
+            "link", name=f"Download Table F for provider {team.provider_name} (CSV)"
+        ).click()
     download = download_info.value
     assert download.failure() is None, f"the download failed: {download.failure()}"
-    assert download.suggested_filename == f"table-f-{label.replace(' ', '-').replace('/', '-')}.csv"
+    words = "-".join(re.findall(r"[a-z0-9]+", f"{label} {team.provider_name}".lower()))
+    assert download.suggested_filename == f"table-f-{words}.csv"
     with open(download.path(), newline="", encoding="utf-8") as csv_file:
         rows = {row["code"]: row for row in csv.DictReader(csv_file)}
     assert list(rows) == [
@@ -481,8 +489,10 @@ def test_a_commissioner_reads_and_downloads_table_f(
     assert (rows["1.1"]["met"], rows["1.1"]["sample"], rows["1.1"]["percent_met"]) == (
         "1",
         "2",
-        "50.0",
+        "50",
     )
+    assert rows["1.1"]["small_sample"] == "yes"
+    assert {row["filter_provider"] for row in rows.values()} == {team.provider_name}
     assert (rows["3"]["met"], rows["3"]["sample"]) == ("1", "1")
     assert {row["period"] for row in rows.values()} == {label}
 

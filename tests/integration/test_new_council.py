@@ -110,6 +110,7 @@ def test_a_new_council_reaches_a_payment_from_an_empty_database(
                 "capacity_opens_day": "8",
                 "capacity_closes_day": "14",
                 "wage_floor": "12.71",
+                "smallest_comparable_sample": "30",
                 "cost_centre": "HC4100",
                 "nominal_code": "5210",
             },
