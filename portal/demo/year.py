@@ -128,7 +128,9 @@ def hand_in_returns(
 ) -> None:
     """Each strategic provider's returns for the quarter: most on time, a slow provider's
     late, a few people's never; the care manager accepts them, sending a few back, which the
-    provider corrects (in the latest quarter, some are still waiting)."""
+    provider corrects. In the latest quarter some sent back are still with the provider, and
+    the late providers' returns still wait for the council to accept them (the commissioner's
+    Outcome returns to accept)."""
     period = quarter.period
     owed = db.session.execute(
         select(OwedReturn.provider_id, ServiceUser)
@@ -169,6 +171,8 @@ def hand_in_returns(
                 submit_returns(list(drafts), by=manager, source="upload", made_now=drafts)
         if not quarter.past:
             continue
+        if latest_past and slow:
+            continue  # handed in late: still waiting for the council to accept them
         returned = []
         with on(handed + dt.timedelta(days=rng.randint(2, 6)), 14):
             for return_id in drafts:

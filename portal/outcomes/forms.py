@@ -256,6 +256,18 @@ class UploadReturnsForm(PortalForm):
     submit = SubmitField("Upload and submit", widget=GovSubmitInput())
 
 
+LARGEST_ID = 2**31 - 1  # a record's id is a 32-bit integer on PostgreSQL
+
+
+def _return_id(value: Any) -> int:
+    """A return's id, or a ValueError (an id no record could have is not sent to the
+    database, where PostgreSQL would refuse it as out of range)."""
+    number = int(value)
+    if not 1 <= number <= LARGEST_ID:
+        raise ValueError("not an id")
+    return number
+
+
 class AcceptReturnsForm(PortalForm):
     """Several of one provider's returns for a quarter, accepted at once. Its checkboxes sit
     in the rows of the page's table, so the template draws them; the ids are checked by
@@ -263,7 +275,7 @@ class AcceptReturnsForm(PortalForm):
 
     returns = SelectMultipleField(
         "Returns to accept",
-        coerce=int,
+        coerce=_return_id,
         validate_choice=False,
         validators=[InputRequired(message="Select the returns to accept")],
     )

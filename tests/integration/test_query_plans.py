@@ -269,14 +269,19 @@ def _a_provider_with_decided_recommendations(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("count", "index"),
+    ("count", "indexes"),
     [
-        ("unsent_since", "ix_recommendations_provider_status"),
-        ("decided", "ix_recommendations_provider_decided"),
+        # Drafts are few whatever the history: PostgreSQL, knowing there are none, may
+        # seek them by status alone, which costs the same however long the history.
+        (
+            "unsent_since",
+            ("ix_recommendations_provider_status", "ix_recommendations_status_submitted"),
+        ),
+        ("decided", ("ix_recommendations_provider_decided",)),
     ],
 )
 def test_a_providers_home_reads_its_recent_recommendations_through_their_indexes(
-    world: World, count: str, index: str
+    world: World, count: str, indexes: tuple[str, ...]
 ) -> None:
     """When the oldest unsent draft was saved, and how many were decided in the last 30 days:
     each through the index made for it, never the provider's newest-first index, which
@@ -286,5 +291,6 @@ def test_a_providers_home_reads_its_recent_recommendations_through_their_indexes
         provider=world.provider.id, since=dt.datetime(2026, 11, 5, tzinfo=dt.UTC)
     )
     plan = _plan(statement)
-    assert index in plan, plan
+    assert any(index in plan for index in indexes), plan
     assert "ix_recommendations_provider_created" not in plan, plan
+    assert _whole_table_reads(plan) == [], plan
