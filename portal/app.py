@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.payments.views import bp as payments_bp
     from portal.providers.views import bp as providers_bp
     from portal.recommendations.views import bp as recommendations_bp
+    from portal.reports.views import bp as reports_bp
 
     for blueprint in (
         common_bp,
@@ -100,6 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         capacity_bp,
         caseload_bp,
         audit_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 
