@@ -120,6 +120,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.casework.commands import retention_cli
 
     app.cli.add_command(retention_cli)
+    from portal.recommendations.commands import reductions_cli
+
+    app.cli.add_command(reductions_cli)
     return app
 
 

@@ -28,7 +28,12 @@ from portal.providers.models import (
     ProviderChange,
     ServiceUser,
 )
-from portal.recommendations.models import ProposedLine, Recommendation, RecommendationMessage
+from portal.recommendations.models import (
+    ProposedLine,
+    Recommendation,
+    RecommendationMessage,
+    ReductionCheckpoint,
+)
 
 __all__ = [
     "AuditEvent",
@@ -56,6 +61,7 @@ __all__ = [
     "Recommendation",
     "RecommendationMessage",
     "RecoveryCode",
+    "ReductionCheckpoint",
     "ReportingPeriod",
     "ServiceUser",
     "User",

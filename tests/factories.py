@@ -24,6 +24,7 @@ from portal.providers.enums import (
     Quadrant,
 )
 from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.recommendations import checkpoints
 
 PASSWORD = "correct horse battery staple"
 
@@ -115,7 +116,9 @@ class PackageLineFactory(BaseFactory):
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> PackageLine:
         kwargs.pop("service_user", None)
         line: PackageLine = super()._create(model_class, *args, **kwargs)
-        owed.lines_changed([line.service_user_id])  # as the operations that start lines do
+        # As the operations that start lines do.
+        owed.lines_changed([line.service_user_id])
+        checkpoints.lines_changed([line.service_user_id])
         return line
 
 

@@ -30,6 +30,7 @@ from portal.council.rates import load_card
 from portal.extensions import db
 from portal.outcomes import owed
 from portal.providers.models import PackageLine, ServiceUser
+from portal.recommendations import checkpoints
 
 PEOPLE = ServiceUser.__table__
 LINES = PackageLine.__table__
@@ -195,6 +196,7 @@ def write(plan: Plan, *, by: Any) -> None:
     touched |= {held.id for held, _, _ in plan.moved_people}
     if touched:
         owed.lines_changed(touched)
+        checkpoints.lines_changed(touched)  # whether their reductions held
 
 
 def _write_people(plan: Plan, *, by: Any) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date
+from sqlalchemy import Date, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -49,3 +49,33 @@ def _date_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
 def _date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     (moment,) = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({_sqlite_london_day(moment)})"
+
+
+class days_after(FunctionElement[Any]):
+    """``days_after(a_date, n)``: the date ``n`` days after a date column or expression.
+    The number is a literal of the statement (part of its cache key), never a parameter:
+    SQLite keeps a date as ISO text and adds days with date(); PostgreSQL adds an integer
+    to a date."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, day: Any, days: int) -> None:
+        super().__init__(day, literal_column(str(int(days))))
+
+
+def _day_and_days(element: Any, compiler: Any, **kw: Any) -> tuple[str, int]:
+    day, days = element.clauses
+    return compiler.process(day, **kw), int(days.name)
+
+
+@compiles(days_after)
+def _days_after_default(element: Any, compiler: Any, **kw: Any) -> str:
+    day, days = _day_and_days(element, compiler, **kw)
+    return f"({day} + {days})"
+
+
+@compiles(days_after, "sqlite")
+def _days_after_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    day, days = _day_and_days(element, compiler, **kw)
+    return f"date({day}, '{days:+d} days')"

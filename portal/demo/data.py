@@ -36,6 +36,7 @@ from portal.providers.enums import (
 )
 from portal.providers.models import Provider
 from portal.providers.operations import NewProvider, change_status, create_provider
+from portal.recommendations import checkpoints
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -358,6 +359,9 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     year.recommend_through_the_year(rng, assessors, care_manager, accounts[Role.FINANCE_OFFICER])
     _add_capacity_returns(rng, patch + framework, managers)
     _later_changes(patch, framework, commissioner)
+    # The nightly job, as it would have run through the year: each reduction's 91-day and
+    # 12-month checkpoints that have come since its approval, judged from the lines.
+    checkpoints.refresh_due()
 
 
 def _analyze() -> None:

@@ -283,3 +283,53 @@ class RecommendationMessage(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+
+
+class Verdict(enum.StrEnum):
+    """What became of an approved reduction's package at a checkpoint."""
+
+    HELD = "held"  # lines in force, no more weekly minutes than the reduction left
+    WENT_BACK_UP = "went_back_up"  # more weekly minutes than the reduction left
+    ENDED = "ended"  # no line in force
+    NOT_YET_KNOWN = "not_yet_known"  # the checkpoint day is still to come
+
+    @property
+    def label(self) -> str:
+        return {
+            "held": "Held",
+            "went_back_up": "Went back up",
+            "ended": "Ended",
+            "not_yet_known": "Not yet known",
+        }[self.value]
+
+
+class ReductionCheckpoint(db.Model):  # type: ignore[name-defined]
+    """Whether an approved reduction held: the person's weekly minutes on the agreed start
+    (the package the reduction left), 91 days and 365 days later (null until that day has
+    come), and the verdict at each. Worked out from the package lines and kept in step with
+    them (``portal.recommendations.checkpoints``): on approval, whenever the person's lines
+    change, and each night for a checkpoint whose day has come. The summary and the
+    dashboard count these rows rather than the lines."""
+
+    __tablename__ = "reduction_checkpoints"
+    __table_args__ = (
+        # Each checkpoint's verdicts by provider for a span of days: a covered range each.
+        Index("ix_reduction_checkpoints_91", "checkpoint_91_on", "provider_id", "verdict_91"),
+        Index("ix_reduction_checkpoints_365", "checkpoint_365_on", "provider_id", "verdict_365"),
+        CheckConstraint("weekly_minutes_agreed >= 0", name="weekly_minutes_agreed_not_negative"),
+    )
+
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id"), primary_key=True
+    )
+    # The trusted assessor that recommended it: the summary's "by provider".
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    service_user_id: Mapped[int] = mapped_column(ForeignKey("service_users.id"), index=True)
+    agreed_start_date: Mapped[dt.date] = mapped_column(Date)
+    weekly_minutes_agreed: Mapped[int] = mapped_column(Integer)
+    checkpoint_91_on: Mapped[dt.date] = mapped_column(Date)
+    weekly_minutes_91: Mapped[int | None] = mapped_column(Integer)
+    verdict_91: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict_91"))
+    checkpoint_365_on: Mapped[dt.date] = mapped_column(Date)
+    weekly_minutes_365: Mapped[int | None] = mapped_column(Integer)
+    verdict_365: Mapped[Verdict] = mapped_column(enum_type(Verdict, "verdict_365"))

@@ -27,7 +27,7 @@ from portal.payments.operations import create_reduction_payment
 from portal.providers.enums import ProviderStatus
 from portal.providers.models import PackageLine, Provider, ServiceUser, weekly_minutes
 from portal.providers.queries import current_lines
-from portal.recommendations import notices
+from portal.recommendations import checkpoints, notices
 from portal.recommendations.claims import reduction_claim
 from portal.recommendations.models import (
     ChangeKind,
@@ -339,6 +339,8 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
         if not proposal.ends_line:
             _start_line(recommendation, proposal, start_date=start_date, by=by)
     owed.lines_changed([recommendation.service_user_id])
+    # This reduction's own row, and any earlier reduction of theirs that an increase moves.
+    checkpoints.lines_changed([recommendation.service_user_id])
 
 
 def _start_line(

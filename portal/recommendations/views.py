@@ -59,6 +59,7 @@ from portal.recommendations.queries import (
     service_user_recommendation_rows,
 )
 from portal.recommendations.summary import model_summary
+from portal.recommendations.sustained import CHECKPOINT_NAMES, held_by_provider
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
@@ -482,6 +483,8 @@ def summary() -> str:
         rows=rows,
         year=year,
         years=offered,
+        held=held_by_provider(year.first_day, year.last_day),
+        checkpoint_names=CHECKPOINT_NAMES,
         ChangeKind=ChangeKind,
         totals={
             "minutes": sum(r.weekly_minutes_released for r in rows),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from portal.reports.held import held_sections
 from portal.reports.sections import Section, Span
 
 Builder = Callable[[Span], Sequence[Section]]
 
 # Each part of the dashboard adds its builder here, in the report's order.
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (held_sections,)
 
 
 def sections(span: Span) -> list[Section]:

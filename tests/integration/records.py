@@ -50,6 +50,19 @@ def submitted_reduction(world: World, person: ServiceUser, *, calls: int = 3) ->
 
 
 def drafted_reduction(world: World, person: ServiceUser, *, calls: int = 3) -> Recommendation:
+    return drafted_change(world, person, kind=ChangeKind.REDUCE, calls=calls)
+
+
+def submitted_increase(world: World, person: ServiceUser, *, calls: int) -> Recommendation:
+    recommendation = drafted_change(world, person, kind=ChangeKind.INCREASE, calls=calls)
+    recommendations.submit(recommendation, by=recommendation.created_by)
+    return recommendation
+
+
+def drafted_change(
+    world: World, person: ServiceUser, *, kind: ChangeKind, calls: int
+) -> Recommendation:
+    """A change to the calls a day of the person's first line, starting in a fortnight."""
     manager = (
         world.users[Role.PROVIDER_MANAGER]
         if person.provider_id == world.provider.id
@@ -59,7 +72,7 @@ def drafted_reduction(world: World, person: ServiceUser, *, calls: int = 3) -> R
     return recommendations.save_draft(
         person,
         RecommendationData(
-            kind=ChangeKind.REDUCE,
+            kind=kind,
             lines=[
                 LineProposal(
                     replaces_line_id=line.id,
@@ -69,8 +82,10 @@ def drafted_reduction(world: World, person: ServiceUser, *, calls: int = 3) -> R
                     days_of_week=line.days_of_week,
                 )
             ],
-            reason_category=ReasonCategory.SKILLS_REGAINED,
-            reason="Regained skills.",
+            reason_category=ReasonCategory.SKILLS_REGAINED
+            if kind == ChangeKind.REDUCE
+            else ReasonCategory.NEEDS_INCREASED,
+            reason="Regained skills." if kind == ChangeKind.REDUCE else "A fall.",
             evidence="Observed on visits.",
             person_consulted_and_agrees=True,
             family_consulted=False,

@@ -1,0 +1,148 @@
+"""Do reductions hold? The dashboard's and the committee report's sections: for each
+checkpoint (91 days and 12 months after a reduction's agreed start), the reductions whose
+checkpoint falls in the span, by provider, as held, went back up, ended or not yet known,
+with the share sustained; a chart of the share sustained at both checkpoints by provider;
+and sentences written from the figures. Read from the stored checkpoints in one grouped
+statement (``portal.recommendations.sustained``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from portal.recommendations.checkpoints import CHECKPOINTS
+from portal.recommendations.sustained import (
+    CHECKPOINT_NAMES,
+    Held,
+    HeldFigures,
+    ProviderHeld,
+    held_by_provider,
+)
+from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
+
+COLUMNS = (
+    "Provider",
+    "Reductions",
+    "Held",
+    "Went back up",
+    "Ended",
+    "Not yet known",
+    "Sustained",
+)
+COUNCIL = "All providers"
+NOTES = (
+    "A reduction held if the person had no more weekly hours at the checkpoint than the "
+    "reduction left them with, went back up if they had more, and ended if no package line "
+    "was in force. The package is every line in force that day, whoever provides it.",
+    "Each reduction is counted in the span its checkpoint falls in, so it may appear at 91 "
+    "days in one year and at 12 months in the next. The share sustained is of the "
+    "reductions whose checkpoint has come; one still to come is not yet known.",
+)
+
+
+def _percent(share: int | None) -> Cell:
+    return Cell("–", None) if share is None else Cell(f"{share}%", share)
+
+
+def _row(name: str, held: Held) -> tuple[Cell, ...]:
+    return (
+        Cell.of(name),
+        Cell.count(held.reductions),
+        Cell.count(held.held),
+        Cell.count(held.went_back_up),
+        Cell.count(held.ended),
+        Cell.count(held.not_yet_known),
+        _percent(held.sustained_percent),
+    )
+
+
+def _table(figures: HeldFigures, days: int) -> Table:
+    rows = [_row(p.provider_name, p.at[days]) for p in figures.providers if p.at[days].reductions]
+    rows.append(_row(COUNCIL, figures.council[days]))
+    return Table(COLUMNS, tuple(rows), numeric=(False, *([True] * (len(COLUMNS) - 1))))
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def commentary(figures: HeldFigures, days: int, span: Span) -> tuple[str, ...]:
+    """Sentences from the figures: what the council's reductions did at the checkpoint,
+    what is still to come, and which providers' held most and least often."""
+    when = CHECKPOINT_NAMES[days]
+    total = figures.council[days]
+    sentences = []
+    if total.known:
+        sentences.append(
+            f"{total.held:,} of {_plural(total.known, 'reduction', 'reductions')} "
+            f"({total.sustained_percent}%) that reached {when} in {span.label} had held; "
+            f"{total.went_back_up:,} went back up and {total.ended:,} ended."
+        )
+    elif not total.reductions:
+        sentences.append(f"No approved reduction reaches {when} in {span.label}.")
+    else:
+        sentences.append(f"No approved reduction has reached {when} in {span.label} yet.")
+    if total.not_yet_known:
+        sentences.append(
+            f"{_plural(total.not_yet_known, 'more reaches', 'more reach')} {when} later in "
+            f"the {'quarter' if span.quarter else 'year'}."
+        )
+    compared = [p for p in figures.providers if p.at[days].known]
+    if len(compared) > 1:
+        best = max(compared, key=lambda p: _order(p, days))
+        worst = min(compared, key=lambda p: _order(p, days))
+        if best.at[days].sustained_percent != worst.at[days].sustained_percent:
+            sentences.append(
+                f"Reductions by {_held_sentence(best, days)} held most often at {when}; "
+                f"those by {_held_sentence(worst, days)} least often."
+            )
+    return tuple(sentences)
+
+
+def _order(provider: ProviderHeld, days: int) -> tuple[int, int]:
+    held = provider.at[days]
+    return (held.sustained_percent or 0, held.known)
+
+
+def _held_sentence(provider: ProviderHeld, days: int) -> str:
+    held = provider.at[days]
+    return f"{provider.provider_name} ({held.held:,} of {held.known:,}, {held.sustained_percent}%)"
+
+
+def _chart(figures: HeldFigures, span: Span) -> Chart:
+    shown = [p for p in figures.providers if any(p.at[days].known for days in CHECKPOINTS)]
+    return Chart(
+        kind=ChartKind.BARS,
+        title=f"Share of reductions sustained at 91 days and 12 months, {span.label}",
+        categories=(*(p.provider_name for p in shown), COUNCIL),
+        series=tuple(
+            Series(
+                f"At {CHECKPOINT_NAMES[days]}",
+                (
+                    *(p.at[days].sustained_percent for p in shown),
+                    figures.council[days].sustained_percent,
+                ),
+            )
+            for days in CHECKPOINTS
+        ),
+        value_axis="Percent sustained",
+        percent=True,
+    )
+
+
+def held_sections(span: Span) -> Sequence[Section]:
+    """One section a checkpoint; the first carries the chart of both."""
+    figures = held_by_provider(span.first_day, span.last_day)
+    made = []
+    for index, days in enumerate(CHECKPOINTS):
+        when = CHECKPOINT_NAMES[days]
+        made.append(
+            Section(
+                key=f"reductions-held-{when.replace(' ', '-')}",
+                title=f"Do reductions hold? At {when}",
+                commentary=commentary(figures, days, span),
+                table=_table(figures, days),
+                chart=_chart(figures, span) if index == 0 else None,
+                notes=NOTES,
+            )
+        )
+    return made
