@@ -10,11 +10,14 @@ import flask_migrate
 import pytest
 from sqlalchemy import DateTime, bindparam, inspect, select, text
 
+from portal.common.dates import london_date
 from portal.extensions import db
 from portal.outcomes.owed import owed_rows
 from portal.payments.models import Payment
 from portal.payments.queries import payment_list_rows
-from portal.recommendations.models import Recommendation
+from portal.providers.models import PackageLine, ServiceUser
+from portal.recommendations import checkpoints
+from portal.recommendations.models import Recommendation, ReductionCheckpoint
 from tests.conftest import make_app
 from tests.databases import create_database, drop_database
 
@@ -276,3 +279,101 @@ def test_decisions_already_made_keep_their_london_days(empty_database: str) -> N
     assert kept == [(1, None), (2, 3), (3, None), (4, None)]
     assert "decision_days" not in columns_back
     assert count_back == 4
+
+
+def _checkpoint_rows(connection: Any) -> list[tuple[Any, ...]]:
+    table = ReductionCheckpoint.__table__
+    return [tuple(row) for row in connection.execute(select(table).order_by(table.c[0]))]
+
+
+def test_reductions_already_approved_get_their_checkpoints(empty_database: str) -> None:
+    """Revision 0032 works out the checkpoints of the reductions approved before it, as the
+    portal's own refresh would: one held at both, one whose package ended before 91 days
+    (its year still to come), one still to start; none for a rejection or an increase."""
+    on = london_date(dt.datetime.now(dt.UTC))
+    day = lambda days: on + dt.timedelta(days=days)  # noqa: E731
+    app = make_app(empty_database)
+    with app.app_context():
+        _first_revision_with_records()
+        flask_migrate.upgrade(revision="0031")
+        with db.engine.begin() as connection:
+            connection.execute(
+                ServiceUser.__table__.insert(),
+                [
+                    {
+                        "id": person,
+                        "case_reference": f"AS{person}",
+                        "given_name": "Held",
+                        "family_name": f"No{person}",
+                        "date_of_birth": dt.date(1940, 1, 1),
+                        "funding": "council",
+                        "quadrant": "east",
+                        "pricing_zone": "urban",
+                        "provider_id": 1,
+                    }
+                    for person in (4, 5)
+                ],
+            )
+            lines = [  # (id, person, calls, start, end): 30 minutes, every day
+                (10, 4, 4, day(-600), day(-451)),
+                (11, 4, 3, day(-450), None),
+                (12, 5, 4, day(-600), day(-301)),
+                (13, 5, 3, day(-300), day(-250)),
+            ]
+            connection.execute(
+                PackageLine.__table__.insert(),
+                [
+                    {
+                        "id": line,
+                        "service_user_id": person,
+                        "provider_id": 1,
+                        "calls_per_day": calls,
+                        "minutes_per_call": 30,
+                        "hourly_rate_pence": 2050,
+                        "start_date": start,
+                        "end_date": end,
+                    }
+                    for line, person, calls, start, end in lines
+                ],
+            )
+            decided = [  # (id, person, kind, status, agreed start)
+                (10, 4, "reduce", "approved", day(-450)),
+                (11, 5, "reduce", "approved", day(-300)),
+                (12, 4, "reduce", "approved", day(10)),
+                (13, 5, "reduce", "rejected", None),
+                (14, 4, "increase", "approved", day(-100)),
+            ]
+            connection.execute(
+                Recommendation.__table__.insert(),
+                [
+                    {
+                        "id": rid,
+                        "service_user_id": person,
+                        "provider_id": 1,
+                        "kind": kind,
+                        "status": status,
+                        "reason": "Skills",
+                        "evidence": "Seen",
+                        "person_consulted_and_agrees": True,
+                        "risk_assessed": True,
+                        "proposed_start_date": day(-500),
+                        "created_by_id": 1,
+                        "agreed_start_date": agreed,
+                    }
+                    for rid, person, kind, status, agreed in decided
+                ],
+            )
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            migrated = _checkpoint_rows(connection)
+            connection.execute(ReductionCheckpoint.__table__.delete())
+            checkpoints.refresh_all(connection, on=on)
+            refreshed = _checkpoint_rows(connection)
+        db.engine.dispose()
+    assert migrated == refreshed
+    held, ended, to_come = (
+        (r[0], r[4], r[6], r[7], r[9], r[10]) for r in migrated
+    )  # id, agreed, minutes and verdict at 91 days, at 365
+    assert held == (10, 630, 630, "held", 630, "held")
+    assert ended == (11, 630, 0, "ended", None, "not_yet_known")
+    assert to_come == (12, 630, None, "not_yet_known", None, "not_yet_known")

@@ -49,6 +49,7 @@ from portal.recommendations.queries import (
     queue_statement,
     service_user_recommendation_rows,
 )
+from portal.recommendations.sustained import held_statement
 from tests.factories import ServiceUserFactory
 from tests.fixtures import World
 
@@ -66,6 +67,7 @@ LARGE = (
     "payments",
     "proposed_lines",
     "recommendations",
+    "reduction_checkpoints",
     "service_users",
 )
 
@@ -108,6 +110,9 @@ STATEMENTS: dict[str, Callable[[World], Select[Any]]] = {
     ),
     "a provider's latest remittances": lambda w: newest_provider_batches_statement().params(
         provider=w.provider.id
+    ),
+    "whether a year's reductions held": lambda w: held_statement().params(
+        first=dt.date(2025, 4, 1), last=dt.date(2026, 3, 31)
     ),
     "audit events of one action": lambda w: events_statement(EventFilters(action="x.y")),
     "audit events by one person": lambda w: events_statement(EventFilters(actor="ada")),
