@@ -35,6 +35,7 @@ from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.casework.subject_access import gather
 from portal.casework.subject_access_pdf import subject_access_pdf
+from portal.common.dates import FinancialYear, today
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes import owed
@@ -53,6 +54,7 @@ from portal.payments.remittances import remittance_for
 from portal.providers.models import PackageLine, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
+from portal.recommendations.sustained import held_by_provider
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
 PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
@@ -274,9 +276,15 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             .offset(1)
             .limit(1)
         ).one()
+        year = FinancialYear.containing(today())
         cases: dict[str, Callable[[], Any]] = {
             "table_f": lambda: table_f(period, Filters()),
-            "recommendations_summary": model_summary,
+            # The trusted assessor summary's figures: the year's recommendations and
+            # payments, and whether the reductions reaching a checkpoint in it held.
+            "recommendations_summary": lambda: (
+                model_summary(year),
+                held_by_provider(year.first_day, year.last_day),
+            ),
             "capacity_picture": capacity_picture,
         }
         for name, aggregate in cases.items():

@@ -64,12 +64,15 @@ from portal.providers.enums import (
     Quadrant,
 )
 from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.recommendations.checkpoints import CHECKPOINTS
 from portal.recommendations.models import (
     ChangeKind,
     ProposedLine,
     ReasonCategory,
     Recommendation,
     RecommendationStatus,
+    ReductionCheckpoint,
+    Verdict,
 )
 
 CHUNK = 5000
@@ -450,6 +453,11 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
             )
     counts["recommendations"] = _insert(Recommendation.__table__, recommendations)
     _insert(ProposedLine.__table__, proposals)
+    weekly = {line["id"]: line["calls_per_day"] * 30 * 7 for line in lines}
+    person_minutes = {sid: weekly[line] for sid, (line, _) in current_line.items()}
+    # Its own random draws, so the rest of the council is built as it was before.
+    drawn = _checkpoints(random.Random(seed + 1), recommendations, person_minutes, on)
+    counts["reduction_checkpoints"] = _insert(ReductionCheckpoint.__table__, drawn)
 
     # Payments: all but the newest batch's worth are in paid batches, oldest first.
     batches = []
@@ -496,6 +504,56 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     _move_sequences_past_ids()
     db.session.flush()
     return Built(counts=counts, manager_ids=manager_ids, officer_ids=officer_ids)
+
+
+# What became of a reduction at 91 days, and at a year given what it was at 91 days: most
+# hold, some go back up, a few end (as councils report, about four in five hold).
+AT_91 = ((Verdict.HELD, 78), (Verdict.WENT_BACK_UP, 14), (Verdict.ENDED, 8))
+AT_365 = {
+    Verdict.HELD: ((Verdict.HELD, 82), (Verdict.WENT_BACK_UP, 11), (Verdict.ENDED, 7)),
+    Verdict.WENT_BACK_UP: ((Verdict.WENT_BACK_UP, 85), (Verdict.ENDED, 15)),
+    Verdict.ENDED: ((Verdict.ENDED, 100),),
+}
+
+
+def _checkpoints(
+    rng: random.Random,
+    recommendations: list[dict[str, Any]],
+    weekly_minutes: dict[int, int],
+    on: dt.date,
+) -> Iterator[dict[str, Any]]:
+    """A checkpoint row for each approved reduction, as ``portal.recommendations.
+    checkpoints`` keeps them: the package after the reduction (the person's line less the
+    3.5 hours its payment counts), and at 91 and 365 days, once come, held, back up or
+    ended. Drawn rather than worked out from lines, as the bench's lines never change."""
+    for row in recommendations:
+        start = row["agreed_start_date"]
+        if row["status"] != RecommendationStatus.APPROVED or start is None:
+            continue
+        agreed = max(30, weekly_minutes[row["service_user_id"]] - 210)
+        checkpoint = {
+            "recommendation_id": row["id"],
+            "provider_id": row["provider_id"],
+            "service_user_id": row["service_user_id"],
+            "agreed_start_date": start,
+            "weekly_minutes_agreed": agreed,
+        }
+        verdict = None
+        for days in CHECKPOINTS:
+            day = start + dt.timedelta(days=days)
+            if day <= on:
+                weights = AT_91 if verdict is None else AT_365[verdict]
+                verdict = rng.choices([v for v, _ in weights], [w for _, w in weights])[0]
+            minutes = {
+                Verdict.HELD: agreed,
+                Verdict.WENT_BACK_UP: agreed + 210,
+                Verdict.ENDED: 0,
+                None: None,
+            }[verdict if day <= on else None]
+            checkpoint[f"checkpoint_{days}_on"] = day
+            checkpoint[f"weekly_minutes_{days}"] = minutes
+            checkpoint[f"verdict_{days}"] = verdict if day <= on else Verdict.NOT_YET_KNOWN
+        yield checkpoint
 
 
 def _line(

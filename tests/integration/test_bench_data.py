@@ -12,6 +12,7 @@ from benchmarks.caseload import caseload_import
 from benchmarks.scale import Scale, build
 from portal.accounts.models import User
 from portal.accounts.operations import create_user
+from portal.common.dates import FinancialYear, today
 from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
@@ -19,6 +20,7 @@ from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
 from portal.payments.models import Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
+from portal.recommendations.sustained import held_by_provider
 from tests.factories import PASSWORD
 
 
@@ -40,6 +42,16 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
     assert count(select(func.count()).where(Payment.status == PaymentStatus.APPROVED)) > 0
     assert count(select(func.count(PaymentBatch.id))) >= 1
     assert built.counts["outcome_answers"] == returns * 9
+    # Every approved reduction has its checkpoints, and this year's show what councils see:
+    # most that reached 91 days held, some went back up or ended, the rest still to come.
+    approved = count(
+        select(func.count()).where(Recommendation.status == RecommendationStatus.APPROVED)
+    )
+    assert built.counts["reduction_checkpoints"] == approved
+    year = FinancialYear.containing(today())
+    held = held_by_provider(year.first_day, year.last_day).council[91]
+    assert held.held and held.went_back_up and held.not_yet_known
+    assert 50 <= (held.sustained_percent or 0) < 100
 
     # New rows after the bulk load get fresh ids (PostgreSQL's sequences were moved on).
     newcomer = create_user(
@@ -78,7 +90,7 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
         "commissioner@bench.example": [
             (f"/outcome-periods/{period - 1}/table-f", 6),
             ("/capacity/picture", 7),
-            ("/recommendations/summary", 4),
+            ("/recommendations/summary", 5),
         ],
         "finance_officer@bench.example": [
             ("/payments", 4),
@@ -124,3 +136,19 @@ def test_the_case_system_benchmark_imports_its_extract_on_a_small_council(
     result = caseload_import(measure.Council(app=app), rounds=1, people=30, lines=100)
     assert (result["people"], result["lines"]) == (30, 100)
     assert set(result) == {"people", "lines", "median_ms", "plain_insert_ms", "ratio"}
+
+
+def test_the_aggregates_benchmark_runs_the_summary_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    """The trusted assessor summary's aggregate, whether reductions held with it, runs on
+    the bench council in its fixed statements, and its SQL re-runs straight through."""
+    build(Scale().smaller(200))
+    result = measure.aggregates(measure.Council(app=app), rounds=1)
+    assert result["recommendations_summary"]["statements"] == 3
+    assert set(result["recommendations_summary"]) == {
+        "median_ms",
+        "raw_sql_ms",
+        "ratio",
+        "statements",
+    }
