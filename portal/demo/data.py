@@ -22,7 +22,7 @@ from portal.common.sheets import read_table
 from portal.common.spreadsheets import SafeCsvWriter
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
-from portal.demo import year
+from portal.demo import held, year
 from portal.extensions import db
 from portal.payments.operations import create_rule
 from portal.providers.enums import (
@@ -358,6 +358,7 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     ]
     year.recommend_through_the_year(rng, assessors, care_manager, accounts[Role.FINANCE_OFFICER])
     _add_capacity_returns(rng, patch + framework, managers)
+    held.reductions_that_did_not_hold()
     _later_changes(patch, framework, commissioner)
     # The nightly job, as it would have run through the year: each reduction's 91-day and
     # 12-month checkpoints that have come since its approval, judged from the lines.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +20,13 @@ from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentKind, PaymentStatus
 from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser
-from portal.recommendations.models import Recommendation, RecommendationStatus
+from portal.recommendations.models import (
+    ChangeKind,
+    Recommendation,
+    RecommendationStatus,
+    ReductionCheckpoint,
+    Verdict,
+)
 from tests.client import text_of
 
 
@@ -36,7 +43,19 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
     imports = db.session.execute(
         select(CaseloadImport.full_extract, CaseloadImport.status).order_by(CaseloadImport.id)
     ).all()
-    assert imports == [(True, ImportStatus.APPLIED), (False, ImportStatus.APPLIED)]
+    # The first extract whole, then changes-only extracts (a few reductions that did not
+    # hold, and last week's), every one applied.
+    assert imports[0] == (True, ImportStatus.APPLIED)
+    assert len(imports) > 2 and set(imports[1:]) == {(False, ImportStatus.APPLIED)}
+    # Whether reductions held: most did, some went back up, two ended, the newest not yet.
+    verdicts = Counter(db.session.scalars(select(ReductionCheckpoint.verdict_91)).all())
+    assert verdicts[Verdict.HELD] > verdicts[Verdict.WENT_BACK_UP] > 0
+    assert verdicts[Verdict.ENDED] == 2 and verdicts[Verdict.NOT_YET_KNOWN] > 0
+    approved_reductions = select(func.count()).where(
+        Recommendation.status == RecommendationStatus.APPROVED,
+        Recommendation.kind == ChangeKind.REDUCE,
+    )
+    assert verdicts.total() == count(approved_reductions)
     rates = db.session.execute(
         select(func.min(PackageLine.hourly_rate_pence), func.max(PackageLine.hourly_rate_pence))
     ).one()
