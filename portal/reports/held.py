@@ -61,6 +61,10 @@ def _table(figures: HeldFigures, days: int) -> Table:
     return Table(COLUMNS, tuple(rows), numeric=(False, *([True] * (len(COLUMNS) - 1))))
 
 
+def _some(count: int) -> str:
+    return "none" if count == 0 else f"{count:,}"
+
+
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
@@ -75,7 +79,7 @@ def commentary(figures: HeldFigures, days: int, span: Span) -> tuple[str, ...]:
         sentences.append(
             f"{total.held:,} of {_plural(total.known, 'reduction', 'reductions')} "
             f"({total.sustained_percent}%) that reached {when} in {span.label} had held; "
-            f"{total.went_back_up:,} went back up and {total.ended:,} ended."
+            f"{_some(total.went_back_up)} went back up and {_some(total.ended)} ended."
         )
     elif not total.reductions:
         sentences.append(f"No approved reduction reaches {when} in {span.label}.")
@@ -92,8 +96,8 @@ def commentary(figures: HeldFigures, days: int, span: Span) -> tuple[str, ...]:
         worst = min(compared, key=lambda p: _order(p, days))
         if best.at[days].sustained_percent != worst.at[days].sustained_percent:
             sentences.append(
-                f"Reductions by {_held_sentence(best, days)} held most often at {when}; "
-                f"those by {_held_sentence(worst, days)} least often."
+                f"At {when}, reductions held most often with {_held_sentence(best, days)}, "
+                f"and least often with {_held_sentence(worst, days)}."
             )
     return tuple(sentences)
 
@@ -105,7 +109,7 @@ def _order(provider: ProviderHeld, days: int) -> tuple[int, int]:
 
 def _held_sentence(provider: ProviderHeld, days: int) -> str:
     held = provider.at[days]
-    return f"{provider.provider_name} ({held.held:,} of {held.known:,}, {held.sustained_percent}%)"
+    return f"{provider.provider_name}, {held.held:,} of {held.known:,} ({held.sustained_percent}%)"
 
 
 def _chart(figures: HeldFigures, span: Span) -> Chart:
