@@ -378,5 +378,5 @@ def test_the_pdf_has_every_section_and_every_page_has_content(
             width, height = grey.size
             # Below the council's band and above the footer: the page's own content.
             body = grey.crop((0, int(height * 0.15), width, int(height * 0.85)))
-            dark = sum(1 for value in body.getdata() if value < 200)
+            dark = sum(body.histogram()[:200])  # pixels darker than light grey
             assert dark > 200, f"{image_path.name} is blank"
