@@ -32,6 +32,7 @@ from sqlalchemy import JSON, String, Text, select
 from portal.accounts import administration
 from portal.accounts.models import UserSession
 from portal.common.dates import today
+from portal.council.models import RANKING_WEIGHTS
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
 from portal.extensions import db
@@ -62,6 +63,7 @@ from tests.integration.helpers import (
 from tests.integration.records import Stages, every_stage, submitted_reduction
 from tests.integration.test_capacity_pages import DAY, return_form
 from tests.integration.test_form_input import rule_form, settings_form
+from tests.integration.test_ranking import ranking_weights_form
 
 
 class Kind(Enum):
@@ -391,6 +393,13 @@ ROUTES = [
             "cost_centre": Kind.TEXT,
             "nominal_code": Kind.TEXT,
         },
+    ),
+    Route(
+        "the ranking weights",
+        Role.COMMISSIONER,
+        lambda r: "/settings/ranking-weights",
+        lambda r: ranking_weights_form(),
+        {name: Kind.NUMBER for name in RANKING_WEIGHTS},
     ),
     Route(
         "a new payment rule",
