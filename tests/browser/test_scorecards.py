@@ -59,7 +59,9 @@ def test_a_scorecard_by_year_and_the_ranking(
     page = council.page
     page.get_by_label("Financial year", exact=True).focus()
     page.keyboard.press("ArrowDown")
-    assert page.get_by_label("Financial year", exact=True).input_value() == str(last_year.start_year)
+    assert page.get_by_label("Financial year", exact=True).input_value() == str(
+        last_year.start_year
+    )
     page.keyboard.press("Tab")
     assert council.focused("el => el.innerText") == "Show this year"
     council.press_and_wait("Enter")

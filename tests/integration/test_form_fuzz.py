@@ -32,9 +32,9 @@ from sqlalchemy import JSON, String, Text, select
 from portal.accounts import administration
 from portal.accounts.models import UserSession
 from portal.common.dates import today
-from portal.council.models import RANKING_WEIGHTS
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
+from portal.council.models import RANKING_WEIGHTS
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
 from portal.payments.models import Payment
@@ -399,7 +399,7 @@ ROUTES = [
         Role.COMMISSIONER,
         lambda r: "/settings/ranking-weights",
         lambda r: ranking_weights_form(),
-        {name: Kind.NUMBER for name in RANKING_WEIGHTS},
+        dict.fromkeys(RANKING_WEIGHTS, Kind.NUMBER),
     ),
     Route(
         "a new payment rule",
