@@ -138,20 +138,40 @@ class CapacityMonths:
     wage_floor_pence: int
 
 
-def capacity_months(year: FinancialYear, on: dt.date) -> CapacityMonths:
-    settings = db.session.execute(
+@dataclass(frozen=True)
+class Settings:
+    """The council's settings the figures turn on, and the first month it collected
+    capacity returns at all (no one missed a window before that)."""
+
+    opens_day: int
+    closes_day: int
+    wage_floor_pence: int
+    smallest_comparable_sample: int
+    first_capacity_month: dt.date | None
+
+
+def settings() -> Settings:
+    row = db.session.execute(
         select(
             CouncilSettings.capacity_opens_day,
             CouncilSettings.capacity_closes_day,
             CouncilSettings.wage_floor_pence,
+            CouncilSettings.smallest_comparable_sample,
             select(func.min(CapacityReturn.month)).scalar_subquery(),
         ).where(CouncilSettings.id == 1)
     ).one()
-    opens, closes, floor, first = settings
+    return Settings(*row)
+
+
+def capacity_months(year: FinancialYear, on: dt.date, council: Settings) -> CapacityMonths:
     months = Span(year).months
-    windows = {m: capacity_window(m, opens_day=opens, closes_day=closes) for m in months}
+    windows = {
+        m: capacity_window(m, opens_day=council.opens_day, closes_day=council.closes_day)
+        for m in months
+    }
+    first = council.first_capacity_month
     due = tuple(m for m in months if first is not None and m >= first and windows[m].closes < on)
-    return CapacityMonths(months, windows, due, int(floor))
+    return CapacityMonths(months, windows, due, council.wage_floor_pence)
 
 
 def owes_capacity(month: dt.date, exited_on: dt.date | None) -> bool:

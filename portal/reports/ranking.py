@@ -147,7 +147,7 @@ def ranking(year: FinancialYear, today: dt.date) -> Ranking:
         assert tallied is not None
         before = met.get(tallied, (0, 0))
         met[tallied] = (before[0] + m, before[1] + s)
-    months = figures.capacity_months(year, today)
+    months = figures.capacity_months(year, today, figures.settings())
     on_time = figures.capacity_on_time(months.due)
 
     unranked = []

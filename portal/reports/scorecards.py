@@ -15,7 +15,6 @@ from portal.capacity.models import CapacityReturn
 from portal.capacity.rules import annualised_turnover_percent, missed_windows, turnover_flagged
 from portal.common.dates import FinancialYear, format_date
 from portal.common.money import divide_round_half_up, format_hours_figure, format_pence
-from portal.council.models import get_settings
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.table_f import whole_percent
@@ -48,11 +47,13 @@ def scorecard(provider: Provider, year: FinancialYear, today: dt.date) -> Scorec
 
 def sections(provider: Provider, year: FinancialYear, today: dt.date) -> list[Section]:
     """The scorecard's sections, in the order the page and the PDF show them."""
-    capacity = _capacity_rows(provider, year, today)
+    council = figures.settings()
+    quarters = figures.outcome_quarters(year)
+    capacity = _capacity_rows(provider, year, today, council)
     return [
-        _outcome_returns(provider, year, today),
+        _outcome_returns(provider, year, today, quarters),
         capacity[0],
-        _outcome_results(provider, year),
+        _outcome_results(provider, year, quarters, council.smallest_comparable_sample),
         *_recommendations(provider, year),
         # How reductions held (at 91 days and at 12 months) is added here, after the
         # recommendations, once "Do reductions hold?" is merged: its section(s) for this
@@ -67,8 +68,9 @@ def _percent(part: int, whole: int) -> Cell:
     return Cell(NONE_SHOWN, None) if shown is None else Cell(f"{shown}%", shown)
 
 
-def _outcome_returns(provider: Provider, year: FinancialYear, today: dt.date) -> Section:
-    quarters = figures.outcome_quarters(year)
+def _outcome_returns(
+    provider: Provider, year: FinancialYear, today: dt.date, quarters: list[figures.Quarter]
+) -> Section:
     counts = figures.outcome_returns([q.id for q in quarters], provider.id)
     empty = figures.ReturnsCount(0, 0, 0)
     rows, on_time, late, missing, owed, pending = [], [], [], [], 0, 0
@@ -153,12 +155,12 @@ class _Month:
 
 
 def _capacity_rows(
-    provider: Provider, year: FinancialYear, today: dt.date
+    provider: Provider, year: FinancialYear, today: dt.date, council: figures.Settings
 ) -> tuple[Section, Section]:
     """The capacity returns (on time by month) and their flags by month, from one read of
     the provider's returns over the year and the twelve months before (for the rule on
     windows missed)."""
-    months = figures.capacity_months(year, today)
+    months = figures.capacity_months(year, today, council)
     earliest = Span(FinancialYear(year.start_year - 1)).first_day
     found = {
         row.month: row
@@ -179,7 +181,7 @@ def _capacity_rows(
     }
     # Windows missed: the rule counts the twelve closed windows up to each month, from
     # the first the council collected (the year before's due months are worked out too).
-    before = figures.capacity_months(FinancialYear(year.start_year - 1), today)
+    before = figures.capacity_months(FinancialYear(year.start_year - 1), today, council)
     history = [
         (m, m in found and not found[m].late)
         for m in (*before.due, *months.due)
@@ -330,9 +332,9 @@ def _months(count: int) -> str:
     return "1 month" if count == 1 else f"{count} months"
 
 
-def _outcome_results(provider: Provider, year: FinancialYear) -> Section:
-    smallest = get_settings().smallest_comparable_sample
-    quarters = figures.outcome_quarters(year)
+def _outcome_results(
+    provider: Provider, year: FinancialYear, quarters: list[figures.Quarter], smallest: int
+) -> Section:
     found = figures.outcomes_met(
         [q.id for q in quarters], by_provider=False, provider_id=provider.id
     )
