@@ -9,6 +9,7 @@ import io
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
@@ -27,6 +28,7 @@ from portal.payments.remittance import (
 from portal.reports.charts import drawing
 from portal.reports.scorecards import Scorecard
 from portal.reports.sections import Section
+from portal.reports.sections import Table as SectionTable
 
 # What a table may fill: the frame less its padding either side.
 WIDTH = FRAME_WIDTH - 12
@@ -85,14 +87,38 @@ def _section(
     brand: colors.Color,
 ) -> list[Flowable]:
     body = styles.body  # type: ignore[attr-defined]
+    # The heading, its sentences and its chart stay on one page; the table may run on.
     opening: list[Flowable] = [Paragraph(pdf_text(section.title), heading)]
     opening += [Paragraph(pdf_text(sentence), body) for sentence in section.commentary]
-    flowables: list[Flowable] = [CondPageBreak(60 * mm), KeepTogether(opening)]
     if section.chart is not None:
-        flowables += [Spacer(1, 3 * mm), drawing(section.chart, width=WIDTH, height=CHART_HEIGHT)]
-    flowables += [Spacer(1, 3 * mm), _table(section, styles, brand)]
+        opening += [Spacer(1, 3 * mm), drawing(section.chart, width=WIDTH, height=CHART_HEIGHT)]
+    flowables: list[Flowable] = [CondPageBreak(50 * mm), KeepTogether(opening)]
+    flowables += [Spacer(1, 3 * mm), _table(section, styles, brand), Spacer(1, 2 * mm)]
     flowables += [Paragraph(pdf_text(text), note) for text in section.notes]
     return flowables
+
+
+def _widths(table: SectionTable, cell: ParagraphStyle, bold: ParagraphStyle) -> list[float]:
+    """Each column as wide as its widest cell (a heading may wrap between words), the
+    spare room shared out in proportion; when the page is too narrow for that, the first
+    column (the row's name) wraps and the figures keep their width."""
+    padding = 8
+
+    def width(text: str, style: ParagraphStyle) -> float:
+        return stringWidth(text, style.fontName, style.fontSize)
+
+    natural = []
+    for i, name in enumerate(table.columns):
+        longest_word = max((width(w, bold) for w in name.split()), default=0)
+        cells = [width(row[i].text, cell) for row in table.rows]
+        natural.append(max([longest_word, *cells]) + padding)
+    total = sum(natural)
+    if total <= WIDTH:
+        return [w * WIDTH / total for w in natural]
+    rest = sum(natural[1:])
+    first = max(WIDTH * 0.25, WIDTH - rest)
+    scale = (WIDTH - first) / rest if rest else 0
+    return [first] + [w * scale for w in natural[1:]]
 
 
 def _table(section: Section, styles: object, brand: colors.Color) -> Table:
@@ -118,12 +144,8 @@ def _table(section: Section, styles: object, brand: colors.Color) -> Table:
         data.append(
             [Paragraph("None recorded", cell)] + [Paragraph("", cell)] * (len(table.columns) - 1)
         )
-    # The first column names the row and takes what the others leave.
-    others = len(table.columns) - 1
-    first = max(WIDTH * 0.3, WIDTH - others * 24 * mm) if others else WIDTH
-    rest = (WIDTH - first) / others if others else 0
     pdf_table = Table(
-        data, colWidths=[first] + [rest] * others, repeatRows=1, splitInRow=1, hAlign="LEFT"
+        data, colWidths=_widths(table, cell, bold), repeatRows=1, splitInRow=1, hAlign="LEFT"
     )
     last = len(data) - 1
     style = [

@@ -348,14 +348,14 @@ def _outcome_results(
         for label, period_id in [(q.label, q.id) for q in quarters] + [(year.label, None)]:
             if period_id is None:
                 own, council = tuple(totals[provider.id]), tuple(totals[None])
-                name = f"Outcome {code}, the year {label}"
+                name = f"Outcome {code}, whole year"
             else:
                 own = found.get((period_id, provider.id, code), (0, 0))
                 council = found.get((period_id, None, code), (0, 0))
                 for key, (m, s) in ((provider.id, own), (None, council)):
                     totals[key][0] += m
                     totals[key][1] += s
-                name = f"Outcome {code}, {label}"
+                name = f"Outcome {code}, {label.split()[0]}"  # "Q1": the year is the page's
             own_cell = _share(own[0], own[1], smallest)
             small = small or own_cell.text.endswith("(small sample)")
             rows.append(
@@ -370,12 +370,16 @@ def _outcome_results(
             if period_id is None:
                 own_year.append(whole_percent(*own))
                 all_year.append(whole_percent(*council))
-    commentary = tuple(
-        f"Outcome {outcome.number} was met by {mine}% of {provider.name}’s sample in "
-        f"{year.label}, against {council}% across the council."
+    compared = [
+        f"outcome {outcome.number} for {mine}% of its sample (the council {council}%)"
         for outcome, mine, council in zip(OUTCOMES, own_year, all_year, strict=True)
         if mine is not None and council is not None
-    ) or (f"{provider.name} handed in no outcome returns in {year.label}.",)
+    ]
+    commentary = (
+        (f"In {year.label} {provider.name}’s returns met {_listed(compared)}.",)
+        if compared
+        else (f"{provider.name} handed in no outcome returns in {year.label}.",)
+    )
     notes = [
         "An outcome is met when every measure under it that applied was met. The sample is "
         "the returns handed in (submitted or accepted) where the outcome applied; the "
@@ -405,6 +409,10 @@ def _outcome_results(
         ),
         notes=tuple(notes),
     )
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _share(met: int, sample: int, smallest: int) -> Cell:

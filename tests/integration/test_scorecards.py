@@ -140,13 +140,13 @@ def expected_outcomes(provider: Provider) -> dict[str, tuple[int | None, int, in
             )
             for key, value in zip(("mm", "ms", "cm", "cs"), (mm, ms, cm, cs), strict=True):
                 year_counts[key] += value
-            expected[f"Outcome {outcome}, {period.label}"] = (
+            expected[f"Outcome {outcome}, {period.label.split()[0]}"] = (
                 half_up(mm, ms),
                 ms,
                 half_up(cm, cs),
                 cs,
             )
-        expected[f"Outcome {outcome}, the year {YEAR.label}"] = (
+        expected[f"Outcome {outcome}, whole year"] = (
             half_up(year_counts["mm"], year_counts["ms"]),
             year_counts["ms"],
             half_up(year_counts["cm"], year_counts["cs"]),
