@@ -155,13 +155,13 @@ def ranking(year: FinancialYear, today: dt.date) -> Ranking:
         rating, level = ratings.get(provider_id, (CqcRating.NOT_YET_RATED.value, None))
         due_months = sum(1 for m in months.due if figures.owes_capacity(m, exited_on))
         components = (
-            _rated(
+            Component(
                 "CQC rating",
                 weights[0],
                 figures.CQC_POINTS.get(CqcRating(rating)),
                 CqcRating(rating).label,
             ),
-            _rated(
+            Component(
                 "QAF level",
                 weights[1],
                 figures.QAF_POINTS.get(QafLevel(level)) if level else None,
@@ -219,10 +219,6 @@ def ranking(year: FinancialYear, today: dt.date) -> Ranking:
             )
         ],
     )
-
-
-def _rated(name: str, weight: int, points: int | None, shown: str) -> Component:
-    return Component(name, weight, points, shown)
 
 
 def _share(name: str, weight: int, counts: tuple[int, int], what: str) -> Component:

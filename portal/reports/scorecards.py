@@ -73,7 +73,7 @@ def _outcome_returns(
 ) -> Section:
     counts = figures.outcome_returns([q.id for q in quarters], provider.id)
     empty = figures.ReturnsCount(0, 0, 0)
-    rows, on_time, late, missing, owed, pending = [], [], [], [], 0, 0
+    rows, on_time, late, missing, owed = [], [], [], [], 0
     notes: list[str] = []
     for quarter in quarters:
         count = counts.get((quarter.id, provider.id), empty)
@@ -97,7 +97,6 @@ def _outcome_returns(
         if due:
             owed += count.owed
         else:
-            pending += 1
             notes.append(
                 f"{quarter.label}’s returns are due by {format_date(quarter.due_date)}: "
                 "those not handed in yet are not missing."
