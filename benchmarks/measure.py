@@ -51,10 +51,12 @@ from portal.payments.operations import create_batch
 from portal.payments.queries import payment_list_rows
 from portal.payments.remittance import font_names, remittance_pdf
 from portal.payments.remittances import remittance_for
-from portal.providers.models import PackageLine, ServiceUser
+from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
 from portal.recommendations.sustained import held_by_provider
+from portal.reports.ranking import ranking
+from portal.reports.scorecards import sections as scorecard_sections
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
 PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
@@ -156,6 +158,9 @@ class Council:
                 COMMISSIONER,
                 f"/outcome-returns/to-accept/{current}/providers/{PROVIDER}",
             ),
+            # A provider's scorecard for this financial year, and every provider ranked.
+            "provider_scorecard": (COMMISSIONER, f"/reports/providers/{PROVIDER}/scorecard"),
+            "provider_ranking": (COMMISSIONER, "/reports/ranking"),
         }
 
 
@@ -276,7 +281,9 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             .offset(1)
             .limit(1)
         ).one()
-        year = FinancialYear.containing(today())
+        provider = db.session.get_one(Provider, PROVIDER)
+        on = today()
+        year = FinancialYear.containing(on)
         cases: dict[str, Callable[[], Any]] = {
             "table_f": lambda: table_f(period, Filters()),
             # The trusted assessor summary's figures: the year's recommendations and
@@ -286,6 +293,8 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
                 held_by_provider(year.first_day, year.last_day),
             ),
             "capacity_picture": capacity_picture,
+            "provider_scorecard": lambda: scorecard_sections(provider, year, on),
+            "provider_ranking": lambda: ranking(year, on),
         }
         for name, aggregate in cases.items():
             aggregate()

@@ -9,6 +9,7 @@ from portal.common.care import CareCategory, PricingZone
 from portal.common.forms import GovDateField, PortalForm, typed_pence
 from portal.common.money import MOST_HOURLY_PENCE
 from portal.common.widgets import GovSelect, GovSubmitInput, GovTextInput
+from portal.council.models import MOST_WEIGHT, RANKING_WEIGHTS
 
 _CODE = Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9./-]*$",
@@ -149,4 +150,40 @@ class CardRateForm(PortalForm):
         if pence is None or pence == 0:
             return False
         self.hourly_rate_pence = pence
+        return valid
+
+
+def _weight(label: str, what: str) -> IntegerField:
+    return IntegerField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=f"Enter the weight of {what}, from 0 to {MOST_WEIGHT}"),
+            NumberRange(
+                min=0,
+                max=MOST_WEIGHT,
+                message=f"The weight of {what} must be a whole number from 0 to {MOST_WEIGHT}",
+            ),
+        ],
+    )
+
+
+class RankingWeightsForm(PortalForm):
+    """How much each figure counts towards a provider's score in the annual re-ranking."""
+
+    ranking_weight_cqc = _weight("CQC rating", "the CQC rating")
+    ranking_weight_qaf = _weight("QAF level", "the QAF level")
+    ranking_weight_outcomes = _weight("Outcome results", "outcome results")
+    ranking_weight_outcome_returns = _weight("Outcome returns on time", "outcome returns on time")
+    ranking_weight_capacity_returns = _weight(
+        "Capacity returns on time", "capacity returns on time"
+    )
+    submit = SubmitField("Save the weights", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not any(self[name].data for name in RANKING_WEIGHTS):
+            first = self[RANKING_WEIGHTS[0]]
+            first.errors = [*first.errors, "Give at least one figure a weight above 0"]
+            return False
         return valid

@@ -10,6 +10,16 @@ from portal.common.models import TimestampMixin
 from portal.common.types import enum_type
 from portal.extensions import db
 
+# The settings' columns holding the re-ranking's weights, in the order the page shows them.
+RANKING_WEIGHTS = (
+    "ranking_weight_cqc",
+    "ranking_weight_qaf",
+    "ranking_weight_outcomes",
+    "ranking_weight_outcome_returns",
+    "ranking_weight_capacity_returns",
+)
+MOST_WEIGHT = 100
+
 
 class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     """The council's business settings: a single row, changed by commissioners.
@@ -27,6 +37,13 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
         ),
         CheckConstraint(
             "smallest_comparable_sample BETWEEN 1 AND 1000", name="smallest_comparable_sample"
+        ),
+        CheckConstraint(
+            " AND ".join(f"{name} BETWEEN 0 AND 100" for name in RANKING_WEIGHTS)
+            + " AND "
+            + " + ".join(RANKING_WEIGHTS)
+            + " > 0",
+            name="ranking_weights",
         ),
     )
 
@@ -48,6 +65,17 @@ class CouncilSettings(TimestampMixin, db.Model):  # type: ignore[name-defined]
     # no change is reported between them.
     smallest_comparable_sample: Mapped[int] = mapped_column(
         Integer, default=30, server_default="30"
+    )
+    # The annual re-ranking's weights (portal.reports.ranking): how much each figure counts
+    # towards a provider's score, 0 to 100, at least one above 0.
+    ranking_weight_cqc: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    ranking_weight_qaf: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    ranking_weight_outcomes: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    ranking_weight_outcome_returns: Mapped[int] = mapped_column(
+        Integer, default=10, server_default="10"
+    )
+    ranking_weight_capacity_returns: Mapped[int] = mapped_column(
+        Integer, default=10, server_default="10"
     )
 
 

@@ -13,8 +13,8 @@ from portal.common.models import lock
 from portal.common.money import format_pence, pence_to_decimal_string
 from portal.common.roles import Role
 from portal.council import rates
-from portal.council.forms import CardRateForm, SettingsForm
-from portal.council.models import CardRate, get_settings
+from portal.council.forms import CardRateForm, RankingWeightsForm, SettingsForm
+from portal.council.models import RANKING_WEIGHTS, CardRate, get_settings
 
 bp = Blueprint("council", __name__, template_folder="templates")
 
@@ -57,7 +57,37 @@ def settings() -> Response | str:
         )
         flash("Settings saved", "success")
         return redirect(url_for("council.settings"))
-    return render_template("council/settings.html", form=form)
+    return render_template("council/settings.html", form=form, weights=_weights(current))
+
+
+def _weights(current: object) -> list[tuple[str, int]]:
+    """The re-ranking's weights as the Settings page lists them: (figure, weight)."""
+    form = RankingWeightsForm(formdata=None, obj=current)
+    return [(form[name].label.text, getattr(current, name)) for name in RANKING_WEIGHTS]
+
+
+@bp.route("/settings/ranking-weights", methods=["GET", "POST"])
+@roles_required(Role.COMMISSIONER)
+def ranking_weights() -> Response | str:
+    """The weights of the annual re-ranking of providers; each change is audited."""
+    current = get_settings()
+    form = RankingWeightsForm(obj=current)
+    if form.validate_on_submit():
+        lock(current)
+        before = snapshot(current, RANKING_WEIGHTS)
+        for name in RANKING_WEIGHTS:
+            setattr(current, name, form[name].data)
+        record(
+            "council_settings.ranking_weights_updated",
+            current,
+            by=current_user,
+            provider_id=None,
+            before=before,
+            after=snapshot(current, RANKING_WEIGHTS),
+        )
+        flash("Ranking weights saved", "success")
+        return redirect(url_for("council.settings"))
+    return render_template("council/ranking_weights.html", form=form)
 
 
 @bp.route("/rate-card", methods=["GET", "POST"])

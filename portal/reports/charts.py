@@ -228,6 +228,9 @@ def svg(chart: Chart, *, element_id: str) -> Markup:
     for element in root.getElementsByTagName("*"):
         if element.getAttribute("clip-path") == "url(#clip)":
             element.setAttribute("clip-path", f"url(#{element_id}-clip)")
+        # reportlab names its groups "group": two charts on a page would share the id.
+        if element.getAttribute("id") == "group":
+            element.setAttribute("id", f"{element_id}-group")
     _style_to_attributes(root)
     root.removeAttribute("width")
     root.removeAttribute("height")

@@ -149,6 +149,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("council.rate_card", "POST"):              (IN, NO, GO, NO, NO, NO, NO, NO),
     ("council.settings", "GET"):                (IN, NO, OK, NO, NO, NO, NO, NO),
     ("council.settings", "POST"):               (IN, NO, GO, NO, NO, NO, NO, NO),
+    ("council.ranking_weights", "GET"):         (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("council.ranking_weights", "POST"):        (IN, NO, GO, NO, NO, NO, NO, NO),
+    # A provider's scorecard: council staff who monitor contracts, and its own managers.
+    ("reports.provider_scorecard", "GET"):      (IN, NO, OK, OK, NO, OK, OK, NF),
+    ("reports.provider_scorecard_pdf", "GET"):  (IN, NO, OK, OK, NO, OK, OK, NF),
+    ("reports.scorecards", "GET"):              (IN, NO, OK, OK, NO, NO, NO, NO),
+    ("reports.ranking", "GET"):                 (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("reports.ranking_csv", "GET"):             (IN, NO, OK, NO, NO, NO, NO, NO),
     # One's own multi-factor sign-in. No one asking has set it up (it is not required here),
     # so making new recovery codes sends them to this page, as does the page of codes just
     # made, which is empty. Setting it up is sent the code for the key their cookie holds.

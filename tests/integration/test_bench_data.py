@@ -152,3 +152,30 @@ def test_the_aggregates_benchmark_runs_the_summary_on_a_small_council(
         "ratio",
         "statements",
     }
+
+
+def test_the_scorecard_and_ranking_benchmarks_run_on_a_small_council(
+    app: Any, client: Any, db_session: Any
+) -> None:
+    """The scorecard's and the ranking's pages answer in a fixed number of statements
+    (however many quarters, months and providers), and their aggregates run as the
+    benchmark runs them."""
+    build(Scale().smaller(200))
+    council = measure.Council(app=app)
+    pages = council.pages()
+    user = db.session.scalar(select(User).where(User.email == "commissioner@bench.example"))
+    assert user is not None
+    user.set_password(PASSWORD)
+    db.session.commit()
+    response = client.post(
+        "/sign-in", data={"email": "commissioner@bench.example", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    for name, budget in (("provider_scorecard", 13), ("provider_ranking", 10)):
+        _, path = pages[name]
+        with recorded_statements() as statements:
+            assert client.get(path).status_code == 200, path
+        assert len(statements) <= budget, (path, len(statements), statements)
+    result = measure.aggregates(council, rounds=1)
+    for name in ("provider_scorecard", "provider_ranking"):
+        assert set(result[name]) == {"median_ms", "raw_sql_ms", "ratio", "statements"}

@@ -34,6 +34,7 @@ from portal.accounts.models import UserSession
 from portal.common.dates import today
 from portal.common.roles import Role
 from portal.common.text import has_control_characters
+from portal.council.models import RANKING_WEIGHTS
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES
 from portal.payments.models import Payment
@@ -62,6 +63,7 @@ from tests.integration.helpers import (
 from tests.integration.records import Stages, every_stage, submitted_reduction
 from tests.integration.test_capacity_pages import DAY, return_form
 from tests.integration.test_form_input import rule_form, settings_form
+from tests.integration.test_ranking import ranking_weights_form
 
 
 class Kind(Enum):
@@ -391,6 +393,13 @@ ROUTES = [
             "cost_centre": Kind.TEXT,
             "nominal_code": Kind.TEXT,
         },
+    ),
+    Route(
+        "the ranking weights",
+        Role.COMMISSIONER,
+        lambda r: "/settings/ranking-weights",
+        lambda r: ranking_weights_form(),
+        dict.fromkeys(RANKING_WEIGHTS, Kind.NUMBER),
     ),
     Route(
         "a new payment rule",

@@ -1,0 +1,272 @@
+"""The figures a provider is judged by, for a financial year: the scorecard shows them for
+one provider, quarter by quarter and month by month; the annual re-ranking scores every
+provider on the same figures for the whole year. Each is a grouped statement, read through
+the indexes its table already has (the returns' figures kept per period and provider, Table
+F's tallies, capacity returns by provider and month, the register's history by provider)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+
+from portal.capacity.models import CapacityReturn
+from portal.capacity.rules import Window, capacity_window
+from portal.common.dates import FinancialYear
+from portal.council.models import CouncilSettings
+from portal.extensions import db
+from portal.outcomes.measures import OUTCOMES
+from portal.outcomes.models import OutcomeProgress, OutcomeTally, PeriodKind, ReportingPeriod
+from portal.providers.enums import CqcRating, QafLevel, RegisterFact
+from portal.providers.models import Provider, ProviderChange
+from portal.reports.sections import Span
+
+OUTCOME_CODES = tuple(str(outcome.number) for outcome in OUTCOMES)
+
+# How a rating scores out of 100 in the re-ranking; not yet rated has no score.
+CQC_POINTS = {
+    CqcRating.OUTSTANDING: 100,
+    CqcRating.GOOD: 67,
+    CqcRating.REQUIRES_IMPROVEMENT: 33,
+    CqcRating.INADEQUATE: 0,
+}
+QAF_POINTS = {QafLevel.A: 100, QafLevel.B: 67, QafLevel.C: 33, QafLevel.D: 0}
+
+
+@dataclass(frozen=True)
+class Quarter:
+    id: int
+    label: str
+    due_date: dt.date
+
+
+def outcome_quarters(year: FinancialYear) -> list[Quarter]:
+    """The year's outcome reporting periods (quarters the council opened), in order."""
+    rows = db.session.execute(
+        select(ReportingPeriod.id, ReportingPeriod.label, ReportingPeriod.due_date)
+        .where(
+            ReportingPeriod.kind == PeriodKind.OUTCOMES,
+            ReportingPeriod.start_date.between(year.first_day, year.last_day),
+        )
+        .order_by(ReportingPeriod.start_date)
+    )
+    return [Quarter(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ReturnsCount:
+    owed: int
+    handed_in: int
+    late: int
+
+    @property
+    def on_time(self) -> int:
+        return self.handed_in - self.late
+
+    @property
+    def not_handed_in(self) -> int:
+        return self.owed - self.handed_in
+
+
+def outcome_returns(
+    period_ids: list[int], provider_id: int | None = None
+) -> dict[tuple[int, int], ReturnsCount]:
+    """{(period, provider): returns owed, handed in and handed in late}, from the figures
+    the returns progress page keeps for each period and provider."""
+    statement = select(
+        OutcomeProgress.period_id,
+        OutcomeProgress.provider_id,
+        OutcomeProgress.owed,
+        OutcomeProgress.handed_in,
+        OutcomeProgress.late,
+    ).where(OutcomeProgress.period_id.in_(period_ids))
+    if provider_id is not None:
+        statement = statement.where(OutcomeProgress.provider_id == provider_id)
+    return {
+        (period, provider): ReturnsCount(owed, handed_in, late)
+        for period, provider, owed, handed_in, late in db.session.execute(statement)
+    }
+
+
+def outcomes_met(
+    period_ids: list[int], *, by_provider: bool, provider_id: int | None = None
+) -> dict[tuple[int | None, int | None, str], tuple[int, int]]:
+    """{(period or None, provider or None, outcome): (met, sample)} for the Appendix A
+    outcomes, from Table F's tallies: by period for one provider and for the council
+    (``provider_id``), or over the periods by provider (``by_provider``)."""
+    met, sample = func.sum(OutcomeTally.met), func.sum(OutcomeTally.sample)
+    chosen = and_(OutcomeTally.period_id.in_(period_ids), OutcomeTally.code.in_(OUTCOME_CODES))
+    found: dict[tuple[int | None, int | None, str], tuple[int, int]] = {}
+    if by_provider:
+        rows: Any = db.session.execute(
+            select(OutcomeTally.provider_id, OutcomeTally.code, met, sample)
+            .where(chosen)
+            .group_by(OutcomeTally.provider_id, OutcomeTally.code)
+        )
+        for provider, code, m, s in rows:
+            found[(None, provider, code)] = (int(m or 0), int(s or 0))
+        return found
+    mine = OutcomeTally.provider_id == provider_id
+    rows = db.session.execute(
+        select(
+            OutcomeTally.period_id,
+            OutcomeTally.code,
+            func.sum(case((mine, OutcomeTally.met), else_=0)),
+            func.sum(case((mine, OutcomeTally.sample), else_=0)),
+            met,
+            sample,
+        )
+        .where(chosen)
+        .group_by(OutcomeTally.period_id, OutcomeTally.code)
+    )
+    for period, code, own_met, own_sample, all_met, all_sample in rows:
+        found[(period, provider_id, code)] = (int(own_met or 0), int(own_sample or 0))
+        found[(period, None, code)] = (int(all_met or 0), int(all_sample or 0))
+    return found
+
+
+@dataclass(frozen=True)
+class CapacityMonths:
+    """The year's months, each with its reporting window, and which of them a return was
+    due for by ``on`` (the window has closed, and the council was collecting returns)."""
+
+    months: tuple[dt.date, ...]
+    windows: dict[dt.date, Window]
+    due: tuple[dt.date, ...]
+    wage_floor_pence: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The council's settings the figures turn on, and the first month it collected
+    capacity returns at all (no one missed a window before that)."""
+
+    opens_day: int
+    closes_day: int
+    wage_floor_pence: int
+    smallest_comparable_sample: int
+    first_capacity_month: dt.date | None
+
+
+def settings() -> Settings:
+    row = db.session.execute(
+        select(
+            CouncilSettings.capacity_opens_day,
+            CouncilSettings.capacity_closes_day,
+            CouncilSettings.wage_floor_pence,
+            CouncilSettings.smallest_comparable_sample,
+            select(func.min(CapacityReturn.month)).scalar_subquery(),
+        ).where(CouncilSettings.id == 1)
+    ).one()
+    return Settings(*row)
+
+
+def capacity_months(year: FinancialYear, on: dt.date, council: Settings) -> CapacityMonths:
+    months = Span(year).months
+    windows = {
+        m: capacity_window(m, opens_day=council.opens_day, closes_day=council.closes_day)
+        for m in months
+    }
+    first = council.first_capacity_month
+    due = tuple(m for m in months if first is not None and m >= first and windows[m].closes < on)
+    return CapacityMonths(months, windows, due, council.wage_floor_pence)
+
+
+def owes_capacity(month: dt.date, exited_on: dt.date | None) -> bool:
+    """A provider owes a month's return unless it left the register before the month."""
+    return exited_on is None or month <= exited_on
+
+
+def capacity_on_time(months: tuple[dt.date, ...]) -> dict[int, int]:
+    """{provider: capacity returns handed in by their window's close} for ``months``."""
+    if not months:
+        return {}
+    rows = db.session.execute(
+        select(CapacityReturn.provider_id, func.count())
+        .where(CapacityReturn.month.in_(months), CapacityReturn.late.is_(False))
+        .group_by(CapacityReturn.provider_id)
+    )
+    return {provider: int(count) for provider, count in rows}
+
+
+def ratings_on(day: dt.date, provider_id: int | None = None) -> dict[int, tuple[str, str | None]]:
+    """{provider: (CQC rating, QAF level or None)} as the register held them on ``day``,
+    from its dated history: the value the latest change on or before the day set; failing
+    that, the value the first change after it replaced; failing that (never changed), the
+    value the register holds now."""
+
+    def held(fact: RegisterFact, current: Any) -> Any:
+        before = (
+            select(
+                ProviderChange.provider_id,
+                ProviderChange.value_after.label("value"),
+                func.row_number()
+                .over(
+                    partition_by=ProviderChange.provider_id,
+                    order_by=(ProviderChange.effective_on.desc(), ProviderChange.id.desc()),
+                )
+                .label("n"),
+            )
+            .where(ProviderChange.fact == fact, ProviderChange.effective_on <= day)
+            .subquery()
+        )
+        after = (
+            select(
+                ProviderChange.provider_id,
+                ProviderChange.value_before.label("value"),
+                func.row_number()
+                .over(
+                    partition_by=ProviderChange.provider_id,
+                    order_by=(ProviderChange.effective_on, ProviderChange.id),
+                )
+                .label("n"),
+            )
+            .where(ProviderChange.fact == fact, ProviderChange.effective_on > day)
+            .subquery()
+        )
+        value = case(
+            (before.c.provider_id.is_not(None), before.c.value),
+            (after.c.provider_id.is_not(None), after.c.value),
+            else_=cast(current, String),
+        )
+        return before, after, value
+
+    cqc_before, cqc_after, cqc = held(RegisterFact.CQC_RATING, Provider.cqc_rating)
+    qaf_before, qaf_after, qaf = held(RegisterFact.QAF_LEVEL, Provider.qaf_level)
+    statement = (
+        select(Provider.id, cqc, qaf)
+        .outerjoin(cqc_before, and_(cqc_before.c.provider_id == Provider.id, cqc_before.c.n == 1))
+        .outerjoin(cqc_after, and_(cqc_after.c.provider_id == Provider.id, cqc_after.c.n == 1))
+        .outerjoin(qaf_before, and_(qaf_before.c.provider_id == Provider.id, qaf_before.c.n == 1))
+        .outerjoin(qaf_after, and_(qaf_after.c.provider_id == Provider.id, qaf_after.c.n == 1))
+    )
+    if provider_id is not None:
+        statement = statement.where(Provider.id == provider_id)
+    return {pid: (rating, level) for pid, rating, level in db.session.execute(statement)}
+
+
+def rating_history(provider_id: int, until: dt.date) -> list[Any]:
+    """The provider's CQC rating and QAF level changes on or before ``until``, newest first:
+    (date, fact, value before, value after, reason)."""
+    return list(
+        db.session.execute(
+            select(
+                ProviderChange.effective_on,
+                ProviderChange.fact,
+                ProviderChange.value_before,
+                ProviderChange.value_after,
+                func.coalesce(ProviderChange.reason, literal("")),
+            )
+            .where(
+                ProviderChange.provider_id == provider_id,
+                or_(
+                    ProviderChange.fact == RegisterFact.CQC_RATING,
+                    ProviderChange.fact == RegisterFact.QAF_LEVEL,
+                ),
+                ProviderChange.effective_on <= until,
+            )
+            .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+        )
+    )
