@@ -120,6 +120,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.casework.commands import retention_cli
 
     app.cli.add_command(retention_cli)
+    from portal.reports.commands import reports_cli
+
+    app.cli.add_command(reports_cli)
     return app
 
 

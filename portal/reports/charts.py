@@ -10,6 +10,7 @@ it, which is what a screen reader reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.dom import minidom
 
 from defusedxml.minidom import parseString
@@ -178,10 +179,16 @@ def _axes(plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width
         plot.categoryAxis.labels.boxAnchor = "ne"
 
 
-def _value_format(chart: Chart, top: float) -> str:
+def _value_format(chart: Chart, top: float) -> str | Callable[[float], str]:
     if chart.percent:
         return "%d%%"
-    return "%d" if top >= 5 else "%.1f"
+    if top >= 5:
+        return _thousands  # "2,500", as the tables beside the chart write it
+    return "%.1f"
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"
 
 
 def _legend_rows(chart: Chart, width: float) -> int:
