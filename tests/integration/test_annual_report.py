@@ -76,10 +76,10 @@ class Report:
         self.path.write_bytes(pdf)
         self.folder = folder
         info = poppler("pdfinfo", str(self.path))
-        self.info = dict(
-            (key.strip(), value.strip())
+        self.info = {
+            key.strip(): value.strip()
             for key, _, value in (line.partition(":") for line in info.splitlines())
-        )
+        }
         self.count = int(self.info["Pages"])
         # Each page's text in the order it was drawn (a table's rows read across), and as
         # laid out on the page (the page numbers, written on last, in their lines).
