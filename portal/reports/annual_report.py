@@ -96,10 +96,12 @@ def report_pdf(sections: Sequence[Section], details: ReportDetails) -> bytes:
         *_contents(sections, styles, brand, starts),
         *_key_figures(sections, styles, brand, starts),
     ]
+    if sections:
+        story.append(PageBreak())  # the sections start on a page of their own
+    else:
+        story.append(Paragraph("The portal has no figures to report for this year.", styles.body))
     for number, section in enumerate(sections, start=1):
         story += _section(number, section, styles, brand, starts)
-    if not sections:
-        story.append(Paragraph("The portal has no figures to report for this year.", styles.body))
 
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -313,7 +315,9 @@ def _section(
         opening += [
             Spacer(1, 2 * mm),
             Paragraph(pdf_text(section.chart.title), styles.caption),
-            charts.drawing(section.chart, width=layout.WIDTH, height=CHART_HEIGHT),
+            charts.drawing(
+                section.chart, width=layout.WIDTH, height=CHART_HEIGHT, font=styles.regular
+            ),
         ]
     opening.append(Spacer(1, 4 * mm))
     table = _table(section.table, styles, brand)
@@ -325,32 +329,37 @@ def _section(
     return story
 
 
+# Type sizes and cell padding to try, largest first, until a table's figures fit beside
+# names at least NAMES wide: figures never wrap.
+SIZES = ((9, 5), (8, 3), (7, 2.5))
+NAMES = 28 * mm
+
+
 def _table(table: Table, styles: layout.Styles, brand: colors.Color) -> Flowable:
     if not table.rows:
         return Paragraph("There are no figures for this year.", styles.body)
-    cell = styles.cell
-    size = cell.fontSize if len(table.columns) <= 7 else 8
-    padding = 5
-    widths = _column_widths(table, styles, size, padding)
+    for size, padding in SIZES:
+        natural = _natural_widths(table, styles, size, padding)
+        if sum(natural[1:]) + min(natural[0], NAMES) <= layout.WIDTH:
+            break
+    widths = _column_widths(natural)
     right = [table.is_numeric(column) for column in range(len(table.columns))]
-    header_styles = (styles.header, styles.header_right)
+    header = (_sized(styles.header, size), _sized(styles.header_right, size))
+    cell = (_sized(styles.cell, size), _sized(styles.cell_right, size))
     data: list[list[object]] = [
         [
-            Paragraph(pdf_text(name), header_styles[right[column]])
+            Paragraph(pdf_text(name), header[right[column]])
             for column, name in enumerate(table.columns)
         ]
     ]
-    small = cell if size == cell.fontSize else _smaller(cell, size)
-    small_right = styles.cell_right if size == cell.fontSize else _smaller(styles.cell_right, size)
     for row in table.rows:
         line: list[object] = []
         for column, figure in enumerate(row):
             text = plain_text(figure.text)
-            room = widths[column] - 2 * padding
-            if stringWidth(text, styles.regular, size) <= room:
+            if stringWidth(text, styles.regular, size) <= widths[column] - 2 * padding:
                 line.append(text)  # a plain string: cheap, and never read as markup
             else:
-                line.append(Paragraph(pdf_text(text), small_right if right[column] else small))
+                line.append(Paragraph(pdf_text(text), cell[right[column]]))
         data.append(line)
     style = [
         ("FONTNAME", (0, 1), (-1, -1), styles.regular),
@@ -377,33 +386,39 @@ def _table(table: Table, styles: layout.Styles, brand: colors.Color) -> Flowable
     return pdf_table
 
 
-def _smaller(style: layout.ParagraphStyle, size: float) -> layout.ParagraphStyle:
+def _sized(style: layout.ParagraphStyle, size: float) -> layout.ParagraphStyle:
+    if style.fontSize == size:
+        return style
     return layout.ParagraphStyle(
         f"{style.name}_{size}", parent=style, fontSize=size, leading=size * 1.3
     )
 
 
-def _column_widths(table: Table, styles: layout.Styles, size: float, padding: float) -> list[float]:
-    """Each figure column as wide as its widest figure or its heading's longest word, the
-    first column (the rows' names) the rest of the page; narrower columns all round when
-    that leaves the names too little room."""
+def _natural_widths(
+    table: Table, styles: layout.Styles, size: float, padding: float
+) -> list[float]:
+    """Each column as wide as its widest cell, or its heading's longest word."""
     natural = []
     for column, name in enumerate(table.columns):
-        widest_figure = max(
+        widest = max(
             stringWidth(plain_text(row[column].text), styles.regular, size) for row in table.rows
         )
         longest_word = max(
-            (stringWidth(word, styles.bold, styles.header.fontSize) for word in name.split()),
-            default=0,
+            (stringWidth(word, styles.bold, size) for word in name.split()), default=0
         )
-        natural.append(max(widest_figure, longest_word, 6 * mm) + 2 * padding)
+        natural.append(max(widest, longest_word, 6 * mm) + 2 * padding)
+    return natural
+
+
+def _column_widths(natural: list[float]) -> list[float]:
+    """Every table as wide as the page: each figure column its natural width and up to 30mm
+    more, the first column (the rows' names, which may wrap) the rest. Figures are narrowed
+    only when even the smallest type leaves the names less than NAMES."""
     others = sum(natural[1:])
-    least_for_names = min(natural[0], 45 * mm)
-    if others + least_for_names > layout.WIDTH:
-        scale = (layout.WIDTH - least_for_names) / others
-        return [least_for_names] + [width * scale for width in natural[1:]]
-    # Every table is as wide as the page: the figures take up to 30mm more each, and the
-    # names the rest.
+    if others + min(natural[0], NAMES) > layout.WIDTH:
+        names = min(natural[0], NAMES)
+        scale = (layout.WIDTH - names) / others
+        return [names] + [width * scale for width in natural[1:]]
     spare = layout.WIDTH - others - natural[0]
     share = min(max(spare, 0) / max(len(natural) - 1, 1), 30 * mm)
     figures = [width + share for width in natural[1:]]

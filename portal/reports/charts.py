@@ -48,15 +48,20 @@ WIDTH = 640
 HEIGHT = 300
 
 
-def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Drawing:
-    """The chart as a reportlab drawing, ``width`` by ``height`` points."""
+def drawing(
+    chart: Chart, *, width: float = WIDTH, height: float = HEIGHT, font: str = FONT
+) -> Drawing:
+    """The chart as a reportlab drawing, ``width`` by ``height`` points. The PDF passes the
+    ``font`` its text is in (one with more letters than Helvetica's Latin-1, so a provider's
+    name prints in the legend as it does in the table); the SVG keeps Helvetica, which every
+    browser has or matches."""
     figure = Drawing(width, height)
     legend_height = 18 * _legend_rows(chart, width) if len(chart.series) > 1 else 0
     left, bottom, right, top = 56, 46 + legend_height, 12, 14
     plot_width, plot_height = width - left - right, height - bottom - top
     plot = _plot(chart)
     plot.x, plot.y, plot.width, plot.height = left, bottom, plot_width, plot_height
-    _axes(plot, chart, plot_width)
+    _axes(plot, chart, plot_width, font)
     if chart.target is not None:
         low, high = chart.target
         scale = plot_height / _top_of_scale(chart)
@@ -75,7 +80,7 @@ def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Dr
                 left + plot_width - 4,
                 bottom + high * scale + 3,
                 chart.target_label,
-                fontName=FONT,
+                fontName=font,
                 fontSize=8,
                 fillColor=TEXT,
                 textAnchor="end",
@@ -85,13 +90,13 @@ def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Dr
     # The value axis's name reads upwards beside it.
     name = Group(
         String(
-            0, 0, chart.value_axis, fontName=FONT, fontSize=9, fillColor=TEXT, textAnchor="middle"
+            0, 0, chart.value_axis, fontName=font, fontSize=9, fillColor=TEXT, textAnchor="middle"
         )
     )
     name.transform = (0, 1, -1, 0, 14, bottom + plot_height / 2)
     figure.add(name)
     if legend_height:
-        figure.add(_legend(chart, left, legend_height - 4, plot_width))
+        figure.add(_legend(chart, left, legend_height - 4, plot_width, font))
     return figure
 
 
@@ -153,12 +158,14 @@ def _nice_ceiling(value: float) -> float:
     return 10 * power
 
 
-def _axes(plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width: float) -> None:
+def _axes(
+    plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width: float, font: str
+) -> None:
     top = _top_of_scale(chart)
     plot.valueAxis.valueMin = 0
     plot.valueAxis.valueMax = top
     plot.valueAxis.valueStep = top / 5
-    plot.valueAxis.labels.fontName = FONT
+    plot.valueAxis.labels.fontName = font
     plot.valueAxis.labels.fontSize = 9
     plot.valueAxis.labels.fillColor = TEXT
     plot.valueAxis.strokeColor = TEXT
@@ -168,7 +175,7 @@ def _axes(plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width
     plot.valueAxis.labelTextFormat = _value_format(chart, top)
     plot.categoryAxis.categoryNames = list(chart.categories)
     plot.categoryAxis.strokeColor = TEXT
-    plot.categoryAxis.labels.fontName = FONT
+    plot.categoryAxis.labels.fontName = font
     plot.categoryAxis.labels.fontSize = 9
     plot.categoryAxis.labels.fillColor = TEXT
     plot.categoryAxis.labels.dy = -4
@@ -196,11 +203,11 @@ def _legend_rows(chart: Chart, width: float) -> int:
     return -(-len(chart.series) // per_row)
 
 
-def _legend(chart: Chart, x: float, y: float, width: float) -> Legend:
+def _legend(chart: Chart, x: float, y: float, width: float, font: str) -> Legend:
     legend = Legend()
     legend.x, legend.y = x, y
     legend.alignment = "right"
-    legend.fontName = FONT
+    legend.fontName = font
     legend.fontSize = 9
     legend.fillColor = TEXT
     legend.boxAnchor = "nw"
