@@ -243,7 +243,7 @@ def _contents(
         "Contents", key=CONTENTS_KEY, outline="Contents", styles=styles, brand=brand, starts=starts
     )
     entries = [("", "Summary of key figures", SUMMARY_KEY)] + [
-        (str(number), section.title, section.key)
+        (str(number), section.title, _anchor(section))
         for number, section in enumerate(sections, start=1)
     ]
     story += [
@@ -304,7 +304,7 @@ def _section(
     over pages with its header row repeated; its notes in smaller type."""
     opening = _part_heading(
         f"{number}\u00a0\u00a0 {pdf_text(section.title)}",
-        key=section.key,
+        key=_anchor(section),
         outline=f"{number}. {plain_text(section.title)}",
         styles=styles,
         brand=brand,
@@ -333,6 +333,11 @@ def _section(
 # names at least NAMES wide: figures never wrap.
 SIZES = ((9, 5), (8, 3), (7, 2.5))
 NAMES = 28 * mm
+
+
+def _anchor(section: Section) -> str:
+    """The section's destination in the PDF, apart from the contents' and key figures'."""
+    return f"section-{section.key}"
 
 
 def _table(table: Table, styles: layout.Styles, brand: colors.Color) -> Flowable:

@@ -86,7 +86,6 @@ class Styles:
     regular: str
     bold: str
     body: ParagraphStyle
-    lead: ParagraphStyle
     heading: ParagraphStyle
     subheading: ParagraphStyle
     cover_title: ParagraphStyle
@@ -112,7 +111,6 @@ def report_styles(brand: colors.Color) -> Styles:
         regular=regular,
         bold=bold,
         body=body,
-        lead=ParagraphStyle("lead", parent=body, fontSize=12, leading=17, spaceAfter=8),
         heading=ParagraphStyle(
             "heading",
             parent=body,
