@@ -57,8 +57,11 @@ def drawing(
     browser has or matches."""
     figure = Drawing(width, height)
     legend_height = 18 * _legend_rows(chart, width) if len(chart.series) > 1 else 0
-    left, bottom, right, top = 56, 46 + legend_height, 12, 14
-    plot_width, plot_height = width - left - right, height - bottom - top
+    left, right, top = 56, 12, 14
+    plot_width = width - left - right
+    # Room under the axis for its names: more when they are turned to read upwards.
+    bottom = (46 if _angled(chart, plot_width) else 30) + legend_height
+    plot_height = height - bottom - top
     plot = _plot(chart)
     plot.x, plot.y, plot.width, plot.height = left, bottom, plot_width, plot_height
     _axes(plot, chart, plot_width, font)
@@ -179,11 +182,15 @@ def _axes(
     plot.categoryAxis.labels.fontSize = 9
     plot.categoryAxis.labels.fillColor = TEXT
     plot.categoryAxis.labels.dy = -4
-    longest = max((len(name) for name in chart.categories), default=0)
-    if longest * 5.2 > plot_width / max(len(chart.categories), 1):
+    if _angled(chart, plot_width):
         # Names too long to sit side by side are turned to read upwards.
         plot.categoryAxis.labels.angle = 30
         plot.categoryAxis.labels.boxAnchor = "ne"
+
+
+def _angled(chart: Chart, plot_width: float) -> bool:
+    longest = max((len(name) for name in chart.categories), default=0)
+    return longest * 5.2 > plot_width / max(len(chart.categories), 1)
 
 
 def _value_format(chart: Chart, top: float) -> str | Callable[[float], str]:
