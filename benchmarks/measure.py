@@ -26,7 +26,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from sqlalchemy import func, select, text, update
 
 from portal import create_app
@@ -55,8 +64,11 @@ from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
 from portal.recommendations.sustained import held_by_provider
+from portal.reports import charts, dashboard
+from portal.reports.annual_report import annual_report_pdf
 from portal.reports.ranking import ranking
 from portal.reports.scorecards import sections as scorecard_sections
+from portal.reports.sections import Chart, ChartKind, Section, Series, Span
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
 PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
@@ -499,6 +511,135 @@ def constant_document(lines: int) -> bytes:
     )
     title = ParagraphStyle("title", fontName=bold, fontSize=22, leading=26)
     doc.build([Paragraph("Remittance advice", title), table])
+    return buffer.getvalue()
+
+
+def report(council: Council, *, rounds: int) -> dict[str, Any]:
+    """The committee's annual report for the latest complete year, from the records, against
+    a reportlab document of the same pages from constant data."""
+    with council.app.app_context(), council.app.test_request_context():
+        year = FinancialYear(FinancialYear.containing(today()).start_year - 1)
+        shape = report_shape(dashboard.sections(Span(year)))
+        app_pdf = annual_report_pdf(year)
+        constant_pdf = constant_report(shape)
+        app_times, constant_times = [], []
+        for _ in range(rounds):
+            app_times.append(timed_from_clean_heap(lambda: annual_report_pdf(year)))
+            constant_times.append(timed_from_clean_heap(lambda: constant_report(shape)))
+    return {
+        "year": year.label,
+        "sections": len(shape),
+        "pages": _pages(app_pdf),
+        "constant_document_pages": _pages(constant_pdf),
+        "median_ms": median_ms(app_times),
+        "constant_document_ms": median_ms(constant_times),
+        "ratio": round(statistics.median(app_times) / statistics.median(constant_times), 2),
+    }
+
+
+@dataclass(frozen=True)
+class SectionShape:
+    """What a report section holds, without its figures."""
+
+    commentary: int
+    columns: int
+    rows: int
+    chart: tuple[ChartKind, int, int] | None  # kind, categories, series
+    notes: int
+
+
+def report_shape(sections: list[Section]) -> list[SectionShape]:
+    return [
+        SectionShape(
+            commentary=len(section.commentary),
+            columns=len(section.table.columns),
+            rows=len(section.table.rows),
+            chart=None
+            if section.chart is None
+            else (section.chart.kind, len(section.chart.categories), len(section.chart.series)),
+            notes=len(section.notes),
+        )
+        for section in sections
+    ]
+
+
+def constant_report(shape: list[SectionShape]) -> bytes:
+    """A report of the same pages as the annual report, from constant data: a cover and
+    contents, then for each section a heading, sentences, a chart of constant numbers with
+    the same categories and series, a table of as many rows and columns (its headings
+    wrapped as paragraphs, its figures plain strings) and notes; a footer on each page."""
+    regular, bold = font_names()
+    body = ParagraphStyle("body", fontName=regular, fontSize=10.5, leading=15, spaceAfter=6)
+    heading = ParagraphStyle("heading", parent=body, fontName=bold, fontSize=17, leading=22)
+    header = ParagraphStyle("header", parent=body, fontName=bold, fontSize=9, leading=11.5)
+    note = ParagraphStyle("note", parent=body, fontSize=8.5, leading=11.5)
+    sentence = "Outcome 3 was met by 100% of a sample of 50, up from 96% the year before."
+    story: list[Any] = [
+        Paragraph("Home care contracts: annual monitoring report 2025/26", heading),
+        Paragraph(sentence, body),
+        PageBreak(),
+        Paragraph("Contents", heading),
+    ]
+    story += [Paragraph(f"{n} A section of the report", body) for n in range(len(shape) + 1)]
+    story += [CondPageBreak(80 * mm), Paragraph("Summary of key figures", heading)]
+    story += [Paragraph(f"{n} A section: {sentence}", body) for n in range(len(shape))]
+    width = A4[0] - 44 * mm - 12
+    for number, section in enumerate(shape, start=1):
+        # Laid out as the report is: each section on the page if 90mm is left, its
+        # heading, sentences and chart kept together.
+        opening: list[Any] = [Paragraph(f"{number} A section of the report", heading)]
+        opening += [Paragraph(sentence, body) for _ in range(section.commentary)]
+        if section.chart is not None:
+            kind, categories, series = section.chart
+            chart = Chart(
+                kind,
+                "A chart",
+                tuple(f"Q{n}" for n in range(categories)),
+                tuple(Series(f"Series {n}", (40,) * categories) for n in range(series)),
+                "People",
+            )
+            opening += [
+                Paragraph("A chart", body),
+                charts.drawing(chart, width=width, height=74 * mm),
+            ]
+        story += [CondPageBreak(90 * mm), KeepTogether([*opening, Spacer(1, 4 * mm)])]
+        columns = max(section.columns, 1)
+        rows: list[list[Any]] = [[Paragraph("A column heading", header) for _ in range(columns)]]
+        rows += [["Brightwater Home Care"] + ["2,064"] * (columns - 1)] * section.rows
+        table = Table(rows, colWidths=[width / columns] * columns, repeatRows=1, splitInRow=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 1), (-1, -1), regular),
+                    ("FONTSIZE", (0, 1), (-1, -1), 9),
+                    ("LEADING", (0, 1), (-1, -1), 11.7),
+                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+                    ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.5, colors.grey),
+                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.whitesmoke]),
+                ]
+            )
+        )
+        story.append(table)
+        story += [Paragraph(sentence, note) for _ in range(section.notes)]
+        story.append(Spacer(1, 10 * mm))
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.setFont(regular, 8.5)
+        canvas.drawString(22 * mm, 15 * mm, "Northfield Borough Council · Annual report")
+        canvas.drawRightString(A4[0] - 22 * mm, 15 * mm, f"Page {doc.page}")
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=22 * mm,
+        rightMargin=22 * mm,
+        topMargin=26 * mm,
+        bottomMargin=24 * mm,
+    )
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
 

@@ -123,6 +123,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.recommendations.commands import reductions_cli
 
     app.cli.add_command(reductions_cli)
+    from portal.reports.commands import reports_cli
+
+    app.cli.add_command(reports_cli)
     return app
 
 

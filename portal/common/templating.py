@@ -36,6 +36,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Service users", "casework.service_users"),
         ("Trusted assessors", "recommendations.summary"),
         ("Capacity", "capacity.picture"),
+        ("Annual report", "reports.annual_report"),
         ("Payment rule", "payments.rule_list"),
         ("Rate card", "council.rate_card"),
         ("Case system import", "caseload.upload"),

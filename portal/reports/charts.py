@@ -10,6 +10,7 @@ it, which is what a screen reader reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from xml.dom import minidom
 
 from defusedxml.minidom import parseString
@@ -47,15 +48,23 @@ WIDTH = 640
 HEIGHT = 300
 
 
-def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Drawing:
-    """The chart as a reportlab drawing, ``width`` by ``height`` points."""
+def drawing(
+    chart: Chart, *, width: float = WIDTH, height: float = HEIGHT, font: str = FONT
+) -> Drawing:
+    """The chart as a reportlab drawing, ``width`` by ``height`` points. The PDF passes the
+    ``font`` its text is in (one with more letters than Helvetica's Latin-1, so a provider's
+    name prints in the legend as it does in the table); the SVG keeps Helvetica, which every
+    browser has or matches."""
     figure = Drawing(width, height)
     legend_height = 18 * _legend_rows(chart, width) if len(chart.series) > 1 else 0
-    left, bottom, right, top = 56, 46 + legend_height, 12, 14
-    plot_width, plot_height = width - left - right, height - bottom - top
+    left, right, top = 56, 12, 14
+    plot_width = width - left - right
+    # Room under the axis for its names: more when they are turned to read upwards.
+    bottom = (46 if _angled(chart, plot_width) else 30) + legend_height
+    plot_height = height - bottom - top
     plot = _plot(chart)
     plot.x, plot.y, plot.width, plot.height = left, bottom, plot_width, plot_height
-    _axes(plot, chart, plot_width)
+    _axes(plot, chart, plot_width, font)
     if chart.target is not None:
         low, high = chart.target
         scale = plot_height / _top_of_scale(chart)
@@ -74,7 +83,7 @@ def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Dr
                 left + plot_width - 4,
                 bottom + high * scale + 3,
                 chart.target_label,
-                fontName=FONT,
+                fontName=font,
                 fontSize=8,
                 fillColor=TEXT,
                 textAnchor="end",
@@ -84,13 +93,13 @@ def drawing(chart: Chart, *, width: float = WIDTH, height: float = HEIGHT) -> Dr
     # The value axis's name reads upwards beside it.
     name = Group(
         String(
-            0, 0, chart.value_axis, fontName=FONT, fontSize=9, fillColor=TEXT, textAnchor="middle"
+            0, 0, chart.value_axis, fontName=font, fontSize=9, fillColor=TEXT, textAnchor="middle"
         )
     )
     name.transform = (0, 1, -1, 0, 14, bottom + plot_height / 2)
     figure.add(name)
     if legend_height:
-        figure.add(_legend(chart, left, legend_height - 4, plot_width))
+        figure.add(_legend(chart, left, legend_height - 4, plot_width, font))
     return figure
 
 
@@ -152,12 +161,14 @@ def _nice_ceiling(value: float) -> float:
     return 10 * power
 
 
-def _axes(plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width: float) -> None:
+def _axes(
+    plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width: float, font: str
+) -> None:
     top = _top_of_scale(chart)
     plot.valueAxis.valueMin = 0
     plot.valueAxis.valueMax = top
     plot.valueAxis.valueStep = top / 5
-    plot.valueAxis.labels.fontName = FONT
+    plot.valueAxis.labels.fontName = font
     plot.valueAxis.labels.fontSize = 9
     plot.valueAxis.labels.fillColor = TEXT
     plot.valueAxis.strokeColor = TEXT
@@ -167,21 +178,31 @@ def _axes(plot: VerticalBarChart | HorizontalLineChart, chart: Chart, plot_width
     plot.valueAxis.labelTextFormat = _value_format(chart, top)
     plot.categoryAxis.categoryNames = list(chart.categories)
     plot.categoryAxis.strokeColor = TEXT
-    plot.categoryAxis.labels.fontName = FONT
+    plot.categoryAxis.labels.fontName = font
     plot.categoryAxis.labels.fontSize = 9
     plot.categoryAxis.labels.fillColor = TEXT
     plot.categoryAxis.labels.dy = -4
-    longest = max((len(name) for name in chart.categories), default=0)
-    if longest * 5.2 > plot_width / max(len(chart.categories), 1):
+    if _angled(chart, plot_width):
         # Names too long to sit side by side are turned to read upwards.
         plot.categoryAxis.labels.angle = 30
         plot.categoryAxis.labels.boxAnchor = "ne"
 
 
-def _value_format(chart: Chart, top: float) -> str:
+def _angled(chart: Chart, plot_width: float) -> bool:
+    longest = max((len(name) for name in chart.categories), default=0)
+    return longest * 5.2 > plot_width / max(len(chart.categories), 1)
+
+
+def _value_format(chart: Chart, top: float) -> str | Callable[[float], str]:
     if chart.percent:
         return "%d%%"
-    return "%d" if top >= 5 else "%.1f"
+    if top >= 5:
+        return _thousands  # "2,500", as the tables beside the chart write it
+    return "%.1f"
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"
 
 
 def _legend_rows(chart: Chart, width: float) -> int:
@@ -189,11 +210,11 @@ def _legend_rows(chart: Chart, width: float) -> int:
     return -(-len(chart.series) // per_row)
 
 
-def _legend(chart: Chart, x: float, y: float, width: float) -> Legend:
+def _legend(chart: Chart, x: float, y: float, width: float, font: str) -> Legend:
     legend = Legend()
     legend.x, legend.y = x, y
     legend.alignment = "right"
-    legend.fontName = FONT
+    legend.fontName = font
     legend.fontSize = 9
     legend.fillColor = TEXT
     legend.boxAnchor = "nw"

@@ -8,6 +8,7 @@ import re
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     render_template,
     request,
@@ -23,6 +24,8 @@ from portal.common.dates import (
 )
 from portal.common.roles import Role
 from portal.providers.queries import get_provider, viewer_provider_id
+from portal.reports.annual_report import annual_report_pdf
+from portal.reports.annual_report import file_name as annual_report_file_name
 from portal.reports.charts import svg
 from portal.reports.ranking import COMPONENTS, RULE, TIES
 from portal.reports.ranking import ranking as rank_providers
@@ -125,4 +128,43 @@ def ranking_csv() -> Response:
                 f'attachment; filename="provider-ranking-{year.label.replace("/", "-")}.csv"'
             )
         },
+    )
+
+
+# The committee's annual report ---------------------------------------------------------
+
+
+def _offered_years() -> list[FinancialYear]:
+    current = FinancialYear.containing(today())
+    return financial_years_offered(current, current)
+
+
+@bp.get("/annual-report")
+@roles_required(Role.COMMISSIONER)
+def annual_report() -> str:
+    """Choose a year and download its report; the last complete year unless another is asked."""
+    offered = _offered_years()
+    asked = request.args.get("year", "")
+    # offered[1] is the last complete year: what a committee is usually given.
+    year = next((found for found in offered if str(found.start_year) == asked), offered[1])
+    return render_template(
+        "reports/annual_report.html",
+        year=year,
+        years=offered,
+        complete=year != offered[0],
+        file_name=annual_report_file_name(year),
+    )
+
+
+@bp.get("/annual-report/<int:start_year>.pdf")
+@roles_required(Role.COMMISSIONER)
+def annual_report_download(start_year: int) -> Response:
+    """The committee's report for a year the page offers; any other year does not exist."""
+    year = next((found for found in _offered_years() if found.start_year == start_year), None)
+    if year is None:
+        abort(404)
+    return Response(
+        annual_report_pdf(year),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{annual_report_file_name(year)}"'},
     )

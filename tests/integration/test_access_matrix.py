@@ -47,6 +47,7 @@ from portal.accounts.models import UserSession
 from portal.audit.models import AuditEvent
 from portal.audit.requests import REFUSED
 from portal.capacity.operations import CapacityData, submit_return
+from portal.common.dates import FinancialYear, today
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MEASURES, MeasureResult
@@ -279,6 +280,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("register.suspend", "POST"):               (IN, NO, GO, NO, NO, NO, NO, NO),
     ("register.trusted_assessor", "GET"):       (IN, NO, OK, NO, NO, NO, NO, NO),
     ("register.trusted_assessor", "POST"):      (IN, NO, GO, NO, NO, NO, NO, NO),
+    # The committee's annual report: the last complete year's, which the page offers.
+    ("reports.annual_report", "GET"):           (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("reports.annual_report_download", "GET"):  (IN, NO, OK, NO, NO, NO, NO, NO),
 }
 # fmt: on
 
@@ -470,6 +474,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "outcome_number": 1,
             "file_format": "csv",
             "year": DAY.year,
+            "start_year": FinancialYear.containing(today()).start_year - 1,
             "month": DAY.month,
             "token": link_token,
             "session_id": other_session.id,

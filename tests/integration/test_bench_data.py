@@ -21,7 +21,9 @@ from portal.payments.models import Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.sustained import held_by_provider
+from portal.reports import dashboard
 from tests.factories import PASSWORD
+from tests.report_sections import sample_sections
 
 
 def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_session: Any) -> None:
@@ -179,3 +181,25 @@ def test_the_scorecard_and_ranking_benchmarks_run_on_a_small_council(
     result = measure.aggregates(council, rounds=1)
     for name in ("provider_scorecard", "provider_ranking"):
         assert set(result[name]) == {"median_ms", "raw_sql_ms", "ratio", "statements"}
+
+
+def test_the_report_benchmark_builds_the_annual_report_and_its_constant_twin(
+    app: Any, db_session: Any, monkeypatch: Any
+) -> None:
+    """The annual report and the constant document it is timed against have the same pages
+    (the dashboard's builders are stood in for by sections shaped like the committee's)."""
+    build(Scale().smaller(200))
+    monkeypatch.setattr(dashboard, "BUILDERS", (lambda span: sample_sections(),))
+    result = measure.report(measure.Council(app=app), rounds=1)
+    assert result["sections"] == len(sample_sections())
+    assert result["pages"] >= 5
+    assert abs(result["pages"] - result["constant_document_pages"]) <= 1
+    assert set(result) == {
+        "year",
+        "sections",
+        "pages",
+        "constant_document_pages",
+        "median_ms",
+        "constant_document_ms",
+        "ratio",
+    }

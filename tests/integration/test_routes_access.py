@@ -84,6 +84,7 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "file_format": "csv",
         "year": today().year,
         "month": today().month,
+        "start_year": today().year - 1,  # a financial year the annual report offers
         "provider_id": stages.batch.payments[0].provider_id,
         "user_id": world.users[Role.PROVIDER_MANAGER].id,
         "token": "not-a-token",
