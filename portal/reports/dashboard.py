@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from portal.reports import contract
 from portal.reports.sections import Section, Span
 
 Builder = Callable[[Span], Sequence[Section]]
 
 # Each part of the dashboard adds its builder here, in the report's order.
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (contract.build,)
 
 
 def sections(span: Span) -> list[Section]:
