@@ -18,6 +18,7 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.graphics.shapes import Drawing, Group, Rect, String
 from reportlab.lib import colors
 
@@ -98,12 +99,20 @@ def _plot(chart: Chart) -> VerticalBarChart | HorizontalLineChart:
     data = [tuple(value for value in series.values) for series in chart.series]
     if chart.kind is ChartKind.LINES:
         lines = HorizontalLineChart()
-        lines.data = data
+        # reportlab cannot draw a line with no points: a series with no figures is left
+        # out (its colour kept for the legend); with none at all, an empty line of zeros
+        # holds the axes, drawn in no colour.
+        drawn = [n for n, values in enumerate(data) if any(v is not None for v in values)]
+        lines.data = [data[n] for n in drawn] or [tuple(0 for _ in chart.categories)]
         lines.joinedLines = 1
-        for index in range(len(chart.series)):
+        for place, index in enumerate(drawn):
             colour = PALETTE[index % len(PALETTE)]
-            lines.lines[index].strokeColor = colour
-            lines.lines[index].strokeWidth = 2
+            lines.lines[place].strokeColor = colour
+            lines.lines[place].strokeWidth = 2
+            # A point shows where a figure is alone (one quarter, or between gaps).
+            lines.lines[place].symbol = makeMarker("FilledCircle", size=5, fillColor=colour)
+        if not drawn:
+            lines.lines[0].strokeColor = None
         return lines
     bars = VerticalBarChart()
     bars.data = data
@@ -223,6 +232,11 @@ def svg(chart: Chart, *, element_id: str) -> Markup:
     for name in ("title", "desc"):
         for node in root.getElementsByTagName(name):
             root.removeChild(node)
+    # reportlab names its groups "group": on a page of several charts an id may be used
+    # once, so only the clip path keeps one, made the chart's own.
+    for element in root.getElementsByTagName("*"):
+        if element.tagName != "clipPath" and element.hasAttribute("id"):
+            element.removeAttribute("id")
     for node in root.getElementsByTagName("clipPath"):
         node.setAttribute("id", f"{element_id}-clip")
     for element in root.getElementsByTagName("*"):

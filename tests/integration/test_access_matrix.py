@@ -271,6 +271,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("register.suspend", "POST"):               (IN, NO, GO, NO, NO, NO, NO, NO),
     ("register.trusted_assessor", "GET"):       (IN, NO, OK, NO, NO, NO, NO, NO),
     ("register.trusted_assessor", "POST"):      (IN, NO, GO, NO, NO, NO, NO, NO),
+    ("reports.dashboard_page", "GET"):          (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("reports.section_csv", "GET"):             (IN, NO, OK, NO, NO, NO, NO, NO),
 }
 # fmt: on
 
@@ -465,6 +467,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "month": DAY.month,
             "token": link_token,
             "session_id": other_session.id,
+            "key": "recommendations",  # a dashboard section
         },
         overrides={
             "outcomes.check_return": {"return_id": draft_return.id},
