@@ -41,6 +41,7 @@ from tests.factories import (
     ServiceUserFactory,
 )
 from tests.fixtures import World
+from tests.integration.test_query_plans import _plan, _whole_table_reads
 
 YEAR = FinancialYear(FinancialYear.containing(today()).start_year - 2)
 SMALLEST = 6  # the council's smallest comparable sample, for these tests
@@ -686,3 +687,33 @@ def test_providers_are_counted_by_their_rating_on_the_spans_last_day(
     totals = [sum(counted[(r, level)] for r in CqcRating) for level in levels]
     expected.append(["All ratings", *totals, sum(totals)])
     assert values(section) == expected
+
+
+# ---------------------------------------------------------------------------------------
+# Read through indexes
+
+
+PLANNED = {
+    "recommendations sent": contract._recommendations,
+    "reductions approved": contract._released,
+    "payments": contract._payments,
+    "capacity by month": contract._capacity,
+    "returns handed in": contract._completion,
+    "returns handed in each quarter": contract._completion_by_quarter,
+    "ratings on a day": contract._ratings,
+}
+
+
+@pytest.mark.parametrize("name", list(PLANNED))
+def test_each_contract_statement_reads_through_indexes(world: World, name: str) -> None:
+    """However many years the council holds, a section reads only its span's rows."""
+    values = contract._bounds(Span(YEAR)) | {"day": Span(YEAR).last_day}
+    statement = PLANNED[name]()
+    plan = _plan(statement.params(**{k: v for k, v in values.items() if k in _names(statement)}))
+    assert _whole_table_reads(plan) == [], plan
+    if name == "reductions approved":  # not every approved recommendation ever
+        assert "ix_recommendations_status_kind_decided" in plan, plan
+
+
+def _names(statement: Any) -> set[str]:
+    return set(statement.compile().params)
