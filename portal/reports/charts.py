@@ -10,6 +10,7 @@ it, which is what a screen reader reads.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from xml.dom import minidom
 
 from defusedxml.minidom import parseString
@@ -221,6 +222,14 @@ def _legend(chart: Chart, x: float, y: float, width: float) -> Legend:
 
 def svg(chart: Chart, *, element_id: str) -> Markup:
     """The chart as an inline SVG image named by its title, styled only by attributes."""
+    return _svg(chart, element_id)
+
+
+# Drawing a chart takes tens of milliseconds, most of it reportlab's checks on each shape;
+# a chart is made of its figures alone (frozen, so they can be a key), and a past year's
+# dashboard, whose figures no longer change, draws each chart once a worker.
+@lru_cache(maxsize=64)
+def _svg(chart: Chart, element_id: str) -> Markup:
     document = parseString(renderSVG.drawToString(drawing(chart)))
     root = document.documentElement
     assert root is not None  # reportlab always writes an <svg> element
