@@ -127,6 +127,35 @@ def _categories(quarters: Sequence[int]) -> tuple[str, ...]:
     return tuple(f"Q{quarter}" for quarter in quarters)
 
 
+def _by_quarter(
+    kind: ChartKind,
+    title: str,
+    categories: tuple[str, ...],
+    series: tuple[Series, ...],
+    value_axis: str,
+    *,
+    percent: bool = False,
+) -> Chart | None:
+    """A chart of figures by quarter. For one quarter there is nothing along the bottom to
+    compare: each series becomes a bar of its own; a single figure needs no chart."""
+    if len(categories) > 1:
+        return Chart(kind, title, categories, series, value_axis, percent=percent)
+    if len(series) == 1:
+        return None
+    return Chart(
+        ChartKind.BARS,
+        title,
+        tuple(one.name for one in series),
+        (Series(categories[0], tuple(one.values[0] for one in series)),),
+        value_axis,
+        percent=percent,
+    )
+
+
+def _each_quarter(span: Span) -> str:
+    return " each quarter" if span.quarter is None else ""
+
+
 def _quarter_name(span: Span, quarter: int) -> str:
     return f"Q{quarter} {span.year.label}"
 
@@ -222,9 +251,9 @@ def table_f_by_quarter(span: Span) -> Section:
         title="Table F: outcomes met each quarter",
         commentary=_table_f_commentary(span, table_rows, returns, smallest),
         table=_figures(columns, table_rows),
-        chart=Chart(
+        chart=_by_quarter(
             ChartKind.LINES,
-            f"Share of the sample meeting each outcome, by quarter, {span.label}",
+            f"Share of the sample meeting each outcome{_each_quarter(span)}, {span.label}",
             _categories(quarters),
             tuple(series),
             "Percent of sample",
@@ -247,7 +276,8 @@ def _table_f_commentary(
         return (f"No outcome returns were handed in for {span.label}.",)
     column = 1 + 2 * _quarters(span).index(latest)
     name = _quarter_name(span, latest)
-    sentences = [f"In {name}, {_plural(returns[latest], 'return')} were handed in."]
+    handed_in = _plural(returns[latest], "return was", "returns were")
+    sentences = [f"In {name}, {handed_in} handed in."]
     for number, row in enumerate(rows[: len(OUTCOMES)], start=1):
         share, sample = row[column].value, row[column + 1].value
         if share is None or not isinstance(sample, int):
@@ -347,9 +377,9 @@ def recommendations(span: Span) -> Section:
         title="Trusted assessor recommendations and decisions",
         commentary=tuple(commentary),
         table=_figures(columns, rows),
-        chart=Chart(
+        chart=_by_quarter(
             ChartKind.STACKED,
-            f"What became of the recommendations sent each quarter, {span.label}",
+            f"What became of the recommendations sent{_each_quarter(span)}, {span.label}",
             _categories(quarters),
             tuple(Series(word, tuple(by_outcome[q][word] for q in quarters)) for word in outcomes),
             "Recommendations",
@@ -541,7 +571,7 @@ def hours_and_payments(span: Span) -> Section:
         title="Hours released and one-off payments",
         commentary=tuple(commentary),
         table=_figures(columns, rows),
-        chart=Chart(
+        chart=_by_quarter(
             ChartKind.BARS,
             f"Weekly hours of care released by approved reductions, {span.label}",
             _categories(quarters),
@@ -768,9 +798,9 @@ def returns_completion(span: Span) -> Section:
     for row in _run(_completion_by_quarter(), span):
         owed_q, in_q, late_q = int(row.owed or 0), int(row.handed_in or 0), int(row.late or 0)
         by_quarter[_quarter_in_year(row.start_date)] = (in_q - late_q, late_q, owed_q - in_q)
-    chart = Chart(
+    chart = _by_quarter(
         ChartKind.STACKED,
-        f"Outcome returns owed each quarter: on time, late and not handed in, {span.label}",
+        f"Outcome returns owed{_each_quarter(span)}: on time, late and not handed in, {span.label}",
         _categories(quarters),
         tuple(
             Series(name, tuple(by_quarter[q][n] for q in quarters))

@@ -371,12 +371,24 @@ def test_table_f_each_quarter_matches_a_count_by_hand(seeded: Seeded, span: Span
         if r.status in (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED)
     )
     assert rows[-1][2::2] == [handed_in[q] for q in quarters]
-    # The chart leaves out no sample but the small ones, and shows the same whole percents.
+    # The chart leaves out no sample but the small ones, and shows the same whole percents:
+    # a line an outcome over the year; for one quarter, a bar an outcome.
     assert section.chart is not None
-    for series, outcome in zip(section.chart.series, OUTCOMES, strict=True):
-        for value, quarter in zip(series.values, quarters, strict=True):
-            share, sample = shares[(outcome.number, quarter)]
-            assert value == (None if 0 < sample < SMALLEST else share)
+    if span.quarter is None:
+        charted = {
+            (int(series.name.split()[-1]), quarter): value
+            for series in section.chart.series
+            for quarter, value in zip(quarters, series.values, strict=True)
+        }
+    else:
+        [bars] = section.chart.series
+        assert section.chart.categories == tuple(f"Outcome {o.number}" for o in OUTCOMES)
+        charted = {
+            (outcome.number, span.quarter): value
+            for outcome, value in zip(OUTCOMES, bars.values, strict=True)
+        }
+    for (number, quarter), (share, sample) in shares.items():
+        assert charted[(number, quarter)] == (None if 0 < sample < SMALLEST else share)
     if span.quarter is None:
         # Q4's three returns are too few to compare, and say so; Q3 had none.
         assert any("(small sample)" in row[7].text for row in section.table.rows[:5])
@@ -595,8 +607,13 @@ def test_returns_completion_matches_a_count_by_hand(seeded: Seeded, span: Span) 
         )
     assert values(section) == expected_rows
     assert section.chart is not None
-    on_time = section.chart.series[0].values
-    assert sum(v or 0 for v in on_time) == sum(row[2] for row in expected_rows)
+    chart = section.chart
+    if span.quarter is None:  # on time, late and not in, stacked a quarter each
+        on_time = sum(v or 0 for v in chart.series[0].values)
+    else:  # a bar each
+        assert chart.categories == ("On time", "Late", "Not handed in")
+        on_time = chart.series[0].values[0] or 0
+    assert on_time == sum(row[2] for row in expected_rows)
 
 
 # ---------------------------------------------------------------------------------------
