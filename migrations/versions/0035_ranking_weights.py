@@ -3,7 +3,7 @@ ranking_weight_*): how much a provider's CQC rating, QAF level, outcome results 
 on time count towards its score. Whole numbers from 0 to 100, at least one above 0.
 
 Revision ID: 0035
-Revises: 0032
+Revises: 0034
 Create Date: 2026-12-05 10:15:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0035"
-down_revision = "0032"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

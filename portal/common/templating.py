@@ -31,6 +31,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Second approvals", "payments.second_approvals"),
     ],
     Role.COMMISSIONER: [
+        ("Dashboard", "reports.dashboard_page"),
         ("Providers", "providers.provider_list"),
         ("Outcome returns", "periods.period_list"),
         ("Service users", "casework.service_users"),

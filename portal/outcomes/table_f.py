@@ -234,3 +234,11 @@ def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
         smallest=smallest,
         previous_returns=found[previous.id][0] if previous else 0,
     )
+
+
+def period_counts(
+    period_ids: list[int], filters: Filters
+) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
+    """For each period: (returns in the sample, {code: (met, sample)}), in one grouped
+    statement over the tallies: for reports that show Table F over several quarters."""
+    return _counts(period_ids, filters) if period_ids else {}

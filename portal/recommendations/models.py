@@ -102,6 +102,9 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         Index("ix_recommendations_decided_by", "decided_by_id", "decided_at", "id"),
         # A provider's recommendations decided since a day (What needs you's last 30 days).
         Index("ix_recommendations_provider_decided", "provider_id", "decided_at"),
+        # Reductions approved in a year or quarter, by the decision's date (the contract
+        # dashboard's hours released).
+        Index("ix_recommendations_status_kind_decided", "status", "kind", "decided_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

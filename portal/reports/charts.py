@@ -11,6 +11,7 @@ it, which is what a screen reader reads.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from xml.dom import minidom
 
 from defusedxml.minidom import parseString
@@ -20,6 +21,7 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Group, Rect, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 
 from portal.reports.sections import Chart, ChartKind
@@ -107,12 +109,20 @@ def _plot(chart: Chart) -> VerticalBarChart | HorizontalLineChart:
     data = [tuple(value for value in series.values) for series in chart.series]
     if chart.kind is ChartKind.LINES:
         lines = HorizontalLineChart()
-        lines.data = data
+        # reportlab cannot draw a line with no points: a series with no figures is left
+        # out (its colour kept for the legend); with none at all, an empty line of zeros
+        # holds the axes, drawn in no colour.
+        drawn = [n for n, values in enumerate(data) if any(v is not None for v in values)]
+        lines.data = [data[n] for n in drawn] or [tuple(0 for _ in chart.categories)]
         lines.joinedLines = 1
-        for index in range(len(chart.series)):
+        for place, index in enumerate(drawn):
             colour = PALETTE[index % len(PALETTE)]
-            lines.lines[index].strokeColor = colour
-            lines.lines[index].strokeWidth = 2
+            lines.lines[place].strokeColor = colour
+            lines.lines[place].strokeWidth = 2
+            # A point shows where a figure is alone (one quarter, or between gaps).
+            lines.lines[place].symbol = makeMarker("FilledCircle", size=5, fillColor=colour)
+        if not drawn:
+            lines.lines[0].strokeColor = None
         return lines
     bars = VerticalBarChart()
     bars.data = data
@@ -233,6 +243,14 @@ def _legend(chart: Chart, x: float, y: float, width: float, font: str) -> Legend
 
 def svg(chart: Chart, *, element_id: str) -> Markup:
     """The chart as an inline SVG image named by its title, styled only by attributes."""
+    return _svg(chart, element_id)
+
+
+# Drawing a chart takes tens of milliseconds, most of it reportlab's checks on each shape;
+# a chart is made of its figures alone (frozen, so they can be a key), and a past year's
+# dashboard, whose figures no longer change, draws each chart once a worker.
+@lru_cache(maxsize=64)
+def _svg(chart: Chart, element_id: str) -> Markup:
     document = parseString(renderSVG.drawToString(drawing(chart)))
     root = document.documentElement
     assert root is not None  # reportlab always writes an <svg> element
@@ -244,14 +262,16 @@ def svg(chart: Chart, *, element_id: str) -> Markup:
     for name in ("title", "desc"):
         for node in root.getElementsByTagName(name):
             root.removeChild(node)
+    # reportlab names its groups "group": on a page of several charts an id may be used
+    # once, so only the clip path keeps one, made the chart's own.
+    for element in root.getElementsByTagName("*"):
+        if element.tagName != "clipPath" and element.hasAttribute("id"):
+            element.removeAttribute("id")
     for node in root.getElementsByTagName("clipPath"):
         node.setAttribute("id", f"{element_id}-clip")
     for element in root.getElementsByTagName("*"):
         if element.getAttribute("clip-path") == "url(#clip)":
             element.setAttribute("clip-path", f"url(#{element_id}-clip)")
-        # reportlab names its groups "group": two charts on a page would share the id.
-        if element.getAttribute("id") == "group":
-            element.setAttribute("id", f"{element_id}-group")
     _style_to_attributes(root)
     root.removeAttribute("width")
     root.removeAttribute("height")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from portal.reports import contract
 from portal.reports.held import held_sections
 from portal.reports.sections import Section, Span
 
 Builder = Callable[[Span], Sequence[Section]]
 
 # Each part of the dashboard adds its builder here, in the report's order.
-BUILDERS: tuple[Builder, ...] = (held_sections,)
+BUILDERS: tuple[Builder, ...] = (contract.build, held_sections)
 
 
 def sections(span: Span) -> list[Section]:

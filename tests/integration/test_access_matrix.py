@@ -283,6 +283,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     # The committee's annual report: the last complete year's, which the page offers.
     ("reports.annual_report", "GET"):           (IN, NO, OK, NO, NO, NO, NO, NO),
     ("reports.annual_report_download", "GET"):  (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("reports.dashboard_page", "GET"):          (IN, NO, OK, NO, NO, NO, NO, NO),
+    ("reports.section_csv", "GET"):             (IN, NO, OK, NO, NO, NO, NO, NO),
 }
 # fmt: on
 
@@ -478,6 +480,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "month": DAY.month,
             "token": link_token,
             "session_id": other_session.id,
+            "key": "recommendations",  # a dashboard section
         },
         overrides={
             "outcomes.check_return": {"return_id": draft_return.id},

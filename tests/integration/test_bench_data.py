@@ -203,3 +203,20 @@ def test_the_report_benchmark_builds_the_annual_report_and_its_constant_twin(
         "constant_document_ms",
         "ratio",
     }
+
+
+def test_the_dashboard_benchmarks_run_on_a_small_council(app: Any, db_session: Any) -> None:
+    """The contract sections against their own SQL, and the dashboard page for the latest
+    whole year on the council and on the same council again (growth): the code paths run;
+    their timings are the benchmark's to judge."""
+    build(Scale().smaller(200))
+    council = measure.Council(app=app)
+    user, path = council.pages()["dashboard"]
+    assert path == f"/reports/dashboard?year={measure.latest_complete_year().start_year}"
+    assert council.client(user).get(path).status_code == 200
+    timed = measure.pages_and_growth(council, council, rounds=1)
+    assert "dashboard" in timed["growth"] and "dashboard" not in timed["pages"]
+    # Last: it rolls back what it did, and the council with it.
+    result = measure.aggregates(council, rounds=1)
+    assert set(result["dashboard_contract"]) == {"median_ms", "raw_sql_ms", "ratio", "statements"}
+    assert result["dashboard_contract"]["statements"] >= 6  # a statement or two a section

@@ -82,6 +82,7 @@ def _arguments(world: World, stages: Stages) -> dict[str, Any]:
         "outcome_number": 1,
         "payment_id": stages.batch.payments[0].id,
         "file_format": "csv",
+        "key": "recommendations",  # a dashboard section
         "year": today().year,
         "month": today().month,
         "start_year": today().year - 1,  # a financial year the annual report offers

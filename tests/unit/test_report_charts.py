@@ -86,3 +86,24 @@ def test_a_span_is_a_year_or_a_quarter() -> None:
 def test_a_table_has_a_cell_for_each_column() -> None:
     with pytest.raises(ValueError, match="every row has a cell"):
         Table(("Month", "People"), ((Cell.of("April"),),))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [((None, None, None), (None, None, None)), ((None, None, None), (1, None, 3)), ((4,) * 3,)],
+    ids=["no figures at all", "one series without figures", "every figure"],
+)
+def test_a_line_chart_draws_whatever_figures_it_lacks(values: tuple[tuple, ...]) -> None:
+    """A quarter with no returns, or an outcome whose samples are all too small, leaves a
+    line with no points, which reportlab cannot draw on its own."""
+    chart = Chart(
+        ChartKind.LINES,
+        "Outcomes met",
+        MONTHS,
+        tuple(Series(f"Outcome {n}", v) for n, v in enumerate(values, 1)),
+        "Percent of sample",
+        percent=True,
+    )
+    markup = str(charts.svg(chart, element_id="outcomes"))
+    assert parseString(markup).documentElement.getAttribute("role") == "img"
+    assert charts.drawing(chart).width > 0
