@@ -150,3 +150,59 @@ def held_sections(span: Span) -> Sequence[Section]:
             )
         )
     return made
+
+
+def provider_held_section(provider_id: int, provider_name: str, span: Span) -> Section:
+    """One provider's reductions at both checkpoints beside the council's, for its
+    scorecard: the same stored verdicts and the same grouped statement as the dashboard's."""
+    figures = held_by_provider(span.first_day, span.last_day)
+    own = next((p for p in figures.providers if p.provider_id == provider_id), None)
+    mine = own or ProviderHeld(provider_id, provider_name)
+    rows = []
+    sentences = []
+    for days in CHECKPOINTS:
+        when = CHECKPOINT_NAMES[days]
+        held, council = mine.at[days], figures.council[days]
+        rows.append(
+            (
+                Cell.of(f"At {when}"),
+                *_row(provider_name, held)[1:],
+                _percent(council.sustained_percent),
+            )
+        )
+        if held.known:
+            sentences.append(
+                f"At {when}, {held.held:,} of {provider_name}'s "
+                f"{_plural(held.known, 'reduction', 'reductions')} that reached it in "
+                f"{span.label} had held ({held.sustained_percent}%), against "
+                f"{council.sustained_percent}% across all providers."
+            )
+        elif held.reductions:
+            sentences.append(f"None of {provider_name}'s reductions has reached {when} yet.")
+    if not sentences:
+        sentences.append(
+            f"No reduction of {provider_name}'s reaches 91 days or 12 months in {span.label}."
+        )
+    columns = ("Checkpoint", *COLUMNS[1:], "All providers sustained")
+    chart = None
+    if any(mine.at[days].known for days in CHECKPOINTS):
+        chart = Chart(
+            kind=ChartKind.BARS,
+            title=f"Share of {provider_name}'s reductions sustained, against all providers, "
+            f"{span.label}",
+            categories=tuple(f"At {CHECKPOINT_NAMES[days]}" for days in CHECKPOINTS),
+            series=(
+                Series(provider_name, tuple(mine.at[d].sustained_percent for d in CHECKPOINTS)),
+                Series(COUNCIL, tuple(figures.council[d].sustained_percent for d in CHECKPOINTS)),
+            ),
+            value_axis="Percent sustained",
+            percent=True,
+        )
+    return Section(
+        key="reductions-held",
+        title="Do reductions hold?",
+        commentary=tuple(sentences),
+        table=Table(columns, tuple(rows), numeric=(False, *([True] * (len(columns) - 1)))),
+        chart=chart,
+        notes=NOTES,
+    )

@@ -23,6 +23,7 @@ from portal.providers.enums import RegisterFact
 from portal.providers.models import Provider, describe_contract, describe_value
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
 from portal.reports import figures
+from portal.reports.held import provider_held_section
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
 
 NONE_SHOWN = "–"
@@ -55,9 +56,7 @@ def sections(provider: Provider, year: FinancialYear, today: dt.date) -> list[Se
         capacity[0],
         _outcome_results(provider, year, quarters, council.smallest_comparable_sample),
         *_recommendations(provider, year),
-        # How reductions held (at 91 days and at 12 months) is added here, after the
-        # recommendations, once "Do reductions hold?" is merged: its section(s) for this
-        # provider and year. Nothing is shown for it until then.
+        provider_held_section(provider.id, provider.name, Span(year)),
         capacity[1],
         _register_history(provider, year, today),
     ]

@@ -33,7 +33,12 @@ from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers import operations
 from portal.providers.enums import CqcRating, QafLevel, RegisterFact
 from portal.providers.models import Provider, ProviderChange
-from portal.recommendations.models import Recommendation, RecommendationStatus
+from portal.recommendations.models import (
+    Recommendation,
+    RecommendationStatus,
+    ReductionCheckpoint,
+    Verdict,
+)
 from portal.reports.figures import ratings_on
 from portal.reports.scorecards import scorecard
 from portal.reports.sections import Section
@@ -155,6 +160,10 @@ def expected_outcomes(provider: Provider) -> dict[str, tuple[int | None, int, in
     return expected
 
 
+def _rows(section: Any) -> list[tuple[Any, ...]]:
+    return [(row[0].text, *row[1:]) for row in section.table.rows]
+
+
 def percent_of(text: str) -> int | None:
     return None if text == "–" else int(text.split("%")[0])
 
@@ -224,6 +233,7 @@ def test_every_figure_equals_a_count_of_the_demo_year(db_session: Any) -> None:
         "outcome-results",
         "recommendations",
         "hours-released",
+        "reductions-held",
         "capacity-flags",
         "cqc-and-qaf",
     ]
@@ -280,6 +290,34 @@ def test_every_figure_equals_a_count_of_the_demo_year(db_session: Any) -> None:
         p.weekly_minutes_removed for p in payments if p.kind == PaymentKind.PAYMENT
     )
     assert released["One-off payments earned"] == sum(p.amount_pence for p in payments)
+
+    # Do reductions hold? The provider's stored verdicts at each checkpoint falling in the
+    # year, counted here row by row, beside the council's share sustained.
+    checkpoints = list(db.session.scalars(select(ReductionCheckpoint)))
+    held_rows = {row[0]: [c.value for c in row[1:]] for row in _rows(sections["reductions-held"])}
+    for days, when in ((91, "91 days"), (365, "12 months")):
+
+        def verdicts(rows: list[ReductionCheckpoint], days: int = days) -> list[Verdict]:
+            return [
+                getattr(c, f"verdict_{days}")
+                for c in rows
+                if YEAR.first_day <= getattr(c, f"checkpoint_{days}_on") <= YEAR.last_day
+            ]
+
+        mine = verdicts([c for c in checkpoints if c.provider_id == provider.id])
+        every = verdicts(checkpoints)
+        known = [v for v in mine if v != Verdict.NOT_YET_KNOWN]
+        every_known = [v for v in every if v != Verdict.NOT_YET_KNOWN]
+        assert held_rows[f"At {when}"] == [
+            len(mine),
+            mine.count(Verdict.HELD),
+            mine.count(Verdict.WENT_BACK_UP),
+            mine.count(Verdict.ENDED),
+            mine.count(Verdict.NOT_YET_KNOWN),
+            half_up(mine.count(Verdict.HELD), len(known)) if known else None,
+            half_up(every.count(Verdict.HELD), len(every_known)) if every_known else None,
+        ]
+    assert held_rows["At 91 days"][0] > 0, "the demo year has reductions reaching 91 days"
 
     changes = [
         c
