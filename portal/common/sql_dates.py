@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date
+from sqlalchemy import Date, Integer
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -49,3 +49,23 @@ def _date_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
 def _date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     (moment,) = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({_sqlite_london_day(moment)})"
+
+
+class days_from(FunctionElement[Any]):
+    """Whole days from the first date to the second, in SQL (``second - first`` in Python):
+    ``days_from(start_date, end_date) + 1`` is how many days a line ran."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_from, "postgresql")
+def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    first, second = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({second} AS DATE) - CAST({first} AS DATE))"
+
+
+@compiles(days_from, "sqlite")
+def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    first, second = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({second}) - julianday({first}) AS INTEGER)"

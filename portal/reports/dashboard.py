@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from portal.reports import equalities, packages
 from portal.reports.sections import Section, Span
 
 Builder = Callable[[Span], Sequence[Section]]
 
 # Each part of the dashboard adds its builder here, in the report's order.
-BUILDERS: tuple[Builder, ...] = ()
+BUILDERS: tuple[Builder, ...] = (
+    packages.people_and_lines,  # Table B
+    packages.durations,  # Table D
+    packages.contract_types,  # Table E
+    packages.rates_and_hours,
+    packages.double_handed,
+    equalities.equalities,
+)
 
 
 def sections(span: Span) -> list[Section]:
