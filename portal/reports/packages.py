@@ -274,7 +274,12 @@ def durations(span: Span) -> list[Section]:
         .where(or_(ended_in_span, still_open))
         .group_by(ended, band)
     )
-    counts = {(int(was_ended), int(index)): int(n) for was_ended, index, n in _rows(statement)}
+    begun = end >= span.first_day
+    counts = (
+        {(int(was_ended), int(index)): int(n) for was_ended, index, n in _rows(statement)}
+        if begun
+        else {}
+    )
     ended_counts = [counts.get((1, i), 0) for i in range(len(DURATIONS))]
     open_counts = [counts.get((0, i), 0) for i in range(len(DURATIONS))]
     on = format_date(end)
@@ -290,7 +295,9 @@ def durations(span: Span) -> list[Section]:
         (Cell.of("All lengths"), Cell.count(sum(ended_counts)), Cell.count(sum(open_counts)))
     )
     commentary = []
-    if sum(ended_counts):
+    if not begun:
+        commentary.append(f"{span.label} has not started yet.")
+    elif sum(ended_counts):
         short = ended_counts[0]
         commentary.append(
             f"Of the {sum(ended_counts):,} package lines that ended in {span.label}, "
@@ -333,7 +340,7 @@ def durations(span: Span) -> list[Section]:
             f"How long package lines ran (Table D), {span.label}",
             tuple(commentary),
             table,
-            chart,
+            chart if begun else None,
             notes,
         )
     ]
@@ -536,10 +543,7 @@ def rates_and_hours(span: Span) -> list[Section]:
         )
     else:
         commentary.append(f"There is no care to count for {span.label}.")
-    table = figures_table(
-        ("Month", "People supported", "Average weekly hours a person", "Average hourly rate"),
-        rows,
-    )
+    columns = ("Month", "People supported", "Average weekly hours a person", "Average hourly rate")
     chart = one_line(
         f"Average weekly hours of care a person each month, {span.label}",
         [f"{w.first:%b}" for w in months],
@@ -558,7 +562,7 @@ def rates_and_hours(span: Span) -> list[Section]:
             "rates-and-hours",
             f"Average hourly rate and weekly hours, {span.label}",
             tuple(commentary),
-            table,
+            figures_table(columns, rows),
             chart if months else None,
             notes,
         )
