@@ -47,6 +47,20 @@ SEXES = [Sex.FEMALE] * 30 + [Sex.MALE] * 24 + [None] * 2
 ETHNICITIES = [Ethnicity.WHITE_BRITISH] * 40 + [Ethnicity.INDIAN] * 10 + [Ethnicity.AFRICAN] * 6
 
 
+def _line(person: int, provider: int, start: dt.date, end: dt.date | None) -> None:
+    db.session.add(
+        PackageLine(
+            service_user_id=person,
+            provider_id=provider,
+            calls_per_day=2,
+            minutes_per_call=30,
+            hourly_rate_pence=2050,
+            start_date=start,
+            end_date=end,
+        )
+    )
+
+
 COUNTED_TWICE = (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED, ReturnStatus.ACCEPTED)
 
 
@@ -83,29 +97,9 @@ def _seed() -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, 
         )
         people.append({"id": person.id, "band": band, "sex": sex, "ethnicity": ethnicity})
         start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 420))
-        db.session.add(
-            PackageLine(
-                service_user_id=person.id,
-                provider_id=provider.id,
-                calls_per_day=2,
-                minutes_per_call=30,
-                hourly_rate_pence=2050,
-                start_date=start,
-                end_date=None,
-            )
-        )
+        _line(person.id, provider.id, start, None)
     gone = ServiceUserFactory(provider=provider, sex=Sex.MALE, ethnicity=Ethnicity.AFRICAN)
-    db.session.add(
-        PackageLine(
-            service_user_id=gone.id,
-            provider_id=provider.id,
-            calls_per_day=2,
-            minutes_per_call=30,
-            hourly_rate_pence=2050,
-            start_date=dt.date(2023, 1, 1),
-            end_date=dt.date(2024, 3, 31),
-        )
-    )
+    _line(gone.id, provider.id, dt.date(2023, 1, 1), dt.date(2024, 3, 31))
     returns = []
     for person in people:
         for period in periods:
