@@ -35,6 +35,7 @@ from portal.accounts.models import User
 from portal.capacity.picture import capacity_picture
 from portal.casework.subject_access import gather
 from portal.casework.subject_access_pdf import subject_access_pdf
+from portal.common.dates import FinancialYear, today
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes import owed
@@ -53,6 +54,8 @@ from portal.payments.remittances import remittance_for
 from portal.providers.models import PackageLine, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
+from portal.reports import equalities, packages
+from portal.reports.sections import Span
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
 PROVIDER = 2  # a patch provider and trusted assessor: it has every kind of page
@@ -274,10 +277,23 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             .offset(1)
             .limit(1)
         ).one()
+        # The dashboard's sections for the latest whole financial year.
+        year = Span(FinancialYear(FinancialYear.containing(today()).start_year - 1))
         cases: dict[str, Callable[[], Any]] = {
             "table_f": lambda: table_f(period, Filters()),
             "recommendations_summary": model_summary,
             "capacity_picture": capacity_picture,
+            "dashboard_packages": lambda: [
+                builder(year)
+                for builder in (
+                    packages.people_and_lines,
+                    packages.durations,
+                    packages.contract_types,
+                    packages.rates_and_hours,
+                    packages.double_handed,
+                )
+            ],
+            "dashboard_equalities": lambda: equalities.equalities(year),
         }
         for name, aggregate in cases.items():
             aggregate()

@@ -124,3 +124,14 @@ def test_the_case_system_benchmark_imports_its_extract_on_a_small_council(
     result = caseload_import(measure.Council(app=app), rounds=1, people=30, lines=100)
     assert (result["people"], result["lines"]) == (30, 100)
     assert set(result) == {"people", "lines", "median_ms", "plain_insert_ms", "ratio"}
+
+
+def test_the_aggregates_benchmark_runs_the_dashboard_sections_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    build(Scale().smaller(200))
+    result = measure.aggregates(measure.Council(app=app), rounds=1)
+    assert {"dashboard_packages", "dashboard_equalities"} <= set(result)
+    for case in ("dashboard_packages", "dashboard_equalities"):
+        # A few grouped statements a section, never one a month or a row.
+        assert 1 <= result[case]["statements"] <= 8, (case, result[case])
