@@ -199,7 +199,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     trusted = {p["id"] for p in providers if p["trusted_assessor"]}
 
     # People and their packages: each person's care started up to four years ago (some in
-    # the last year, so the monthly counts grow) and was changed up to five times, each
+    # the last year, so the monthly counts grow) and was changed up to six times, each
     # change ending one line and starting the next, so about 40,000 lines run for every
     # length the committee report counts; the latest line is open now. One person in ten
     # has double-handed calls.
@@ -230,7 +230,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
         started = on - dt.timedelta(days=rng.randint(20, 1460))
         rate = rng.choice((1931, 2050, 2120, 2240))
         carers = 2 if rng.random() < 0.1 else 1
-        changes = rng.choices(range(6), weights=(20, 20, 20, 15, 15, 10))[0]
+        changes = rng.choices(range(7), weights=(10, 10, 15, 15, 15, 15, 20))[0]
         for _ in range(changes):
             changed = started + dt.timedelta(
                 days=rng.choice((rng.randint(7, 59), rng.randint(60, 420)))

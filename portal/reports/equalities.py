@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.common.dates import format_date
 from portal.council.models import CouncilSettings
 from portal.extensions import db
-from portal.outcomes.measures import OUTCOMES, MeasureResult
+from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
 from portal.outcomes.models import (
     HANDED_IN,
     OutcomeAnswer,
@@ -112,52 +113,45 @@ def figures(span: Span) -> Figures:
         .join(ServiceUser, ServiceUser.id == supported.c.service_user_id)
         .group_by(*groups)
     )
-    in_span = and_(
+    periods = select(ReportingPeriod.id).where(
         ReportingPeriod.kind == PeriodKind.OUTCOMES,
         ReportingPeriod.start_date >= span.first_day,
         ReportingPeriod.start_date <= span.last_day,
-        OutcomeReturn.status.in_(HANDED_IN),
     )
+    # Each handed-in return with its answer to every measure beside it, one join a measure
+    # through the (return, measure) index, so no answer is sorted or grouped: an outcome is
+    # met for a return when every measure under it that applied was met, and a return where
+    # none applied is not in its sample (as Table F counts).
+    answers = {measure.code: aliased(OutcomeAnswer, name=measure.field_name) for measure in MEASURES}
+    tallies = []
+    for outcome in OUTCOMES:
+        results = [answers[measure.code].result for measure in outcome.measures]
+        applied = or_(*(_applies(result) for result in results))
+        met = and_(
+            applied,
+            *(or_(~_applies(result), result == MeasureResult.MET) for result in results),
+        )
+        tallies += [func.sum(case((met, 1), else_=0)), func.sum(case((applied, 1), else_=0))]
     returns_statement = (
-        select(*groups, func.count())
+        select(*groups, func.count(), *tallies)
         .select_from(OutcomeReturn)
-        .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
         .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
-        .where(in_span)
+        .where(OutcomeReturn.status.in_(HANDED_IN), OutcomeReturn.period_id.in_(periods))
         .group_by(*groups)
     )
-    # An outcome is met for a return when every measure under it that applied was met; a
-    # return where none applied is not in that outcome's sample (as Table F counts).
-    applicable = case((OutcomeAnswer.result != MeasureResult.NOT_APPLICABLE, 1), else_=0)
-    met = case((OutcomeAnswer.result == MeasureResult.MET, 1), else_=0)
-    outcome = func.substr(OutcomeAnswer.measure, 1, 1)
-    per_return = (
-        select(
-            OutcomeReturn.service_user_id,
-            outcome.label("outcome"),
-            func.sum(applicable).label("applied"),
-            func.sum(met).label("met"),
+    for code, answer in answers.items():
+        returns_statement = returns_statement.outerjoin(
+            answer, and_(answer.return_id == OutcomeReturn.id, answer.measure == code)
         )
-        .select_from(OutcomeAnswer)
-        .join(OutcomeReturn, OutcomeReturn.id == OutcomeAnswer.return_id)
-        .join(ReportingPeriod, ReportingPeriod.id == OutcomeReturn.period_id)
-        .where(in_span)
-        .group_by(OutcomeAnswer.return_id, OutcomeReturn.service_user_id, outcome)
-        .subquery()
-    )
-    applied = per_return.c.applied > 0
-    outcome_statement = (
-        select(
-            *groups,
-            per_return.c.outcome,
-            func.sum(case((and_(applied, per_return.c.met == per_return.c.applied), 1), else_=0)),
-            func.sum(case((applied, 1), else_=0)),
-        )
-        .select_from(per_return)
-        .join(ServiceUser, ServiceUser.id == per_return.c.service_user_id)
-        .group_by(*groups, per_return.c.outcome)
-    )
     connection = db.session.connection()
+    returns: dict[tuple[str, str | None, str | None], int] = {}
+    outcomes: dict[tuple[str, str | None, str | None, int], tuple[int, int]] = {}
+    for band_, sex, ethnicity, count, *figures_ in connection.execute(returns_statement):
+        key = (band_, _value(sex), _value(ethnicity))
+        returns[key] = int(count)
+        for index, outcome in enumerate(OUTCOMES):
+            met, sample = figures_[2 * index : 2 * index + 2]
+            outcomes[(*key, outcome.number)] = (int(met or 0), int(sample or 0))
     return Figures(
         on=on,
         smallest_comparable=int(
@@ -170,15 +164,14 @@ def figures(span: Span) -> Figures:
             (band_, _value(sex), _value(ethnicity)): int(n)
             for band_, sex, ethnicity, n in connection.execute(people_statement)
         },
-        returns={
-            (band_, _value(sex), _value(ethnicity)): int(n)
-            for band_, sex, ethnicity, n in connection.execute(returns_statement)
-        },
-        outcomes={
-            (band_, _value(sex), _value(ethnicity), int(number)): (int(m or 0), int(s or 0))
-            for band_, sex, ethnicity, number, m, s in connection.execute(outcome_statement)
-        },
+        returns=returns,
+        outcomes=outcomes,
     )
+
+
+def _applies(result: Any) -> Any:
+    """A measure's answer applied: it was answered, and not as not applicable."""
+    return and_(result.is_not(None), result != MeasureResult.NOT_APPLICABLE)
 
 
 def _value(member: Any) -> str | None:
