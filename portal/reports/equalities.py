@@ -122,7 +122,9 @@ def figures(span: Span) -> Figures:
     # through the (return, measure) index, so no answer is sorted or grouped: an outcome is
     # met for a return when every measure under it that applied was met, and a return where
     # none applied is not in its sample (as Table F counts).
-    answers = {measure.code: aliased(OutcomeAnswer, name=measure.field_name) for measure in MEASURES}
+    answers = {
+        measure.code: aliased(OutcomeAnswer, name=measure.field_name) for measure in MEASURES
+    }
     tallies = []
     for outcome in OUTCOMES:
         results = [answers[measure.code].result for measure in outcome.measures]
@@ -349,7 +351,10 @@ def _section(span: Span, found: Figures, dimension: Dimension) -> Section:
                     ),
                 )
                 for name in names
-                if returns[name]
+                # A group with every figure suppressed has nothing to draw: its row in
+                # the table says why.
+                if any(not shares[(name, number)][1] for number in OUTCOME_NUMBERS)
+                and returns[name]
             ),
             "Percent of returns",
             percent=True,

@@ -38,7 +38,9 @@ from portal.providers.models import PackageLine, Provider
 from portal.providers.queries import weekly_minutes_expression
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
 
-# The commissioning strategy's aim: the Patch providers take 60 to 70% of all packages.
+# The commissioning strategy's aim: the Patch providers take 60 to 70% of all packages. A
+# constant rather than a council setting: it is the strategy the contracts were let under,
+# and a different one would be a different contract.
 PATCH_TARGET = (60, 70)
 
 # Table D's lengths, in days a line ran: under 60 days, 2 to 6 months (to 182 days), 6 to
@@ -412,10 +414,12 @@ def contract_types(span: Span) -> list[Section]:
                 f"({share}%) were with Patch providers, {place} the {low} to {high}% target."
             )
             outside = last[2] + last[3]
+            framework = f"Framework providers held {last[1]:,} ({whole_percent(last[1], total)}%)"
             commentary.append(
-                f"Spot and Legacy providers held {outside:,} packages "
-                f"({whole_percent(outside, total)}%), and Framework providers {last[1]:,} "
-                f"({whole_percent(last[1], total)}%)."
+                f"{framework}, and Spot and Legacy providers {outside:,} "
+                f"({whole_percent(outside, total)}%)."
+                if outside
+                else f"{framework}, and no packages were with Spot or Legacy providers."
             )
         if len(days) > 1 and shares[0] is not None and share is not None:
             commentary.append(
@@ -446,8 +450,8 @@ def contract_types(span: Span) -> list[Section]:
         "provider is one package, counted on each month's last day (or today, for a month "
         "still running) when any of those lines is open.",
         "Each provider is counted under its contract type today.",
-        f"The {low} to {high}% target for the Patch share is the commissioning strategy's "
-        "(portal.reports.packages.PATCH_TARGET).",
+        f"The target is the commissioning strategy's: the Patch providers were to take {low} "
+        f"to {high}% of all care packages, the Framework the rest.",
     )
     return [
         Section(
