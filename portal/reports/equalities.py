@@ -374,6 +374,7 @@ def _section(span: Span, found: Figures, dimension: Dimension) -> Section:
                     for key, share in shares.items()
                     if outcomes[key][1] >= found.smallest_comparable
                 },
+                total_returns,
             )
         ),
         table,
@@ -396,6 +397,7 @@ def _commentary(
     people: dict[str, int],
     people_hidden: list[str | None],
     shares: dict[tuple[str, int], tuple[int | None, str | None]],
+    returns: int,
 ) -> list[str]:
     total = sum(people.values())
     shown = [(people[n], n) for i, n in enumerate(names) if not people_hidden[i] and people[n]]
@@ -410,6 +412,8 @@ def _commentary(
             f"Of the {total:,} people supported in {span.label}, the largest group by "
             f"{dimension.title} was {name}: {count:,} people ({whole_percent(count, total)}%)."
         )
+    if not returns:
+        sentences.append(f"No outcome returns for {span.label} have been handed in yet.")
     # Only groups whose samples are large enough to compare (the council's setting).
     widest: tuple[int, int, str, int, str, int] | None = None
     for number in OUTCOME_NUMBERS:
