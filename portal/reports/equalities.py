@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.orm import aliased
 
 from portal.common.dates import format_date
 from portal.council.models import CouncilSettings
 from portal.extensions import db
-from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
+from portal.outcomes.measures import OUTCOMES, MeasureResult
 from portal.outcomes.models import (
     HANDED_IN,
     OutcomeAnswer,
@@ -118,33 +117,41 @@ def figures(span: Span) -> Figures:
         ReportingPeriod.start_date >= span.first_day,
         ReportingPeriod.start_date <= span.last_day,
     )
-    # Each handed-in return with its answer to every measure beside it, one join a measure
-    # through the (return, measure) index, so no answer is sorted or grouped: an outcome is
-    # met for a return when every measure under it that applied was met, and a return where
-    # none applied is not in its sample (as Table F counts).
-    answers = {
-        measure.code: aliased(OutcomeAnswer, name=measure.field_name) for measure in MEASURES
-    }
+    # Each handed-in return's answers added up by outcome in one pass over them (grouped by
+    # the return alone, not by outcome too): for each outcome, the measures that applied and
+    # those met. An outcome is met for a return when every measure under it that applied
+    # was met; a return where none applied is not in its sample (as Table F counts).
+    sums = []
+    for outcome in OUTCOMES:
+        under = OutcomeAnswer.measure.in_([measure.code for measure in outcome.measures])
+        applies = and_(under, OutcomeAnswer.result != MeasureResult.NOT_APPLICABLE)
+        met = and_(under, OutcomeAnswer.result == MeasureResult.MET)
+        sums += [
+            func.sum(case((applies, 1), else_=0)).label(f"applied_{outcome.number}"),
+            func.sum(case((met, 1), else_=0)).label(f"met_{outcome.number}"),
+        ]
+    per_return = (
+        select(OutcomeReturn.service_user_id, *sums)
+        .select_from(OutcomeReturn)
+        .outerjoin(OutcomeAnswer, OutcomeAnswer.return_id == OutcomeReturn.id)
+        .where(OutcomeReturn.status.in_(HANDED_IN), OutcomeReturn.period_id.in_(periods))
+        .group_by(OutcomeReturn.id, OutcomeReturn.service_user_id)
+        .subquery()
+    )
     tallies = []
     for outcome in OUTCOMES:
-        results = [answers[measure.code].result for measure in outcome.measures]
-        applied = or_(*(_applies(result) for result in results))
-        met = and_(
-            applied,
-            *(or_(~_applies(result), result == MeasureResult.MET) for result in results),
-        )
-        tallies += [func.sum(case((met, 1), else_=0)), func.sum(case((applied, 1), else_=0))]
+        applied = per_return.c[f"applied_{outcome.number}"]
+        met_ = per_return.c[f"met_{outcome.number}"]
+        tallies += [
+            func.sum(case((and_(applied > 0, met_ == applied), 1), else_=0)),
+            func.sum(case((applied > 0, 1), else_=0)),
+        ]
     returns_statement = (
         select(*groups, func.count(), *tallies)
-        .select_from(OutcomeReturn)
-        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
-        .where(OutcomeReturn.status.in_(HANDED_IN), OutcomeReturn.period_id.in_(periods))
+        .select_from(per_return)
+        .join(ServiceUser, ServiceUser.id == per_return.c.service_user_id)
         .group_by(*groups)
     )
-    for code, answer in answers.items():
-        returns_statement = returns_statement.outerjoin(
-            answer, and_(answer.return_id == OutcomeReturn.id, answer.measure == code)
-        )
     connection = db.session.connection()
     returns: dict[tuple[str, str | None, str | None], int] = {}
     outcomes: dict[tuple[str, str | None, str | None, int], tuple[int, int]] = {}
@@ -169,11 +176,6 @@ def figures(span: Span) -> Figures:
         returns=returns,
         outcomes=outcomes,
     )
-
-
-def _applies(result: Any) -> Any:
-    """A measure's answer applied: it was answered, and not as not applicable."""
-    return and_(result.is_not(None), result != MeasureResult.NOT_APPLICABLE)
 
 
 def _value(member: Any) -> str | None:
