@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Date,
     Integer,
-    Subquery,
+    String,
     and_,
     case,
     distinct,
@@ -25,6 +26,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
+    type_coerce,
     union_all,
 )
 
@@ -33,8 +36,8 @@ from portal.common.money import divide_round_half_up, format_pence
 from portal.common.sql_dates import days_from
 from portal.extensions import db
 from portal.outcomes.table_f import whole_percent
-from portal.providers.enums import ContractType
-from portal.providers.models import PackageLine, Provider
+from portal.providers.enums import ContractType, RegisterFact
+from portal.providers.models import PackageLine, Provider, ProviderChange, contract_parts
 from portal.providers.queries import weekly_minutes_expression
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
 
@@ -90,7 +93,7 @@ def windows(span: Span) -> list[Window]:
     return [Window(first, min(_month_end(first), end)) for first in span.months if first <= end]
 
 
-def calendar(days: Sequence[tuple[dt.date, dt.date]]) -> Subquery:
+def calendar(days: Sequence[tuple[dt.date, dt.date]]) -> CTE:
     """A small table of (n, first, last) date pairs to join lines to."""
     rows = [
         select(
@@ -100,10 +103,10 @@ def calendar(days: Sequence[tuple[dt.date, dt.date]]) -> Subquery:
         )
         for n, (first, last) in enumerate(days)
     ]
-    return union_all(*rows).subquery("calendar")
+    return union_all(*rows).cte("calendar")
 
 
-def open_between(calendar_: Subquery) -> Any:
+def open_between(calendar_: CTE) -> Any:
     """A line is open in a window when it starts by its last day and ends on or after its
     first day (or has not ended)."""
     return and_(
@@ -358,6 +361,24 @@ CONTRACT_ORDER = (
 )
 
 
+def _contract_change(column: Any, *, on_or_before: Any, after: Any = None) -> Any:
+    """The provider's contract from its latest change on or before a day (``on_or_before``)
+    or its first change after one (``after``)."""
+    statement = select(column).where(
+        ProviderChange.provider_id == Provider.id,
+        ProviderChange.fact == RegisterFact.CONTRACT,
+    )
+    if on_or_before is not None:
+        statement = statement.where(ProviderChange.effective_on <= on_or_before).order_by(
+            ProviderChange.effective_on.desc(), ProviderChange.id.desc()
+        )
+    else:
+        statement = statement.where(ProviderChange.effective_on > after).order_by(
+            ProviderChange.effective_on, ProviderChange.id
+        )
+    return statement.limit(1).scalar_subquery()
+
+
 def _month_ends(span: Span) -> list[dt.date]:
     return [w.last for w in windows(span)]
 
@@ -369,23 +390,52 @@ def contract_types(span: Span) -> list[Section]:
     counts: dict[tuple[int, str], int] = {}
     if days:
         dates = calendar([(day, day) for day in days])
+        # Each provider's contract on each day, from the register's history: the latest
+        # change by then, or the one before the first change after it, or what it has now.
+        contracts = (
+            select(
+                dates.c.n,
+                Provider.id.label("provider_id"),
+                func.coalesce(
+                    _contract_change(ProviderChange.value_after, on_or_before=dates.c.last),
+                    _contract_change(
+                        ProviderChange.value_before, on_or_before=None, after=dates.c.last
+                    ),
+                    type_coerce(Provider.contract_type, String),
+                ).label("contract"),
+            )
+            .select_from(dates)
+            .join(Provider, true())
+            # Worked out once a provider a day, not once a line.
+            .cte("contracts")
+            .prefix_with("MATERIALIZED")
+        )
         packages = (
             select(
                 dates.c.n,
-                Provider.contract_type,
+                contracts.c.contract,
                 PackageLine.service_user_id,
                 PackageLine.provider_id,
             )
             .select_from(dates)
             .join(PackageLine, open_between(dates))
-            .join(Provider, Provider.id == PackageLine.provider_id)
+            .join(
+                contracts,
+                and_(
+                    contracts.c.n == dates.c.n,
+                    contracts.c.provider_id == PackageLine.provider_id,
+                ),
+            )
             .distinct()
             .subquery()
         )
-        statement = select(packages.c.n, packages.c.contract_type, func.count()).group_by(
-            packages.c.n, packages.c.contract_type
+        statement = select(packages.c.n, packages.c.contract, func.count()).group_by(
+            packages.c.n, packages.c.contract
         )
-        counts = {(int(n), ContractType(kind).value): int(c) for n, kind, c in _rows(statement)}
+        for n, contract, count in _rows(statement):
+            # A contract as the history keeps it: "patch:east", "framework".
+            key = (int(n), contract_parts(contract)[0].value)
+            counts[key] = counts.get(key, 0) + int(count)
     rows = []
     shares: list[int | None] = []
     for n, day in enumerate(days):
@@ -449,7 +499,8 @@ def contract_types(span: Span) -> list[Section]:
         "A package is a person's care with one provider: a person with several lines at one "
         "provider is one package, counted on each month's last day (or today, for a month "
         "still running) when any of those lines is open.",
-        "Each provider is counted under its contract type today.",
+        "Each provider is counted under the contract it held on the day, from the "
+        "register's history.",
         f"The target is the commissioning strategy's: the Patch providers were to take {low} "
         f"to {high}% of all care packages, the Framework the rest.",
     )

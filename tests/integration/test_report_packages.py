@@ -16,8 +16,8 @@ from portal.common.money import divide_round_half_up, format_pence
 from portal.common.weekdays import EVERY_DAY, MONDAY_TO_FRIDAY, WEEKEND
 from portal.extensions import db
 from portal.outcomes.table_f import whole_percent
-from portal.providers.enums import ContractType, Quadrant
-from portal.providers.models import PackageLine, Provider, ServiceUser
+from portal.providers.enums import ContractType, Quadrant, RegisterFact
+from portal.providers.models import PackageLine, Provider, ProviderChange, ServiceUser
 from portal.reports import dashboard, packages
 from portal.reports.sections import Section, Span
 from tests.factories import ProviderFactory, ServiceUserFactory
@@ -342,3 +342,30 @@ def test_every_section_of_the_dashboard_is_built_for_a_year_and_a_quarter(
         assert len(set(keys)) == len(keys)
         for section in found:
             assert section.commentary and section.notes and section.table.rows
+
+
+def test_table_e_counts_a_provider_under_the_contract_it_held_on_the_day(db_session: Any) -> None:
+    """A Framework provider awarded a Patch on 15 September 2024: its packages count as
+    Framework at the end of August and as Patch from the end of September."""
+    awarded = ProviderFactory(contract_type=ContractType.PATCH, quadrant=Quadrant.EAST)
+    db.session.add(
+        ProviderChange(
+            provider_id=awarded.id,
+            fact=RegisterFact.CONTRACT,
+            value_before="framework",
+            value_after="patch:east",
+            effective_on=dt.date(2024, 9, 15),
+            recorded_by_name="Cora Commissioner",
+        )
+    )
+    spot = ProviderFactory(contract_type=ContractType.SPOT, quadrant=None)
+    for provider in (awarded, awarded, spot):
+        _line(ServiceUserFactory(provider=provider), provider, dt.date(2024, 1, 1), None)
+    db.session.flush()
+    section = _only(packages.contract_types(Span(YEAR)))
+    rows = {row[0].value: [c.value for c in row[1:]] for row in section.table.rows}
+    # Patch, Framework, Spot, Legacy, all, Patch share
+    assert rows["2024-08-31"] == [0, 2, 1, 0, 3, 0]
+    assert rows["2024-09-30"] == [2, 0, 1, 0, 3, 67]
+    assert rows["2025-03-31"] == [2, 0, 1, 0, 3, 67]
+    assert "(67%) were with Patch providers, within the 60 to 70% target" in section.commentary[0]
