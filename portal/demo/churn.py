@@ -57,7 +57,7 @@ def comings_and_goings(
         rows: list[list[object]] = []
         for _ in range(rng.randint(7, 13)):
             number += 1
-            provider = rng.choice(patch if rng.random() < 0.45 + 0.35 * progress else others)
+            provider = rng.choice(patch if rng.random() < 0.6 + 0.3 * progress else others)
             start = previous + dt.timedelta(days=rng.randint(1, (extracted - previous).days - 1))
             rows += _new_person(rng, number, provider, start, rates, names)
         rows += _endings_and_changes(rng, taking, previous, extracted)
