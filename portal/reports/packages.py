@@ -137,7 +137,7 @@ def percent_text(value: int | None) -> str:
 
 
 def _change(now: int, before: int) -> str:
-    """'2% more than', 'the same as', '3% fewer than'."""
+    """'2% more than', 'about the same as', '3% fewer than'; '' with nothing before."""
     if before == 0:
         return ""
     change = whole_percent(abs(now - before), before) or 0
@@ -199,7 +199,11 @@ def people_and_lines(span: Span) -> list[Section]:
                 Cell.count(average_before[1]),
             )
         )
-        sentence = f"An average of {average[0]:,} people were supported each month"
+        sentence = (
+            "An average of 1 person was supported each month"
+            if average[0] == 1
+            else f"An average of {average[0]:,} people were supported each month"
+        )
         change = _change(average[0], average_before[0])
         commentary.append(
             f"{sentence}, {change} in the same months of {previous}."

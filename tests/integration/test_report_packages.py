@@ -192,7 +192,7 @@ def test_a_line_counts_in_the_month_it_ends_on_the_first_of_and_starts_on_the_la
     assert rows["April"][::2] == [1, 1]
     assert rows["May"][::2] == [1, 1]
     assert rows["June"][::2] == [1, 2]
-    assert section.commentary[0].startswith("An average of 1 people")
+    assert section.commentary[0].startswith("An average of 1 person was supported each month")
     assert "A person is counted as supported in a month" in section.notes[0]
 
 
