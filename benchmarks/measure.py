@@ -64,7 +64,7 @@ from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
 from portal.recommendations.sustained import held_by_provider
-from portal.reports import charts, contract, dashboard
+from portal.reports import charts, contract, dashboard, equalities, packages
 from portal.reports.annual_report import annual_report_pdf
 from portal.reports.ranking import ranking
 from portal.reports.scorecards import sections as scorecard_sections
@@ -311,6 +311,8 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
         provider = db.session.get_one(Provider, PROVIDER)
         on = today()
         year = FinancialYear.containing(on)
+        # The dashboard's sections for the latest whole financial year.
+        whole_year = Span(latest_complete_year())
         cases: dict[str, Callable[[], Any]] = {
             "table_f": lambda: table_f(period, Filters()),
             # The trusted assessor summary's figures: the year's recommendations and
@@ -323,7 +325,18 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             "provider_scorecard": lambda: scorecard_sections(provider, year, on),
             "provider_ranking": lambda: ranking(year, on),
             # The dashboard's contract sections for the latest whole year.
-            "dashboard_contract": lambda: contract.build(Span(latest_complete_year())),
+            "dashboard_contract": lambda: contract.build(whole_year),
+            "dashboard_packages": lambda: [
+                builder(whole_year)
+                for builder in (
+                    packages.people_and_lines,
+                    packages.durations,
+                    packages.contract_types,
+                    packages.rates_and_hours,
+                    packages.double_handed,
+                )
+            ],
+            "dashboard_equalities": lambda: equalities.equalities(whole_year),
         }
         for name, aggregate in cases.items():
             aggregate()

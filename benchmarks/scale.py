@@ -63,6 +63,7 @@ from portal.providers.enums import (
     ProviderStatus,
     Quadrant,
 )
+from portal.providers.equalities import Ethnicity, Sex
 from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.checkpoints import CHECKPOINTS
 from portal.recommendations.models import (
@@ -76,6 +77,10 @@ from portal.recommendations.models import (
 )
 
 CHUNK = 5000
+SEXES = (Sex.FEMALE, Sex.MALE, Sex.NOT_KNOWN, Sex.INDETERMINATE, None)
+# England's mix roughly, with a few not stated and a few the extract did not hold.
+ETHNICITIES = (*Ethnicity, None)
+ETHNICITY_WEIGHTS = (70, 2, 6, 1, 1, 1, 1, 3, 2, 1, 1, 2, 2, 1, 1, 1, 2, 1, 2)
 # Not a hash of anything: no password signs in as a bench account (the benchmarks sign
 # in through the session instead).
 PASSWORD_HASH = "unusable"  # noqa: S105
@@ -168,7 +173,7 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                 "id": pid,
                 "name": f"Bench Care {pid:03d}",
                 "supplier_reference": f"BS{pid:05d}",
-                "contract_type": ContractType.PATCH if patch else ContractType.FRAMEWORK,
+                "contract_type": ContractType.PATCH if patch else _outside_patch(pid),
                 "quadrant": list(Quadrant)[pid % 4] if patch else None,
                 "status": ProviderStatus.ACTIVE,
                 # Every provider returns outcomes, so 8 quarters hold about 96,000 returns.
@@ -196,7 +201,11 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
     strategic = {p["id"] for p in providers if p["strategic_tier"]}
     trusted = {p["id"] for p in providers if p["trusted_assessor"]}
 
-    # People and their packages: one line each now, a quarter with an earlier, ended line.
+    # People and their packages: each person's care started up to four years ago (some in
+    # the last year, so the monthly counts grow) and was changed up to six times, each
+    # change ending one line and starting the next, so about 40,000 lines run for every
+    # length the committee report counts; the latest line is open now. One person in ten
+    # has double-handed calls.
     people = []
     lines = []
     line_id = 0
@@ -212,23 +221,42 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
                 "nhs_number": None,
                 "given_name": rng.choice(("Ada", "Bill", "Cora", "Dev", "Edna", "Frank", "Gita")),
                 "family_name": f"Bench{sid:05d}",
-                "date_of_birth": dt.date(1930 + sid % 50, 1 + sid % 12, 1 + sid % 28),
+                "date_of_birth": _birth_date(rng, on),
                 "funding": Funding.COUNCIL,
                 "quadrant": list(Quadrant)[sid % 4],
                 "pricing_zone": list(PricingZone)[sid % 4],
                 "provider_id": pid,
+                "sex": rng.choices(SEXES, weights=(57, 40, 1, 1, 1))[0],
+                "ethnicity": rng.choices(ETHNICITIES, weights=ETHNICITY_WEIGHTS)[0],
             }
         )
-        started = on - dt.timedelta(days=rng.randint(400, 1500))
+        started = on - dt.timedelta(days=rng.randint(20, 1460))
         rate = rng.choice((1931, 2050, 2120, 2240))
-        if sid % 4 == 0:  # an earlier package, changed once
+        carers = 2 if rng.random() < 0.1 else 1
+        changes = rng.choices(range(7), weights=(10, 10, 15, 15, 15, 15, 20))[0]
+        for _ in range(changes):
+            changed = started + dt.timedelta(
+                days=rng.choice((rng.randint(7, 59), rng.randint(60, 420)))
+            )
+            if changed >= on:
+                break
             line_id += 1
-            changed = started + dt.timedelta(days=rng.randint(60, 300))
-            lines.append(_line(line_id, sid, pid, 4, rate, started, changed - dt.timedelta(days=1)))
+            lines.append(
+                _line(
+                    line_id,
+                    sid,
+                    pid,
+                    rng.choice((2, 3, 4)),
+                    rate,
+                    started,
+                    changed - dt.timedelta(days=1),
+                    carers,
+                )
+            )
             started = changed
         line_id += 1
         current_line[sid] = (line_id, rate)
-        lines.append(_line(line_id, sid, pid, rng.choice((2, 3, 4)), rate, started, None))
+        lines.append(_line(line_id, sid, pid, rng.choice((2, 3, 4)), rate, started, None, carers))
     counts["service_users"] = _insert(ServiceUser.__table__, people)
     counts["package_lines"] = _insert(PackageLine.__table__, lines)
 
@@ -557,7 +585,14 @@ def _checkpoints(
 
 
 def _line(
-    line_id: int, sid: int, pid: int, calls: int, rate: int, start: dt.date, end: dt.date | None
+    line_id: int,
+    sid: int,
+    pid: int,
+    calls: int,
+    rate: int,
+    start: dt.date,
+    end: dt.date | None,
+    carers: int = 1,
 ) -> dict[str, Any]:
     return {
         "id": line_id,
@@ -565,12 +600,29 @@ def _line(
         "provider_id": pid,
         "calls_per_day": calls,
         "minutes_per_call": 30,
-        "carers_per_call": 1,
+        "carers_per_call": carers,
         "days_of_week": EVERY_DAY,
         "hourly_rate_pence": rate,
         "start_date": start,
         "end_date": end,
     }
+
+
+def _outside_patch(pid: int) -> ContractType:
+    """Most providers outside the Patch are on the Framework; some are spot purchases and
+    some legacy contracts from before the tender."""
+    return {0: ContractType.SPOT, 1: ContractType.LEGACY}.get(pid % 5, ContractType.FRAMEWORK)
+
+
+def _birth_date(rng: random.Random, on: dt.date) -> dt.date | None:
+    """Mostly older people, some adults of working age, a few children, and now and then
+    a date the case system did not hold."""
+    if rng.random() < 0.01:
+        return None
+    low, high = rng.choices(
+        ((5, 17), (18, 64), (65, 74), (75, 84), (85, 101)), weights=(1, 17, 20, 32, 30)
+    )[0]
+    return on - dt.timedelta(days=rng.randint(365 * low, 365 * high + 364))
 
 
 def _move_sequences_past_ids() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Date, literal_column
+from sqlalchemy import Date, Integer, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -79,3 +79,23 @@ def _days_after_default(element: Any, compiler: Any, **kw: Any) -> str:
 def _days_after_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     day, days = _day_and_days(element, compiler, **kw)
     return f"date({day}, '{days:+d} days')"
+
+
+class days_from(FunctionElement[Any]):
+    """Whole days from the first date to the second, in SQL (``second - first`` in Python):
+    ``days_from(start_date, end_date) + 1`` is how many days a line ran."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(days_from, "postgresql")
+def _days_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    first, second = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({second} AS DATE) - CAST({first} AS DATE))"
+
+
+@compiles(days_from, "sqlite")
+def _days_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    first, second = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({second}) - julianday({first}) AS INTEGER)"

@@ -22,7 +22,7 @@ from portal.common.sheets import read_table
 from portal.common.spreadsheets import SafeCsvWriter
 from portal.common.weekdays import EVERY_DAY, WEEKEND
 from portal.council.models import get_settings
-from portal.demo import held, year
+from portal.demo import churn, held, year
 from portal.extensions import db
 from portal.payments.operations import create_rule
 from portal.providers.enums import (
@@ -345,6 +345,16 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
             by=commissioner,
         )
     assert applied is not None, f"the demo's extract has problems: {checked.problems[:3]}"
+    # Each month since, the case system's changes: people coming and going. Their own
+    # generator, so the rest of the demo is the same whatever they are.
+    churn.comings_and_goings(
+        random.Random(seed + 18),
+        patch + framework,
+        RATE_BY_ZONE,
+        (GIVEN_NAMES, FAMILY_NAMES),
+        commissioner,
+        since=extracted,
+    )
     _analyze()
     managers = _managers(patch + framework, accounts)
     care_manager = accounts[Role.CARE_MANAGER]
@@ -525,20 +535,7 @@ def _later_changes(patch: list[Provider], framework: list[Provider], by: User) -
                 "",
             ]
         )
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow([*COLUMNS, *OPTIONAL])
-    for row in rows:
-        writer.writerow(row)
-    with year.on(extracted, 2):
-        checked, applied = import_at_once(
-            read_table("changed-package-lines.csv", out.getvalue().encode(), LAYOUT),
-            file_name="changed-package-lines.csv",
-            extract_date=extracted,
-            full=False,
-            by=by,
-        )
-    assert applied is not None, f"the demo's changes have problems: {checked.problems[:3]}"
+    churn.import_changes(rows, extracted=extracted, by=by)
 
 
 def _invite_the_council() -> dict[Role, User]:

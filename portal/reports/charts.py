@@ -215,8 +215,14 @@ def _thousands(value: float) -> str:
     return f"{value:,.0f}"
 
 
+def _legend_column(chart: Chart) -> float:
+    """A legend entry's width: room for the longest series name beside its swatch."""
+    longest = max((len(series.name) for series in chart.series), default=0)
+    return max(150.0, 5.2 * longest + 24)
+
+
 def _legend_rows(chart: Chart, width: float) -> int:
-    per_row = max(1, int((width - 60) // 150))
+    per_row = max(1, int((width - 60) // _legend_column(chart)))
     return -(-len(chart.series) // per_row)
 
 
@@ -230,13 +236,13 @@ def _legend(chart: Chart, x: float, y: float, width: float, font: str) -> Legend
     legend.boxAnchor = "nw"
     legend.columnMaximum = 1
     legend.dx = legend.dy = 9
-    legend.deltax = 150
+    legend.deltax = _legend_column(chart)
     legend.dxTextSpace = 5
     legend.strokeColor = None
     legend.colorNamePairs = [
         (PALETTE[index % len(PALETTE)], series.name) for index, series in enumerate(chart.series)
     ]
-    per_row = max(1, int((width) // 150))
+    per_row = max(1, int(width // _legend_column(chart)))
     legend.columnMaximum = -(-len(chart.series) // per_row) if len(chart.series) > per_row else 1
     return legend
 

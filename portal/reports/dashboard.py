@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from portal.reports import contract
+from portal.reports import contract, equalities, packages
 from portal.reports.held import held_sections
 from portal.reports.sections import Section, Span
 
 Builder = Callable[[Span], Sequence[Section]]
 
 # Each part of the dashboard adds its builder here, in the report's order.
-BUILDERS: tuple[Builder, ...] = (contract.build, held_sections)
+BUILDERS: tuple[Builder, ...] = (
+    packages.people_and_lines,  # Table B
+    packages.durations,  # Table D
+    packages.contract_types,  # Table E
+    packages.rates_and_hours,
+    packages.double_handed,
+    contract.build,  # Table F each quarter, recommendations, payments, capacity, returns, providers
+    held_sections,  # Do reductions hold?
+    equalities.equalities,
+)
 
 
 def sections(span: Span) -> list[Section]:

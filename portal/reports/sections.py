@@ -132,6 +132,8 @@ class Chart:
     target_label: str = ""
 
     def __post_init__(self) -> None:
+        if not self.series or not self.categories:
+            raise ValueError("a chart has a series and a category at least: else, no chart")
         for series in self.series:
             if len(series.values) != len(self.categories):
                 raise ValueError("every series has a value for each category")

@@ -173,7 +173,7 @@ def test_the_scorecard_and_ranking_benchmarks_run_on_a_small_council(
         "/sign-in", data={"email": "commissioner@bench.example", "password": PASSWORD}
     )
     assert response.status_code == 302
-    for name, budget in (("provider_scorecard", 13), ("provider_ranking", 10)):
+    for name, budget in (("provider_scorecard", 14), ("provider_ranking", 10)):
         _, path = pages[name]
         with recorded_statements() as statements:
             assert client.get(path).status_code == 200, path
@@ -220,3 +220,14 @@ def test_the_dashboard_benchmarks_run_on_a_small_council(app: Any, db_session: A
     result = measure.aggregates(council, rounds=1)
     assert set(result["dashboard_contract"]) == {"median_ms", "raw_sql_ms", "ratio", "statements"}
     assert result["dashboard_contract"]["statements"] >= 6  # a statement or two a section
+
+
+def test_the_aggregates_benchmark_runs_the_dashboard_sections_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    build(Scale().smaller(200))
+    result = measure.aggregates(measure.Council(app=app), rounds=1)
+    assert {"dashboard_packages", "dashboard_equalities"} <= set(result)
+    for case in ("dashboard_packages", "dashboard_equalities"):
+        # A few grouped statements a section, never one a month or a row.
+        assert 1 <= result[case]["statements"] <= 8, (case, result[case])
