@@ -67,7 +67,7 @@ def comings_and_goings(
     return extracts
 
 
-def import_changes(rows: list[list[object]], *, extracted: dt.date, by: User) -> None:
+def import_changes(rows: list[list[object]], *, extracted: dt.date, by: User | None) -> None:
     """A changes-only extract of ``rows``, imported as the nightly job does on its date."""
     out = io.StringIO()
     writer = SafeCsvWriter(out)

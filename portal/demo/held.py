@@ -9,18 +9,14 @@ written over."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
-from portal.caseload.extract import COLUMNS, LAYOUT, OPTIONAL
-from portal.caseload.operations import import_at_once
+from portal.caseload.extract import COLUMNS, OPTIONAL
 from portal.common.dates import today
-from portal.common.sheets import read_table
-from portal.common.spreadsheets import SafeCsvWriter
 from portal.common.weekdays import EVERY_DAY
-from portal.demo import year
+from portal.demo import churn
 from portal.extensions import db
 from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.providers.queries import current_lines
@@ -83,20 +79,7 @@ def _row(person: ServiceUser, line: PackageLine, **changed: object) -> list[obje
 
 
 def _import(day: dt.date, rows: list[list[object]]) -> None:
-    out = io.StringIO()
-    writer = SafeCsvWriter(out)
-    writer.writerow([*COLUMNS, *OPTIONAL])
-    for row in rows:
-        writer.writerow(row)
-    with year.on(day, 2):
-        checked, applied = import_at_once(
-            read_table("changed-package-lines.csv", out.getvalue().encode(), LAYOUT),
-            file_name="changed-package-lines.csv",
-            extract_date=day,
-            full=False,
-            by=None,
-        )
-    assert applied is not None, f"the demo's changes have problems: {checked.problems[:3]}"
+    churn.import_changes(rows, extracted=day, by=None)
 
 
 def _lines_on(reduction: Recommendation, day: dt.date) -> list[PackageLine]:
