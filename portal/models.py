@@ -16,6 +16,7 @@ from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import (
     OutcomeAnswer,
     OutcomeReturn,
+    OutcomePairTally,
     OutcomeTally,
     OwedReturn,
     ReportingPeriod,
@@ -41,6 +42,7 @@ __all__ = [
     "FailedSignIns",
     "OutcomeAnswer",
     "OutcomeReturn",
+    "OutcomePairTally",
     "OutcomeTally",
     "OutgoingEmail",
     "OwedReturn",

@@ -1,17 +1,38 @@
-"""Keeping Table F's counts (``OutcomeTally``) as returns are handed in and taken back.
+"""Keeping Table F's counts (``OutcomeTally``) as returns are handed in and taken back,
+and its counts for the same people quarter to quarter (``OutcomePairTally``).
 
 A return counts while it is submitted or accepted. ``count_in`` adds the returns a
 criterion picks to their period's tallies and ``count_out`` takes them away: each reads the
 returns' answers with a few grouped queries and applies the differences with one upsert
 (``INSERT ... ON CONFLICT DO UPDATE``), which PostgreSQL makes safe when two providers'
-returns come in at once. ``recount_period`` rebuilds a period from its returns."""
+returns come in at once.
+
+A return also belongs to up to two pairs: with the same person's return in the quarter
+before, and with their return in the quarter after, each counted while both returns are.
+``count_in`` and ``count_out`` adjust both pairs' tallies with one more statement, an
+``INSERT ... SELECT ... ON CONFLICT`` that reads the two returns' answers side by side.
+
+``recount_period`` rebuilds a period's tallies, and the pairs its returns belong to, from
+the returns; ``recount_all`` rebuilds every period's (for loaded data, or a repair);
+``period_opened`` mends the pairs a quarter opened between two others splits."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
@@ -19,8 +40,11 @@ from portal.outcomes.models import (
     HANDED_IN,
     RETURNS_CODE,
     OutcomeAnswer,
+    OutcomePairTally,
     OutcomeReturn,
     OutcomeTally,
+    PeriodKind,
+    ReportingPeriod,
 )
 from portal.providers.models import ServiceUser
 
@@ -91,8 +115,7 @@ def _apply(criterion: ColumnElement[bool], sign: int) -> None:
     if not rows:
         return
     table = OutcomeTally.__table__
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = _insert(table)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=list(KEY),
@@ -105,17 +128,261 @@ def _apply(criterion: ColumnElement[bool], sign: int) -> None:
     )
 
 
+def _insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _neighbours() -> Any:
+    """Each quarter with the quarter before it and the quarter after it, as Table F finds
+    the quarter before: the nearest by start date (a few dozen rows)."""
+    period = aliased(ReportingPeriod)
+
+    def nearest(before: bool) -> Any:
+        other = aliased(ReportingPeriod)
+        return (
+            select(other.id)
+            .where(
+                other.kind == period.kind,
+                other.start_date < period.start_date
+                if before
+                else other.start_date > period.start_date,
+            )
+            .order_by(other.start_date.desc() if before else other.start_date)
+            .limit(1)
+            .correlate(period)
+            .scalar_subquery()
+        )
+
+    return (
+        select(
+            period.id.label("id"),
+            nearest(True).label("previous_id"),
+            nearest(False).label("next_id"),
+        )
+        .where(period.kind == PeriodKind.OUTCOMES)
+        .cte("neighbours")
+    )
+
+
+def _pairs(criterion: ColumnElement[bool], *, both_ways: bool) -> Any:
+    """(before_id, now_id, period_id, provider_id, quadrant) for every pair of one person's
+    returns in consecutive quarters, both counted, that a return ``criterion`` picks
+    belongs to: as the later return, and (``both_ways``) as the earlier one. A pair filed
+    under the later quarter, its return's provider and the person's quadrant. A pair whose
+    two returns are both picked is found once, as the later's."""
+    neighbours = _neighbours()
+    other = aliased(OutcomeReturn)
+    counted = other.status.in_(COUNTED)
+    as_later = (
+        select(
+            other.id.label("before_id"),
+            OutcomeReturn.id.label("now_id"),
+            OutcomeReturn.period_id.label("period_id"),
+            OutcomeReturn.provider_id.label("provider_id"),
+            ServiceUser.quadrant.label("quadrant"),
+        )
+        .select_from(OutcomeReturn)
+        .join(neighbours, neighbours.c.id == OutcomeReturn.period_id)
+        .join(
+            other,
+            and_(
+                other.service_user_id == OutcomeReturn.service_user_id,
+                other.period_id == neighbours.c.previous_id,
+                counted,
+            ),
+        )
+        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
+        .where(criterion)
+    )
+    if not both_ways:
+        return as_later.cte("pairs")
+    picked = select(OutcomeReturn.id).where(criterion).correlate(None)
+    as_earlier = (
+        select(
+            OutcomeReturn.id,
+            other.id,
+            other.period_id,
+            other.provider_id,
+            ServiceUser.quadrant,
+        )
+        .select_from(OutcomeReturn)
+        .join(neighbours, neighbours.c.id == OutcomeReturn.period_id)
+        .join(
+            other,
+            and_(
+                other.service_user_id == OutcomeReturn.service_user_id,
+                other.period_id == neighbours.c.next_id,
+                counted,
+                other.id.not_in(picked),
+            ),
+        )
+        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
+        .where(criterion)
+    )
+    return union_all(as_later, as_earlier).cte("pairs")
+
+
+def _pair_figures(pairs: Any) -> Any:
+    """(period, provider, quadrant, code, pairs, met before, met now, improved, declined)
+    for each criterion, over the ``pairs``: a measure's pairs are the people for whom it
+    applied in both quarters; an outcome's those for whom one of its measures applied in
+    each (met when every measure that applied was met), as Table F counts them."""
+    key = (pairs.c.period_id, pairs.c.provider_id, pairs.c.quadrant)
+
+    def figures(
+        code: Any, before_met: ColumnElement[bool], now_met: ColumnElement[bool]
+    ) -> list[Any]:
+        def count(condition: ColumnElement[bool]) -> Any:
+            return func.sum(case((condition, 1), else_=0))
+
+        return [
+            *key,
+            code,
+            func.count(),
+            count(before_met),
+            count(now_met),
+            count(and_(~before_met, now_met)),
+            count(and_(before_met, ~now_met)),
+        ]
+
+    before, now = aliased(OutcomeAnswer), aliased(OutcomeAnswer)
+    measures = (
+        select(
+            *figures(
+                now.measure, before.result == MeasureResult.MET, now.result == MeasureResult.MET
+            )
+        )
+        .select_from(pairs)
+        .join(before, before.return_id == pairs.c.before_id)
+        .join(now, and_(now.return_id == pairs.c.now_id, now.measure == before.measure))
+        .where(
+            before.result != MeasureResult.NOT_APPLICABLE,
+            now.result != MeasureResult.NOT_APPLICABLE,
+        )
+        .group_by(*key, now.measure)
+    )
+
+    def outcomes_of(side: Any, name: str) -> Any:
+        answer = aliased(OutcomeAnswer)
+        outcome = func.substr(answer.measure, 1, 1)
+        return (
+            select(
+                pairs.c.before_id,
+                pairs.c.now_id,
+                outcome.label("outcome"),
+                func.sum(case((answer.result != MeasureResult.NOT_APPLICABLE, 1), else_=0)).label(
+                    "applied"
+                ),
+                func.sum(case((answer.result == MeasureResult.MET, 1), else_=0)).label("met"),
+            )
+            .select_from(pairs)
+            .join(answer, answer.return_id == side)
+            .group_by(pairs.c.before_id, pairs.c.now_id, outcome)
+            .subquery(name)
+        )
+
+    was, is_ = outcomes_of(pairs.c.before_id, "was"), outcomes_of(pairs.c.now_id, "is_now")
+    outcomes = (
+        select(*figures(is_.c.outcome, was.c.met == was.c.applied, is_.c.met == is_.c.applied))
+        .select_from(pairs)
+        .join(was, and_(was.c.before_id == pairs.c.before_id, was.c.now_id == pairs.c.now_id))
+        .join(
+            is_,
+            and_(
+                is_.c.before_id == pairs.c.before_id,
+                is_.c.now_id == pairs.c.now_id,
+                is_.c.outcome == was.c.outcome,
+            ),
+        )
+        .where(was.c.applied > 0, is_.c.applied > 0)
+        .group_by(*key, is_.c.outcome)
+    )
+    returns = (
+        select(*key, literal(RETURNS_CODE), func.count(), *[literal(0)] * 4)
+        .select_from(pairs)
+        .group_by(*key)
+    )
+    return union_all(measures, outcomes, returns).subquery("figures")
+
+
+PAIR_KEY = ("period_id", "provider_id", "quadrant", "code")
+PAIR_FIGURES = ("pairs", "met_before", "met_now", "improved", "declined")
+
+
+def _apply_pairs(pairs: Any, sign: int) -> None:
+    """Add (or with ``sign`` -1 take away) the ``pairs``' figures to their tallies, in one
+    statement that reads them and applies them."""
+    found = _pair_figures(pairs)
+    columns = list(found.c)
+    table = OutcomePairTally.__table__
+    statement = _insert(table).from_select(
+        [*PAIR_KEY, *PAIR_FIGURES],
+        # WHERE true: SQLite would read ON CONFLICT's ON as a join's without a WHERE.
+        select(*columns[:4], *(column * sign for column in columns[4:])).where(true()),
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(PAIR_KEY),
+            set_={name: table.c[name] + statement.excluded[name] for name in PAIR_FIGURES},
+        )
+    )
+
+
 def count_in(criterion: ColumnElement[bool]) -> None:
-    """Add the returns ``criterion`` picks (just handed in) to Table F's counts."""
+    """Add the returns ``criterion`` picks (just handed in) to Table F's counts, and the
+    pairs they make with the same people's returns in the quarters either side."""
     _apply(criterion, +1)
+    _apply_pairs(_pairs(criterion, both_ways=True), +1)
 
 
 def count_out(criterion: ColumnElement[bool]) -> None:
-    """Take the returns ``criterion`` picks (about to be taken back) out of the counts."""
+    """Take the returns ``criterion`` picks (about to be taken back) out of the counts, and
+    the pairs they made."""
     _apply(criterion, -1)
+    _apply_pairs(_pairs(criterion, both_ways=True), -1)
+
+
+def recount_pairs(period_id: int) -> None:
+    """Rebuild the pairs filed under a period (its returns with the quarter before's)."""
+    db.session.execute(delete(OutcomePairTally).where(OutcomePairTally.period_id == period_id))
+    _apply_pairs(
+        _pairs(
+            and_(OutcomeReturn.period_id == period_id, OutcomeReturn.status.in_(COUNTED)),
+            both_ways=False,
+        ),
+        +1,
+    )
+
+
+def _next_period(period_id: int) -> int | None:
+    neighbours = _neighbours()
+    return db.session.scalar(select(neighbours.c.next_id).where(neighbours.c.id == period_id))
 
 
 def recount_period(period_id: int) -> None:
-    """Rebuild a period's tallies from its returns (for loaded data, or a repair)."""
+    """Rebuild a period's tallies from its returns (for loaded data, or a repair): its own,
+    and the pairs its returns belong to, with the quarters before and after."""
     db.session.execute(delete(OutcomeTally).where(OutcomeTally.period_id == period_id))
-    count_in(and_(OutcomeReturn.period_id == period_id, OutcomeReturn.status.in_(COUNTED)))
+    _apply(and_(OutcomeReturn.period_id == period_id, OutcomeReturn.status.in_(COUNTED)), +1)
+    recount_pairs(period_id)
+    following = _next_period(period_id)
+    if following is not None:
+        recount_pairs(following)
+
+
+def recount_all() -> None:
+    """Rebuild every period's tallies and pairs from the returns, each once."""
+    db.session.execute(delete(OutcomeTally))
+    db.session.execute(delete(OutcomePairTally))
+    handed_in = OutcomeReturn.status.in_(COUNTED)
+    _apply(handed_in, +1)
+    _apply_pairs(_pairs(handed_in, both_ways=False), +1)
+
+
+def period_opened(period_id: int) -> None:
+    """A quarter opened between two others parts the pairs filed under the later one (they
+    paired it with the one before the new quarter): count them again, with the new one."""
+    following = _next_period(period_id)
+    if following is not None:
+        recount_pairs(following)
