@@ -15,8 +15,8 @@ from portal.council.models import CardRate, CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import (
     OutcomeAnswer,
-    OutcomeReturn,
     OutcomePairTally,
+    OutcomeReturn,
     OutcomeTally,
     OwedReturn,
     ReportingPeriod,
@@ -41,8 +41,8 @@ __all__ = [
     "CouncilSettings",
     "FailedSignIns",
     "OutcomeAnswer",
-    "OutcomeReturn",
     "OutcomePairTally",
+    "OutcomeReturn",
     "OutcomeTally",
     "OutgoingEmail",
     "OwedReturn",
