@@ -15,7 +15,8 @@ from portal.accounts.operations import create_user
 from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, PeriodKind, ReportingPeriod
+from portal.outcomes.table_f import Filters, same_people
 from portal.payments.models import Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
@@ -40,6 +41,29 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
     assert count(select(func.count()).where(Payment.status == PaymentStatus.APPROVED)) > 0
     assert count(select(func.count(PaymentBatch.id))) >= 1
     assert built.counts["outcome_answers"] == returns * 9
+    # The same people's pair tallies are filled: last quarter's people in both, by hand.
+    last, before = db.session.scalars(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+        .order_by(ReportingPeriod.start_date.desc())
+        .offset(1)
+        .limit(2)
+    ).all()
+    handed_in = {
+        period_id: {
+            person
+            for person, status in db.session.execute(
+                select(OutcomeReturn.service_user_id, OutcomeReturn.status).where(
+                    OutcomeReturn.period_id == period_id
+                )
+            )
+            if status in ("submitted", "accepted")
+        }
+        for period_id in (last.id, before.id)
+    }
+    both = len(handed_in[last.id] & handed_in[before.id])
+    assert built.counts["outcome_pair_tallies"] > 0
+    assert both > 0 and same_people(last, Filters()).people == both
 
     # New rows after the bulk load get fresh ids (PostgreSQL's sequences were moved on).
     newcomer = create_user(
