@@ -44,18 +44,32 @@ def _figures(before_met: str, now_met: str) -> str:
     )
 
 
-def _outcomes_of(side: str) -> str:
+def _side(side: str, later: int) -> str:
     return (
-        "SELECT pairs.before_id, pairs.now_id, SUBSTR(a.measure, 1, 1) AS outcome, "  # noqa: S608
-        "SUM(CASE WHEN a.result <> 'not_applicable' THEN 1 ELSE 0 END) AS applied, "
-        "SUM(CASE WHEN a.result = 'met' THEN 1 ELSE 0 END) AS met "
-        f"FROM pairs JOIN outcome_answers a ON a.return_id = pairs.{side} "
-        "GROUP BY pairs.before_id, pairs.now_id, SUBSTR(a.measure, 1, 1)"
+        f"SELECT pairs.before_id, pairs.now_id, {_KEY}, {later} AS later, a.measure, "  # noqa: S608
+        f"a.result FROM pairs JOIN outcome_answers a ON a.return_id = pairs.{side}"
     )
 
 
+def _counted(later: int, result: str) -> str:
+    return f"SUM(CASE WHEN later = {later} AND {result} THEN 1 ELSE 0 END)"
+
+
+# An outcome's figures for each pair: both returns' answers in one list, grouped by the pair
+# and the outcome.
+_APPLIES, _MET = "result <> 'not_applicable'", "result = 'met'"
+_PER_PAIR = (
+    "SELECT period_id, provider_id, quadrant, SUBSTR(measure, 1, 1) AS outcome, "  # noqa: S608
+    f"{_counted(0, _APPLIES)} AS applied_before, {_counted(0, _MET)} AS met_before, "
+    f"{_counted(1, _APPLIES)} AS applied_now, {_counted(1, _MET)} AS met_now "
+    f"FROM ({_side('before_id', 0)} UNION ALL {_side('now_id', 1)}) sides "
+    "GROUP BY before_id, now_id, period_id, provider_id, quadrant, SUBSTR(measure, 1, 1)"
+)
+_GROUP = "period_id, provider_id, quadrant"
+
+
 _MEASURE_FIGURES = _figures("b.result = 'met'", "a.result = 'met'")
-_OUTCOME_FIGURES = _figures("was.met = was.applied", "now.met = now.applied")
+_OUTCOME_FIGURES = _figures("met_before = applied_before", "met_now = applied_now")
 BACKFILL = [
     f"INSERT INTO outcome_pair_tallies ({_COLUMNS}) {_PAIRS}"  # noqa: S608
     f"SELECT {_KEY}, a.measure, {_MEASURE_FIGURES} "
@@ -64,13 +78,8 @@ BACKFILL = [
     "WHERE b.result <> 'not_applicable' AND a.result <> 'not_applicable' "
     f"GROUP BY {_KEY}, a.measure",
     f"INSERT INTO outcome_pair_tallies ({_COLUMNS}) {_PAIRS}"  # noqa: S608
-    f"SELECT {_KEY}, was.outcome, {_OUTCOME_FIGURES} "
-    f"FROM pairs JOIN ({_outcomes_of('before_id')}) was "
-    "ON was.before_id = pairs.before_id AND was.now_id = pairs.now_id "
-    f"JOIN ({_outcomes_of('now_id')}) now "
-    "ON now.before_id = pairs.before_id AND now.now_id = pairs.now_id "
-    "AND now.outcome = was.outcome "
-    f"WHERE was.applied > 0 AND now.applied > 0 GROUP BY {_KEY}, was.outcome",
+    f"SELECT {_GROUP}, outcome, {_OUTCOME_FIGURES} FROM ({_PER_PAIR}) per_pair "
+    f"WHERE applied_before > 0 AND applied_now > 0 GROUP BY {_GROUP}, outcome",
     f"INSERT INTO outcome_pair_tallies ({_COLUMNS}) {_PAIRS}"  # noqa: S608
     f"SELECT {_KEY}, 'returns', COUNT(*), 0, 0, 0, 0 FROM pairs GROUP BY {_KEY}",
 ]

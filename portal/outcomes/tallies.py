@@ -231,7 +231,10 @@ def _pair_figures(pairs: Any) -> Any:
     key = (pairs.c.period_id, pairs.c.provider_id, pairs.c.quadrant)
 
     def figures(
-        code: Any, before_met: ColumnElement[bool], now_met: ColumnElement[bool]
+        key: tuple[Any, ...],
+        code: Any,
+        before_met: ColumnElement[bool],
+        now_met: ColumnElement[bool],
     ) -> list[Any]:
         def count(condition: ColumnElement[bool]) -> Any:
             return func.sum(case((condition, 1), else_=0))
@@ -250,7 +253,10 @@ def _pair_figures(pairs: Any) -> Any:
     measures = (
         select(
             *figures(
-                now.measure, before.result == MeasureResult.MET, now.result == MeasureResult.MET
+                key,
+                now.measure,
+                before.result == MeasureResult.MET,
+                now.result == MeasureResult.MET,
             )
         )
         .select_from(pairs)
@@ -263,40 +269,67 @@ def _pair_figures(pairs: Any) -> Any:
         .group_by(*key, now.measure)
     )
 
-    def outcomes_of(side: Any, name: str) -> Any:
-        answer = aliased(OutcomeAnswer)
-        outcome = func.substr(answer.measure, 1, 1)
+    # An outcome's figures for each pair: both returns' answers in one list (``later`` 0 for
+    # the one before, 1 for now), grouped by the pair and the outcome.
+    answer = aliased(OutcomeAnswer)
+
+    def side(return_id: Any, later: int) -> Any:
         return (
             select(
                 pairs.c.before_id,
                 pairs.c.now_id,
-                outcome.label("outcome"),
-                func.sum(case((answer.result != MeasureResult.NOT_APPLICABLE, 1), else_=0)).label(
-                    "applied"
-                ),
-                func.sum(case((answer.result == MeasureResult.MET, 1), else_=0)).label("met"),
+                *key,
+                literal(later).label("later"),
+                answer.measure.label("measure"),
+                answer.result.label("result"),
             )
             .select_from(pairs)
-            .join(answer, answer.return_id == side)
-            .group_by(pairs.c.before_id, pairs.c.now_id, outcome)
-            .subquery(name)
+            .join(answer, answer.return_id == return_id)
         )
 
-    was, is_ = outcomes_of(pairs.c.before_id, "was"), outcomes_of(pairs.c.now_id, "is_now")
-    outcomes = (
-        select(*figures(is_.c.outcome, was.c.met == was.c.applied, is_.c.met == is_.c.applied))
-        .select_from(pairs)
-        .join(was, and_(was.c.before_id == pairs.c.before_id, was.c.now_id == pairs.c.now_id))
-        .join(
-            is_,
-            and_(
-                is_.c.before_id == pairs.c.before_id,
-                is_.c.now_id == pairs.c.now_id,
-                is_.c.outcome == was.c.outcome,
-            ),
+    sides = union_all(side(pairs.c.before_id, 0), side(pairs.c.now_id, 1)).subquery("sides")
+    outcome = func.substr(sides.c.measure, 1, 1)
+
+    def counted(later: int, result: ColumnElement[bool]) -> Any:
+        return func.sum(case((and_(sides.c.later == later, result), 1), else_=0))
+
+    applies, met = (
+        sides.c.result != MeasureResult.NOT_APPLICABLE,
+        sides.c.result == MeasureResult.MET,
+    )
+    per_pair = (
+        select(
+            sides.c.period_id,
+            sides.c.provider_id,
+            sides.c.quadrant,
+            outcome.label("outcome"),
+            counted(0, applies).label("applied_before"),
+            counted(0, met).label("met_before"),
+            counted(1, applies).label("applied_now"),
+            counted(1, met).label("met_now"),
         )
-        .where(was.c.applied > 0, is_.c.applied > 0)
-        .group_by(*key, is_.c.outcome)
+        .group_by(
+            sides.c.before_id,
+            sides.c.now_id,
+            sides.c.period_id,
+            sides.c.provider_id,
+            sides.c.quadrant,
+            outcome,
+        )
+        .subquery("per_pair")
+    )
+    each = per_pair.c
+    outcomes = (
+        select(
+            *figures(
+                (each.period_id, each.provider_id, each.quadrant),
+                each.outcome,
+                each.met_before == each.applied_before,
+                each.met_now == each.applied_now,
+            )
+        )
+        .where(each.applied_before > 0, each.applied_now > 0)
+        .group_by(each.period_id, each.provider_id, each.quadrant, each.outcome)
     )
     returns = (
         select(*key, literal(RETURNS_CODE), func.count(), *[literal(0)] * 4)
