@@ -44,26 +44,16 @@ def _figures(before_met: str, now_met: str) -> str:
     )
 
 
-def _side(side: str, later: int) -> str:
-    return (
-        f"SELECT pairs.before_id, pairs.now_id, {_KEY}, {later} AS later, a.measure, "  # noqa: S608
-        f"a.result FROM pairs JOIN outcome_answers a ON a.return_id = pairs.{side}"
-    )
-
-
-def _counted(later: int, result: str) -> str:
-    return f"SUM(CASE WHEN later = {later} AND {result} THEN 1 ELSE 0 END)"
-
-
-# An outcome's figures for each pair: both returns' answers in one list, grouped by the pair
-# and the outcome.
-_APPLIES, _MET = "result <> 'not_applicable'", "result = 'met'"
+# An outcome's figures for each pair: its measures answered in both returns, side by side.
 _PER_PAIR = (
-    "SELECT period_id, provider_id, quadrant, SUBSTR(measure, 1, 1) AS outcome, "  # noqa: S608
-    f"{_counted(0, _APPLIES)} AS applied_before, {_counted(0, _MET)} AS met_before, "
-    f"{_counted(1, _APPLIES)} AS applied_now, {_counted(1, _MET)} AS met_now "
-    f"FROM ({_side('before_id', 0)} UNION ALL {_side('now_id', 1)}) sides "
-    "GROUP BY before_id, now_id, period_id, provider_id, quadrant, SUBSTR(measure, 1, 1)"
+    f"SELECT {_KEY}, SUBSTR(a.measure, 1, 1) AS outcome, "  # noqa: S608
+    "SUM(CASE WHEN b.result <> 'not_applicable' THEN 1 ELSE 0 END) AS applied_before, "
+    "SUM(CASE WHEN b.result = 'met' THEN 1 ELSE 0 END) AS met_before, "
+    "SUM(CASE WHEN a.result <> 'not_applicable' THEN 1 ELSE 0 END) AS applied_now, "
+    "SUM(CASE WHEN a.result = 'met' THEN 1 ELSE 0 END) AS met_now "
+    "FROM pairs JOIN outcome_answers b ON b.return_id = pairs.before_id "
+    "JOIN outcome_answers a ON a.return_id = pairs.now_id AND a.measure = b.measure "
+    f"GROUP BY pairs.now_id, {_KEY}, SUBSTR(a.measure, 1, 1)"
 )
 _GROUP = "period_id, provider_id, quadrant"
 

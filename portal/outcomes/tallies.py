@@ -45,6 +45,7 @@ from portal.outcomes.models import (
     OutcomeTally,
     PeriodKind,
     ReportingPeriod,
+    ReturnStatus,
 )
 from portal.providers.models import ServiceUser
 
@@ -172,53 +173,55 @@ def _pairs(criterion: ColumnElement[bool], *, both_ways: bool) -> Any:
     under the later quarter, its return's provider and the person's quadrant. A pair whose
     two returns are both picked is found once, as the later's."""
     neighbours = _neighbours()
+    # The picked returns first, so that each finds its neighbours through the unique index
+    # on (quarter, person) whatever else the quarters hold.
+    batch = (
+        select(
+            OutcomeReturn.id,
+            OutcomeReturn.period_id,
+            OutcomeReturn.service_user_id,
+            OutcomeReturn.provider_id,
+            ServiceUser.quadrant,
+        )
+        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
+        .where(criterion)
+        .cte("batch")
+    )
     other = aliased(OutcomeReturn)
-    counted = other.status.in_(COUNTED)
+
+    def neighbour(period_id: Any) -> Any:
+        # The status through a function, so SQLite looks for the person's return in the
+        # quarter by the unique index rather than through every counted return's status.
+        return and_(
+            other.service_user_id == batch.c.service_user_id,
+            other.period_id == period_id,
+            func.coalesce(
+                other.status,
+                literal(ReturnStatus.DRAFT, other.status.type),
+                type_=other.status.type,
+            ).in_(COUNTED),
+        )
+
     as_later = (
         select(
             other.id.label("before_id"),
-            OutcomeReturn.id.label("now_id"),
-            OutcomeReturn.period_id.label("period_id"),
-            OutcomeReturn.provider_id.label("provider_id"),
-            ServiceUser.quadrant.label("quadrant"),
+            batch.c.id.label("now_id"),
+            batch.c.period_id.label("period_id"),
+            batch.c.provider_id.label("provider_id"),
+            batch.c.quadrant.label("quadrant"),
         )
-        .select_from(OutcomeReturn)
-        .join(neighbours, neighbours.c.id == OutcomeReturn.period_id)
-        .join(
-            other,
-            and_(
-                other.service_user_id == OutcomeReturn.service_user_id,
-                other.period_id == neighbours.c.previous_id,
-                counted,
-            ),
-        )
-        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
-        .where(criterion)
+        .select_from(batch)
+        .join(neighbours, neighbours.c.id == batch.c.period_id)
+        .join(other, neighbour(neighbours.c.previous_id))
     )
     if not both_ways:
         return as_later.cte("pairs")
-    picked = select(OutcomeReturn.id).where(criterion).correlate(None)
     as_earlier = (
-        select(
-            OutcomeReturn.id,
-            other.id,
-            other.period_id,
-            other.provider_id,
-            ServiceUser.quadrant,
-        )
-        .select_from(OutcomeReturn)
-        .join(neighbours, neighbours.c.id == OutcomeReturn.period_id)
-        .join(
-            other,
-            and_(
-                other.service_user_id == OutcomeReturn.service_user_id,
-                other.period_id == neighbours.c.next_id,
-                counted,
-                other.id.not_in(picked),
-            ),
-        )
-        .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
-        .where(criterion)
+        select(batch.c.id, other.id, other.period_id, other.provider_id, batch.c.quadrant)
+        .select_from(batch)
+        .join(neighbours, neighbours.c.id == batch.c.period_id)
+        .join(other, neighbour(neighbours.c.next_id))
+        .where(other.id.not_in(select(batch.c.id)))
     )
     return union_all(as_later, as_earlier).cte("pairs")
 
@@ -227,116 +230,84 @@ def _pair_figures(pairs: Any) -> Any:
     """(period, provider, quadrant, code, pairs, met before, met now, improved, declined)
     for each criterion, over the ``pairs``: a measure's pairs are the people for whom it
     applied in both quarters; an outcome's those for whom one of its measures applied in
-    each (met when every measure that applied was met), as Table F counts them."""
+    each (met when every measure that applied was met), as Table F counts them.
+
+    Each pair's answers side by side, a row a measure answered in both returns (every
+    measure, in a return handed in), read from the pairs through the answers' index; then
+    counted by measure, and by pair and outcome."""
+    before, now = aliased(OutcomeAnswer), aliased(OutcomeAnswer)
     key = (pairs.c.period_id, pairs.c.provider_id, pairs.c.quadrant)
 
-    def figures(
-        key: tuple[Any, ...],
-        code: Any,
-        before_met: ColumnElement[bool],
-        now_met: ColumnElement[bool],
-    ) -> list[Any]:
-        def count(condition: ColumnElement[bool]) -> Any:
-            return func.sum(case((condition, 1), else_=0))
+    def one(condition: ColumnElement[bool]) -> Any:
+        return case((condition, 1), else_=0)
 
-        return [
-            *key,
-            code,
-            func.count(),
-            count(before_met),
-            count(now_met),
-            count(and_(~before_met, now_met)),
-            count(and_(before_met, ~now_met)),
-        ]
-
-    before, now = aliased(OutcomeAnswer), aliased(OutcomeAnswer)
-    measures = (
+    side_by_side = (
         select(
-            *figures(
-                key,
-                now.measure,
-                before.result == MeasureResult.MET,
-                now.result == MeasureResult.MET,
-            )
+            pairs.c.now_id,  # a pair's later return: one pair each
+            *key,
+            now.measure.label("measure"),
+            one(before.result != MeasureResult.NOT_APPLICABLE).label("applied_before"),
+            one(before.result == MeasureResult.MET).label("met_before"),
+            one(now.result != MeasureResult.NOT_APPLICABLE).label("applied_now"),
+            one(now.result == MeasureResult.MET).label("met_now"),
         )
         .select_from(pairs)
         .join(before, before.return_id == pairs.c.before_id)
         .join(now, and_(now.return_id == pairs.c.now_id, now.measure == before.measure))
-        .where(
-            before.result != MeasureResult.NOT_APPLICABLE,
-            now.result != MeasureResult.NOT_APPLICABLE,
-        )
-        .group_by(*key, now.measure)
+        .cte("side_by_side")
     )
-
-    # An outcome's figures for each pair: both returns' answers in one list (``later`` 0 for
-    # the one before, 1 for now), grouped by the pair and the outcome.
-    answer = aliased(OutcomeAnswer)
-
-    def side(return_id: Any, later: int) -> Any:
-        return (
-            select(
-                pairs.c.before_id,
-                pairs.c.now_id,
-                *key,
-                literal(later).label("later"),
-                answer.measure.label("measure"),
-                answer.result.label("result"),
-            )
-            .select_from(pairs)
-            .join(answer, answer.return_id == return_id)
-        )
-
-    sides = union_all(side(pairs.c.before_id, 0), side(pairs.c.now_id, 1)).subquery("sides")
-    outcome = func.substr(sides.c.measure, 1, 1)
-
-    def counted(later: int, result: ColumnElement[bool]) -> Any:
-        return func.sum(case((and_(sides.c.later == later, result), 1), else_=0))
-
-    applies, met = (
-        sides.c.result != MeasureResult.NOT_APPLICABLE,
-        sides.c.result == MeasureResult.MET,
-    )
-    per_pair = (
+    by_measure = side_by_side.c
+    outcome = func.substr(by_measure.measure, 1, 1)
+    by_outcome = (
         select(
-            sides.c.period_id,
-            sides.c.provider_id,
-            sides.c.quadrant,
+            by_measure.period_id,
+            by_measure.provider_id,
+            by_measure.quadrant,
             outcome.label("outcome"),
-            counted(0, applies).label("applied_before"),
-            counted(0, met).label("met_before"),
-            counted(1, applies).label("applied_now"),
-            counted(1, met).label("met_now"),
+            *(
+                func.sum(by_measure[name]).label(name)
+                for name in ("applied_before", "met_before", "applied_now", "met_now")
+            ),
         )
         .group_by(
-            sides.c.before_id,
-            sides.c.now_id,
-            sides.c.period_id,
-            sides.c.provider_id,
-            sides.c.quadrant,
+            by_measure.now_id,
+            by_measure.period_id,
+            by_measure.provider_id,
+            by_measure.quadrant,
             outcome,
         )
-        .subquery("per_pair")
+        .subquery("by_outcome")
     )
-    each = per_pair.c
-    outcomes = (
-        select(
-            *figures(
-                (each.period_id, each.provider_id, each.quadrant),
-                each.outcome,
-                each.met_before == each.applied_before,
-                each.met_now == each.applied_now,
+
+    def figures(each: Any, code: Any) -> Any:
+        """The people counted over ``each`` (a pair a row) for whom ``code`` applied in
+        both quarters; met when every measure under it that applied was met."""
+        before_met = each.met_before == each.applied_before
+        now_met = each.met_now == each.applied_now
+        group = (each.period_id, each.provider_id, each.quadrant, code)
+        return (
+            select(
+                *group,
+                func.count(),
+                func.sum(one(before_met)),
+                func.sum(one(now_met)),
+                func.sum(one(and_(~before_met, now_met))),
+                func.sum(one(and_(before_met, ~now_met))),
             )
+            .where(each.applied_before > 0, each.applied_now > 0)
+            .group_by(*group)
         )
-        .where(each.applied_before > 0, each.applied_now > 0)
-        .group_by(each.period_id, each.provider_id, each.quadrant, each.outcome)
-    )
+
     returns = (
         select(*key, literal(RETURNS_CODE), func.count(), *[literal(0)] * 4)
         .select_from(pairs)
         .group_by(*key)
     )
-    return union_all(measures, outcomes, returns).subquery("figures")
+    return union_all(
+        figures(by_measure, by_measure.measure),
+        figures(by_outcome.c, by_outcome.c.outcome),
+        returns,
+    ).subquery("figures")
 
 
 PAIR_KEY = ("period_id", "provider_id", "quadrant", "code")
