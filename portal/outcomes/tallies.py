@@ -173,9 +173,10 @@ def _pairs(criterion: ColumnElement[bool], *, both_ways: bool) -> Any:
     under the later quarter, its return's provider and the person's quadrant. A pair whose
     two returns are both picked is found once, as the later's."""
     neighbours = _neighbours()
-    # The picked returns first, so that each finds its neighbours through the unique index
-    # on (quarter, person) whatever else the quarters hold.
-    batch = (
+    # The picked returns first, then the quarters either side of theirs, so that each finds
+    # its neighbours through the unique index on (quarter, person) whatever else the
+    # quarters hold.
+    picked = (
         select(
             OutcomeReturn.id,
             OutcomeReturn.period_id,
@@ -185,6 +186,11 @@ def _pairs(criterion: ColumnElement[bool], *, both_ways: bool) -> Any:
         )
         .join(ServiceUser, ServiceUser.id == OutcomeReturn.service_user_id)
         .where(criterion)
+        .cte("picked")
+    )
+    batch = (
+        select(picked, neighbours.c.previous_id, neighbours.c.next_id)
+        .join(neighbours, neighbours.c.id == picked.c.period_id)
         .cte("batch")
     )
     other = aliased(OutcomeReturn)
@@ -211,17 +217,15 @@ def _pairs(criterion: ColumnElement[bool], *, both_ways: bool) -> Any:
             batch.c.quadrant.label("quadrant"),
         )
         .select_from(batch)
-        .join(neighbours, neighbours.c.id == batch.c.period_id)
-        .join(other, neighbour(neighbours.c.previous_id))
+        .join(other, neighbour(batch.c.previous_id))
     )
     if not both_ways:
         return as_later.cte("pairs")
     as_earlier = (
         select(batch.c.id, other.id, other.period_id, other.provider_id, batch.c.quadrant)
         .select_from(batch)
-        .join(neighbours, neighbours.c.id == batch.c.period_id)
-        .join(other, neighbour(neighbours.c.next_id))
-        .where(other.id.not_in(select(batch.c.id)))
+        .join(other, neighbour(batch.c.next_id))
+        .where(other.id.not_in(select(picked.c.id)))
     )
     return union_all(as_later, as_earlier).cte("pairs")
 
