@@ -35,10 +35,11 @@ from portal.common.roles import Role
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db
-from portal.outcomes import owed, progress
+from portal.outcomes import owed, progress, tallies
 from portal.outcomes.measures import MEASURES, MeasureResult
 from portal.outcomes.models import (
     OutcomeAnswer,
+    OutcomePairTally,
     OutcomeReturn,
     OutcomeTally,
     OwedReturn,
@@ -46,7 +47,6 @@ from portal.outcomes.models import (
     ReportingPeriod,
     ReturnStatus,
 )
-from portal.outcomes.tallies import recount_period
 from portal.payments.models import (
     BatchStatus,
     Payment,
@@ -335,10 +335,12 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
         ),
     )
     del return_rows
-    for period in periods:
-        recount_period(period["id"])  # Table F's counts, as the returns coming in would keep
+    # Table F's counts, and the same people's quarter to quarter, as the returns coming in
+    # would keep them.
+    tallies.recount_all()
     progress.recount_all()  # and the progress page's
     counts["outcome_tallies"] = db.session.scalar(select(func.count(OutcomeTally.id))) or 0
+    counts["outcome_pair_tallies"] = db.session.scalar(select(func.count(OutcomePairTally.id))) or 0
 
     # Capacity returns, every month of the history.
     months = [

@@ -15,6 +15,7 @@ from portal.council.models import CardRate, CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import (
     OutcomeAnswer,
+    OutcomePairTally,
     OutcomeReturn,
     OutcomeTally,
     OwedReturn,
@@ -45,6 +46,7 @@ __all__ = [
     "CouncilSettings",
     "FailedSignIns",
     "OutcomeAnswer",
+    "OutcomePairTally",
     "OutcomeReturn",
     "OutcomeTally",
     "OutgoingEmail",

@@ -27,7 +27,9 @@ def _figure(value: int | None) -> int | str:
 def table_f_rows_csv(table: TableF, filters: Sequence[tuple[str, str]] = ()) -> str:
     """Table F as the page shows it: whole percents, each change the difference of the two,
     none where a sample is too small to compare. A filtered table says its filter in three
-    columns of every row (empty when not filtered), as its file's name does."""
+    columns of every row (empty when not filtered), as its file's name does. The columns
+    starting ``same_people`` are the same people's figures: those with a return in both
+    quarters for whom the row applied in both (empty when there is no quarter before)."""
     chosen = dict(filters)
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)
@@ -50,9 +52,19 @@ def table_f_rows_csv(table: TableF, filters: Sequence[tuple[str, str]] = ()) -> 
             "previous_small_sample",
             "change_in_points",
             "smallest_comparable_sample",
+            "same_people",
+            "same_people_previous_met",
+            "same_people_met",
+            "same_people_previous_percent_met",
+            "same_people_percent_met",
+            "same_people_small_sample",
+            "same_people_change_in_points",
+            "same_people_improved",
+            "same_people_declined",
         )
     )
-    for row in table.rows:
+    compared = table.previous is not None
+    for row, same in zip(table.rows, table.same.rows, strict=True):
         writer.writerow(
             (
                 table.period.label,
@@ -72,6 +84,21 @@ def table_f_rows_csv(table: TableF, filters: Sequence[tuple[str, str]] = ()) -> 
                 _yes_no(row.previous_small) if table.previous else "",
                 _figure(row.change),
                 table.smallest,
+                *(
+                    (
+                        same.pairs,
+                        same.met_before,
+                        same.met_now,
+                        _figure(same.before_shown),
+                        _figure(same.now_shown),
+                        _yes_no(same.small),
+                        _figure(same.change),
+                        same.improved,
+                        same.declined,
+                    )
+                    if compared
+                    else ("",) * 9
+                ),
             )
         )
     return buffer.getvalue()

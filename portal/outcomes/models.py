@@ -165,6 +165,47 @@ class OutcomeTally(db.Model):  # type: ignore[name-defined]
     sample: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class OutcomePairTally(db.Model):  # type: ignore[name-defined]
+    """Table F for the same people: for one quarter, provider and quadrant, the people with
+    a return handed in both this quarter and the quarter before, kept as returns are handed
+    in and taken back (``portal.outcomes.tallies``) as ``OutcomeTally`` is.
+
+    A pair is filed under the later quarter (``period_id``), the provider of its later
+    return and the person's quadrant. For an outcome or a measure, ``pairs`` counts the
+    people for whom it applied in both quarters; ``met_before`` and ``met_now`` how many of
+    them met it in each; ``improved`` those who met it only now, ``declined`` those who met
+    it only before. For ``RETURNS_CODE``, ``pairs`` counts the people with both returns."""
+
+    __tablename__ = "outcome_pair_tallies"
+    __table_args__ = (
+        UniqueConstraint("period_id", "provider_id", "quadrant", "code"),
+        # Covers Table F's query, which sums the figures by code for one period.
+        Index(
+            "ix_outcome_pair_tallies_period_code",
+            "period_id",
+            "code",
+            "provider_id",
+            "quadrant",
+            "pairs",
+            "met_before",
+            "met_now",
+            "improved",
+            "declined",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_periods.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    quadrant: Mapped[Quadrant] = mapped_column(enum_type(Quadrant, "quadrant"))
+    code: Mapped[str] = mapped_column(String(10))
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    met_before: Mapped[int] = mapped_column(Integer, default=0)
+    met_now: Mapped[int] = mapped_column(Integer, default=0)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+
+
 RETURNS_CODE = "returns"
 
 

@@ -333,6 +333,7 @@ def open_period(*, start_date: dt.date, due_date: dt.date, by: User) -> Reportin
     with first_one_wins(f"{label} is already open", field="quarter"):
         db.session.add(period)
     owed.period_opened(period)
+    tallies.period_opened(period.id)  # the same people's pairs across it
     record("reporting_period.opened", period, by=by)
     return period
 

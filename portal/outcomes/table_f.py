@@ -5,6 +5,11 @@ returns where it was met over those where it applied (not applicable is left out
 outcome is met when every applicable measure under it is met; a return where none of an
 outcome's measures applied is left out of that outcome's sample. Counted in SQL as the
 returns come in and are taken back (``portal.outcomes.tallies``).
+
+The two quarters' samples are different people. ``same_people`` (and Table F's ``same``)
+compares only the people with a return handed in both this quarter and the quarter before:
+for each outcome and measure that applied to them in both, the share met in each, the
+change, and how many improved (not met, then met) or declined (met, then not met).
 """
 
 from __future__ import annotations
@@ -13,12 +18,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, true
+from sqlalchemy import CompoundSelect, bindparam, func, literal, select, true, union_all
 
 from portal.council.models import CouncilSettings
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
-from portal.outcomes.models import RETURNS_CODE, OutcomeTally, ReportingPeriod
+from portal.outcomes.models import (
+    RETURNS_CODE,
+    OutcomePairTally,
+    OutcomeTally,
+    ReportingPeriod,
+)
 from portal.providers.enums import ContractType, Quadrant
 from portal.providers.models import Provider
 
@@ -101,9 +111,62 @@ class Share:
 
 
 @dataclass(frozen=True)
+class Paired:
+    """A row of Table F for the same people: those with a return handed in in both
+    quarters for whom this outcome or measure applied in both. As in ``Share``, each
+    change is the difference of the two whole percents shown, and none is reported for
+    fewer people than the council's smallest comparable sample."""
+
+    code: str
+    text: str
+    pairs: int  # the people in both quarters for whom it applied in both
+    met_before: int
+    met_now: int
+    improved: int  # not met before, met now
+    declined: int  # met before, not met now
+    smallest: int = 1
+
+    @property
+    def is_outcome(self) -> bool:
+        return "." not in self.code
+
+    @property
+    def before_shown(self) -> int | None:
+        return whole_percent(self.met_before, self.pairs)
+
+    @property
+    def now_shown(self) -> int | None:
+        return whole_percent(self.met_now, self.pairs)
+
+    @property
+    def small(self) -> bool:
+        return 0 < self.pairs < self.smallest
+
+    @property
+    def change(self) -> int | None:
+        """Percentage points up (+) or down (-) among the same people, between the two whole
+        percents shown; None for no one, or too few to compare."""
+        before, now = self.before_shown, self.now_shown
+        if self.small or before is None or now is None:
+            return None
+        return now - before
+
+
+@dataclass(frozen=True)
 class PeriodRef:
     id: int
     label: str
+
+
+@dataclass(frozen=True)
+class SamePeople:
+    """Table F for the people with a return handed in both in ``period`` and in the quarter
+    before (``previous``; None when there is none, and then no one)."""
+
+    previous: PeriodRef | None
+    people: int  # with a return handed in in both quarters
+    rows: list[Paired]
+    smallest: int = 1
 
 
 @dataclass(frozen=True)
@@ -114,63 +177,108 @@ class TableF:
     rows: list[Share]
     smallest: int = 1  # the council's smallest comparable sample
     previous_returns: int = 0
+    same: SamePeople = SamePeople(None, 0, [])
 
 
 @cache
-def _counts_statement(provider: bool, contract_type: bool, quadrant: bool) -> Select[Any]:
+def _counts_statement(provider: bool, contract_type: bool, quadrant: bool) -> CompoundSelect:
     """Built once for each combination of filters, with the values bound at execution: a
-    statement reused is not built or keyed for the cache again on every page."""
-    statement = (
+    statement reused is not built or keyed for the cache again on every page.
+
+    Rows (paired, period, code, met, sample, met before, improved, declined): Table F's
+    tallies for the ``periods`` (paired 0), then the same people's for ``paired_period``
+    (paired 1, met and sample being met now and the pairs), in one statement."""
+
+    def filtered(statement: Any, table: Any) -> Any:
+        if provider:
+            statement = statement.where(table.provider_id == bindparam("provider_id"))
+        if contract_type:
+            statement = statement.join(Provider, Provider.id == table.provider_id).where(
+                Provider.contract_type
+                == bindparam("contract_type", type_=Provider.contract_type.type)
+            )
+        if quadrant:
+            statement = statement.where(
+                table.quadrant == bindparam("quadrant", type_=table.quadrant.type)
+            )
+        return statement
+
+    counts = filtered(
         select(
+            literal(0).label("paired"),
             OutcomeTally.period_id,
             OutcomeTally.code,
-            func.sum(OutcomeTally.met),
-            func.sum(OutcomeTally.sample),
+            func.sum(OutcomeTally.met).label("met"),
+            func.sum(OutcomeTally.sample).label("sample"),
+            literal(0).label("met_before"),
+            literal(0).label("improved"),
+            literal(0).label("declined"),
         )
         .where(OutcomeTally.period_id.in_(bindparam("periods", expanding=True)))
-        .group_by(OutcomeTally.period_id, OutcomeTally.code)
+        .group_by(OutcomeTally.period_id, OutcomeTally.code),
+        OutcomeTally,
     )
-    if provider:
-        statement = statement.where(OutcomeTally.provider_id == bindparam("provider_id"))
-    if contract_type:
-        statement = statement.join(Provider, Provider.id == OutcomeTally.provider_id).where(
-            Provider.contract_type == bindparam("contract_type", type_=Provider.contract_type.type)
+    pairs = filtered(
+        select(
+            literal(1),
+            OutcomePairTally.period_id,
+            OutcomePairTally.code,
+            func.sum(OutcomePairTally.met_now),
+            func.sum(OutcomePairTally.pairs),
+            func.sum(OutcomePairTally.met_before),
+            func.sum(OutcomePairTally.improved),
+            func.sum(OutcomePairTally.declined),
         )
-    if quadrant:
-        statement = statement.where(
-            OutcomeTally.quadrant == bindparam("quadrant", type_=OutcomeTally.quadrant.type)
-        )
-    return statement
+        .where(OutcomePairTally.period_id == bindparam("paired_period"))
+        .group_by(OutcomePairTally.period_id, OutcomePairTally.code),
+        OutcomePairTally,
+    )
+    return union_all(counts, pairs)
+
+
+Counts = dict[str, tuple[int, int]]
+PairCounts = dict[str, tuple[int, int, int, int, int]]
 
 
 def _counts(
-    period_ids: list[int], filters: Filters
-) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
-    """For each period: (returns in the sample, {code: (met, sample)}), from the tallies
-    kept as returns come in (one grouped query over a few thousand rows)."""
+    period_ids: list[int], filters: Filters, paired_period: int
+) -> tuple[dict[int, tuple[int, Counts]], PairCounts]:
+    """For each period: (returns in the sample, {code: (met, sample)}); and for the people
+    in both ``paired_period`` and the quarter before, {code: (pairs, met before, met now,
+    improved, declined)} with the code ``RETURNS_CODE`` counting the people. From the
+    tallies kept as returns come in (one grouped query over a few thousand rows)."""
     statement = _counts_statement(
         filters.provider_id is not None,
         filters.contract_type is not None,
         filters.quadrant is not None,
     )
-    values: dict[str, Any] = {"periods": period_ids}
+    values: dict[str, Any] = {"periods": period_ids, "paired_period": paired_period}
     if filters.provider_id is not None:
         values["provider_id"] = filters.provider_id
     if filters.contract_type is not None:
         values["contract_type"] = filters.contract_type
     if filters.quadrant is not None:
         values["quadrant"] = filters.quadrant
-    found: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {
-        period_id: (0, {}) for period_id in period_ids
-    }
+    found: dict[int, tuple[int, Counts]] = {period_id: (0, {}) for period_id in period_ids}
+    paired: PairCounts = {}
     # Through the connection: plain rows, without the ORM's loading machinery.
-    for period_id, code, met, sample in db.session.connection().execute(statement, values):
+    for row in db.session.connection().execute(statement, values):
+        is_pair, period_id, code, met, sample, met_before, improved, declined = row
+        if is_pair:
+            paired[code] = (
+                int(sample or 0),
+                int(met_before or 0),
+                int(met or 0),
+                int(improved or 0),
+                int(declined or 0),
+            )
+            continue
         counts = found[period_id][1]
         if code == RETURNS_CODE:
             found[period_id] = (int(sample or 0), counts)
         else:
             counts[code] = (int(met or 0), int(sample or 0))
-    return found
+    return found, paired
 
 
 _PREVIOUS = (
@@ -203,29 +311,59 @@ def smallest_and_previous(period: ReportingPeriod) -> tuple[int, PeriodRef | Non
     return int(row.smallest_comparable_sample), previous
 
 
+def _criteria() -> list[tuple[str, str]]:
+    """(code, text) of every row of Table F: each outcome, then its measures."""
+    return [
+        row
+        for outcome in OUTCOMES
+        for row in [(str(outcome.number), outcome.text)]
+        + [(m.code, m.text) for m in outcome.measures]
+    ]
+
+
+def _same_people(previous: PeriodRef | None, paired: PairCounts, smallest: int) -> SamePeople:
+    if previous is None:
+        paired = {}
+    return SamePeople(
+        previous=previous,
+        people=paired.get(RETURNS_CODE, (0, 0, 0, 0, 0))[0],
+        rows=[
+            Paired(code, text, *paired.get(code, (0, 0, 0, 0, 0)), smallest=smallest)
+            for code, text in _criteria()
+        ],
+        smallest=smallest,
+    )
+
+
+def same_people(period: ReportingPeriod, filters: Filters) -> SamePeople:
+    """Table F for the people with a return handed in both in ``period`` and in the quarter
+    before, each outcome and measure among those for whom it applied in both (two
+    statements, whatever the number of people: for the dashboard and committee report)."""
+    smallest, previous = smallest_and_previous(period)
+    _, paired = _counts([period.id], filters, period.id)
+    return _same_people(previous, paired, smallest)
+
+
 def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
     smallest, previous = smallest_and_previous(period)
-    found = _counts([period.id] + ([previous.id] if previous else []), filters)
+    found, paired = _counts([period.id] + ([previous.id] if previous else []), filters, period.id)
     returns, counts = found[period.id]
     previous_counts = found[previous.id][1] if previous else {}
     rows: list[Share] = []
-    for outcome in OUTCOMES:
-        for code, text in [(str(outcome.number), outcome.text)] + [
-            (m.code, m.text) for m in outcome.measures
-        ]:
-            met, sample = counts.get(code, (0, 0))
-            before = previous_counts.get(code)
-            rows.append(
-                Share(
-                    code=code,
-                    text=text,
-                    met=met,
-                    sample=sample,
-                    previous_met=before[0] if before else None,
-                    previous_sample=before[1] if before else None,
-                    smallest=smallest,
-                )
+    for code, text in _criteria():
+        met, sample = counts.get(code, (0, 0))
+        before = previous_counts.get(code)
+        rows.append(
+            Share(
+                code=code,
+                text=text,
+                met=met,
+                sample=sample,
+                previous_met=before[0] if before else None,
+                previous_sample=before[1] if before else None,
+                smallest=smallest,
             )
+        )
     return TableF(
         period=period,
         previous=previous,
@@ -233,6 +371,7 @@ def table_f(period: ReportingPeriod, filters: Filters) -> TableF:
         rows=rows,
         smallest=smallest,
         previous_returns=found[previous.id][0] if previous else 0,
+        same=_same_people(previous, paired, smallest),
     )
 
 
@@ -241,4 +380,8 @@ def period_counts(
 ) -> dict[int, tuple[int, dict[str, tuple[int, int]]]]:
     """For each period: (returns in the sample, {code: (met, sample)}), in one grouped
     statement over the tallies: for reports that show Table F over several quarters."""
-    return _counts(period_ids, filters) if period_ids else {}
+    if not period_ids:
+        return {}
+    # No period has id 0: the same people's part of the statement finds nothing.
+    counts, _ = _counts(period_ids, filters, paired_period=0)
+    return counts

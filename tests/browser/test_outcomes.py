@@ -18,14 +18,23 @@ from typing import cast
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.accounts.models import User
 from portal.common.dates import financial_quarter_label, quarter_bounds, today
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.outcomes import tallies
 from portal.outcomes.measures import MEASURES, OUTCOMES, MeasureResult
-from portal.outcomes.models import OutcomeReturn
+from portal.outcomes.models import (
+    OutcomeAnswer,
+    OutcomePairTally,
+    OutcomeReturn,
+    OutcomeTally,
+    PeriodKind,
+    ReportingPeriod,
+    ReturnStatus,
+)
 from portal.outcomes.operations import AnswerData, save_answers, submit_return
 from portal.outcomes.queries import outcome_period_on
 from portal.providers.models import Provider, ServiceUser
@@ -429,6 +438,79 @@ def test_a_provider_manager_uploads_returns_from_the_template(
 # 4. Table F ------------------------------------------------------------------------------
 
 
+def last_quarter_returns(
+    live_server: LiveServer, team: Team, results_1_1: dict[str, MeasureResult]
+) -> tuple[int, str]:
+    """The quarter before this one, with an accepted return for each named person, every
+    measure met but 1.1 as given, counted into Table F as a load would; (its id, its label).
+    Written straight into the database, without owed returns or events, so that
+    ``forget_last_quarter`` leaves the live database as the other tests expect it."""
+    with _app(live_server).app_context():
+        this = outcome_period_on(today())
+        assert this is not None
+        start, end = quarter_bounds(this.start_date - dt.timedelta(days=1))
+        previous = ReportingPeriod(
+            kind=PeriodKind.OUTCOMES,
+            label=financial_quarter_label(start),
+            start_date=start,
+            end_date=end,
+            due_date=end + dt.timedelta(days=14),
+        )
+        db.session.add(previous)
+        db.session.flush()
+        for given, result in results_1_1.items():
+            db.session.add(
+                OutcomeReturn(
+                    period_id=previous.id,
+                    service_user_id=team.people[given].id,
+                    provider_id=team.provider_id,
+                    status=ReturnStatus.ACCEPTED,
+                    answers=[
+                        OutcomeAnswer(
+                            measure=m.code,
+                            result=result if m.code == "1.1" else MeasureResult.MET,
+                            evidence="Seen at review.",
+                            evidence_sources=[],
+                        )
+                        for m in MEASURES
+                    ],
+                )
+            )
+        db.session.flush()
+        tallies.recount_period(previous.id)
+        db.session.commit()
+        found = (previous.id, previous.label)
+        db.session.remove()
+    return found
+
+
+def forget_last_quarter(live_server: LiveServer, period_id: int) -> None:
+    """Take the quarter ``last_quarter_returns`` wrote out again, and its counts."""
+    with _app(live_server).app_context():
+        following = db.session.scalar(
+            select(ReportingPeriod.id)
+            .where(
+                ReportingPeriod.kind == PeriodKind.OUTCOMES,
+                ReportingPeriod.start_date
+                > select(ReportingPeriod.start_date)
+                .where(ReportingPeriod.id == period_id)
+                .scalar_subquery(),
+            )
+            .order_by(ReportingPeriod.start_date)
+            .limit(1)
+        )
+        returns = select(OutcomeReturn.id).where(OutcomeReturn.period_id == period_id)
+        db.session.execute(delete(OutcomeAnswer).where(OutcomeAnswer.return_id.in_(returns)))
+        db.session.execute(delete(OutcomeReturn).where(OutcomeReturn.period_id == period_id))
+        db.session.execute(delete(OutcomeTally).where(OutcomeTally.period_id == period_id))
+        db.session.execute(delete(OutcomePairTally).where(OutcomePairTally.period_id == period_id))
+        db.session.execute(delete(ReportingPeriod).where(ReportingPeriod.id == period_id))
+        if following is not None:
+            tallies.recount_pairs(following)
+        db.session.commit()
+        db.session.remove()
+
+
 def test_a_commissioner_reads_and_downloads_table_f(
     open_browser: BrowserFactory, live_server: LiveServer, make_team: TeamMaker, seed: Seed
 ) -> None:
@@ -446,7 +528,19 @@ def test_a_commissioner_reads_and_downloads_table_f(
         m3_1=MeasureResult.NOT_APPLICABLE,
     )
     label = this_quarter_label()
+    # Last quarter Kate had not met 1.1 and Len had: both are the same people this quarter.
+    previous_id, previous_label = last_quarter_returns(
+        live_server, team, {"Kate": MeasureResult.NOT_MET, "Len": MeasureResult.MET}
+    )
+    try:
+        _read_table_f(open_browser, seed, team, label, previous_label)
+    finally:
+        forget_last_quarter(live_server, previous_id)
 
+
+def _read_table_f(
+    open_browser: BrowserFactory, seed: Seed, team: Team, label: str, previous_label: str
+) -> None:
     council = signed_in(open_browser, "table-f", seed.emails[Role.COMMISSIONER])
     council.open_from_menu("Outcome returns")
     council.click_link(label)
@@ -495,6 +589,43 @@ def test_a_commissioner_reads_and_downloads_table_f(
     assert {row["filter_provider"] for row in rows.values()} == {team.provider_name}
     assert (rows["3"]["met"], rows["3"]["sample"]) == ("1", "1")
     assert {row["period"] for row in rows.values()} == {label}
+    assert [
+        rows["1.1"][f"same_people{column}"]
+        for column in ("", "_previous_percent_met", "_percent_met", "_improved", "_declined")
+    ] == ["2", "50", "50", "1", "1"]
+
+    # The same two people in both quarters: 1.1 improved for Kate and declined for Len.
+    assert "The same people as last quarter" in council.text()
+    assert (
+        f"This one follows only the 2 people with a return submitted or accepted in both "
+        f"{previous_label} and {label} that match the filters"
+    ) in council.text()
+    same = (
+        f"The same people in {previous_label} and {label}: share meeting each outcome and measure"
+    )
+    paired = {row[0]: row[1:] for row in table_rows(council, same)}
+    assert len(paired) == len(OUTCOMES) + len(MEASURES)
+    too_small = ["2\nSmall sample", "50%", "50%", "Too small to compare", "1", "1"]
+    assert paired[f"Outcome 1: {OUTCOMES[0].text}"] == too_small
+    assert paired[f"1.1 {MEASURES[0].text}"] == too_small
+    assert paired[f"1.2 {MEASURES[1].text}"] == [
+        "2\nSmall sample",
+        "100%",
+        "100%",
+        "Too small to compare",
+        "0",
+        "0",
+    ]
+    assert paired[f"3.1 {OUTCOMES[2].measures[0].text}"][:3] == ["1\nSmall sample", "100%", "100%"]
+
+    # On a phone's screen both tables scroll inside their own regions, not the page.
+    narrow = open_browser("table-f-narrow", viewport={"width": 320, "height": 640})
+    narrow.goto("/")
+    sign_in(narrow, seed.emails[Role.COMMISSIONER])
+    narrow.goto(council.page.url)
+    narrow.expect_heading("Table F: outcomes met")
+    assert len(table_rows(narrow, same)) == len(OUTCOMES) + len(MEASURES)
+    assert narrow.page_width() <= 320
 
 
 # 5. The council returns a return for correction ------------------------------------------

@@ -16,7 +16,8 @@ from portal.common.dates import FinancialYear, today
 from portal.common.roles import Role
 from portal.common.statements import recorded_statements
 from portal.extensions import db
-from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, ReportingPeriod
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn, PeriodKind, ReportingPeriod
+from portal.outcomes.table_f import Filters, same_people
 from portal.payments.models import Payment, PaymentBatch, PaymentStatus
 from portal.providers.models import ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
@@ -54,6 +55,29 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
     held = held_by_provider(year.first_day, year.last_day).council[91]
     assert held.held and held.went_back_up and held.not_yet_known
     assert 50 <= (held.sustained_percent or 0) < 100
+    # The same people's pair tallies are filled: last quarter's people in both, by hand.
+    last, before = db.session.scalars(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+        .order_by(ReportingPeriod.start_date.desc())
+        .offset(1)
+        .limit(2)
+    ).all()
+    handed_in = {
+        period_id: {
+            person
+            for person, status in db.session.execute(
+                select(OutcomeReturn.service_user_id, OutcomeReturn.status).where(
+                    OutcomeReturn.period_id == period_id
+                )
+            )
+            if status in ("submitted", "accepted")
+        }
+        for period_id in (last.id, before.id)
+    }
+    both = len(handed_in[last.id] & handed_in[before.id])
+    assert built.counts["outcome_pair_tallies"] > 0
+    assert both > 0 and same_people(last, Filters()).people == both
 
     # New rows after the bulk load get fresh ids (PostgreSQL's sequences were moved on).
     newcomer = create_user(

@@ -17,6 +17,8 @@ from portal.council.models import get_settings
 from portal.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn, ReportingPeriod, ReturnStatus
+from portal.outcomes.table_f import Filters, same_people
+from portal.outcomes.tallies import recount_all
 from portal.payments.models import BatchStatus, Payment, PaymentBatch, PaymentKind, PaymentStatus
 from portal.providers.enums import ContractType
 from portal.providers.models import PackageLine, Provider, ServiceUser
@@ -138,6 +140,15 @@ def test_demo_council_has_its_providers_people_and_accounts(db_session: Any) -> 
         .where(func.date(OutcomeReturn.submitted_at) > ReportingPeriod.due_date)
     )
     assert count(late) > 0
+    # Table F's same people: the latest past quarter's, kept as the returns came in, are
+    # what a rebuild from the returns makes, and enough to compare.
+    latest = db.session.scalars(
+        select(ReportingPeriod).where(ReportingPeriod.start_date == starts[-2])
+    ).one()
+    kept = same_people(latest, Filters())
+    assert kept.people >= get_settings().smallest_comparable_sample
+    recount_all()
+    assert same_people(latest, Filters()) == kept
 
 
 def test_every_demo_account_can_sign_in(client, db_session: Any) -> None:

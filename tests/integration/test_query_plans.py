@@ -154,7 +154,11 @@ def test_the_query_reads_through_indexes(world: World, name: str) -> None:
 
 def test_table_f_reads_its_tallies_through_an_index(world: World) -> None:
     statement = _counts_statement(True, True, True).params(
-        periods=[1, 2], provider_id=world.provider.id, contract_type="patch", quadrant="east"
+        periods=[1, 2],
+        paired_period=2,
+        provider_id=world.provider.id,
+        contract_type="patch",
+        quadrant="east",
     )
     plan = _plan(statement)
     assert _whole_table_reads(plan) == [], plan

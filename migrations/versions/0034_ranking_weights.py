@@ -2,8 +2,8 @@
 ranking_weight_*): how much a provider's CQC rating, QAF level, outcome results and returns
 on time count towards its score. Whole numbers from 0 to 100, at least one above 0.
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-05 10:15:00
 
 """
@@ -11,8 +11,8 @@ Create Date: 2026-12-05 10:15:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 reductions approved in a year or a quarter, read by their decision's date; no index served
 it, so each dashboard read every approved recommendation the council ever had.
 
-Revision ID: 0034
+Revision ID: 0033
 Revises: 0032
 Create Date: 2026-12-05 10:30:00
 
@@ -11,7 +11,7 @@ Create Date: 2026-12-05 10:30:00
 
 from alembic import op
 
-revision = "0034"
+revision = "0033"
 down_revision = "0032"
 branch_labels = None
 depends_on = None
