@@ -5,7 +5,7 @@
 # pdftoppm (poppler-utils). With --sample the report is drawn from the made-up sections the
 # tests use (tests/report_sections.py) instead of the demo's records.
 #
-#   scripts/annual-report-picture.sh [--sample] [PAGE]    # PAGE 3 by default: the first section
+#   scripts/annual-report-picture.sh [--sample] [PAGE]    # PAGE 4 by default: the first section
 set -euo pipefail
 
 sample=false
@@ -13,7 +13,7 @@ if [ "${1:-}" = "--sample" ]; then
   sample=true
   shift
 fi
-page=${1:-3}
+page=${1:-4}
 root=$(cd "$(dirname "$0")/.." && pwd)
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT

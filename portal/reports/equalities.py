@@ -363,7 +363,7 @@ def _section(span: Span, found: Figures, dimension: Dimension) -> Section:
         )
     return Section(
         dimension.key,
-        f"People supported and outcomes by {dimension.title}, {span.label}",
+        f"People supported and outcomes by {dimension.title}",
         tuple(
             _commentary(
                 span,

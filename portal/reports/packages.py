@@ -252,7 +252,7 @@ def people_and_lines(span: Span) -> list[Section]:
     return [
         Section(
             "people-supported",
-            f"People supported and package lines each month (Table B), {span.label}",
+            "People supported and package lines each month (Table B)",
             tuple(commentary),
             table,
             chart if months else None,
@@ -350,7 +350,7 @@ def durations(span: Span) -> list[Section]:
     return [
         Section(
             "package-durations",
-            f"How long package lines ran (Table D), {span.label}",
+            "How long package lines ran (Table D)",
             tuple(commentary),
             table,
             chart if begun else None,
@@ -515,7 +515,7 @@ def contract_types(span: Span) -> list[Section]:
     return [
         Section(
             "contract-types",
-            f"Packages by contract type and the Patch share (Table E), {span.label}",
+            "Packages by contract type and the Patch share (Table E)",
             tuple(commentary),
             table,
             chart if days else None,
@@ -623,7 +623,7 @@ def rates_and_hours(span: Span) -> list[Section]:
     return [
         Section(
             "rates-and-hours",
-            f"Average hourly rate and weekly hours, {span.label}",
+            "Average hourly rate and weekly hours",
             tuple(commentary),
             figures_table(columns, rows),
             chart if months else None,
@@ -742,7 +742,7 @@ def double_handed(span: Span) -> list[Section]:
     return [
         Section(
             "double-handed",
-            f"Double-handed care, {span.label}",
+            "Double-handed care",
             tuple(commentary),
             table,
             chart if days else None,
