@@ -127,10 +127,21 @@ def test_the_dashboard_fits_a_phones_screen(
     browser.goto(f"/reports/dashboard?year={THIS_YEAR.start_year}")
     browser.expect_heading(f"Contract dashboard: {THIS_YEAR.label}")
     assert browser.page_width() <= NARROW["width"]
-    widths = browser.page.locator("svg.app-chart").evaluate_all(
-        "charts => charts.map(c => c.getBoundingClientRect().width)"
+    # Each chart keeps a readable size (its lettering would be a few pixels high shrunk to
+    # the column) in a frame inside the screen that scrolls sideways and takes the focus.
+    frames = browser.page.locator(".app-chart-frame").evaluate_all(
+        """frames => frames.map(f => ({
+            frame: f.getBoundingClientRect().right,
+            chart: f.querySelector('svg.app-chart').getBoundingClientRect().width,
+            scrolls: f.scrollWidth > f.clientWidth,
+            focusable: f.tabIndex === 0 && f.getAttribute('role') === 'region'
+                && f.getAttribute('aria-label').startsWith('Chart: '),
+        }))"""
     )
-    assert widths and all(0 < width <= NARROW["width"] for width in widths), widths
+    assert frames, "the dashboard has charts"
+    for frame in frames:
+        assert frame["frame"] <= NARROW["width"] and frame["chart"] >= 500, frame
+        assert frame["scrolls"] and frame["focusable"], frame
     # One quarter's Table F has three columns: it reflows, each row a block.
     browser.goto(f"/reports/dashboard?year={THIS_YEAR.start_year}&quarter=1")
     assert browser.page_width() <= NARROW["width"]
