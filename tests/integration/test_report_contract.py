@@ -728,7 +728,12 @@ def test_each_contract_statement_reads_through_indexes(world: World, name: str) 
     statement = PLANNED[name]()
     plan = _plan(statement.params(**{k: v for k, v in values.items() if k in _names(statement)}))
     assert _whole_table_reads(plan) == [], plan
-    if name == "reductions approved":  # not every approved recommendation ever
+    if name == "reductions approved" and db.engine.dialect.name == "sqlite":
+        # Not every approved recommendation ever: SQLite plans by the indexes alone, so it
+        # must take the one on status, kind and decision time. PostgreSQL plans by the
+        # table's statistics, and on a test's handful of rows may as well filter the few
+        # approved ones it finds through the status index: no whole-table read is the rule
+        # it keeps whatever its size (above).
         assert "ix_recommendations_status_kind_decided" in plan, plan
 
 
