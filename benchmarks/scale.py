@@ -32,6 +32,7 @@ from portal.common.dates import (
     today,
 )
 from portal.common.roles import Role
+from portal.common.stored_figures import StoredFigure
 from portal.common.weekdays import EVERY_DAY
 from portal.council.models import get_settings
 from portal.extensions import db
@@ -75,6 +76,7 @@ from portal.recommendations.models import (
     ReductionCheckpoint,
     Verdict,
 )
+from portal.reports import stored
 
 CHUNK = 5000
 SEXES = (Sex.FEMALE, Sex.MALE, Sex.NOT_KNOWN, Sex.INDETERMINATE, None)
@@ -532,6 +534,9 @@ def build(scale: Scale, *, seed: int = 2026) -> Built:
         ),
     )
     _move_sequences_past_ids()
+    # The dashboard's monthly figures, as the nightly `flask reports refresh` keeps them.
+    stored.refresh()
+    counts["stored_figures"] = db.session.scalar(select(func.count(StoredFigure.id))) or 0
     db.session.flush()
     return Built(counts=counts, manager_ids=manager_ids, officer_ids=officer_ids)
 

@@ -11,6 +11,7 @@ from portal.accounts.models import (
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.caseload.models import CaseloadImport
+from portal.common.stored_figures import StoredFigure
 from portal.council.models import CardRate, CouncilSettings
 from portal.notifications.models import OutgoingEmail
 from portal.outcomes.models import (
@@ -66,6 +67,7 @@ __all__ = [
     "ReductionCheckpoint",
     "ReportingPeriod",
     "ServiceUser",
+    "StoredFigure",
     "User",
     "UserRole",
     "UserSession",

@@ -10,7 +10,9 @@ from flask import Flask
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
+from portal.common import stored_figures
 from portal.extensions import db
+from portal.reports import stored
 from tests.client import CheckedClient
 from tests.databases import backend_name, create_database, drop_database
 
@@ -98,3 +100,25 @@ def rolled_back_session(app: Flask) -> Iterator[Any]:
 @pytest.fixture
 def client(app: Flask, db_session: Any) -> CheckedClient:
     return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture(params=["counted", "kept"])
+def counted_or_kept(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The dashboard's figures both ways: each counted as it is read ("counted"), and with
+    every month that is over kept by the nightly refresh and read back ("kept"), the
+    refresh run just before each read so the test's own records are in it."""
+    if request.param == "kept":
+        read = stored_figures.read
+        refreshing: list[bool] = []
+
+        def refreshed_first(figure: str, months: Any) -> Any:
+            if not refreshing:
+                refreshing.append(True)
+                try:
+                    stored.refresh()
+                finally:
+                    refreshing.clear()
+            return read(figure, months)
+
+        monkeypatch.setattr(stored_figures, "read", refreshed_first)
+    return str(request.param)

@@ -21,6 +21,7 @@ from portal.caseload.plan import (
     load_providers,
     plan_import,
 )
+from portal.common import stored_figures
 from portal.common.bulk import insert_returning
 from portal.common.errors import DomainError
 from portal.common.models import lock, utcnow
@@ -197,6 +198,12 @@ def write(plan: Plan, *, by: Any) -> None:
     if touched:
         owed.lines_changed(touched)
         checkpoints.lines_changed(touched)  # whether their reductions held
+    changed_from = [s.start_date for s in plan.starts] + [
+        min(e.end_date, e.before or e.end_date) for e in plan.endings
+    ]
+    if changed_from:
+        # The dashboard's kept figures for those months are counted again.
+        stored_figures.forget(stored_figures.PACKAGES, since=min(changed_from))
 
 
 def _write_people(plan: Plan, *, by: Any) -> dict[str, int]:
@@ -226,11 +233,15 @@ def _write_people(plan: Plan, *, by: Any) -> dict[str, int]:
         )
     changes: dict[int, dict[str, Any]] = {}
     details_changed = []
+    regrouped = False
     for held, person in plan.changed_people:
         after = {name: getattr(person, name) for name in DETAILS}
         changes.setdefault(held.id, {"id": held.id}).update(after)
         before = dict(zip(DETAILS, held.details, strict=True))
         details_changed.append(AuditChange(held.id, held.provider_id, _json(before), _json(after)))
+        regrouped = regrouped or any(
+            _json_value(before[name]) != _json_value(after[name]) for name in EQUALITIES
+        )
     moves = []
     for held, _, provider_id in plan.moved_people:
         changes.setdefault(held.id, {"id": held.id})["provider_id"] = provider_id
@@ -244,10 +255,17 @@ def _write_people(plan: Plan, *, by: Any) -> dict[str, int]:
         )
     if changes:
         db.session.execute(update(ServiceUser), list(changes.values()))
+    if regrouped:
+        # The dashboard's outcomes by age band, sex and ethnicity are counted again.
+        stored_figures.forget(stored_figures.OUTCOMES, since=dt.date.min)
     record_many("service_user.updated", "service_users", details_changed, by=by)
     record_many("service_user.moved", "service_users", moves, by=by)
     ids.update(plan.held_person_ids)
     return ids
+
+
+# The details the equalities figures group people by.
+EQUALITIES = ("date_of_birth", "sex", "ethnicity")
 
 
 def _write_endings(plan: Plan, *, by: Any) -> None:

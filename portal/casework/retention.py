@@ -31,6 +31,7 @@ from sqlalchemy import String, cast, func, literal, select, update
 from portal.audit.models import AuditEvent
 from portal.audit.operations import AuditChange, record_many
 from portal.casework.subject_access import about_people
+from portal.common import stored_figures
 from portal.common.models import utcnow
 from portal.extensions import db
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn
@@ -190,6 +191,9 @@ def _anonymise(ids: Sequence[int], when: dt.datetime) -> None:
         .values(text="")
         .execution_options(synchronize_session=False)
     )
+    # The dashboard's outcomes by age band, sex and ethnicity no longer know these people's:
+    # counted again, as "Not recorded".
+    stored_figures.forget(stored_figures.OUTCOMES, since=dt.date.min)
     # Objects already in the session read the anonymised values on their next use.
     session.expire_all()
 

@@ -37,6 +37,7 @@ from portal.providers.enums import (
 from portal.providers.models import Provider
 from portal.providers.operations import NewProvider, change_status, create_provider
 from portal.recommendations import checkpoints
+from portal.reports import stored
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo accounts only
 
@@ -373,6 +374,8 @@ def load_demo_data(*, people: int = 300, seed: int = 2021) -> None:
     # The nightly job, as it would have run through the year: each reduction's 91-day and
     # 12-month checkpoints that have come since its approval, judged from the lines.
     checkpoints.refresh_due()
+    # And the dashboard's figures for each month that is over (`flask reports refresh`).
+    stored.refresh()
 
 
 def _analyze() -> None:

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from portal.common import stored_figures
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import (
@@ -115,6 +116,7 @@ def _apply(criterion: ColumnElement[bool], sign: int) -> None:
     ]
     if not rows:
         return
+    _forget_figures({row["period_id"] for row in rows})
     table = OutcomeTally.__table__
     statement = _insert(table)
     db.session.execute(
@@ -126,6 +128,14 @@ def _apply(criterion: ColumnElement[bool], sign: int) -> None:
             },
         ),
         rows,
+    )
+
+
+def _forget_figures(period_ids: set[int]) -> None:
+    """The dashboard's kept figures for those quarters are counted again."""
+    stored_figures.forget_months(
+        stored_figures.OUTCOMES,
+        select(ReportingPeriod.start_date).where(ReportingPeriod.id.in_(period_ids)),
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 
 from portal.audit.operations import record, snapshot
+from portal.common import stored_figures
 from portal.common.database import first_one_wins
 from portal.common.dates import format_date, today
 from portal.common.errors import DomainError
@@ -440,6 +441,9 @@ def change_contract(
         provider.contract_type = contract_type
         provider.quadrant = quadrant
 
+    # The dashboard counts packages by the contract held on the day: its kept figures from
+    # the day this one takes effect are counted again.
+    stored_figures.forget(stored_figures.PACKAGES, since=on)
     return _change(
         provider,
         RegisterFact.CONTRACT,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from portal.accounts.models import User
 from portal.audit.operations import record, snapshot
+from portal.common import stored_figures
 from portal.common.dates import (
     add_working_days,
     format_date,
@@ -339,6 +340,8 @@ def _change_package(recommendation: Recommendation, *, start_date: dt.date, by: 
         if not proposal.ends_line:
             _start_line(recommendation, proposal, start_date=start_date, by=by)
     owed.lines_changed([recommendation.service_user_id])
+    # The dashboard's kept figures from the month the package changed.
+    stored_figures.forget(stored_figures.PACKAGES, since=min(start_date, last_old_day))
     # This reduction's own row, and any earlier reduction of theirs that an increase moves.
     checkpoints.lines_changed([recommendation.service_user_id])
 

@@ -38,6 +38,8 @@ from portal.providers.equalities import Ethnicity, Sex
 from portal.providers.models import PackageLine, ServiceUser
 from portal.reports.packages import figures_table, through
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span
+from portal.reports.stored import Window, quarterly
+from portal.reports.stored import figures as stored_figures
 
 # Counts below this are not shown: the convention for publishing figures about people.
 SMALLEST_GROUP = 10
@@ -78,6 +80,10 @@ def _age_band(on: dt.date) -> Any:
     )
 
 
+# A group in one of the three: (0 for age band, 1 for sex, 2 for ethnicity; its value).
+Group = tuple[int, str | None]
+
+
 @dataclass(frozen=True)
 class Figures:
     """The grouped counts the three sections share."""
@@ -85,12 +91,92 @@ class Figures:
     on: dt.date
     # (age band, sex, ethnicity) -> people supported
     people: dict[tuple[str, str | None, str | None], int]
-    # (age band, sex, ethnicity) -> outcome returns handed in
-    returns: dict[tuple[str, str | None, str | None], int]
-    # (age band, sex, ethnicity, outcome) -> (met, sample)
-    outcomes: dict[tuple[str, str | None, str | None, int], tuple[int, int]]
+    # group -> outcome returns handed in
+    returns: dict[Group, int]
+    # (group, outcome) -> (met, sample)
+    outcomes: dict[tuple[Group, int], tuple[int, int]]
     # The council's smallest sample worth comparing: the commentary compares no smaller.
     smallest_comparable: int = 1
+
+
+def _part(group: Group, code: str) -> str:
+    """A stored number's part: "1|female|returns", "0|75 to 84|o3:met"."""
+    return f"{group[0]}|{group[1] or ''}|{code}"
+
+
+def _group_and_code(part: str) -> tuple[Group, str]:
+    index, value, code = part.split("|", 2)
+    return (int(index), value or None), code
+
+
+@quarterly("equalities.outcomes")
+def _count_outcomes(quarters: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """For each outcome quarter, the returns handed in for it and, for each outcome, how
+    many met it and its sample, by age band (on the quarter's last day), by sex and by
+    ethnicity: three groupings of one grouped statement a quarter."""
+    found: dict[int, dict[str, int]] = {}
+    connection = db.session.connection()
+    for n, quarter in enumerate(quarters):
+        parts: dict[str, int] = defaultdict(int)
+        for band_, sex, ethnicity, count, *figures_ in connection.execute(
+            _returns_statement(quarter)
+        ):
+            for group in ((0, band_), (1, _value(sex)), (2, _value(ethnicity))):
+                parts[_part(group, "returns")] += int(count)
+                for index, outcome in enumerate(OUTCOMES):
+                    met, sample = figures_[2 * index : 2 * index + 2]
+                    parts[_part(group, f"o{outcome.number}:met")] += int(met or 0)
+                    parts[_part(group, f"o{outcome.number}:sample")] += int(sample or 0)
+        found[n] = dict(parts)
+    return found
+
+
+def _returns_statement(quarter: Window) -> Any:
+    """The quarter's handed-in returns by (age band, sex, ethnicity): how many, and for each
+    outcome how many met it and how many it applied to."""
+    groups = (_age_band(quarter.last).label("band"), ServiceUser.sex, ServiceUser.ethnicity)
+    period = select(ReportingPeriod.id).where(
+        ReportingPeriod.kind == PeriodKind.OUTCOMES,
+        ReportingPeriod.start_date == quarter.first,
+    )
+    # Each handed-in return's answers added up by outcome in one pass over them (grouped by
+    # the return alone, not by outcome too): for each outcome, the measures that applied and
+    # those met. An outcome is met for a return when every measure under it that applied
+    # was met; a return where none applied is not in its sample (as Table F counts).
+    sums = []
+    for outcome in OUTCOMES:
+        under = OutcomeAnswer.measure.in_([measure.code for measure in outcome.measures])
+        applies = and_(under, OutcomeAnswer.result != MeasureResult.NOT_APPLICABLE)
+        met = and_(under, OutcomeAnswer.result == MeasureResult.MET)
+        sums += [
+            func.sum(case((applies, 1), else_=0)).label(f"applied_{outcome.number}"),
+            func.sum(case((met, 1), else_=0)).label(f"met_{outcome.number}"),
+        ]
+    per_return = (
+        select(OutcomeReturn.service_user_id, *sums)
+        .select_from(OutcomeReturn)
+        .outerjoin(OutcomeAnswer, OutcomeAnswer.return_id == OutcomeReturn.id)
+        .where(
+            OutcomeReturn.status.in_(HANDED_IN),
+            OutcomeReturn.period_id == period.scalar_subquery(),
+        )
+        .group_by(OutcomeReturn.id, OutcomeReturn.service_user_id)
+        .subquery()
+    )
+    tallies = []
+    for outcome in OUTCOMES:
+        applied = per_return.c[f"applied_{outcome.number}"]
+        met_ = per_return.c[f"met_{outcome.number}"]
+        tallies += [
+            func.sum(case((and_(applied > 0, met_ == applied), 1), else_=0)),
+            func.sum(case((applied > 0, 1), else_=0)),
+        ]
+    return (
+        select(*groups, func.count(), *tallies)
+        .select_from(per_return)
+        .join(ServiceUser, ServiceUser.id == per_return.c.service_user_id)
+        .group_by(*groups)
+    )
 
 
 def figures(span: Span) -> Figures:
@@ -112,55 +198,29 @@ def figures(span: Span) -> Figures:
         .join(ServiceUser, ServiceUser.id == supported.c.service_user_id)
         .group_by(*groups)
     )
-    periods = select(ReportingPeriod.id).where(
-        ReportingPeriod.kind == PeriodKind.OUTCOMES,
-        ReportingPeriod.start_date >= span.first_day,
-        ReportingPeriod.start_date <= span.last_day,
-    )
-    # Each handed-in return's answers added up by outcome in one pass over them (grouped by
-    # the return alone, not by outcome too): for each outcome, the measures that applied and
-    # those met. An outcome is met for a return when every measure under it that applied
-    # was met; a return where none applied is not in its sample (as Table F counts).
-    sums = []
-    for outcome in OUTCOMES:
-        under = OutcomeAnswer.measure.in_([measure.code for measure in outcome.measures])
-        applies = and_(under, OutcomeAnswer.result != MeasureResult.NOT_APPLICABLE)
-        met = and_(under, OutcomeAnswer.result == MeasureResult.MET)
-        sums += [
-            func.sum(case((applies, 1), else_=0)).label(f"applied_{outcome.number}"),
-            func.sum(case((met, 1), else_=0)).label(f"met_{outcome.number}"),
-        ]
-    per_return = (
-        select(OutcomeReturn.service_user_id, *sums)
-        .select_from(OutcomeReturn)
-        .outerjoin(OutcomeAnswer, OutcomeAnswer.return_id == OutcomeReturn.id)
-        .where(OutcomeReturn.status.in_(HANDED_IN), OutcomeReturn.period_id.in_(periods))
-        .group_by(OutcomeReturn.id, OutcomeReturn.service_user_id)
-        .subquery()
-    )
-    tallies = []
-    for outcome in OUTCOMES:
-        applied = per_return.c[f"applied_{outcome.number}"]
-        met_ = per_return.c[f"met_{outcome.number}"]
-        tallies += [
-            func.sum(case((and_(applied > 0, met_ == applied), 1), else_=0)),
-            func.sum(case((applied > 0, 1), else_=0)),
-        ]
-    returns_statement = (
-        select(*groups, func.count(), *tallies)
-        .select_from(per_return)
-        .join(ServiceUser, ServiceUser.id == per_return.c.service_user_id)
-        .group_by(*groups)
-    )
+    quarters = [
+        Window(first, last)
+        for first, last in db.session.execute(
+            select(ReportingPeriod.start_date, ReportingPeriod.end_date)
+            .where(
+                ReportingPeriod.kind == PeriodKind.OUTCOMES,
+                ReportingPeriod.start_date >= span.first_day,
+                ReportingPeriod.start_date <= span.last_day,
+            )
+            .order_by(ReportingPeriod.start_date)
+        )
+    ]
+    returns: dict[Group, int] = defaultdict(int)
+    sums: dict[tuple[Group, int], list[int]] = defaultdict(lambda: [0, 0])
+    for parts in stored_figures("equalities.outcomes", quarters):
+        for part, value in parts.items():
+            group, code = _group_and_code(part)
+            if code == "returns":
+                returns[group] += value
+            else:
+                outcome, which = code[1:].split(":")
+                sums[(group, int(outcome))][0 if which == "met" else 1] += value
     connection = db.session.connection()
-    returns: dict[tuple[str, str | None, str | None], int] = {}
-    outcomes: dict[tuple[str, str | None, str | None, int], tuple[int, int]] = {}
-    for band_, sex, ethnicity, count, *figures_ in connection.execute(returns_statement):
-        key = (band_, _value(sex), _value(ethnicity))
-        returns[key] = int(count)
-        for index, outcome in enumerate(OUTCOMES):
-            met, sample = figures_[2 * index : 2 * index + 2]
-            outcomes[(*key, outcome.number)] = (int(met or 0), int(sample or 0))
     return Figures(
         on=on,
         smallest_comparable=int(
@@ -173,8 +233,8 @@ def figures(span: Span) -> Figures:
             (band_, _value(sex), _value(ethnicity)): int(n)
             for band_, sex, ethnicity, n in connection.execute(people_statement)
         },
-        returns=returns,
-        outcomes=outcomes,
+        returns=dict(returns),
+        outcomes={key: (met, sample) for key, (met, sample) in sums.items()},
     )
 
 
@@ -228,6 +288,13 @@ class Dimension:
     pick: Callable[[tuple[Any, ...]], str]  # a group's name from (band, sex, ethnicity)
     order: Callable[[list[str]], list[str]]
     chart: bool
+    index: int  # which of the three it is
+
+    def name(self, value: str | None) -> str:
+        """A group's name from its value in this dimension."""
+        key: list[Any] = [None, None, None]
+        key[self.index] = value
+        return self.pick(tuple(key))
 
 
 def _ordered(names: Sequence[str]) -> Callable[[list[str]], list[str]]:
@@ -245,7 +312,12 @@ def _recorded(
         return NOT_RECORDED if key[index] is None else labels[key[index]]
 
     return Dimension(
-        f"equalities-{title}", title, pick, _ordered([*labels.values(), NOT_RECORDED]), chart
+        f"equalities-{title}",
+        title,
+        pick,
+        _ordered([*labels.values(), NOT_RECORDED]),
+        chart,
+        index,
     )
 
 
@@ -256,6 +328,7 @@ DIMENSIONS = (
         lambda key: key[0],
         lambda found: [n for n in AGE_ORDER if n in found or n in AGE_ALWAYS],
         True,
+        0,
     ),
     _recorded("sex", 1, Sex, chart=True),
     _recorded("ethnicity", 2, Ethnicity, chart=False),
@@ -276,12 +349,14 @@ def _section(span: Span, found: Figures, dimension: Dimension) -> Section:
     outcomes: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     for key, count in found.people.items():
         people[dimension.pick(key)] += count
-    for key, count in found.returns.items():
-        returns[dimension.pick(key)] += count
-    for (band, sex, ethnicity, number), (met, sample) in found.outcomes.items():
-        tally = outcomes[(dimension.pick((band, sex, ethnicity)), number)]
-        tally[0] += met
-        tally[1] += sample
+    for (index, value), count in found.returns.items():
+        if index == dimension.index:
+            returns[dimension.name(value)] += count
+    for ((index, value), number), (met, sample) in found.outcomes.items():
+        if index == dimension.index:
+            tally = outcomes[(dimension.name(value), number)]
+            tally[0] += met
+            tally[1] += sample
     names = dimension.order(sorted(set(people) | set(returns)))
     total_people = sum(people.values())
     total_returns = sum(returns.values())
@@ -456,7 +531,11 @@ def _notes(span: Span, on: dt.date, dimension: Dimension) -> tuple[str, ...]:
         "the suppressed figure cannot be worked out from the total.",
     ]
     if dimension.key == "equalities-age":
-        notes.insert(0, f"Ages are on {format_date(on)}.")
+        notes.insert(
+            0,
+            f"The people supported are counted by their age on {format_date(on)}; outcome "
+            "returns by the person's age on the last day of the return's quarter.",
+        )
     else:
         notes.insert(
             0,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +39,7 @@ from portal.providers.enums import ContractType, RegisterFact
 from portal.providers.models import PackageLine, Provider, ProviderChange, contract_parts
 from portal.providers.queries import weekly_minutes_expression
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
+from portal.reports.stored import Window, figures, monthly
 
 # The commissioning strategy's aim: the Patch providers take 60 to 70% of all packages. A
 # constant rather than a council setting: it is the strategy the contracts were let under,
@@ -73,18 +73,6 @@ def _year_before(day: dt.date) -> dt.date:
         if (day.month, day.day) != (2, 29)
         else day - dt.timedelta(days=366)
     )
-
-
-@dataclass(frozen=True)
-class Window:
-    """A month of the span, cut at today: its first and last days."""
-
-    first: dt.date
-    last: dt.date
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
 
 
 def windows(span: Span) -> list[Window]:
@@ -151,25 +139,33 @@ def _change(now: int, before: int) -> str:
 # Table B ----------------------------------------------------------------------------------
 
 
+@monthly("packages.people_and_lines")
+def _count_people_and_lines(months: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """People with a line open in each window, and the lines open."""
+    dates = calendar([(w.first, w.last) for w in months])
+    statement = (
+        select(
+            dates.c.n,
+            func.count(distinct(PackageLine.service_user_id)),
+            func.count(PackageLine.id),
+        )
+        .select_from(dates)
+        .outerjoin(PackageLine, open_between(dates))
+        .group_by(dates.c.n)
+    )
+    return {
+        int(n): {"people": int(people), "lines": int(lines)}
+        for n, people, lines in _rows(statement)
+    }
+
+
 def people_and_lines(span: Span) -> list[Section]:
     """Table B: people supported and package lines open each month, beside the same months
     of the year before, and the average a month."""
     months = windows(span)
     earlier = [Window(_year_before(w.first), _year_before(w.last)) for w in months]
-    counts: dict[int, tuple[int, int]] = {}
-    if months:
-        dates = calendar([(w.first, w.last) for w in months + earlier])
-        statement = (
-            select(
-                dates.c.n,
-                func.count(distinct(PackageLine.service_user_id)),
-                func.count(PackageLine.id),
-            )
-            .select_from(dates)
-            .outerjoin(PackageLine, open_between(dates))
-            .group_by(dates.c.n)
-        )
-        counts = {n: (int(people), int(lines)) for n, people, lines in _rows(statement)}
+    found = figures("packages.people_and_lines", months + earlier)
+    counts = {n: (parts.get("people", 0), parts.get("lines", 0)) for n, parts in enumerate(found)}
     now = [counts.get(n, (0, 0)) for n in range(len(months))]
     before = [counts.get(len(months) + n, (0, 0)) for n in range(len(months))]
     label, previous = (
@@ -270,29 +266,45 @@ def _band(length: Any) -> Any:
     return case(*whens, else_=len(DURATIONS) - 1)
 
 
+@monthly("packages.durations")
+def _count_durations(months: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """For each window, the lines that ended in it by how long they ran ("ended:0" is the
+    first of DURATIONS), and those open on its last day and after by how long they had
+    been open by then ("open:0")."""
+    dates = calendar([(w.first, w.last) for w in months])
+    ended_in = and_(PackageLine.end_date >= dates.c.first, PackageLine.end_date <= dates.c.last)
+    still_open = and_(
+        PackageLine.start_date <= dates.c.last,
+        or_(PackageLine.end_date.is_(None), PackageLine.end_date > dates.c.last),
+    )
+    ended = case((ended_in, 1), else_=0)
+    last_day = case((ended_in, PackageLine.end_date), else_=dates.c.last)
+    band = _band(days_from(PackageLine.start_date, last_day) + 1)
+    statement = (
+        select(dates.c.n, ended.label("ended"), band.label("band"), func.count())
+        .select_from(dates)
+        .join(PackageLine, or_(ended_in, still_open))
+        .group_by(dates.c.n, ended, band)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for n, was_ended, index, count in _rows(statement):
+        found.setdefault(int(n), {})[f"{'ended' if was_ended else 'open'}:{int(index)}"] = int(
+            count
+        )
+    return found
+
+
 def durations(span: Span) -> list[Section]:
     """Table D: how long package lines ran. Lines that ended in the span by their whole
     length, and lines still open after it by their length so far, as two columns."""
     end = through(span)
-    ended_in_span = and_(PackageLine.end_date >= span.first_day, PackageLine.end_date <= end)
-    still_open = and_(
-        PackageLine.start_date <= end,
-        or_(PackageLine.end_date.is_(None), PackageLine.end_date > end),
-    )
-    ended = case((ended_in_span, 1), else_=0)
-    last_day = case((ended_in_span, PackageLine.end_date), else_=literal(end, Date))
-    band = _band(days_from(PackageLine.start_date, last_day) + 1).label("band")
-    statement = (
-        select(ended.label("ended"), band, func.count())
-        .where(or_(ended_in_span, still_open))
-        .group_by(ended, band)
-    )
-    begun = end >= span.first_day
-    counts = (
-        {(int(was_ended), int(index)): int(n) for was_ended, index, n in _rows(statement)}
-        if begun
-        else {}
-    )
+    months = windows(span)
+    begun = bool(months)
+    found = figures("packages.durations", months)
+    counts: dict[tuple[int, int], int] = {}
+    for i in range(len(DURATIONS)):
+        counts[(1, i)] = sum(parts.get(f"ended:{i}", 0) for parts in found)
+        counts[(0, i)] = found[-1].get(f"open:{i}", 0) if found else 0
     ended_counts = [counts.get((1, i), 0) for i in range(len(DURATIONS))]
     open_counts = [counts.get((0, i), 0) for i in range(len(DURATIONS))]
     on = format_date(end)
@@ -387,63 +399,70 @@ def _contract_change(column: Any, *, on_or_before: Any, after: Any = None) -> An
     return statement.limit(1).scalar_subquery()
 
 
-def _month_ends(span: Span) -> list[dt.date]:
-    return [w.last for w in windows(span)]
+@monthly("packages.contract_types")
+def _count_contract_types(months: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """Packages open on each window's last day, by the contract their provider held that
+    day as the register's history keeps it ("patch:east", "framework")."""
+    dates = calendar([(w.last, w.last) for w in months])
+    # Each provider's contract on each day, from the register's history: the latest
+    # change by then, or the one before the first change after it, or what it has now.
+    contracts = (
+        select(
+            dates.c.n,
+            Provider.id.label("provider_id"),
+            func.coalesce(
+                _contract_change(ProviderChange.value_after, on_or_before=dates.c.last),
+                _contract_change(
+                    ProviderChange.value_before, on_or_before=None, after=dates.c.last
+                ),
+                type_coerce(Provider.contract_type, String),
+            ).label("contract"),
+        )
+        .select_from(dates)
+        .join(Provider, true())
+        # Worked out once a provider a day, not once a line.
+        .cte("contracts")
+        .prefix_with("MATERIALIZED")
+    )
+    packages = (
+        select(
+            dates.c.n,
+            contracts.c.contract,
+            PackageLine.service_user_id,
+            PackageLine.provider_id,
+        )
+        .select_from(dates)
+        .join(PackageLine, open_between(dates))
+        .join(
+            contracts,
+            and_(
+                contracts.c.n == dates.c.n,
+                contracts.c.provider_id == PackageLine.provider_id,
+            ),
+        )
+        .distinct()
+        .subquery()
+    )
+    statement = select(packages.c.n, packages.c.contract, func.count()).group_by(
+        packages.c.n, packages.c.contract
+    )
+    found: dict[int, dict[str, int]] = {}
+    for n, contract, count in _rows(statement):
+        found.setdefault(int(n), {})[str(contract)] = int(count)
+    return found
 
 
 def contract_types(span: Span) -> list[Section]:
     """Table E: packages by the provider's contract type at the end of each month, and the
     Patch share against the target."""
-    days = _month_ends(span)
+    months = windows(span)
+    days = [w.last for w in months]
     counts: dict[tuple[int, str], int] = {}
-    if days:
-        dates = calendar([(day, day) for day in days])
-        # Each provider's contract on each day, from the register's history: the latest
-        # change by then, or the one before the first change after it, or what it has now.
-        contracts = (
-            select(
-                dates.c.n,
-                Provider.id.label("provider_id"),
-                func.coalesce(
-                    _contract_change(ProviderChange.value_after, on_or_before=dates.c.last),
-                    _contract_change(
-                        ProviderChange.value_before, on_or_before=None, after=dates.c.last
-                    ),
-                    type_coerce(Provider.contract_type, String),
-                ).label("contract"),
-            )
-            .select_from(dates)
-            .join(Provider, true())
-            # Worked out once a provider a day, not once a line.
-            .cte("contracts")
-            .prefix_with("MATERIALIZED")
-        )
-        packages = (
-            select(
-                dates.c.n,
-                contracts.c.contract,
-                PackageLine.service_user_id,
-                PackageLine.provider_id,
-            )
-            .select_from(dates)
-            .join(PackageLine, open_between(dates))
-            .join(
-                contracts,
-                and_(
-                    contracts.c.n == dates.c.n,
-                    contracts.c.provider_id == PackageLine.provider_id,
-                ),
-            )
-            .distinct()
-            .subquery()
-        )
-        statement = select(packages.c.n, packages.c.contract, func.count()).group_by(
-            packages.c.n, packages.c.contract
-        )
-        for n, contract, count in _rows(statement):
+    for n, parts in enumerate(figures("packages.contract_types", months)):
+        for contract, count in parts.items():
             # A contract as the history keeps it: "patch:east", "framework".
-            key = (int(n), contract_parts(contract)[0].value)
-            counts[key] = counts.get(key, 0) + int(count)
+            key = (n, contract_parts(contract)[0].value)
+            counts[key] = counts.get(key, 0) + count
     rows = []
     shares: list[int | None] = []
     for n, day in enumerate(days):
@@ -527,40 +546,48 @@ def contract_types(span: Span) -> list[Section]:
 # Rates and hours --------------------------------------------------------------------------
 
 
+@monthly("packages.rates_and_hours")
+def _count_rates_and_hours(months: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """For each window: the people with a line open in it; each line's weekly minutes times
+    the days it was open in the window (minute-days), added up; and those minute-days
+    times the line's hourly rate, added up."""
+    dates = calendar([(w.first, w.last) for w in months])
+    first = case(
+        (PackageLine.start_date > dates.c.first, PackageLine.start_date), else_=dates.c.first
+    )
+    last = case(
+        (
+            and_(PackageLine.end_date.is_not(None), PackageLine.end_date < dates.c.last),
+            PackageLine.end_date,
+        ),
+        else_=dates.c.last,
+    )
+    minute_days = weekly_minutes_expression() * (days_from(first, last) + 1)
+    statement = (
+        select(
+            dates.c.n,
+            func.count(distinct(PackageLine.service_user_id)),
+            func.sum(minute_days),
+            func.sum(minute_days * PackageLine.hourly_rate_pence),
+        )
+        .select_from(dates)
+        .join(PackageLine, open_between(dates))
+        .group_by(dates.c.n)
+    )
+    return {
+        int(n): {"people": int(people), "minute_days": int(minutes or 0), "cost": int(cost or 0)}
+        for n, people, minutes, cost in _rows(statement)
+    }
+
+
 def rates_and_hours(span: Span) -> list[Section]:
     """The average hourly rate, weighted by the care hours planned, and the average weekly
     hours a person, each month."""
     months = windows(span)
-    found: dict[int, tuple[int, int, int]] = {}
-    if months:
-        dates = calendar([(w.first, w.last) for w in months])
-        first = case(
-            (PackageLine.start_date > dates.c.first, PackageLine.start_date), else_=dates.c.first
-        )
-        last = case(
-            (
-                and_(PackageLine.end_date.is_not(None), PackageLine.end_date < dates.c.last),
-                PackageLine.end_date,
-            ),
-            else_=dates.c.last,
-        )
-        # A line's weekly minutes times the days it was open in the month: minute-days.
-        minute_days = weekly_minutes_expression() * (days_from(first, last) + 1)
-        statement = (
-            select(
-                dates.c.n,
-                func.count(distinct(PackageLine.service_user_id)),
-                func.sum(minute_days),
-                func.sum(minute_days * PackageLine.hourly_rate_pence),
-            )
-            .select_from(dates)
-            .join(PackageLine, open_between(dates))
-            .group_by(dates.c.n)
-        )
-        found = {
-            int(n): (int(people), int(minutes or 0), int(cost or 0))
-            for n, people, minutes, cost in _rows(statement)
-        }
+    found: dict[int, tuple[int, int, int]] = {
+        n: (parts.get("people", 0), parts.get("minute_days", 0), parts.get("cost", 0))
+        for n, parts in enumerate(figures("packages.rates_and_hours", months))
+    }
     rows = []
     rates: list[float | None] = []
     hours: list[float | None] = []
@@ -645,38 +672,52 @@ def _hours_cell(minutes: int | None) -> Cell:
 # Double-handed care -----------------------------------------------------------------------
 
 
+@monthly("packages.double_handed")
+def _count_double_handed(months: Sequence[Window]) -> dict[int, dict[str, int]]:
+    """On each window's last day: the people with a line open, those with a double-handed
+    one, the double-handed lines, and those of them open for over 12 months."""
+    # "first" holds the day a year before: a line that started on or before it has been
+    # open for over 12 months by the month end.
+    dates = calendar([(w.last - dt.timedelta(days=YEAR_DAYS), w.last) for w in months])
+    double = PackageLine.carers_per_call >= 2
+    statement = (
+        select(
+            dates.c.n,
+            func.count(distinct(PackageLine.service_user_id)),
+            func.count(distinct(case((double, PackageLine.service_user_id)))),
+            func.sum(case((double, 1), else_=0)),
+            func.sum(case((and_(double, PackageLine.start_date <= dates.c.first), 1), else_=0)),
+        )
+        .select_from(dates)
+        .join(
+            PackageLine,
+            and_(
+                PackageLine.start_date <= dates.c.last,
+                or_(PackageLine.end_date.is_(None), PackageLine.end_date >= dates.c.last),
+            ),
+        )
+        .group_by(dates.c.n)
+    )
+    return {
+        int(n): {
+            "people": int(people),
+            "doubled": int(doubled),
+            "lines": int(lines or 0),
+            "long": int(long or 0),
+        }
+        for n, people, doubled, lines, long in _rows(statement)
+    }
+
+
 def double_handed(span: Span) -> list[Section]:
     """People with a double-handed line (two or more carers a call) at each month end, their
     share of the people supported, and the double-handed lines open over 12 months."""
-    days = _month_ends(span)
-    found: dict[int, tuple[int, int, int, int]] = {}
-    if days:
-        # "first" holds the day a year before: a line that started on or before it has been
-        # open for over 12 months by the month end.
-        dates = calendar([(day - dt.timedelta(days=YEAR_DAYS), day) for day in days])
-        double = PackageLine.carers_per_call >= 2
-        statement = (
-            select(
-                dates.c.n,
-                func.count(distinct(PackageLine.service_user_id)),
-                func.count(distinct(case((double, PackageLine.service_user_id)))),
-                func.sum(case((double, 1), else_=0)),
-                func.sum(case((and_(double, PackageLine.start_date <= dates.c.first), 1), else_=0)),
-            )
-            .select_from(dates)
-            .join(
-                PackageLine,
-                and_(
-                    PackageLine.start_date <= dates.c.last,
-                    or_(PackageLine.end_date.is_(None), PackageLine.end_date >= dates.c.last),
-                ),
-            )
-            .group_by(dates.c.n)
-        )
-        found = {
-            int(n): (int(people), int(doubled), int(lines or 0), int(long or 0))
-            for n, people, doubled, lines, long in _rows(statement)
-        }
+    months = windows(span)
+    days = [w.last for w in months]
+    found: dict[int, tuple[int, int, int, int]] = {
+        n: tuple(parts.get(k, 0) for k in ("people", "doubled", "lines", "long"))  # type: ignore[misc]
+        for n, parts in enumerate(figures("packages.double_handed", months))
+    }
     rows = []
     shares: list[int | None] = []
     for n, day in enumerate(days):

@@ -69,3 +69,17 @@ def previewed_import(world: Any) -> CaseloadImport:
     return operations.record_preview(
         checked, file_name="extract.csv", extract_date=today(), full=False, by=None
     )
+
+
+def apply_changes(rows: list[dict[str, str]]) -> dict[str, int]:
+    """A changes-only extract of ``rows``, checked and applied at once, as the nightly
+    import applies one; its problems, if any, fail the test."""
+    checked, applied = operations.import_at_once(
+        read_table("changes.csv", extract_csv(rows), LAYOUT),
+        file_name="changes.csv",
+        extract_date=today(),
+        full=False,
+        by=None,
+    )
+    assert checked.problems == [] and applied is not None, checked.problems
+    return applied

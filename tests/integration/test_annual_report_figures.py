@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from portal.common.dates import FinancialYear, today
@@ -19,6 +20,9 @@ from portal.reports import dashboard
 from portal.reports.annual_report import annual_report_pdf
 from portal.reports.sections import Span
 from tests.pdf_tools import poppler
+
+# Each test with the figures counted as they are read, and kept by the nightly refresh.
+pytestmark = pytest.mark.usefixtures("counted_or_kept")
 
 
 def _words(text: str) -> str:

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import select
 
-from portal.caseload import operations as caseload
-from portal.caseload.extract import LAYOUT
 from portal.common.dates import FinancialYear, today
 from portal.common.models import clock_at
 from portal.common.roles import Role
-from portal.common.sheets import read_table
 from portal.common.statements import recorded_statements
 from portal.extensions import db
 from portal.providers.models import PackageLine, ServiceUser
@@ -34,7 +31,7 @@ from portal.reports.sections import Span
 from tests.client import text_of
 from tests.factories import PackageLineFactory, ServiceUserFactory
 from tests.fixtures import World
-from tests.integration.caseload_files import extract_csv, person_row
+from tests.integration.caseload_files import apply_changes, person_row
 from tests.integration.records import submitted_increase, submitted_reduction
 
 DAYS = (91, 365)
@@ -297,14 +294,7 @@ def test_a_case_system_import_moves_the_verdict(world: World) -> None:
         calls_per_day=2,
         start_date=(start + dt.timedelta(days=10)).isoformat(),
     )
-    checked, applied = caseload.import_at_once(
-        read_table("changes.csv", extract_csv([row]), LAYOUT),
-        file_name="changes.csv",
-        extract_date=today(),
-        full=False,
-        by=None,
-    )
-    assert checked.problems == [] and applied is not None
+    apply_changes([row])
     checkpoints.refresh_due(on=start + dt.timedelta(days=100))
     assert _verdicts(reduction) == (Verdict.WENT_BACK_UP, Verdict.NOT_YET_KNOWN)
 

@@ -29,6 +29,9 @@ from portal.reports.equalities import FEWER, WITHHELD, hidden
 from portal.reports.sections import Section, Span
 from tests.factories import ProviderFactory, ServiceUserFactory
 
+# Each test with the figures counted as they are read, and kept by the nightly refresh.
+pytestmark = pytest.mark.usefixtures("counted_or_kept")
+
 YEAR = FinancialYear(2024)
 SPAN = Span(YEAR)
 LAST = SPAN.last_day  # ages are on the span's last day
@@ -95,7 +98,9 @@ def _seed() -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, 
         person = ServiceUserFactory(
             provider=provider, date_of_birth=born, sex=sex, ethnicity=ethnicity
         )
-        people.append({"id": person.id, "band": band, "sex": sex, "ethnicity": ethnicity})
+        people.append(
+            {"id": person.id, "band": band, "born": born, "sex": sex, "ethnicity": ethnicity}
+        )
         start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 420))
         _line(person.id, provider.id, start, None)
     gone = ServiceUserFactory(provider=provider, sex=Sex.MALE, ethnicity=Ethnicity.AFRICAN)
@@ -124,9 +129,27 @@ def _seed() -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], dict[str, 
                 )
             )
             if status in (ReturnStatus.SUBMITTED, ReturnStatus.ACCEPTED) and period != periods[-1]:
-                returns.append((person, answers))
+                # A return is counted by the person's age on its quarter's last day.
+                returns.append(
+                    ({**person, "band": _band_on(person["born"], period.end_date)}, answers)
+                )
     db.session.flush()
     return people, returns
+
+
+def _band_on(born: dt.date, day: dt.date) -> str:
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return next(
+        name
+        for name, youngest in (
+            ("85 and over", 85),
+            ("75 to 84", 75),
+            ("65 to 74", 65),
+            ("18 to 64", 18),
+            ("Under 18", 0),
+        )
+        if age >= youngest
+    )
 
 
 def _label(dimension: str, value: Any) -> str:

@@ -22,6 +22,9 @@ from portal.reports import dashboard, packages
 from portal.reports.sections import Section, Span
 from tests.factories import ProviderFactory, ServiceUserFactory
 
+# Each test with the figures counted as they are read, and kept by the nightly refresh.
+pytestmark = pytest.mark.usefixtures("counted_or_kept")
+
 YEAR = FinancialYear(2024)  # April 2024 to March 2025: wholly past
 
 
