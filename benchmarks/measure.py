@@ -64,7 +64,7 @@ from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
 from portal.recommendations.sustained import held_by_provider
-from portal.reports import charts, contract, dashboard, equalities, packages
+from portal.reports import charts, dashboard
 from portal.reports.annual_report import annual_report_pdf
 from portal.reports.ranking import ranking
 from portal.reports.scorecards import sections as scorecard_sections
@@ -324,19 +324,10 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             "capacity_picture": capacity_picture,
             "provider_scorecard": lambda: scorecard_sections(provider, year, on),
             "provider_ranking": lambda: ranking(year, on),
-            # The dashboard's contract sections for the latest whole year.
-            "dashboard_contract": lambda: contract.build(whole_year),
-            "dashboard_packages": lambda: [
-                builder(whole_year)
-                for builder in (
-                    packages.people_and_lines,
-                    packages.durations,
-                    packages.contract_types,
-                    packages.rates_and_hours,
-                    packages.double_handed,
-                )
-            ],
-            "dashboard_equalities": lambda: equalities.equalities(whole_year),
+            # Every section of the dashboard for the latest whole year, figures, tables,
+            # sentences and charts' data: the contract sections' aggregates, the package
+            # sections' and the equalities' read from the months kept each night.
+            "dashboard": lambda: dashboard.sections(whole_year),
         }
         for name, aggregate in cases.items():
             aggregate()

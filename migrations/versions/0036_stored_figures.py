@@ -25,10 +25,9 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=20), nullable=False),
         sa.Column("figure", sa.String(length=60), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("part", sa.String(length=60), nullable=False),
-        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("numbers", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stored_figures")),
-        sa.UniqueConstraint("figure", "month", "part", name=op.f("uq_stored_figures_figure")),
+        sa.UniqueConstraint("figure", "month", name=op.f("uq_stored_figures_figure")),
     )
     op.create_index(
         "ix_stored_figures_topic_month", "stored_figures", ["topic", "month"], unique=False

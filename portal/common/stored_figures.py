@@ -2,10 +2,10 @@
 so the dashboard and the committee report read a few hundred stored numbers rather than
 counting every package line again each time they are drawn.
 
-A figure is named (``"packages.people"``) under a topic (``"packages"``), and holds, for
-each month (its first day), numbers by part (``"people"``, ``"patch:east"``). A month that
-has been counted has a row under the part ``COUNTED`` even when every other number is
-zero, so "counted, and nothing" is told from "not counted yet".
+A figure is named (``"packages.people_and_lines"``) under a topic (``"packages"``), and
+holds, for each month counted (its first day), its numbers by part (``{"people": 812,
+"lines": 1040}``) as one JSON object: a month's row is there once it was counted, even if
+every number in it is zero, so "counted, and nothing" is told from "not counted yet".
 
 Stored figures are derived state and never the only copy: a reader counts for itself
 whatever is not stored (``portal.reports.stored``). Whatever changes what they were
@@ -17,15 +17,23 @@ night, counts again what was forgotten.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, String, UniqueConstraint, delete, select
+from sqlalchemy import (
+    Date,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
-
-COUNTED = ""  # the part that says a month was counted
 
 # Topics: what the figures under each are counted from, and so who forgets them.
 PACKAGES = "packages"  # the package lines and the register's contract history
@@ -33,11 +41,12 @@ OUTCOMES = "outcomes"  # the outcome returns handed in, by quarter (its first mo
 
 
 class StoredFigure(db.Model):  # type: ignore[name-defined]
-    """One number of one figure for one month."""
+    """One figure's numbers for one month."""
 
     __tablename__ = "stored_figures"
     __table_args__ = (
-        UniqueConstraint("figure", "month", "part"),
+        # Reading a figure's months, in order.
+        UniqueConstraint("figure", "month"),
         # Forgetting a topic from a month on.
         Index("ix_stored_figures_topic_month", "topic", "month"),
     )
@@ -46,8 +55,8 @@ class StoredFigure(db.Model):  # type: ignore[name-defined]
     topic: Mapped[str] = mapped_column(String(20))
     figure: Mapped[str] = mapped_column(String(60))
     month: Mapped[dt.date] = mapped_column(Date)
-    part: Mapped[str] = mapped_column(String(60))
-    value: Mapped[int] = mapped_column(BigInteger)
+    # A JSON object of whole numbers by part, written and read here only.
+    numbers: Mapped[str] = mapped_column(Text)
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -74,40 +83,44 @@ def forget_everything() -> None:
     db.session.execute(delete(StoredFigure.__table__))
 
 
+_TABLE = StoredFigure.__table__
+# Built once: a figure's numbers for the months between two.
+_READ = select(_TABLE.c.month, _TABLE.c.numbers).where(
+    _TABLE.c.figure == bindparam("figure"),
+    _TABLE.c.month >= bindparam("first"),
+    _TABLE.c.month <= bindparam("last"),
+)
+
+
 def read(figure: str, months: Iterable[dt.date]) -> dict[dt.date, dict[str, int]]:
     """The stored numbers of ``figure`` for those of ``months`` that were counted."""
-    wanted = sorted(set(months))
+    wanted = set(months)
     if not wanted:
         return {}
-    table = StoredFigure.__table__
     rows = db.session.connection().execute(
-        select(table.c.month, table.c.part, table.c.value).where(
-            table.c.figure == figure, table.c.month >= wanted[0], table.c.month <= wanted[-1]
-        )
+        _READ, {"figure": figure, "first": min(wanted), "last": max(wanted)}
     )
-    found: dict[dt.date, dict[str, int]] = {}
-    for month, part, value in rows:
-        found.setdefault(month, {})[part] = int(value)
-    keep = set(wanted)
-    return {
-        month: {part: value for part, value in parts.items() if part != COUNTED}
-        for month, parts in found.items()
-        if month in keep and COUNTED in parts
-    }
+    return {month: json.loads(numbers) for month, numbers in rows if month in wanted}
 
 
 def store(topic: str, figure: str, counted: Mapping[dt.date, Mapping[str, int]]) -> None:
     """Keep ``figure``'s numbers for each month counted, in place of any kept before."""
     if not counted:
         return
-    table = StoredFigure.__table__
     db.session.execute(
-        delete(table).where(table.c.figure == figure, table.c.month.in_(list(counted)))
+        delete(_TABLE).where(_TABLE.c.figure == figure, _TABLE.c.month.in_(list(counted)))
     )
-    rows = [
-        {"topic": topic, "figure": figure, "month": month, "part": part, "value": int(value)}
-        for month, parts in counted.items()
-        for part, value in {**parts, COUNTED: 1}.items()
-        if value or part == COUNTED
-    ]
-    db.session.execute(table.insert(), rows)
+    db.session.execute(
+        _TABLE.insert(),
+        [
+            {
+                "topic": topic,
+                "figure": figure,
+                "month": month,
+                "numbers": json.dumps(
+                    {part: int(value) for part, value in parts.items() if value}, sort_keys=True
+                ),
+            }
+            for month, parts in counted.items()
+        ],
+    )

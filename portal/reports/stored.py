@@ -52,10 +52,13 @@ def whole_month(first: dt.date) -> Window:
     return Window(first, month_end(first))
 
 
-def keepable(window: Window) -> bool:
-    """A whole month that is over: its figures no longer change with the day."""
+def keepable(window: Window, *, on: dt.date | None = None) -> bool:
+    """A whole month that is over (by ``on``, today unless given): its figures no longer
+    change with the day."""
     return (
-        window.first.day == 1 and window.last == month_end(window.first) and window.last < today()
+        window.first.day == 1
+        and window.last < (on or today())
+        and window.last == month_end(window.first)
     )
 
 
@@ -68,8 +71,8 @@ class Figure:
     # what they count does not change with the day, so a quarter still running is kept too.
     by_quarter: bool = False
 
-    def keeps(self, window: Window) -> bool:
-        return self.by_quarter or keepable(window)
+    def keeps(self, window: Window, on: dt.date) -> bool:
+        return self.by_quarter or keepable(window, on=on)
 
 
 FIGURES: dict[str, Figure] = {}
@@ -99,9 +102,10 @@ def quarterly(name: str, topic: str = stored_figures.OUTCOMES) -> Callable[[Coun
 def figures(name: str, windows: Sequence[Window]) -> list[dict[str, int]]:
     """The figure's numbers for each window, in order: kept ones read, the rest counted
     (and not kept: a page that is read changes nothing)."""
-    figure = FIGURES[name]
-    kept = stored_figures.read(name, [w.first for w in windows if figure.keeps(w)])
-    missing = [n for n, w in enumerate(windows) if not (figure.keeps(w) and w.first in kept)]
+    figure, on = FIGURES[name], today()
+    keeps = [figure.keeps(w, on) for w in windows]
+    kept = stored_figures.read(name, [w.first for n, w in enumerate(windows) if keeps[n]])
+    missing = [n for n, w in enumerate(windows) if not (keeps[n] and w.first in kept)]
     counted = figure.count([windows[n] for n in missing]) if missing else {}
     found = {missing[i]: parts for i, parts in counted.items()}
     return [found.get(n, {}) if n in missing else kept[w.first] for n, w in enumerate(windows)]

@@ -58,13 +58,7 @@ def _afresh(span: Span) -> list[Section]:
 
 
 def _kept_months(topic: str) -> set[dt.date]:
-    return set(
-        db.session.scalars(
-            select(StoredFigure.month).where(
-                StoredFigure.topic == topic, StoredFigure.part == stored_figures.COUNTED
-            )
-        )
-    )
+    return set(db.session.scalars(select(StoredFigure.month).where(StoredFigure.topic == topic)))
 
 
 def _people_in(sections: list[Section], month: dt.date) -> int:
