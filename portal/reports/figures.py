@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, String, and_, bindparam, case, cast, func, literal, or_, select
 
 from portal.capacity.models import CapacityReturn
 from portal.capacity.rules import Window, capacity_window
 from portal.common.dates import FinancialYear
-from portal.council.models import CouncilSettings
+from portal.council.models import RANKING_WEIGHTS, CouncilSettings
 from portal.extensions import db
 from portal.outcomes.measures import OUTCOMES
 from portal.outcomes.models import OutcomeProgress, OutcomeTally, PeriodKind, ReportingPeriod
@@ -148,19 +149,25 @@ class Settings:
     wage_floor_pence: int
     smallest_comparable_sample: int
     first_capacity_month: dt.date | None
+    ranking_weights: tuple[int, ...]  # in RANKING_WEIGHTS' order
+
+
+@cache
+def _settings_statement() -> Any:
+    return select(
+        CouncilSettings.capacity_opens_day,
+        CouncilSettings.capacity_closes_day,
+        CouncilSettings.wage_floor_pence,
+        CouncilSettings.smallest_comparable_sample,
+        select(func.min(CapacityReturn.month)).scalar_subquery(),
+        *(getattr(CouncilSettings, name) for name in RANKING_WEIGHTS),
+    ).where(CouncilSettings.id == 1)
 
 
 def settings() -> Settings:
-    row = db.session.execute(
-        select(
-            CouncilSettings.capacity_opens_day,
-            CouncilSettings.capacity_closes_day,
-            CouncilSettings.wage_floor_pence,
-            CouncilSettings.smallest_comparable_sample,
-            select(func.min(CapacityReturn.month)).scalar_subquery(),
-        ).where(CouncilSettings.id == 1)
-    ).one()
-    return Settings(*row)
+    row = db.session.connection().execute(_settings_statement()).one()
+    opens, closes, floor, smallest, first = row[:5]
+    return Settings(opens, closes, floor, smallest, first, tuple(row[5:]))
 
 
 def capacity_months(year: FinancialYear, on: dt.date, council: Settings) -> CapacityMonths:
@@ -191,13 +198,14 @@ def capacity_on_time(months: tuple[dt.date, ...]) -> dict[int, int]:
     return {provider: int(count) for provider, count in rows}
 
 
-def ratings_on(day: dt.date, provider_id: int | None = None) -> dict[int, tuple[str, str | None]]:
-    """{provider: (CQC rating, QAF level or None)} as the register held them on ``day``,
-    from its dated history: the value the latest change on or before the day set; failing
-    that, the value the first change after it replaced; failing that (never changed), the
-    value the register holds now."""
+def held_ratings(day: Any) -> tuple[Any, Any, Any]:
+    """The CQC rating and QAF level each provider held on ``day`` (a date or a bound
+    parameter), as column expressions, and a function that adds to a statement over
+    ``Provider`` the outer joins they read: from the register's dated history, the value
+    the latest change on or before the day set; failing that, the value the first change
+    after it replaced; failing that (never changed), the value the register holds now."""
 
-    def held(fact: RegisterFact, current: Any) -> Any:
+    def held(fact: RegisterFact, current: Any) -> tuple[Any, Any, Any]:
         before = (
             select(
                 ProviderChange.provider_id,
@@ -235,16 +243,33 @@ def ratings_on(day: dt.date, provider_id: int | None = None) -> dict[int, tuple[
 
     cqc_before, cqc_after, cqc = held(RegisterFact.CQC_RATING, Provider.cqc_rating)
     qaf_before, qaf_after, qaf = held(RegisterFact.QAF_LEVEL, Provider.qaf_level)
-    statement = (
-        select(Provider.id, cqc, qaf)
-        .outerjoin(cqc_before, and_(cqc_before.c.provider_id == Provider.id, cqc_before.c.n == 1))
-        .outerjoin(cqc_after, and_(cqc_after.c.provider_id == Provider.id, cqc_after.c.n == 1))
-        .outerjoin(qaf_before, and_(qaf_before.c.provider_id == Provider.id, qaf_before.c.n == 1))
-        .outerjoin(qaf_after, and_(qaf_after.c.provider_id == Provider.id, qaf_after.c.n == 1))
+
+    def joined(statement: Any) -> Any:
+        for history in (cqc_before, cqc_after, qaf_before, qaf_after):
+            statement = statement.outerjoin(
+                history, and_(history.c.provider_id == Provider.id, history.c.n == 1)
+            )
+        return statement
+
+    return cqc, qaf, joined
+
+
+@cache
+def _ratings_statement(one_provider: bool) -> Any:
+    cqc, qaf, joined = held_ratings(bindparam("day", type_=Date))
+    statement = joined(select(Provider.id, cqc, qaf))
+    if one_provider:
+        statement = statement.where(Provider.id == bindparam("provider_id"))
+    return statement
+
+
+def ratings_on(day: dt.date, provider_id: int | None = None) -> dict[int, tuple[str, str | None]]:
+    """{provider: (CQC rating, QAF level or None)} as the register held them on ``day``
+    (``held_ratings``): every provider's, or one's."""
+    rows = db.session.connection().execute(
+        _ratings_statement(provider_id is not None), {"day": day, "provider_id": provider_id}
     )
-    if provider_id is not None:
-        statement = statement.where(Provider.id == provider_id)
-    return {pid: (rating, level) for pid, rating, level in db.session.execute(statement)}
+    return {pid: (rating, level) for pid, rating, level in rows}
 
 
 def rating_history(provider_id: int, until: dt.date) -> list[Any]:

@@ -16,6 +16,7 @@ from portal.recommendations.sustained import (
     HeldFigures,
     ProviderHeld,
     held_by_provider,
+    held_for_provider,
 )
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
 
@@ -155,14 +156,12 @@ def held_sections(span: Span) -> Sequence[Section]:
 def provider_held_section(provider_id: int, provider_name: str, span: Span) -> Section:
     """One provider's reductions at both checkpoints beside the council's, for its
     scorecard: the same stored verdicts and the same grouped statement as the dashboard's."""
-    figures = held_by_provider(span.first_day, span.last_day)
-    own = next((p for p in figures.providers if p.provider_id == provider_id), None)
-    mine = own or ProviderHeld(provider_id, provider_name)
+    mine, totals = held_for_provider(provider_id, provider_name, span.first_day, span.last_day)
     rows = []
     sentences = []
     for days in CHECKPOINTS:
         when = CHECKPOINT_NAMES[days]
-        held, council = mine.at[days], figures.council[days]
+        held, council = mine.at[days], totals[days]
         rows.append(
             (
                 Cell.of(f"At {when}"),
@@ -193,7 +192,7 @@ def provider_held_section(provider_id: int, provider_name: str, span: Span) -> S
             categories=tuple(f"At {CHECKPOINT_NAMES[days]}" for days in CHECKPOINTS),
             series=(
                 Series(provider_name, tuple(mine.at[d].sustained_percent for d in CHECKPOINTS)),
-                Series(COUNCIL, tuple(figures.council[d].sustained_percent for d in CHECKPOINTS)),
+                Series(COUNCIL, tuple(totals[d].sustained_percent for d in CHECKPOINTS)),
             ),
             value_axis="Percent sustained",
             percent=True,

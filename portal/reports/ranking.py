@@ -15,12 +15,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, String, bindparam, func, select, type_coerce
 
+from portal.capacity.models import CapacityReturn
 from portal.common.dates import FinancialYear
-from portal.council.models import RANKING_WEIGHTS, CouncilSettings
 from portal.extensions import db
+from portal.outcomes.models import (
+    OutcomeProgress,
+    OutcomeTally,
+    PeriodKind,
+    ReportingPeriod,
+)
 from portal.outcomes.table_f import whole_percent
 from portal.providers.enums import ContractType, CqcRating, ProviderStatus, QafLevel, Quadrant
 from portal.providers.models import Provider
@@ -52,7 +60,7 @@ TIES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Component:
     name: str
     weight: int
@@ -64,7 +72,7 @@ class Component:
         return self.points is not None and self.weight > 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Ranked:
     rank: int
     provider_id: int
@@ -98,10 +106,13 @@ class Ranking:
 
 def score_tenths(components: Sequence[Component]) -> int | None:
     """The weighted mean of the components that count, out of 100 in tenths, a half up."""
-    weight = sum(c.weight for c in components if c.counts)
+    weight = total = 0
+    for component in components:
+        if component.points is not None and component.weight > 0:
+            weight += component.weight
+            total += component.weight * component.points
     if weight == 0:
         return None
-    total = sum(c.weight * (c.points or 0) for c in components if c.counts)
     return (20 * total + weight) // (2 * weight)
 
 
@@ -113,76 +124,148 @@ def current_status(contract_type: ContractType, quadrant: Quadrant | None) -> st
     return f"Not proposed ({contract_type.label})"
 
 
+# Each enum's members by stored value: a row's values made members without a call each.
+_CQC = {member.value: member for member in CqcRating}
+_QAF = {member.value: member for member in QafLevel}
+_CONTRACTS = {member.value: member for member in ContractType}
+_QUADRANTS = {member.value: member for member in Quadrant}
+_STATUSES = {member.value: member for member in ProviderStatus}
+
+
+@cache
+def _statement() -> Any:
+    """Every provider on the register (but those that left it) with the figures it is
+    ranked by, in one statement built once: its ratings on :on; its outcome returns owed
+    and handed in on time for the year's quarters (from :first to :last) that were due by
+    :today; its outcomes met and their samples over the year's quarters, from Table F's
+    tallies; and its capacity returns handed in on time for the months that were due
+    (:first_month to :last_month)."""
+    cqc, qaf, joined = figures.held_ratings(bindparam("on", type_=Date))
+    quarters = select(ReportingPeriod.id).where(
+        ReportingPeriod.kind == PeriodKind.OUTCOMES,
+        ReportingPeriod.start_date.between(
+            bindparam("first", type_=Date), bindparam("last", type_=Date)
+        ),
+    )
+    due = quarters.where(ReportingPeriod.due_date < bindparam("today", type_=Date))
+    returns = (
+        select(
+            OutcomeProgress.provider_id,
+            func.sum(OutcomeProgress.handed_in - OutcomeProgress.late).label("on_time"),
+            func.sum(OutcomeProgress.owed).label("owed"),
+        )
+        .where(OutcomeProgress.period_id.in_(due.scalar_subquery()))
+        .group_by(OutcomeProgress.provider_id)
+        .subquery()
+    )
+    outcomes = (
+        select(
+            OutcomeTally.provider_id,
+            func.sum(OutcomeTally.met).label("met"),
+            func.sum(OutcomeTally.sample).label("sample"),
+        )
+        .where(
+            OutcomeTally.period_id.in_(quarters.scalar_subquery()),
+            OutcomeTally.code.in_(figures.OUTCOME_CODES),
+        )
+        .group_by(OutcomeTally.provider_id)
+        .subquery()
+    )
+    capacity = (
+        select(CapacityReturn.provider_id, func.count().label("on_time"))
+        .where(
+            # The months due are consecutive: the first to the last.
+            CapacityReturn.month.between(
+                bindparam("first_month", type_=Date), bindparam("last_month", type_=Date)
+            ),
+            CapacityReturn.late.is_(False),
+        )
+        .group_by(CapacityReturn.provider_id)
+        .subquery()
+    )
+    statement = select(
+        Provider.id,
+        Provider.name,
+        # Their stored values, made members below: no type processing a row.
+        type_coerce(Provider.contract_type, String),
+        type_coerce(Provider.quadrant, String),
+        type_coerce(Provider.status, String),
+        Provider.exited_on,
+        cqc,
+        qaf,
+        func.coalesce(returns.c.on_time, 0),
+        func.coalesce(returns.c.owed, 0),
+        func.coalesce(outcomes.c.met, 0),
+        func.coalesce(outcomes.c.sample, 0),
+        func.coalesce(capacity.c.on_time, 0),
+    )
+    return (
+        joined(statement)
+        .outerjoin(returns, returns.c.provider_id == Provider.id)
+        .outerjoin(outcomes, outcomes.c.provider_id == Provider.id)
+        .outerjoin(capacity, capacity.c.provider_id == Provider.id)
+        .where(Provider.status != ProviderStatus.EXITED)
+    )
+
+
 def ranking(year: FinancialYear, today: dt.date) -> Ranking:
     on = min(today, year.last_day)
-    weights = tuple(
-        db.session.execute(
-            select(*(getattr(CouncilSettings, name) for name in RANKING_WEIGHTS)).where(
-                CouncilSettings.id == 1
-            )
-        ).one()
+    council = figures.settings()
+    weights = council.ranking_weights
+    months = figures.capacity_months(year, today, council)
+    rows = (
+        db.session.connection()
+        .execute(
+            _statement(),
+            {
+                "on": on,
+                "first": year.first_day,
+                "last": year.last_day,
+                "today": today,
+                # No month at all when none was due: the first after the last.
+                "first_month": months.due[0] if months.due else year.last_day,
+                "last_month": months.due[-1] if months.due else year.first_day,
+            },
+        )
+        .all()
     )
-    providers = db.session.execute(
-        select(
-            Provider.id,
-            Provider.name,
-            Provider.contract_type,
-            Provider.quadrant,
-            Provider.status,
-            Provider.exited_on,
-        ).where(Provider.status != ProviderStatus.EXITED)
-    ).all()
-    ratings = figures.ratings_on(on)
-    quarters = figures.outcome_quarters(year)
-    due_quarters = [q.id for q in quarters if q.due_date < today]
-    returns = figures.outcome_returns(due_quarters)
-    owed: dict[int, tuple[int, int]] = {}
-    for (_, owing), count in returns.items():
-        before = owed.get(owing, (0, 0))
-        owed[owing] = (before[0] + count.on_time, before[1] + count.owed)
-    met: dict[int, tuple[int, int]] = {}
-    for (_, tallied, _), (m, s) in figures.outcomes_met(
-        [q.id for q in quarters], by_provider=True
-    ).items():
-        assert tallied is not None
-        before = met.get(tallied, (0, 0))
-        met[tallied] = (before[0] + m, before[1] + s)
-    months = figures.capacity_months(year, today, figures.settings())
-    on_time = figures.capacity_on_time(months.due)
-
     unranked = []
-    for provider_id, name, contract_type, quadrant, status, exited_on in providers:
-        rating, level = ratings.get(provider_id, (CqcRating.NOT_YET_RATED.value, None))
-        due_months = sum(1 for m in months.due if figures.owes_capacity(m, exited_on))
+    for row in rows:
+        provider_id, name, contract_type, quadrant, status, exited_on, rating, level = row[:8]
+        returns_on_time, returns_owed, met, sample, capacity_on_time = row[8:]
+        rating = _CQC[rating or CqcRating.NOT_YET_RATED.value]
+        qaf = _QAF[level] if level else None
+        due_months = (
+            len(months.due)
+            if exited_on is None
+            else sum(1 for m in months.due if figures.owes_capacity(m, exited_on))
+        )
         components = (
-            Component(
-                "CQC rating",
-                weights[0],
-                figures.CQC_POINTS.get(CqcRating(rating)),
-                CqcRating(rating).label,
-            ),
+            Component("CQC rating", weights[0], figures.CQC_POINTS.get(rating), rating.label),
             Component(
                 "QAF level",
                 weights[1],
-                figures.QAF_POINTS.get(QafLevel(level)) if level else None,
-                QafLevel(level).label if level else "Not assessed",
+                None if qaf is None else figures.QAF_POINTS.get(qaf),
+                "Not assessed" if qaf is None else qaf.label,
             ),
-            _share("Outcome results", weights[2], met.get(provider_id, (0, 0)), "outcomes met"),
-            _share("Outcome returns on time", weights[3], owed.get(provider_id, (0, 0)), "on time"),
+            _share("Outcome results", weights[2], (int(met), int(sample)), "outcomes met"),
             _share(
-                "Capacity returns on time",
-                weights[4],
-                (on_time.get(provider_id, 0), due_months),
+                "Outcome returns on time",
+                weights[3],
+                (int(returns_on_time), int(returns_owed)),
                 "on time",
+            ),
+            _share(
+                "Capacity returns on time", weights[4], (capacity_on_time, due_months), "on time"
             ),
         )
         unranked.append(
             (
                 provider_id,
                 name,
-                contract_type,
-                quadrant,
-                status,
+                _CONTRACTS[contract_type],
+                None if quadrant is None else _QUADRANTS[quadrant],
+                _STATUSES[status],
                 components,
                 score_tenths(components),
             )
