@@ -63,7 +63,7 @@ from portal.payments.remittances import remittance_for
 from portal.providers.models import PackageLine, Provider, ServiceUser
 from portal.recommendations.models import Recommendation, RecommendationStatus
 from portal.recommendations.summary import model_summary
-from portal.recommendations.sustained import held_by_provider
+from portal.recommendations.sustained import held_figures
 from portal.reports import charts, dashboard
 from portal.reports.annual_report import annual_report_pdf
 from portal.reports.ranking import ranking
@@ -319,7 +319,7 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
             # payments, and whether the reductions reaching a checkpoint in it held.
             "recommendations_summary": lambda: (
                 model_summary(year),
-                held_by_provider(year.first_day, year.last_day),
+                held_figures(year.first_day, year.last_day),
             ),
             "capacity_picture": capacity_picture,
             "provider_scorecard": lambda: scorecard_sections(provider, year, on),

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -33,11 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.common.dates import today
 from portal.extensions import db
 
 # Topics: what the figures under each are counted from, and so who forgets them.
 PACKAGES = "packages"  # the package lines and the register's contract history
 OUTCOMES = "outcomes"  # the outcome returns handed in, by quarter (its first month)
+HELD = "held"  # the approved reductions' checkpoints, by the month each falls in
 
 
 class StoredFigure(db.Model):  # type: ignore[name-defined]
@@ -73,6 +76,11 @@ def forget(topic: str, *, since: dt.date, until: dt.date | None = None) -> None:
     db.session.execute(statement)
 
 
+def _any(value: Any) -> bool:
+    """Not nothing: a number other than 0, or a list with one."""
+    return any(value) if isinstance(value, list) else bool(value)
+
+
 def forget_months(topic: str, months: Any) -> None:
     """Forget the topic's figures for the months a statement selects (their first days)."""
     table = StoredFigure.__table__
@@ -92,7 +100,11 @@ _READ = select(_TABLE.c.month, _TABLE.c.numbers).where(
 )
 
 
-def read(figure: str, months: Iterable[dt.date]) -> dict[dt.date, dict[str, int]]:
+# A window's numbers by part: whole numbers, or lists of them.
+Numbers = dict[str, Any]
+
+
+def read(figure: str, months: Iterable[dt.date]) -> dict[dt.date, Numbers]:
     """The stored numbers of ``figure`` for those of ``months`` that were counted."""
     wanted = set(months)
     if not wanted:
@@ -103,7 +115,7 @@ def read(figure: str, months: Iterable[dt.date]) -> dict[dt.date, dict[str, int]
     return {month: json.loads(numbers) for month, numbers in rows if month in wanted}
 
 
-def store(topic: str, figure: str, counted: Mapping[dt.date, Mapping[str, int]]) -> None:
+def store(topic: str, figure: str, counted: Mapping[dt.date, Mapping[str, Any]]) -> None:
     """Keep ``figure``'s numbers for each month counted, in place of any kept before."""
     if not counted:
         return
@@ -118,9 +130,129 @@ def store(topic: str, figure: str, counted: Mapping[dt.date, Mapping[str, int]])
                 "figure": figure,
                 "month": month,
                 "numbers": json.dumps(
-                    {part: int(value) for part, value in parts.items() if value}, sort_keys=True
+                    {part: value for part, value in parts.items() if _any(value)}, sort_keys=True
                 ),
             }
             for month, parts in counted.items()
         ],
     )
+
+
+# Reading and refreshing ------------------------------------------------------------------
+#
+# Each figure is counted for a list of windows (a month, the part of one up to today, or a
+# quarter) by a grouped statement registered with ``kept_figure`` where its figures are
+# used. A window that is kept is read back rather than counted; one not kept (a month still
+# running, or one forgotten since) is counted as the page is drawn, and so is always right;
+# ``refresh`` keeps it for next time.
+
+# How many windows a refresh counts in one go.
+WINDOWS_AT_ONCE = 12
+
+
+@dataclass(frozen=True)
+class Window:
+    """A month, or the part of one up to a day, or a quarter: its first and last days."""
+
+    first: dt.date
+    last: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+# A figure's counting: for the windows given, the numbers by part, by the window's index.
+Count = Callable[[Sequence[Window]], dict[int, Numbers]]
+
+
+def month_end(first: dt.date) -> dt.date:
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def whole_month(first: dt.date) -> Window:
+    return Window(first, month_end(first))
+
+
+def months_between(first: dt.date, last: dt.date) -> list[Window]:
+    """Each whole month from ``first``'s to ``last``'s."""
+    months = []
+    month = first.replace(day=1)
+    while month <= last:
+        months.append(whole_month(month))
+        month = month_end(month) + dt.timedelta(days=1)
+    return months
+
+
+def keepable(window: Window, *, on: dt.date | None = None) -> bool:
+    """A whole month that is over (by ``on``, today unless given): its figures no longer
+    change with the day."""
+    return (
+        window.first.day == 1
+        and window.last < (on or today())
+        and window.last == month_end(window.first)
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    topic: str
+    count: Count
+    # The windows the nightly refresh counts and keeps.
+    windows: Callable[[], list[Window]]
+    # Kept whatever the window: what it counts does not change with the day (a quarter's
+    # returns, the checkpoints kept), so a window still running is kept too.
+    always: bool = False
+
+    def keeps(self, window: Window, on: dt.date) -> bool:
+        return self.always or keepable(window, on=on)
+
+
+FIGURES: dict[str, Figure] = {}
+
+
+def kept_figure(
+    name: str, topic: str, windows: Callable[[], list[Window]], *, always: bool = False
+) -> Callable[[Count], Count]:
+    """Register a figure under ``topic``: counted for the ``windows`` the refresh keeps,
+    each kept by its first day."""
+
+    def register(count: Count) -> Count:
+        FIGURES[name] = Figure(name, topic, count, windows, always)
+        return count
+
+    return register
+
+
+def figures(name: str, windows: Sequence[Window]) -> list[Numbers]:
+    """The figure's numbers for each window, in order: kept ones read, the rest counted
+    (and not kept: a page that is read changes nothing)."""
+    figure, on = FIGURES[name], today()
+    keeps = [figure.keeps(w, on) for w in windows]
+    kept = read(name, [w.first for n, w in enumerate(windows) if keeps[n]])
+    missing = [n for n, w in enumerate(windows) if not (keeps[n] and w.first in kept)]
+    counted = figure.count([windows[n] for n in missing]) if missing else {}
+    found = {missing[i]: parts for i, parts in counted.items()}
+    return [found.get(n, {}) if n in missing else kept[w.first] for n, w in enumerate(windows)]
+
+
+def refresh_registered(*, everything: bool = False) -> dict[str, int]:
+    """Count and keep every registered figure for each of its windows not kept (every
+    window, with ``everything``); the windows counted, by figure."""
+    counted: dict[str, int] = {}
+    for figure in FIGURES.values():
+        windows = figure.windows()
+        kept = {} if everything else read(figure.name, [w.first for w in windows])
+        wanted = [w for w in windows if w.first not in kept]
+        for at in range(0, len(wanted), WINDOWS_AT_ONCE):
+            chunk = wanted[at : at + WINDOWS_AT_ONCE]
+            numbers = figure.count(chunk)
+            store(
+                figure.topic,
+                figure.name,
+                {w.first: numbers.get(n, {}) for n, w in enumerate(chunk)},
+            )
+        counted[figure.name] = len(wanted)
+    return counted

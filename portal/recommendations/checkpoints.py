@@ -43,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import true as sql_true
 
+from portal.common import stored_figures
 from portal.common.dates import today
 from portal.common.sql_dates import days_after
 from portal.extensions import db
@@ -136,8 +137,22 @@ def _rewrite(
     connection.execute(
         select(ServiceUser.id).where(people).order_by(ServiceUser.id).with_for_update()
     )
+    before = _days(connection, rows)
     connection.execute(delete(TABLE).where(rows))
     connection.execute(TABLE.insert().from_select(COLUMNS, _rows(source)), {"today": on})
+    # The counts kept for the months these checkpoints fell in, and now fall in, are
+    # counted again (``portal.recommendations.sustained``).
+    days = [day for day in (*before, *_days(connection, rows)) if day is not None]
+    if days:
+        stored_figures.forget(stored_figures.HELD, since=min(days), until=max(days))
+
+
+def _days(connection: Connection, rows: ColumnElement[bool]) -> tuple[Any, Any]:
+    """The first and the last checkpoint day of the rows picked."""
+    first, last = connection.execute(
+        select(func.min(TABLE.c.checkpoint_91_on), func.max(TABLE.c.checkpoint_365_on)).where(rows)
+    ).one()
+    return first, last
 
 
 def refresh(connection: Connection, people: Iterable[int], *, on: dt.date) -> None:

@@ -10,15 +10,20 @@ checkpoint's day, so the cost does not grow with the package lines or the years 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, case, func, literal_column, select, union_all
+from sqlalchemy import Date, Select, bindparam, func, literal_column, select, union_all
 
+from portal.common import stored_figures
+from portal.common.dates import FinancialYear, today
+from portal.common.stored_figures import Window, kept_figure, months_between
+from portal.common.stored_figures import figures as kept
 from portal.extensions import db
 from portal.outcomes.table_f import whole_percent
-from portal.providers.models import Provider
+from portal.providers.models import PackageLine, Provider
 from portal.recommendations.checkpoints import CHECKPOINTS
 from portal.recommendations.models import ReductionCheckpoint, Verdict
 
@@ -115,7 +120,8 @@ def held_statement() -> Select[Any]:
 
 def held_by_provider(first: dt.date, last: dt.date) -> HeldFigures:
     """The reductions whose checkpoints fall from ``first`` to ``last`` (inclusive), by
-    provider, with the council's totals."""
+    provider, with the council's totals, counted now in one statement: for any span of
+    days. The pages read whole months' through ``held_figures``, from the counts kept."""
     providers: dict[int, ProviderHeld] = {}
     council = {days: Held() for days in CHECKPOINTS}
     rows = db.session.connection().execute(held_statement(), {"first": first, "last": last})
@@ -129,28 +135,109 @@ def held_by_provider(first: dt.date, last: dt.date) -> HeldFigures:
 
 
 @cache
-def _one_provider_statement() -> Select[Any]:
-    """(checkpoint, verdict, the council's reductions, the provider's) for the checkpoints
-    from :first to :last inclusive, through the same covering indexes, with no join."""
+def _counts_statement() -> Select[Any]:
     each = _checkpoints_between()
-    mine = func.sum(case((each.c.provider_id == bindparam("provider_id"), 1), else_=0))
-    return select(each.c.checkpoint, each.c.verdict, func.count(), mine).group_by(
-        each.c.checkpoint, each.c.verdict
+    return select(each.c.provider_id, each.c.checkpoint, each.c.verdict, func.count()).group_by(
+        each.c.provider_id, each.c.checkpoint, each.c.verdict
     )
 
 
-def held_for_provider(
-    provider_id: int, provider_name: str, first: dt.date, last: dt.date
-) -> tuple[ProviderHeld, dict[int, Held]]:
-    """One provider's reductions whose checkpoints fall from ``first`` to ``last``, and the
-    council's totals (as ``held_by_provider`` counts them), from one grouped statement."""
-    own = ProviderHeld(provider_id, provider_name)
-    council = {days: Held() for days in CHECKPOINTS}
-    rows = db.session.connection().execute(
-        _one_provider_statement(), {"first": first, "last": last, "provider_id": provider_id}
+def counts_between(first: dt.date, last: dt.date) -> list[tuple[int, int, Verdict, int]]:
+    """(provider, checkpoint, verdict, reductions) for the checkpoints from ``first`` to
+    ``last`` inclusive: the figures ``held_by_provider`` adds up, without the names."""
+    rows = db.session.connection().execute(_counts_statement(), {"first": first, "last": last})
+    return [
+        (int(provider_id), int(checkpoint), Verdict(verdict), int(count))
+        for provider_id, checkpoint, verdict, count in rows
+    ]
+
+
+def checkpoint_days() -> tuple[dt.date | None, dt.date | None]:
+    """The first and the last checkpoint day held: the span any of them falls in."""
+    table = ReductionCheckpoint.__table__
+    first, last = (
+        db.session.connection()
+        .execute(select(func.min(table.c.checkpoint_91_on), func.max(table.c.checkpoint_365_on)))
+        .one()
     )
-    for checkpoint, verdict, count, mine in rows:
-        days, name = int(checkpoint), _FIELD[Verdict(verdict)]
-        council[days] = council[days] + Held(**{name: int(count)})
-        own.at[days] = own.at[days] + Held(**{name: int(mine or 0)})
-    return own, council
+    return first, last
+
+
+# Each month's counts are kept (``portal.common.stored_figures``) until a checkpoint in it
+# is worked out again (``portal.recommendations.checkpoints`` forgets them).
+FIGURE = "held.checkpoints"
+
+
+def _checkpoint_months() -> list[Window]:
+    """The months a page may ask for: the financial years from the first line's or
+    checkpoint's to the last checkpoint's or a year from now, whichever is later (a
+    financial year shown runs at most that far ahead)."""
+    first, last = checkpoint_days()
+    first_line = db.session.scalar(select(func.min(PackageLine.start_date)))
+    starts = [day for day in (first, first_line) if day is not None]
+    if not starts:
+        return []
+    ahead = today() + dt.timedelta(days=366)
+    return months_between(
+        FinancialYear.containing(min(starts)).first_day,
+        FinancialYear.containing(max(last or ahead, ahead)).last_day,
+    )
+
+
+# A provider's counts in a month, in this order: each checkpoint's verdicts.
+ORDER = tuple((days, verdict) for days in CHECKPOINTS for verdict in _FIELD)
+
+
+@kept_figure(FIGURE, stored_figures.HELD, _checkpoint_months, always=True)
+def _count_held(months: Sequence[Window]) -> dict[int, dict[str, Any]]:
+    """For each window, the reductions whose checkpoint falls in it: for each provider
+    (by id), its counts in ``ORDER``."""
+    place = {key: index for index, key in enumerate(ORDER)}
+    found: dict[int, dict[str, Any]] = {}
+    for n, window in enumerate(months):
+        providers: dict[str, list[int]] = {}
+        for provider_id, days, verdict, count in counts_between(window.first, window.last):
+            providers.setdefault(str(provider_id), [0] * len(ORDER))[place[(days, verdict)]] = count
+        found[n] = providers
+    return found
+
+
+def held_figures(
+    first: dt.date, last: dt.date, *, provider: tuple[int, str] | None = None
+) -> HeldFigures:
+    """The reductions whose checkpoints fall in the whole months from ``first``'s to
+    ``last``'s, by provider in name order (only ``provider``'s, by id and name, when
+    given), and the council's totals: each month's counts read from those kept, or
+    counted."""
+    provider_id = None if provider is None else provider[0]
+    found: dict[int, list[int]] = {}
+    council = [0] * len(ORDER)
+    for parts in kept(FIGURE, months_between(first, last)):
+        for key, counts in parts.items():
+            council = [a + b for a, b in zip(council, counts, strict=True)]
+            if provider_id is None or int(key) == provider_id:
+                before = found.get(int(key))
+                found[int(key)] = (
+                    counts
+                    if before is None
+                    else [a + b for a, b in zip(before, counts, strict=True)]
+                )
+    names: dict[int, str] = {} if provider is None else {provider[0]: provider[1]}
+    if found and provider is None:
+        rows = db.session.connection().execute(
+            select(Provider.id, Provider.name).where(Provider.id.in_(list(found)))
+        )
+        names = {int(row[0]): str(row[1]) for row in rows}
+    providers = [
+        ProviderHeld(pid, names[pid], _by_checkpoint(counts))
+        for pid, counts in sorted(found.items(), key=lambda item: (names[item[0]], item[0]))
+    ]
+    return HeldFigures(providers, _by_checkpoint(council))
+
+
+def _by_checkpoint(counts: list[int]) -> dict[int, Held]:
+    width = len(_FIELD)
+    return {
+        days: Held(*counts[index * width : (index + 1) * width])
+        for index, days in enumerate(CHECKPOINTS)
+    }

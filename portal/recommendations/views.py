@@ -59,7 +59,7 @@ from portal.recommendations.queries import (
     service_user_recommendation_rows,
 )
 from portal.recommendations.summary import model_summary
-from portal.recommendations.sustained import CHECKPOINT_NAMES, held_by_provider
+from portal.recommendations.sustained import CHECKPOINT_NAMES, held_figures
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 
@@ -483,7 +483,7 @@ def summary() -> str:
         rows=rows,
         year=year,
         years=offered,
-        held=held_by_provider(year.first_day, year.last_day),
+        held=held_figures(year.first_day, year.last_day),
         checkpoint_names=CHECKPOINT_NAMES,
         ChangeKind=ChangeKind,
         totals={

@@ -2,8 +2,7 @@
 checkpoint (91 days and 12 months after a reduction's agreed start), the reductions whose
 checkpoint falls in the span, by provider, as held, went back up, ended or not yet known,
 with the share sustained; a chart of the share sustained at both checkpoints by provider;
-and sentences written from the figures. Read from the stored checkpoints in one grouped
-statement (``portal.recommendations.sustained``)."""
+and sentences written from the figures, read by ``portal.recommendations.sustained``."""
 
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ from portal.recommendations.sustained import (
     Held,
     HeldFigures,
     ProviderHeld,
-    held_by_provider,
-    held_for_provider,
+    held_figures,
 )
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
 
@@ -136,7 +134,7 @@ def _chart(figures: HeldFigures, span: Span) -> Chart:
 
 def held_sections(span: Span) -> Sequence[Section]:
     """One section a checkpoint; the first carries the chart of both."""
-    figures = held_by_provider(span.first_day, span.last_day)
+    figures = held_figures(span.first_day, span.last_day)
     made = []
     for index, days in enumerate(CHECKPOINTS):
         when = CHECKPOINT_NAMES[days]
@@ -156,7 +154,9 @@ def held_sections(span: Span) -> Sequence[Section]:
 def provider_held_section(provider_id: int, provider_name: str, span: Span) -> Section:
     """One provider's reductions at both checkpoints beside the council's, for its
     scorecard: the same stored verdicts and the same grouped statement as the dashboard's."""
-    mine, totals = held_for_provider(provider_id, provider_name, span.first_day, span.last_day)
+    figures = held_figures(span.first_day, span.last_day, provider=(provider_id, provider_name))
+    mine = figures.providers[0] if figures.providers else ProviderHeld(provider_id, provider_name)
+    totals = figures.council
     rows = []
     sentences = []
     for days in CHECKPOINTS:

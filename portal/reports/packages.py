@@ -715,7 +715,7 @@ def double_handed(span: Span) -> list[Section]:
     months = windows(span)
     days = [w.last for w in months]
     found: dict[int, tuple[int, int, int, int]] = {
-        n: tuple(parts.get(k, 0) for k in ("people", "doubled", "lines", "long"))  # type: ignore[misc]
+        n: tuple(parts.get(k, 0) for k in ("people", "doubled", "lines", "long"))
         for n, parts in enumerate(figures("packages.double_handed", months))
     }
     rows = []

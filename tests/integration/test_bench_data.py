@@ -116,7 +116,8 @@ def test_the_large_council_has_its_shape_and_its_pages_answer(client: Any, db_se
         "commissioner@bench.example": [
             (f"/outcome-periods/{period - 1}/table-f", 6),
             ("/capacity/picture", 7),
-            ("/recommendations/summary", 5),
+            # The summary's figures, the kept months of reductions held, their providers.
+            ("/recommendations/summary", 6),
         ],
         "finance_officer@bench.example": [
             ("/payments", 4),
@@ -171,7 +172,8 @@ def test_the_aggregates_benchmark_runs_the_summary_on_a_small_council(
     the bench council in its fixed statements, and its SQL re-runs straight through."""
     build(Scale().smaller(200))
     result = measure.aggregates(measure.Council(app=app), rounds=1)
-    assert result["recommendations_summary"]["statements"] == 3
+    # The year's recommendations and payments; the reductions held, kept and their names.
+    assert result["recommendations_summary"]["statements"] == 4
     assert set(result["recommendations_summary"]) == {
         "median_ms",
         "raw_sql_ms",

@@ -25,7 +25,8 @@ from portal.recommendations.models import (
     ReductionCheckpoint,
     Verdict,
 )
-from portal.recommendations.sustained import held_by_provider
+from portal.recommendations.sustained import held_by_provider, held_figures
+from portal.reports import stored
 from portal.reports.held import held_sections
 from portal.reports.sections import Span
 from tests.client import text_of
@@ -327,7 +328,7 @@ def test_the_summary_shows_whether_reductions_held(as_role, world: World) -> Non
     assert "All providers 6 0 0 0 6 –" in page
 
 
-def test_the_summary_reads_the_stored_checkpoints_in_one_statement(world: World) -> None:
+def test_the_summary_counts_the_stored_checkpoints_in_one_statement(world: World) -> None:
     _story(world)
     year = FinancialYear.containing(today())
     with recorded_statements() as statements:
@@ -337,14 +338,35 @@ def test_the_summary_reads_the_stored_checkpoints_in_one_statement(world: World)
     assert "package_lines" not in statements[0]
 
 
+def test_the_pages_read_each_month_s_counts_kept_and_count_those_forgotten(world: World) -> None:
+    story = _story(world)
+    year = FinancialYear.containing(story.start + dt.timedelta(days=91))
+    counted = held_figures(year.first_day, year.last_day)
+    # The same figures as counted afresh in one statement.
+    assert counted == held_by_provider(year.first_day, year.last_day)
+    stored.refresh()
+    with recorded_statements() as statements:
+        kept = held_figures(year.first_day, year.last_day)
+    assert kept == counted
+    # The kept months' counts, then the providers' names: no checkpoint is read.
+    assert len(statements) == 2 and "reduction_checkpoints" not in " ".join(statements)
+    # A checkpoint worked out again forgets its months, and those are counted again.
+    checkpoints.refresh_due(on=story.start + dt.timedelta(days=400))
+    with recorded_statements() as statements:
+        later = held_figures(year.first_day, year.last_day)
+    assert any("reduction_checkpoints" in statement for statement in statements)
+    assert later == held_by_provider(year.first_day, year.last_day) != kept
+
+
 def test_the_dashboard_sections_say_what_the_figures_say(world: World) -> None:
     story = _story(world)
     on = story.start + dt.timedelta(days=400)
     checkpoints.refresh_due(on=on)
     span = Span(FinancialYear.containing(story.start + dt.timedelta(days=91)))
+    stored.refresh()  # the nightly refresh: each month's counts kept
     with recorded_statements() as statements:
         at_91, at_365 = held_sections(span)
-    assert len(statements) == 1
+    assert len(statements) == 2  # the kept counts, and the providers' names
     assert at_91.key == "reductions-held-91-days" and at_365.key == "reductions-held-12-months"
     by_hand = _span_counts(story, span.first_day, span.last_day, on)
     council: Counter[Verdict] = sum(
