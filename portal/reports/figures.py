@@ -43,15 +43,24 @@ class Quarter:
     due_date: dt.date
 
 
-def outcome_quarters(year: FinancialYear) -> list[Quarter]:
-    """The year's outcome reporting periods (quarters the council opened), in order."""
-    rows = db.session.execute(
+@cache
+def _quarters_statement() -> Any:
+    return (
         select(ReportingPeriod.id, ReportingPeriod.label, ReportingPeriod.due_date)
         .where(
             ReportingPeriod.kind == PeriodKind.OUTCOMES,
-            ReportingPeriod.start_date.between(year.first_day, year.last_day),
+            ReportingPeriod.start_date.between(
+                bindparam("first", type_=Date), bindparam("last", type_=Date)
+            ),
         )
         .order_by(ReportingPeriod.start_date)
+    )
+
+
+def outcome_quarters(year: FinancialYear) -> list[Quarter]:
+    """The year's outcome reporting periods (quarters the council opened), in order."""
+    rows = db.session.connection().execute(
+        _quarters_statement(), {"first": year.first_day, "last": year.last_day}
     )
     return [Quarter(*row) for row in rows]
 
@@ -71,56 +80,64 @@ class ReturnsCount:
         return self.owed - self.handed_in
 
 
-def outcome_returns(
-    period_ids: list[int], provider_id: int | None = None
-) -> dict[tuple[int, int], ReturnsCount]:
-    """{(period, provider): returns owed, handed in and handed in late}, from the figures
-    the returns progress page keeps for each period and provider."""
+@cache
+def _returns_statement(one_provider: bool) -> Any:
     statement = select(
         OutcomeProgress.period_id,
         OutcomeProgress.provider_id,
         OutcomeProgress.owed,
         OutcomeProgress.handed_in,
         OutcomeProgress.late,
-    ).where(OutcomeProgress.period_id.in_(period_ids))
-    if provider_id is not None:
-        statement = statement.where(OutcomeProgress.provider_id == provider_id)
+    ).where(OutcomeProgress.period_id.in_(bindparam("periods", expanding=True)))
+    if one_provider:
+        statement = statement.where(OutcomeProgress.provider_id == bindparam("provider_id"))
+    return statement
+
+
+def outcome_returns(
+    period_ids: list[int], provider_id: int | None = None
+) -> dict[tuple[int, int], ReturnsCount]:
+    """{(period, provider): returns owed, handed in and handed in late}, from the figures
+    the returns progress page keeps for each period and provider."""
+    rows = db.session.connection().execute(
+        _returns_statement(provider_id is not None),
+        {"periods": period_ids, "provider_id": provider_id},
+    )
     return {
         (period, provider): ReturnsCount(owed, handed_in, late)
-        for period, provider, owed, handed_in, late in db.session.execute(statement)
+        for period, provider, owed, handed_in, late in rows
     }
 
 
-def outcomes_met(
-    period_ids: list[int], *, by_provider: bool, provider_id: int | None = None
-) -> dict[tuple[int | None, int | None, str], tuple[int, int]]:
-    """{(period or None, provider or None, outcome): (met, sample)} for the Appendix A
-    outcomes, from Table F's tallies: by period for one provider and for the council
-    (``provider_id``), or over the periods by provider (``by_provider``)."""
-    met, sample = func.sum(OutcomeTally.met), func.sum(OutcomeTally.sample)
-    chosen = and_(OutcomeTally.period_id.in_(period_ids), OutcomeTally.code.in_(OUTCOME_CODES))
-    found: dict[tuple[int | None, int | None, str], tuple[int, int]] = {}
-    if by_provider:
-        rows: Any = db.session.execute(
-            select(OutcomeTally.provider_id, OutcomeTally.code, met, sample)
-            .where(chosen)
-            .group_by(OutcomeTally.provider_id, OutcomeTally.code)
-        )
-        for provider, code, m, s in rows:
-            found[(None, provider, code)] = (int(m or 0), int(s or 0))
-        return found
-    mine = OutcomeTally.provider_id == provider_id
-    rows = db.session.execute(
+@cache
+def _met_by_period_statement() -> Any:
+    """By period and outcome: the provider's (:provider_id) met and sample, and all."""
+    mine = OutcomeTally.provider_id == bindparam("provider_id")
+    return (
         select(
             OutcomeTally.period_id,
             OutcomeTally.code,
             func.sum(case((mine, OutcomeTally.met), else_=0)),
             func.sum(case((mine, OutcomeTally.sample), else_=0)),
-            met,
-            sample,
+            func.sum(OutcomeTally.met),
+            func.sum(OutcomeTally.sample),
         )
-        .where(chosen)
+        .where(
+            OutcomeTally.period_id.in_(bindparam("periods", expanding=True)),
+            OutcomeTally.code.in_(OUTCOME_CODES),
+        )
         .group_by(OutcomeTally.period_id, OutcomeTally.code)
+    )
+
+
+def outcomes_met(
+    period_ids: list[int], provider_id: int
+) -> dict[tuple[int, int | None, str], tuple[int, int]]:
+    """{(period, provider or None, outcome): (met, sample)} for the Appendix A outcomes by
+    period, from Table F's tallies: the provider's, and the council's (None)."""
+    found: dict[tuple[int, int | None, str], tuple[int, int]] = {}
+    rows = db.session.connection().execute(
+        _met_by_period_statement(), {"periods": period_ids, "provider_id": provider_id}
     )
     for period, code, own_met, own_sample, all_met, all_sample in rows:
         found[(period, provider_id, code)] = (int(own_met or 0), int(own_sample or 0))
@@ -184,18 +201,6 @@ def capacity_months(year: FinancialYear, on: dt.date, council: Settings) -> Capa
 def owes_capacity(month: dt.date, exited_on: dt.date | None) -> bool:
     """A provider owes a month's return unless it left the register before the month."""
     return exited_on is None or month <= exited_on
-
-
-def capacity_on_time(months: tuple[dt.date, ...]) -> dict[int, int]:
-    """{provider: capacity returns handed in by their window's close} for ``months``."""
-    if not months:
-        return {}
-    rows = db.session.execute(
-        select(CapacityReturn.provider_id, func.count())
-        .where(CapacityReturn.month.in_(months), CapacityReturn.late.is_(False))
-        .group_by(CapacityReturn.provider_id)
-    )
-    return {provider: int(count) for provider, count in rows}
 
 
 def held_ratings(day: Any) -> tuple[Any, Any, Any]:
@@ -272,26 +277,33 @@ def ratings_on(day: dt.date, provider_id: int | None = None) -> dict[int, tuple[
     return {pid: (rating, level) for pid, rating, level in rows}
 
 
+@cache
+def _history_statement() -> Any:
+    return (
+        select(
+            ProviderChange.effective_on,
+            ProviderChange.fact,
+            ProviderChange.value_before,
+            ProviderChange.value_after,
+            func.coalesce(ProviderChange.reason, literal("")),
+        )
+        .where(
+            ProviderChange.provider_id == bindparam("provider_id"),
+            or_(
+                ProviderChange.fact == RegisterFact.CQC_RATING,
+                ProviderChange.fact == RegisterFact.QAF_LEVEL,
+            ),
+            ProviderChange.effective_on <= bindparam("until", type_=Date),
+        )
+        .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+    )
+
+
 def rating_history(provider_id: int, until: dt.date) -> list[Any]:
     """The provider's CQC rating and QAF level changes on or before ``until``, newest first:
     (date, fact, value before, value after, reason)."""
     return list(
-        db.session.execute(
-            select(
-                ProviderChange.effective_on,
-                ProviderChange.fact,
-                ProviderChange.value_before,
-                ProviderChange.value_after,
-                func.coalesce(ProviderChange.reason, literal("")),
-            )
-            .where(
-                ProviderChange.provider_id == provider_id,
-                or_(
-                    ProviderChange.fact == RegisterFact.CQC_RATING,
-                    ProviderChange.fact == RegisterFact.QAF_LEVEL,
-                ),
-                ProviderChange.effective_on <= until,
-            )
-            .order_by(ProviderChange.effective_on.desc(), ProviderChange.id.desc())
+        db.session.connection().execute(
+            _history_statement(), {"provider_id": provider_id, "until": until}
         )
     )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, bindparam, case, func, select
 
 from portal.capacity.models import CapacityReturn
 from portal.capacity.rules import annualised_turnover_percent, missed_windows, turnover_flagged
@@ -152,6 +153,22 @@ class _Month:
     row: Any  # the provider's return that month, if any
 
 
+@cache
+def _capacity_statement() -> Any:
+    return select(
+        CapacityReturn.month,
+        CapacityReturn.late,
+        CapacityReturn.headcount,
+        CapacityReturn.starters,
+        CapacityReturn.leavers,
+        CapacityReturn.hourly_pay_pence,
+        CapacityReturn.pays_travel_time,
+    ).where(
+        CapacityReturn.provider_id == bindparam("provider_id"),
+        CapacityReturn.month.between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+    )
+
+
 def _capacity_rows(
     provider: Provider, year: FinancialYear, today: dt.date, council: figures.Settings
 ) -> tuple[Section, Section]:
@@ -162,19 +179,9 @@ def _capacity_rows(
     earliest = Span(FinancialYear(year.start_year - 1)).first_day
     found = {
         row.month: row
-        for row in db.session.execute(
-            select(
-                CapacityReturn.month,
-                CapacityReturn.late,
-                CapacityReturn.headcount,
-                CapacityReturn.starters,
-                CapacityReturn.leavers,
-                CapacityReturn.hourly_pay_pence,
-                CapacityReturn.pays_travel_time,
-            ).where(
-                CapacityReturn.provider_id == provider.id,
-                CapacityReturn.month.between(earliest, year.last_day),
-            )
+        for row in db.session.connection().execute(
+            _capacity_statement(),
+            {"provider_id": provider.id, "first": earliest, "last": year.last_day},
         )
     }
     # Windows missed: the rule counts the twelve closed windows up to each month, from
@@ -333,9 +340,7 @@ def _months(count: int) -> str:
 def _outcome_results(
     provider: Provider, year: FinancialYear, quarters: list[figures.Quarter], smallest: int
 ) -> Section:
-    found = figures.outcomes_met(
-        [q.id for q in quarters], by_provider=False, provider_id=provider.id
-    )
+    found = figures.outcomes_met([q.id for q in quarters], provider.id)
     rows = []
     small = False
     own_year: list[int | None] = []
@@ -427,29 +432,58 @@ WAITING = (RecommendationStatus.SUBMITTED, RecommendationStatus.MORE_INFORMATION
 STANDING = [s for s in PaymentStatus if s != PaymentStatus.CANCELLED]
 
 
+@cache
+def _sent_statement() -> Any:
+    """By kind, the provider's recommendations sent from :start to :end, and what became
+    of them."""
+    status = Recommendation.status
+    return (
+        select(
+            Recommendation.kind,
+            func.count(),
+            func.count(case((status == RecommendationStatus.APPROVED, 1))),
+            func.count(case((status == RecommendationStatus.REJECTED, 1))),
+            func.count(case((status.in_(WAITING), 1))),
+            func.count(case((status == RecommendationStatus.WITHDRAWN, 1))),
+        )
+        .where(
+            Recommendation.provider_id == bindparam("provider_id"),
+            status.in_(SENT),
+            Recommendation.submitted_at
+            >= bindparam("start", type_=Recommendation.submitted_at.type),
+            Recommendation.submitted_at < bindparam("end", type_=Recommendation.submitted_at.type),
+        )
+        .group_by(Recommendation.kind)
+    )
+
+
+@cache
+def _paid_statement() -> Any:
+    """The weekly minutes the provider's standing payments from :start to :end released,
+    those minutes times their rates, and the pence paid."""
+    is_payment = Payment.kind == PaymentKind.PAYMENT
+    return select(
+        func.sum(case((is_payment, Payment.weekly_minutes_removed), else_=0)),
+        func.sum(
+            case(
+                (is_payment, Payment.weekly_minutes_removed * Payment.hourly_rate_pence),
+                else_=0,
+            )
+        ),
+        func.sum(Payment.amount_pence),
+    ).where(
+        Payment.provider_id == bindparam("provider_id"),
+        Payment.status.in_(STANDING),
+        Payment.created_at >= bindparam("start", type_=Payment.created_at.type),
+        Payment.created_at < bindparam("end", type_=Payment.created_at.type),
+    )
+
+
 def _recommendations(provider: Provider, year: FinancialYear) -> tuple[Section, Section]:
     start, end = year.moments()
-    status = Recommendation.status
-    sent = {
-        kind: row
-        for kind, *row in db.session.execute(
-            select(
-                Recommendation.kind,
-                func.count(),
-                func.count(case((status == RecommendationStatus.APPROVED, 1))),
-                func.count(case((status == RecommendationStatus.REJECTED, 1))),
-                func.count(case((status.in_(WAITING), 1))),
-                func.count(case((status == RecommendationStatus.WITHDRAWN, 1))),
-            )
-            .where(
-                Recommendation.provider_id == provider.id,
-                status.in_(SENT),
-                Recommendation.submitted_at >= start,
-                Recommendation.submitted_at < end,
-            )
-            .group_by(Recommendation.kind)
-        )
-    }
+    moments = {"provider_id": provider.id, "start": start, "end": end}
+    connection = db.session.connection()
+    sent = {kind: row for kind, *row in connection.execute(_sent_statement(), moments)}
     rows = []
     totals = [0] * 5
     for kind in ChangeKind:
@@ -473,24 +507,7 @@ def _recommendations(provider: Provider, year: FinancialYear) -> tuple[Section, 
         ),
         notes=("Recommendations sent in the year, with what has become of them since.",),
     )
-    is_payment = Payment.kind == PaymentKind.PAYMENT
-    minutes, minute_pence, paid = db.session.execute(
-        select(
-            func.sum(case((is_payment, Payment.weekly_minutes_removed), else_=0)),
-            func.sum(
-                case(
-                    (is_payment, Payment.weekly_minutes_removed * Payment.hourly_rate_pence),
-                    else_=0,
-                )
-            ),
-            func.sum(Payment.amount_pence),
-        ).where(
-            Payment.provider_id == provider.id,
-            Payment.status.in_(STANDING),
-            Payment.created_at >= start,
-            Payment.created_at < end,
-        )
-    ).one()
+    minutes, minute_pence, paid = connection.execute(_paid_statement(), moments).one()
     minutes, paid = int(minutes or 0), int(paid or 0)
     annual = divide_round_half_up(int(minute_pence or 0) * 52, 60)
     released = Section(
