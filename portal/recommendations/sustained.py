@@ -184,6 +184,8 @@ def _checkpoint_months() -> list[Window]:
     )
 
 
+# The council's counts in a month, beside each provider's.
+COUNCIL = "all"
 # A provider's counts in a month, in this order: each checkpoint's verdicts.
 ORDER = tuple((days, verdict) for days in CHECKPOINTS for verdict in _FIELD)
 
@@ -191,14 +193,17 @@ ORDER = tuple((days, verdict) for days in CHECKPOINTS for verdict in _FIELD)
 @kept_figure(FIGURE, stored_figures.HELD, _checkpoint_months, always=True)
 def _count_held(months: Sequence[Window]) -> dict[int, dict[str, Any]]:
     """For each window, the reductions whose checkpoint falls in it: for each provider
-    (by id), its counts in ``ORDER``."""
+    (by id), its counts in ``ORDER``; and the council's (``COUNCIL``)."""
     place = {key: index for index, key in enumerate(ORDER)}
     found: dict[int, dict[str, Any]] = {}
     for n, window in enumerate(months):
         providers: dict[str, list[int]] = {}
+        council = [0] * len(ORDER)
         for provider_id, days, verdict, count in counts_between(window.first, window.last):
-            providers.setdefault(str(provider_id), [0] * len(ORDER))[place[(days, verdict)]] = count
-        found[n] = providers
+            index = place[(days, verdict)]
+            providers.setdefault(str(provider_id), [0] * len(ORDER))[index] = count
+            council[index] += count
+        found[n] = {**providers, COUNCIL: council}
     return found
 
 
@@ -209,28 +214,30 @@ def held_figures(
     ``last``'s, by provider in name order (only ``provider``'s, by id and name, when
     given), and the council's totals: each month's counts read from those kept, or
     counted."""
-    provider_id = None if provider is None else provider[0]
-    found: dict[int, list[int]] = {}
+    found: dict[str, list[int]] = {}
     council = [0] * len(ORDER)
+    mine = None if provider is None else str(provider[0])
     for parts in kept(FIGURE, months_between(first, last)):
         for key, counts in parts.items():
-            council = [a + b for a, b in zip(council, counts, strict=True)]
-            if provider_id is None or int(key) == provider_id:
-                before = found.get(int(key))
-                found[int(key)] = (
+            if key == COUNCIL:
+                council = [a + b for a, b in zip(council, counts, strict=True)]
+            elif mine is None or key == mine:
+                before = found.get(key)
+                found[key] = (
                     counts
                     if before is None
                     else [a + b for a, b in zip(before, counts, strict=True)]
                 )
+    by_id = {int(key): counts for key, counts in found.items()}
     names: dict[int, str] = {} if provider is None else {provider[0]: provider[1]}
-    if found and provider is None:
+    if by_id and provider is None:
         rows = db.session.connection().execute(
-            select(Provider.id, Provider.name).where(Provider.id.in_(list(found)))
+            select(Provider.id, Provider.name).where(Provider.id.in_(list(by_id)))
         )
         names = {int(row[0]): str(row[1]) for row in rows}
     providers = [
         ProviderHeld(pid, names[pid], _by_checkpoint(counts))
-        for pid, counts in sorted(found.items(), key=lambda item: (names[item[0]], item[0]))
+        for pid, counts in sorted(by_id.items(), key=lambda item: (names[item[0]], item[0]))
     ]
     return HeldFigures(providers, _by_checkpoint(council))
 
