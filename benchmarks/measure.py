@@ -67,7 +67,7 @@ from portal.recommendations.sustained import held_figures
 from portal.reports import charts, dashboard
 from portal.reports.annual_report import annual_report_pdf
 from portal.reports.ranking import ranking
-from portal.reports.scorecards import sections as scorecard_sections
+from portal.reports.scorecards import gather as scorecard_figures
 from portal.reports.sections import Chart, ChartKind, Section, Series, Span
 
 FLOOR = "/accessibility"  # the full signed-in layout and no data queries
@@ -322,7 +322,9 @@ def aggregates(council: Council, *, rounds: int) -> dict[str, Any]:
                 held_figures(year.first_day, year.last_day),
             ),
             "capacity_picture": capacity_picture,
-            "provider_scorecard": lambda: scorecard_sections(provider, year, on),
+            # The figures a provider's scorecard is drawn from (its sentences, tables and
+            # charts are the page's, timed with the pages).
+            "provider_scorecard": lambda: scorecard_figures(provider, year, on),
             "provider_ranking": lambda: ranking(year, on),
             # Every section of the dashboard for the latest whole year, figures, tables,
             # sentences and charts' data: the contract sections' aggregates, the package

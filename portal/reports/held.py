@@ -151,10 +151,13 @@ def held_sections(span: Span) -> Sequence[Section]:
     return made
 
 
-def provider_held_section(provider_id: int, provider_name: str, span: Span) -> Section:
+def provider_held_section(
+    provider_id: int, provider_name: str, span: Span, figures: HeldFigures | None = None
+) -> Section:
     """One provider's reductions at both checkpoints beside the council's, for its
     scorecard: the same stored verdicts and the same grouped statement as the dashboard's."""
-    figures = held_figures(span.first_day, span.last_day, provider=(provider_id, provider_name))
+    if figures is None:
+        figures = held_figures(span.first_day, span.last_day, provider=(provider_id, provider_name))
     mine = figures.providers[0] if figures.providers else ProviderHeld(provider_id, provider_name)
     totals = figures.council
     rows = []

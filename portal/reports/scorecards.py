@@ -23,6 +23,7 @@ from portal.payments.models import Payment, PaymentKind, PaymentStatus
 from portal.providers.enums import RegisterFact
 from portal.providers.models import Provider, describe_contract, describe_value
 from portal.recommendations.models import ChangeKind, Recommendation, RecommendationStatus
+from portal.recommendations.sustained import HeldFigures, held_figures
 from portal.reports import figures
 from portal.reports.held import provider_held_section
 from portal.reports.sections import Cell, Chart, ChartKind, Section, Series, Span, Table
@@ -47,19 +48,64 @@ def scorecard(provider: Provider, year: FinancialYear, today: dt.date) -> Scorec
     return Scorecard(provider, year, on, sections(provider, year, today))
 
 
+@dataclass(frozen=True)
+class Figures:
+    """Everything a provider's scorecard for a year is drawn from, read in a fixed number
+    of statements whatever the history: the figures, before any sentence or table."""
+
+    council: figures.Settings
+    quarters: list[figures.Quarter]
+    returns: dict[tuple[int, int], figures.ReturnsCount]
+    capacity: dict[dt.date, Any]  # the provider's capacity returns by month
+    outcomes: dict[tuple[int, int | None, str], tuple[int, int]]
+    sent: dict[Any, list[int]]  # recommendations sent by kind: sent, approved, ...
+    paid: tuple[int, int, int]  # weekly minutes released, those times rates, pence paid
+    held: HeldFigures
+    ratings: tuple[str | None, str | None]  # CQC rating and QAF level on the day
+    changes: list[Any]  # the register's rating changes up to the day, newest first
+
+
+def gather(provider: Provider, year: FinancialYear, today: dt.date) -> Figures:
+    """The scorecard's figures (``Figures``)."""
+    on = min(today, year.last_day)
+    connection = db.session.connection()
+    quarters = figures.outcome_quarters(year)
+    start, end = year.moments()
+    moments = {"provider_id": provider.id, "start": start, "end": end}
+    minutes, minute_pence, paid = connection.execute(_paid_statement(), moments).one()
+    earliest = Span(FinancialYear(year.start_year - 1)).first_day
+    return Figures(
+        council=figures.settings(),
+        quarters=quarters,
+        returns=figures.outcome_returns([q.id for q in quarters], provider.id),
+        capacity={
+            row.month: row
+            for row in connection.execute(
+                _capacity_statement(),
+                {"provider_id": provider.id, "first": earliest, "last": year.last_day},
+            )
+        },
+        outcomes=figures.outcomes_met([q.id for q in quarters], provider.id),
+        sent={kind: row for kind, *row in connection.execute(_sent_statement(), moments)},
+        paid=(int(minutes or 0), int(minute_pence or 0), int(paid or 0)),
+        held=held_figures(year.first_day, year.last_day, provider=(provider.id, provider.name)),
+        ratings=figures.ratings_on(on, provider.id).get(provider.id, (None, None)),
+        changes=figures.rating_history(provider.id, on),
+    )
+
+
 def sections(provider: Provider, year: FinancialYear, today: dt.date) -> list[Section]:
     """The scorecard's sections, in the order the page and the PDF show them."""
-    council = figures.settings()
-    quarters = figures.outcome_quarters(year)
-    capacity = _capacity_rows(provider, year, today, council)
+    found = gather(provider, year, today)
+    capacity = _capacity_rows(provider, year, today, found)
     return [
-        _outcome_returns(provider, year, today, quarters),
+        _outcome_returns(provider, year, today, found),
         capacity[0],
-        _outcome_results(provider, year, quarters, council.smallest_comparable_sample),
-        *_recommendations(provider, year),
-        provider_held_section(provider.id, provider.name, Span(year)),
+        _outcome_results(provider, year, found),
+        *_recommendations(provider, year, found),
+        provider_held_section(provider.id, provider.name, Span(year), found.held),
         capacity[1],
-        _register_history(provider, year, today),
+        _register_history(provider, year, today, found),
     ]
 
 
@@ -69,9 +115,9 @@ def _percent(part: int, whole: int) -> Cell:
 
 
 def _outcome_returns(
-    provider: Provider, year: FinancialYear, today: dt.date, quarters: list[figures.Quarter]
+    provider: Provider, year: FinancialYear, today: dt.date, found: Figures
 ) -> Section:
-    counts = figures.outcome_returns([q.id for q in quarters], provider.id)
+    quarters, counts = found.quarters, found.returns
     empty = figures.ReturnsCount(0, 0, 0)
     rows, on_time, late, missing, owed = [], [], [], [], 0
     notes: list[str] = []
@@ -170,20 +216,13 @@ def _capacity_statement() -> Any:
 
 
 def _capacity_rows(
-    provider: Provider, year: FinancialYear, today: dt.date, council: figures.Settings
+    provider: Provider, year: FinancialYear, today: dt.date, gathered: Figures
 ) -> tuple[Section, Section]:
-    """The capacity returns (on time by month) and their flags by month, from one read of
-    the provider's returns over the year and the twelve months before (for the rule on
-    windows missed)."""
+    """The capacity returns (on time by month) and their flags by month, from the
+    provider's returns over the year and the twelve months before (for the rule on windows
+    missed)."""
+    council, found = gathered.council, gathered.capacity
     months = figures.capacity_months(year, today, council)
-    earliest = Span(FinancialYear(year.start_year - 1)).first_day
-    found = {
-        row.month: row
-        for row in db.session.connection().execute(
-            _capacity_statement(),
-            {"provider_id": provider.id, "first": earliest, "last": year.last_day},
-        )
-    }
     # Windows missed: the rule counts the twelve closed windows up to each month, from
     # the first the council collected (the year before's due months are worked out too).
     before = figures.capacity_months(FinancialYear(year.start_year - 1), today, council)
@@ -337,10 +376,9 @@ def _months(count: int) -> str:
     return "1 month" if count == 1 else f"{count} months"
 
 
-def _outcome_results(
-    provider: Provider, year: FinancialYear, quarters: list[figures.Quarter], smallest: int
-) -> Section:
-    found = figures.outcomes_met([q.id for q in quarters], provider.id)
+def _outcome_results(provider: Provider, year: FinancialYear, gathered: Figures) -> Section:
+    quarters, found = gathered.quarters, gathered.outcomes
+    smallest = gathered.council.smallest_comparable_sample
     rows = []
     small = False
     own_year: list[int | None] = []
@@ -479,11 +517,10 @@ def _paid_statement() -> Any:
     )
 
 
-def _recommendations(provider: Provider, year: FinancialYear) -> tuple[Section, Section]:
-    start, end = year.moments()
-    moments = {"provider_id": provider.id, "start": start, "end": end}
-    connection = db.session.connection()
-    sent = {kind: row for kind, *row in connection.execute(_sent_statement(), moments)}
+def _recommendations(
+    provider: Provider, year: FinancialYear, found: Figures
+) -> tuple[Section, Section]:
+    sent = found.sent
     rows = []
     totals = [0] * 5
     for kind in ChangeKind:
@@ -507,9 +544,8 @@ def _recommendations(provider: Provider, year: FinancialYear) -> tuple[Section, 
         ),
         notes=("Recommendations sent in the year, with what has become of them since.",),
     )
-    minutes, minute_pence, paid = connection.execute(_paid_statement(), moments).one()
-    minutes, paid = int(minutes or 0), int(paid or 0)
-    annual = divide_round_half_up(int(minute_pence or 0) * 52, 60)
+    minutes, minute_pence, paid = found.paid
+    annual = divide_round_half_up(minute_pence * 52, 60)
     released = Section(
         key="hours-released",
         title="Hours released and payments earned",
@@ -535,10 +571,12 @@ def _recommendations(provider: Provider, year: FinancialYear) -> tuple[Section, 
     return recommendations, released
 
 
-def _register_history(provider: Provider, year: FinancialYear, today: dt.date) -> Section:
+def _register_history(
+    provider: Provider, year: FinancialYear, today: dt.date, found: Figures
+) -> Section:
     on = min(today, year.last_day)
-    rating, level = figures.ratings_on(on, provider.id).get(provider.id, (None, None))
-    changes = figures.rating_history(provider.id, on)
+    rating, level = found.ratings
+    changes = found.changes
     cqc = describe_value(RegisterFact.CQC_RATING, rating)
     qaf = describe_value(RegisterFact.QAF_LEVEL, level)
     return Section(
