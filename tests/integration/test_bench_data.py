@@ -212,8 +212,9 @@ def test_the_scorecard_and_ranking_benchmarks_run_on_a_small_council(
 def test_the_report_benchmark_builds_the_annual_report_and_its_constant_twin(
     app: Any, db_session: Any, monkeypatch: Any
 ) -> None:
-    """The annual report and the constant document it is timed against have the same pages
-    (the dashboard's builders are stood in for by sections shaped like the committee's)."""
+    """The annual report and its constant twin (the same layout from constant sections of
+    the same shape) it is timed against have the same pages (the dashboard's builders are
+    stood in for by sections shaped like the committee's)."""
     build(Scale().smaller(200))
     monkeypatch.setattr(dashboard, "BUILDERS", (lambda span: sample_sections(),))
     result = measure.report(measure.Council(app=app), rounds=1)
@@ -228,7 +229,35 @@ def test_the_report_benchmark_builds_the_annual_report_and_its_constant_twin(
         "median_ms",
         "constant_document_ms",
         "ratio",
+        "plain_document_pages",
+        "plain_document_ms",
     }
+
+
+def test_the_report_s_constant_twin_has_each_section_s_shape_and_none_of_its_words() -> None:
+    for section in sample_sections():
+        twin = measure.constant_like(section)
+        texts = [section.title, *section.commentary, *section.notes, *section.table.columns]
+        twins = [twin.title, *twin.commentary, *twin.notes, *twin.table.columns]
+        assert [len(t) for t in twins] == [len(t) for t in texts]
+        assert len(twin.table.rows) == len(section.table.rows)
+        for row, twin_row in zip(section.table.rows, twin.table.rows, strict=True):
+            assert [len(c.text) for c in twin_row] == [len(c.text) for c in row]
+        if section.chart is None:
+            assert twin.chart is None
+        else:
+            assert twin.chart is not None
+            assert len(twin.chart.categories) == len(section.chart.categories)
+            assert [len(s.values) for s in twin.chart.series] == [
+                len(s.values) for s in section.chart.series
+            ]
+        # Nothing of the section's own: its words and figures are all stood in for.
+        assert all(t == measure.FILLER[: len(t)] for t in twins)
+        assert all(
+            cell.value is None and cell.text in (measure.FILLER, measure.DIGITS)[numeric][:99]
+            for row in twin.table.rows
+            for cell, numeric in zip(row, twin.table.numeric or [False] * len(row), strict=True)
+        )
 
 
 def test_the_dashboard_benchmarks_run_on_a_small_council(app: Any, db_session: Any) -> None:
