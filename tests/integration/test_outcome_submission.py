@@ -21,6 +21,7 @@ from portal.outcomes.submission import submit_returns
 from portal.outcomes.tallies import recount_period
 from portal.providers.models import ServiceUser
 from tests.client import text_of
+from tests.databases import backend_name
 from tests.factories import PackageLineFactory, ServiceUserFactory
 from tests.fixtures import World
 from tests.integration.helpers import complete_return
@@ -220,8 +221,10 @@ def test_a_files_returns_are_saved_with_as_many_statements_for_one_person_as_for
     # Fifteen: the returns, their ids, answers and created events; the locking read, the
     # UPDATE, the tallies' read and upsert, the dashboard's kept figures for the quarter
     # forgotten, the same people's pairs' upsert, the progress figures' owners, locking
-    # read, count and update, and the submitted events.
-    assert len(statements(people[:1])) == len(statements(people[1:])) == 15
+    # read, count and update, and the submitted events. On PostgreSQL one more: the shared
+    # lock that keeps a refresh of the kept figures from racing the forgetting.
+    expected = 16 if backend_name() == "postgresql" else 15
+    assert len(statements(people[:1])) == len(statements(people[1:])) == expected
     assert _counted(world.period.id) == 6
 
 
