@@ -43,7 +43,6 @@ from portal.extensions import db
 PACKAGES = "packages"  # the package lines and the register's contract history
 OUTCOMES = "outcomes"  # the outcome returns handed in, by quarter (its first month)
 HELD = "held"  # the approved reductions' checkpoints, by the month each falls in
-TOPICS = (PACKAGES, OUTCOMES, HELD)
 
 
 class StoredFigure(db.Model):  # type: ignore[name-defined]
@@ -69,24 +68,27 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _lock(topic: str, *, shared: bool) -> None:
-    """On PostgreSQL, a lock on the topic until the transaction ends: shared by whatever
-    forgets its figures (so writers never wait for one another), sole for a refresh that
+# The advisory lock the kept figures are guarded by, on PostgreSQL (a signed 64-bit key).
+LOCK_KEY = zlib.crc32(b"portal stored_figures")
+
+
+def _lock(*, shared: bool) -> None:
+    """On PostgreSQL, a lock on the kept figures until the transaction ends: shared by
+    whatever forgets some (so writers never wait for one another), sole for a refresh that
     counts and keeps them. A refresh so never keeps what it counted from records a writer
-    was changing: it waits for the writer to commit, and writers wait for it. (SQLite lets
-    one writer in at a time, and a refresh that read before another's commit cannot
-    write.)"""
+    was changing: it waits for the writer to commit, and writers wait for it. One lock for
+    every topic, so that no two can be taken in different orders. (SQLite lets one writer
+    in at a time, and a refresh that read before another's commit cannot write.)"""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    key = zlib.crc32(f"stored_figures:{topic}".encode()) - 2**31  # a signed 32-bit key
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    db.session.execute(select(getattr(func, function)(key)))
+    function = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+    db.session.execute(select(function(LOCK_KEY)))
 
 
 def forget(topic: str, *, since: dt.date, until: dt.date | None = None) -> None:
     """Forget the topic's figures for the months from ``since``'s to ``until``'s (or every
     later month), because what they were counted from has changed."""
-    _lock(topic, shared=True)
+    _lock(shared=True)
     table = StoredFigure.__table__
     statement = delete(table).where(table.c.topic == topic, table.c.month >= month_of(since))
     if until is not None:
@@ -101,14 +103,13 @@ def _any(value: Any) -> bool:
 
 def forget_months(topic: str, months: Any) -> None:
     """Forget the topic's figures for the months a statement selects (their first days)."""
-    _lock(topic, shared=True)
+    _lock(shared=True)
     table = StoredFigure.__table__
     db.session.execute(delete(table).where(table.c.topic == topic, table.c.month.in_(months)))
 
 
 def forget_everything() -> None:
-    for topic in TOPICS:
-        _lock(topic, shared=True)
+    _lock(shared=True)
     db.session.execute(delete(StoredFigure.__table__))
 
 
@@ -262,9 +263,9 @@ def figures(name: str, windows: Sequence[Window]) -> list[Numbers]:
 def refresh_registered(*, everything: bool = False) -> dict[str, int]:
     """Count and keep every registered figure for each of its windows not kept (every
     window, with ``everything``); the windows counted, by figure."""
+    _lock(shared=False)
     counted: dict[str, int] = {}
     for figure in FIGURES.values():
-        _lock(figure.topic, shared=False)
         windows = figure.windows()
         kept = {} if everything else read(figure.name, [w.first for w in windows])
         wanted = [w for w in windows if w.first not in kept]
