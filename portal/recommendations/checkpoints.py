@@ -137,22 +137,16 @@ def _rewrite(
     connection.execute(
         select(ServiceUser.id).where(people).order_by(ServiceUser.id).with_for_update()
     )
-    before = _days(connection, rows)
-    connection.execute(delete(TABLE).where(rows))
-    connection.execute(TABLE.insert().from_select(COLUMNS, _rows(source)), {"today": on})
+    days = [TABLE.c.checkpoint_91_on, TABLE.c.checkpoint_365_on]
+    gone = connection.execute(delete(TABLE).where(rows).returning(*days)).all()
+    made = connection.execute(
+        TABLE.insert().from_select(COLUMNS, _rows(source)).returning(*days), {"today": on}
+    ).all()
     # The counts kept for the months these checkpoints fell in, and now fall in, are
     # counted again (``portal.recommendations.sustained``).
-    days = [day for day in (*before, *_days(connection, rows)) if day is not None]
-    if days:
-        stored_figures.forget(stored_figures.HELD, since=min(days), until=max(days))
-
-
-def _days(connection: Connection, rows: ColumnElement[bool]) -> tuple[Any, Any]:
-    """The first and the last checkpoint day of the rows picked."""
-    first, last = connection.execute(
-        select(func.min(TABLE.c.checkpoint_91_on), func.max(TABLE.c.checkpoint_365_on)).where(rows)
-    ).one()
-    return first, last
+    fell = [day for row in (*gone, *made) for day in row if day is not None]
+    if fell:
+        stored_figures.forget(stored_figures.HELD, since=min(fell), until=max(fell))
 
 
 def refresh(connection: Connection, people: Iterable[int], *, on: dt.date) -> None:

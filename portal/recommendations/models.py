@@ -105,6 +105,11 @@ class Recommendation(TimestampMixin, db.Model):  # type: ignore[name-defined]
         # Reductions approved in a year or quarter, by the decision's date (the contract
         # dashboard's hours released).
         Index("ix_recommendations_status_kind_decided", "status", "kind", "decided_at"),
+        # A provider's recommendations sent in a year, by kind and what became of them (the
+        # scorecard): covering, so only that year's are read.
+        Index(
+            "ix_recommendations_provider_submitted", "provider_id", "submitted_at", "status", "kind"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -50,6 +50,7 @@ from portal.recommendations.queries import (
     service_user_recommendation_rows,
 )
 from portal.recommendations.sustained import held_statement
+from portal.reports import scorecards
 from tests.factories import ServiceUserFactory
 from tests.fixtures import World
 
@@ -302,4 +303,19 @@ def test_a_providers_home_reads_its_recent_recommendations_through_their_indexes
     plan = _plan(statement)
     assert any(index in plan for index in indexes), plan
     assert "ix_recommendations_provider_created" not in plan, plan
+    assert _whole_table_reads(plan) == [], plan
+
+
+def test_a_scorecard_reads_the_year_s_recommendations_through_their_index(world: World) -> None:
+    """The recommendations a provider sent in a year, through the covering index made for
+    it, never every recommendation the provider ever made (the scorecard grew with the
+    years held)."""
+    _a_provider_with_decided_recommendations(world)
+    statement = scorecards._sent_statement().params(
+        provider_id=world.provider.id,
+        start=dt.datetime(2025, 4, 1, tzinfo=dt.UTC),
+        end=dt.datetime(2026, 4, 1, tzinfo=dt.UTC),
+    )
+    plan = _plan(statement)
+    assert "ix_recommendations_provider_submitted" in plan, plan
     assert _whole_table_reads(plan) == [], plan
