@@ -207,6 +207,13 @@ def _count_held(months: Sequence[Window]) -> dict[int, dict[str, Any]]:
     return found
 
 
+@cache
+def _names_statement() -> Select[Any]:
+    return select(Provider.id, Provider.name).where(
+        Provider.id.in_(bindparam("ids", expanding=True))
+    )
+
+
 def held_figures(
     first: dt.date, last: dt.date, *, provider: tuple[int, str] | None = None
 ) -> HeldFigures:
@@ -231,9 +238,7 @@ def held_figures(
     by_id = {int(key): counts for key, counts in found.items()}
     names: dict[int, str] = {} if provider is None else {provider[0]: provider[1]}
     if by_id and provider is None:
-        rows = db.session.connection().execute(
-            select(Provider.id, Provider.name).where(Provider.id.in_(list(by_id)))
-        )
+        rows = db.session.connection().execute(_names_statement(), {"ids": list(by_id)})
         names = {int(row[0]): str(row[1]) for row in rows}
     providers = [
         ProviderHeld(pid, names[pid], _by_checkpoint(counts))
