@@ -169,22 +169,34 @@ class Settings:
     ranking_weights: tuple[int, ...]  # in RANKING_WEIGHTS' order
 
 
-@cache
-def _settings_statement() -> Any:
-    return select(
+def settings_columns() -> list[Any]:
+    """The council's settings the figures turn on, as columns of a statement that joins
+    ``CouncilSettings`` (``settings_from`` reads them back)."""
+    return [
         CouncilSettings.capacity_opens_day,
         CouncilSettings.capacity_closes_day,
         CouncilSettings.wage_floor_pence,
         CouncilSettings.smallest_comparable_sample,
         select(func.min(CapacityReturn.month)).scalar_subquery(),
         *(getattr(CouncilSettings, name) for name in RANKING_WEIGHTS),
-    ).where(CouncilSettings.id == 1)
+    ]
+
+
+SETTINGS_COLUMNS = 5 + len(RANKING_WEIGHTS)
+
+
+def settings_from(row: Any) -> Settings:
+    opens, closes, floor, smallest, first = row[:5]
+    return Settings(opens, closes, floor, smallest, first, tuple(row[5:]))
+
+
+@cache
+def _settings_statement() -> Any:
+    return select(*settings_columns()).where(CouncilSettings.id == 1)
 
 
 def settings() -> Settings:
-    row = db.session.connection().execute(_settings_statement()).one()
-    opens, closes, floor, smallest, first = row[:5]
-    return Settings(opens, closes, floor, smallest, first, tuple(row[5:]))
+    return settings_from(db.session.connection().execute(_settings_statement()).one())
 
 
 def capacity_months(year: FinancialYear, on: dt.date, council: Settings) -> CapacityMonths:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, String, bindparam, func, select, type_coerce
+from sqlalchemy import Date, String, and_, bindparam, case, func, select, type_coerce
 
 from portal.capacity.models import CapacityReturn
 from portal.common.dates import FinancialYear
+from portal.council.models import CouncilSettings
 from portal.extensions import db
 from portal.outcomes.models import (
     OutcomeProgress,
@@ -33,6 +34,7 @@ from portal.outcomes.table_f import whole_percent
 from portal.providers.enums import ContractType, CqcRating, ProviderStatus, QafLevel, Quadrant
 from portal.providers.models import Provider
 from portal.reports import figures
+from portal.reports.sections import Span
 
 # The components, in the order of the council's weights (RANKING_WEIGHTS).
 COMPONENTS = (
@@ -124,6 +126,8 @@ def current_status(contract_type: ContractType, quadrant: Quadrant | None) -> st
     return f"Not proposed ({contract_type.label})"
 
 
+MONTHS = 12  # a financial year's
+
 # Each enum's members by stored value: a row's values made members without a call each.
 _CQC = {member.value: member for member in CqcRating}
 _QAF = {member.value: member for member in QafLevel}
@@ -138,8 +142,8 @@ def _statement() -> Any:
     ranked by, in one statement built once: its ratings on :on; its outcome returns owed
     and handed in on time for the year's quarters (from :first to :last) that were due by
     :today; its outcomes met and their samples over the year's quarters, from Table F's
-    tallies; and its capacity returns handed in on time for the months that were due
-    (:first_month to :last_month)."""
+    tallies; its capacity returns handed in on time for each of the year's months
+    (:month_0 to :month_11); and the council's settings, which say which months were due."""
     cqc, qaf, joined = figures.held_ratings(bindparam("on", type_=Date))
     quarters = select(ReportingPeriod.id).where(
         ReportingPeriod.kind == PeriodKind.OUTCOMES,
@@ -171,14 +175,31 @@ def _statement() -> Any:
         .group_by(OutcomeTally.provider_id)
         .subquery()
     )
+    # Each month of the year's capacity returns handed in on time (1) or not, by provider:
+    # which months count is worked out from the council's settings read here too.
+    on_time = CapacityReturn.late.is_(False)
     capacity = (
-        select(CapacityReturn.provider_id, func.count().label("on_time"))
-        .where(
-            # The months due are consecutive: the first to the last.
-            CapacityReturn.month.between(
-                bindparam("first_month", type_=Date), bindparam("last_month", type_=Date)
+        select(
+            CapacityReturn.provider_id,
+            *(
+                func.sum(
+                    case(
+                        (
+                            and_(
+                                CapacityReturn.month == bindparam(f"month_{n}", type_=Date), on_time
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ).label(f"month_{n}")
+                for n in range(MONTHS)
             ),
-            CapacityReturn.late.is_(False),
+        )
+        .where(
+            CapacityReturn.month.between(
+                bindparam("month_0", type_=Date), bindparam(f"month_{MONTHS - 1}", type_=Date)
+            )
         )
         .group_by(CapacityReturn.provider_id)
         .subquery()
@@ -197,22 +218,22 @@ def _statement() -> Any:
         func.coalesce(returns.c.owed, 0),
         func.coalesce(outcomes.c.met, 0),
         func.coalesce(outcomes.c.sample, 0),
-        func.coalesce(capacity.c.on_time, 0),
+        *(func.coalesce(capacity.c[f"month_{n}"], 0) for n in range(MONTHS)),
+        *figures.settings_columns(),
     )
     return (
         joined(statement)
         .outerjoin(returns, returns.c.provider_id == Provider.id)
         .outerjoin(outcomes, outcomes.c.provider_id == Provider.id)
         .outerjoin(capacity, capacity.c.provider_id == Provider.id)
+        .join(CouncilSettings, CouncilSettings.id == 1)
         .where(Provider.status != ProviderStatus.EXITED)
     )
 
 
 def ranking(year: FinancialYear, today: dt.date) -> Ranking:
     on = min(today, year.last_day)
-    council = figures.settings()
-    weights = council.ranking_weights
-    months = figures.capacity_months(year, today, council)
+    months_of_year = Span(year).months
     rows = (
         db.session.connection()
         .execute(
@@ -222,17 +243,24 @@ def ranking(year: FinancialYear, today: dt.date) -> Ranking:
                 "first": year.first_day,
                 "last": year.last_day,
                 "today": today,
-                # No month at all when none was due: the first after the last.
-                "first_month": months.due[0] if months.due else year.last_day,
-                "last_month": months.due[-1] if months.due else year.first_day,
+                **{f"month_{n}": month for n, month in enumerate(months_of_year)},
             },
         )
         .all()
     )
+    # The council's settings came with every row; with no provider, read on their own.
+    council = (
+        figures.settings_from(rows[0][-figures.SETTINGS_COLUMNS :]) if rows else figures.settings()
+    )
+    weights = council.ranking_weights
+    months = figures.capacity_months(year, today, council)
+    due = [month in months.due for month in months_of_year]
     unranked = []
     for row in rows:
         provider_id, name, contract_type, quadrant, status, exited_on, rating, level = row[:8]
-        returns_on_time, returns_owed, met, sample, capacity_on_time = row[8:]
+        returns_on_time, returns_owed, met, sample = row[8:12]
+        monthly = row[12 : 12 + MONTHS]
+        capacity_on_time = sum(n for n, counted in zip(monthly, due, strict=True) if counted)
         rating = _CQC[rating or CqcRating.NOT_YET_RATED.value]
         qaf = _QAF[level] if level else None
         due_months = (
