@@ -601,7 +601,9 @@ def _managers(providers: list[Provider], accounts: dict[Role, User]) -> dict[int
     for the rest an account whose password nobody knows (the demo signs in as those two)."""
     managers = {
         user.provider_id: user
-        for user in db.session.scalars(select(User).where(User.provider_id.is_not(None)))
+        for user in db.session.scalars(
+            select(User).where(User.provider_id.is_not(None)).order_by(User.id)
+        )
         if user.password_hash is not None and user.provider_id is not None
     }
     with year.on(year.year_start() - dt.timedelta(days=19), 10):
