@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Date,
     Index,
     String,
@@ -72,28 +73,36 @@ def month_of(day: dt.date) -> dt.date:
 LOCK_KEY = zlib.crc32(b"portal stored_figures")
 
 
-def _lock(*, shared: bool) -> None:
+def _lock(*, shared: bool, connection: Connection | None = None) -> None:
     """On PostgreSQL, a lock on the kept figures until the transaction ends: shared by
     whatever forgets some (so writers never wait for one another), sole for a refresh that
     counts and keeps them. A refresh so never keeps what it counted from records a writer
     was changing: it waits for the writer to commit, and writers wait for it. One lock for
     every topic, so that no two can be taken in different orders. (SQLite lets one writer
     in at a time, and a refresh that read before another's commit cannot write.)"""
-    if db.session.get_bind().dialect.name != "postgresql":
+    run = connection if connection is not None else db.session.connection()
+    if run.dialect.name != "postgresql":
         return
     function = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
-    db.session.execute(select(function(LOCK_KEY)))
+    run.execute(select(function(LOCK_KEY)))
 
 
-def forget(topic: str, *, since: dt.date, until: dt.date | None = None) -> None:
+def forget(
+    topic: str,
+    *,
+    since: dt.date,
+    until: dt.date | None = None,
+    connection: Connection | None = None,
+) -> None:
     """Forget the topic's figures for the months from ``since``'s to ``until``'s (or every
-    later month), because what they were counted from has changed."""
-    _lock(shared=True)
+    later month), because what they were counted from has changed: in the session's
+    transaction, or ``connection``'s when the change was written through one."""
+    _lock(shared=True, connection=connection)
     table = StoredFigure.__table__
     statement = delete(table).where(table.c.topic == topic, table.c.month >= month_of(since))
     if until is not None:
         statement = statement.where(table.c.month <= month_of(until))
-    db.session.execute(statement)
+    (connection or db.session).execute(statement)
 
 
 def _any(value: Any) -> bool:

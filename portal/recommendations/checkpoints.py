@@ -146,7 +146,9 @@ def _rewrite(
     # counted again (``portal.recommendations.sustained``).
     fell = [day for row in (*gone, *made) for day in row if day is not None]
     if fell:
-        stored_figures.forget(stored_figures.HELD, since=min(fell), until=max(fell))
+        stored_figures.forget(
+            stored_figures.HELD, since=min(fell), until=max(fell), connection=connection
+        )
 
 
 def refresh(connection: Connection, people: Iterable[int], *, on: dt.date) -> None:
