@@ -70,6 +70,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from portal.administration.passwords import bp as passwords_bp
     from portal.administration.trail.views import bp as audit_bp
     from portal.administration.views import bp as administration_bp
+    from portal.api.docs import bp as api_docs_bp
+    from portal.api.key_views import bp as api_keys_bp
     from portal.capacity.views import bp as capacity_bp
     from portal.caseload.views import bp as caseload_bp
     from portal.casework.register import bp as register_bp
@@ -102,8 +104,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         caseload_bp,
         audit_bp,
         reports_bp,
+        api_keys_bp,
+        api_docs_bp,
     ):
         app.register_blueprint(blueprint)
+    from portal.api import v1 as api_v1
+
+    api_v1.init_app(app)
 
     from portal.administration.commands import accounts_cli
 

@@ -211,6 +211,11 @@ def limits_config() -> dict[str, Any]:
         # a bound on a crowd, while the account's limit and the lockout guard each person.
         "SIGN_IN_LIMIT_PER_ADDRESS": _limit("SIGN_IN_LIMIT_PER_ADDRESS", "300 per 15 minutes"),
         "SIGN_IN_LIMIT_PER_ACCOUNT": _limit("SIGN_IN_LIMIT_PER_ACCOUNT", "20 per 15 minutes"),
+        # Calls to the API (/api/v1/) with one key, counted by the same limiter: a
+        # care-planning system sending a quarter one return at a time stays well inside it
+        # (or sends them together, in one call). Calls with a key the portal refuses count
+        # against their address at the sign-in forms' rate.
+        "API_LIMIT_PER_KEY": _limit("API_LIMIT_PER_KEY", "600 per minute"),
         # This many refused sign-ins for one email address within the window lock it for
         # the lockout's minutes, kept in the database.
         "SIGN_IN_LOCKOUT_FAILURES": _bounded("SIGN_IN_LOCKOUT_FAILURES", 10, low=3, high=100),

@@ -8,6 +8,7 @@ from portal.accounts.models import (
     UserRole,
     UserSession,
 )
+from portal.api.models import ApiKey, IdempotentRequest
 from portal.audit.models import AuditEvent
 from portal.capacity.models import CapacityByQuadrant, CapacityReturn
 from portal.caseload.models import CaseloadImport
@@ -38,6 +39,7 @@ from portal.recommendations.models import (
 )
 
 __all__ = [
+    "ApiKey",
     "AuditEvent",
     "BatchFile",
     "CapacityByQuadrant",
@@ -46,6 +48,7 @@ __all__ = [
     "CaseloadImport",
     "CouncilSettings",
     "FailedSignIns",
+    "IdempotentRequest",
     "OutcomeAnswer",
     "OutcomePairTally",
     "OutcomeReturn",

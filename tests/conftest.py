@@ -34,6 +34,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         # their own (tests/integration/test_sign_in_limits.py).
         "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
         "SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute",
+        # And calls one key makes (tests/api/test_api_limits.py sets its own).
+        "API_LIMIT_PER_KEY": "100000 per minute",
         # Most tests sign in with a password alone; the MFA tests require it themselves,
         # and anyone enrolled is asked for a code whatever this says (tests/mfa.py).
         "MFA_REQUIRED": False,

@@ -39,3 +39,6 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     # Where the request came from: the client's address as the trusted proxy reports it
     # (TRUSTED_PROXIES, portal/app.py); None for a command or job run on the server.
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # The API key the change came through (portal/api), when a care-planning system made
+    # it in the name of the key's maker; None for a change made on a page or by a command.
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))

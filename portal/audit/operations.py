@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -52,6 +52,14 @@ def client_address() -> str | None:
     return address[:45] if address else None
 
 
+def through_api_key() -> int | None:
+    """The API key this request came with, once the API has accepted it (portal/api)."""
+    if not has_request_context():
+        return None
+    key_id: int | None = g.get("api_key_id")
+    return key_id
+
+
 def record(
     action: str,
     entity: Any,
@@ -74,6 +82,7 @@ def record(
         before=before,
         after=after if after is not None else snapshot(entity),
         ip_address=client_address(),
+        api_key_id=through_api_key(),
     )
     db.session.add(event)
     return event
@@ -90,6 +99,7 @@ _WRITTEN = (
     "before",
     "after",
     "ip_address",
+    "api_key_id",
 )
 
 
@@ -102,6 +112,7 @@ def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by
     actor_id = getattr(by, "id", None)
     occurred_at = utcnow()
     address = client_address()
+    key_id = through_api_key()
     insert_rows(
         AuditEvent.__table__,
         _WRITTEN,
@@ -116,6 +127,7 @@ def record_many(action: str, entity_type: str, changes: list[AuditChange], *, by
                 change.before,
                 change.after,
                 address,
+                key_id,
             )
             for change in changes
         ],
@@ -157,6 +169,7 @@ def record_from_select(
                 literal(before, JSON),
                 literal(after, JSON),
                 literal(client_address(), String),
+                literal(through_api_key(), Integer),
             ),
         )
     )

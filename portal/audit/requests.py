@@ -20,8 +20,10 @@ READ = "record.read"
 EXPORTED = "audit.exported"
 # Everything held about a person downloaded (a subject access request).
 RECORD_EXPORTED = "record.exported"
+# A call to the API, with its key (portal/api/v1/auth.py).
+API_CALLED = "api.called"
 # The events that note a request itself, which a GET may write.
-NOTES_OF_REQUESTS = (REFUSED, READ, EXPORTED, RECORD_EXPORTED)
+NOTES_OF_REQUESTS = (REFUSED, READ, EXPORTED, RECORD_EXPORTED, API_CALLED)
 
 
 def person_read(page: str, service_user_id: int, *, provider_id: int, by_council: bool) -> str:

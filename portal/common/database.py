@@ -1,6 +1,7 @@
 """One transaction per request: a successful POST commits once at the end; anything else
 (a GET, a form shown again with errors, an operation refused with a DomainError even when
-the view redirects after it, an exception) is rolled back."""
+the view redirects after it, an exception) is rolled back. An API call that changes
+something answers 2xx rather than redirecting, and commits on that (``commits``)."""
 
 from __future__ import annotations
 
@@ -70,11 +71,38 @@ def is_unique_violation(error: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(error.orig)  # sqlite3
 
 
+# Requests that may change something; every other is read-only and rolls back.
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def answered_in_json() -> None:
+    """Mark this request as the API's (portal/api): its success is a 2xx with the record,
+    not a redirect, and commits as a form's redirect does."""
+    g.answered_in_json = True
+
+
+def commits(response: Response) -> bool:
+    """Whether this request's transaction commits as its response goes: a form sent that
+    succeeded (its redirect), or an API change that did (2xx); never a refused one."""
+    if request.method not in WRITING_METHODS or g.get("refused"):
+        return False
+    status = response.status_code
+    if g.get("answered_in_json"):
+        return 200 <= status < 300
+    return request.method == "POST" and 300 <= status < 400
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def forget_the_last_request() -> None:
+        # A test's requests may share one application context, and so ``g``.
+        g.pop("answered_in_json", None)
+
     @app.after_request
     def commit_successful_post(response: Response) -> Response:
-        refused = was_refused()
-        if request.method == "POST" and 300 <= response.status_code < 400 and not refused:
+        committing = commits(response)
+        was_refused()  # the mark cleared, asked or not
+        if committing:
             db.session.commit()
             for callback in g.pop("after_commit", {}).values():
                 response.call_on_close(callback)

@@ -68,6 +68,11 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment with its zone: SQLite gives back the UTC times it was given bare."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def london_date(moment: dt.datetime) -> dt.date:
     """The council's date at a stored moment. Stored moments are UTC; SQLite hands them
     back without their zone, so a bare one is read as UTC."""

@@ -52,7 +52,10 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Accounts", "administration.accounts_list"),
         ("Audit trail", "audit.events"),
     ],
-    Role.AGENCY_ADMINISTRATOR: [("Your team", "administration.team_list")],
+    Role.AGENCY_ADMINISTRATOR: [
+        ("Your team", "administration.team_list"),
+        ("API keys", "api_keys.key_list"),
+    ],
 }
 
 

@@ -36,7 +36,7 @@ from portal.outcomes.snapshots import (
     saved_answers,
     state_snapshot,
 )
-from portal.outcomes.submission import submit_returns
+from portal.outcomes.submission import Source, submit_returns
 from portal.providers.models import ServiceUser
 
 
@@ -163,9 +163,9 @@ def create_drafts(
     return {return_id: answers for return_id, (_, answers) in zip(ids, rows, strict=True)}
 
 
-def submit_return(outcome_return: OutcomeReturn, *, by: User) -> None:
-    """Submit the return from the form: ``submit_returns`` with one."""
-    submit_returns([outcome_return.id], by=by, source="form")
+def submit_return(outcome_return: OutcomeReturn, *, by: User, source: Source = "form") -> None:
+    """Submit the return from the form (or the API): ``submit_returns`` with one."""
+    submit_returns([outcome_return.id], by=by, source=source)
 
 
 def start_from_previous(

@@ -110,7 +110,17 @@ def kept_answers(answers: Iterable[AnswerData]) -> dict[str, KeptAnswer]:
     }
 
 
-def return_problems(answers: Iterable[Answer]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class ReturnProblem:
+    """What stops one measure of a return being submitted: its code, the part at fault
+    ("result", "evidence" or "na_reason", as ``answer_problem`` names them) and why."""
+
+    measure: str
+    part: str
+    message: str
+
+
+def problems_by_measure(answers: Iterable[Answer]) -> list[ReturnProblem]:
     """What stops a return with these answers being submitted, measure by measure, in
     Appendix A order."""
     by_measure = {answer.measure: answer for answer in answers}
@@ -124,5 +134,10 @@ def return_problems(answers: Iterable[Answer]) -> list[str]:
             not_applicable_reason=answer.not_applicable_reason if answer else "",
         )
         if problem is not None:
-            problems.append(problem[1])
+            problems.append(ReturnProblem(measure.code, *problem))
     return problems
+
+
+def return_problems(answers: Iterable[Answer]) -> list[str]:
+    """``problems_by_measure``'s messages, as the check answers page lists them."""
+    return [problem.message for problem in problems_by_measure(answers)]

@@ -9,8 +9,8 @@ in one insert. Answers are read as plain rows, never as ORM objects, so a file's
 returns cost the same handful of statements as the form's one.
 
 A submitted event records what submitting changes, the return's own fields (status, when
-and by whom), and where it came from ("form" or "upload"). The answers handed in are those
-of the return's latest "created" or "updated" event, which record every change to them:
+and by whom), and where it came from ("form", "upload" or "api"). The answers handed in
+are those of the return's latest "created" or "updated" event, which record every change to them:
 repeating them here would triple what an upload writes to the audit trail."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from portal.outcomes.snapshots import STATE_COLUMNS, ReturnState, state_snapshot
 from portal.providers.models import ServiceUser
 
 # Where a submission came from, kept on its audit event.
-Source = Literal["form", "upload"]
+Source = Literal["form", "upload", "api"]
 
 
 def submit_returns(

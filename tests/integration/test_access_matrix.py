@@ -44,6 +44,7 @@ from portal.accounts import administration
 from portal.accounts.mfa import keys
 from portal.accounts.mfa.flow import ENROLLING
 from portal.accounts.models import UserSession
+from portal.api.keys import create_key
 from portal.audit.models import AuditEvent
 from portal.audit.requests import REFUSED
 from portal.capacity.operations import CapacityData, submit_return
@@ -73,6 +74,9 @@ from tests.integration.test_capacity_pages import DAY
 from tests.integration.test_form_fuzz import ROUTES, Records
 
 OK, GO, IN, NO, NF = "200", "redirect", "sign-in", "403", "404"
+# The API's calls take a key, never a session: everyone here is refused (401). Who may do
+# what with which key is tests/api/test_api_isolation.py's.
+KEY = "401"
 COLUMNS = ("out", "admin", "comm", "care", "fin", "own", "team", "other")
 
 
@@ -116,6 +120,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("administration.team_roles", "GET"):       (IN, NO, NO, NO, NO, NO, OK, NF),
     ("administration.team_roles", "POST"):      (IN, NO, NO, NO, NO, NO, GO, NF),
     ("administration.team_unlock", "POST"):     (IN, NO, NO, NO, NO, NO, GO, NF),
+    ("api_docs.guide", "GET"):                  (OK, OK, OK, OK, OK, OK, OK, OK),
+    ("api_docs.openapi", "GET"):                (OK, OK, OK, OK, OK, OK, OK, OK),
+    ("api_keys.key_list", "GET"):               (IN, NO, NO, NO, NO, NO, OK, OK),
+    ("api_keys.key_made", "GET"):               (IN, NO, NO, NO, NO, NO, OK, NF),
+    ("api_keys.new_key", "GET"):                (IN, NO, NO, NO, NO, NO, OK, OK),
+    ("api_keys.new_key", "POST"):               (IN, NO, NO, NO, NO, NO, GO, GO),
+    ("api_keys.revoke_key", "GET"):             (IN, NO, NO, NO, NO, NO, OK, NF),
+    ("api_keys.revoke_key", "POST"):            (IN, NO, NO, NO, NO, NO, GO, NF),
+    ("outcome_returns.outcome_return", "GET"):  (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("outcome_returns.owed_returns", "GET"):    (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("outcome_returns.quarters", "GET"):        (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("outcome_returns.submit", "POST"):         (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("audit.event", "GET"):                     (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.events", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.export", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
@@ -398,6 +414,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
     )
     mfa_secret = mfa.enrolled(mfa_user)
     codes = mfa.recovery_codes_for(mfa_user)
+    api_key, _ = create_key(name="Nourish", lifetime_days=90, by=team)
     session.commit()
     _cookie(signer, care_manager)  # in another browser, before the care manager's own
     other_session = db.session.scalars(
@@ -452,7 +469,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         recovery_codes=tuple(codes),
         offered_key=offered_key,
     )
-    forms: dict[str, Any] = {"accounts.sign_out": lambda: {}}
+    forms: dict[str, Any] = {"accounts.sign_out": lambda: {}, "outcome_returns.submit": dict}
     adapter = app.url_map.bind("")
     for route in ROUTES:
         endpoint = adapter.match(route.url(records), "POST")[0]
@@ -481,6 +498,7 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
             "token": link_token,
             "session_id": other_session.id,
             "key": "recommendations",  # a dashboard section
+            "key_id": api_key.id,
         },
         overrides={
             "outcomes.check_return": {"return_id": draft_return.id},
@@ -669,6 +687,7 @@ PROVIDERS_RECORDS = {
     "batch_id",
     "provider_id",
     "user_id",
+    "key_id",
 }
 
 
@@ -683,7 +702,9 @@ def test_another_providers_records_are_not_found(app: Flask) -> None:
             continue
         for method in ("GET", "POST"):
             cells = MATRIX.get((rule.endpoint, method))
-            if cells and (cells[own] not in (NO, NF) or cells[team] not in (NO, NF)):
+            # The API's rows (KEY) are refused to every session; its keys' isolation is
+            # tests/api/test_api_isolation.py's.
+            if cells and (cells[own] not in (NO, NF, KEY) or cells[team] not in (NO, NF, KEY)):
                 assert cells[other] == NF, f"{method} {rule.endpoint}"
                 checked.append((rule.endpoint, method))
     assert len(checked) >= 25

@@ -1,0 +1,265 @@
+"""What the API takes and gives, as marshmallow schemas: strict (an unknown field is a
+problem, not ignored), bounded as the forms are, and the source of the OpenAPI document.
+
+The rules of Appendix A themselves are not here: a return's answers, once they have the
+right shape, are checked by ``portal.outcomes.rules``, as the form's and the upload's are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from portal.common.text import control_character_message, has_control_characters
+from portal.outcomes.measures import MEASURES, Measure, MeasureResult
+from portal.outcomes.rules import EVIDENCE_LONGEST, REASON_LONGEST
+
+# The most a list may be asked for at once.
+PER_PAGE_MOST = 200
+PER_PAGE_DEFAULT = 50
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class PlainText:
+    """Refuses the characters the forms refuse (common/text.py), in the forms' words."""
+
+    def __init__(self, what: str, *, multiline: bool) -> None:
+        self.what = what
+        self.multiline = multiline
+
+    def __call__(self, value: str) -> str:
+        if has_control_characters(value, multiline=self.multiline):
+            raise ValidationError(control_character_message(self.what))
+        return value
+
+
+def text(what: str, longest: int, *, multiline: bool = False, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[
+            validate.Length(max=longest, error=f"{what} must be {longest:,} characters or fewer"),
+            PlainText(what, multiline=multiline),
+        ],
+        **kwargs,
+    )
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+class PageQuery(Strict):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000, error="page must be from 1 to 1,000,000"),
+        metadata={"description": "Which page of the list, from 1"},
+    )
+    per_page = fields.Integer(
+        load_default=PER_PAGE_DEFAULT,
+        validate=validate.Range(
+            min=1, max=PER_PAGE_MOST, error=f"per_page must be from 1 to {PER_PAGE_MOST}"
+        ),
+        metadata={"description": f"How many on a page, at most {PER_PAGE_MOST}"},
+    )
+
+
+class PageLinks(Schema):
+    self_ = fields.String(data_key="self", required=True)
+    next = fields.String(allow_none=True, required=True)
+    prev = fields.String(allow_none=True, required=True)
+
+
+class Paged(Schema):
+    """What every list has besides its items."""
+
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "How many in the whole list"})
+    pages = fields.Integer(required=True)
+    links = fields.Nested(PageLinks, required=True)
+
+
+# --- Quarters ------------------------------------------------------------------------------
+
+
+class Quarter(Schema):
+    id = fields.Integer(required=True)
+    label = fields.String(required=True, metadata={"example": "Q3 2026-27"})
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    due_date = fields.Date(
+        required=True, metadata={"description": "Returns sent after this day are marked late"}
+    )
+
+
+class QuarterList(Paged):
+    items = fields.List(fields.Nested(Quarter), required=True)
+
+
+# --- Outcome returns -----------------------------------------------------------------------
+
+RETURN_STATES = ("not_started", "draft", "submitted", "returned", "accepted")
+
+
+class Person(Schema):
+    id = fields.Integer(required=True, metadata={"description": "The portal's id for the person"})
+    case_reference = fields.String(
+        required=True, metadata={"description": "The council's case reference"}
+    )
+    name = fields.String(required=True)
+
+
+class OwedReturn(Schema):
+    person = fields.Nested(Person, required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(RETURN_STATES),
+        metadata={"description": "not_started until the first answers are saved"},
+    )
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    url = fields.String(required=True, metadata={"description": "The return's address in the API"})
+
+
+class OwedReturnQuery(PageQuery):
+    status = fields.String(
+        validate=validate.OneOf(RETURN_STATES, error="status must be one of {choices}"),
+        metadata={"description": "Only the returns in this state"},
+    )
+    case_reference = text(
+        "case_reference",
+        40,
+        metadata={"description": "Only the person with this case reference"},
+    )
+
+
+class OwedReturnList(Paged):
+    quarter = fields.Nested(Quarter, required=True)
+    items = fields.List(fields.Nested(OwedReturn), required=True)
+
+
+def _answer_schema(measure: Measure) -> type[Schema]:
+    """A measure's answer: its evidence sources are only those Appendix A lists for it."""
+    sources = [source.value for source in measure.sources]
+    return Strict.from_dict(
+        {
+            "result": fields.String(
+                required=True,
+                validate=validate.OneOf(
+                    [result.value for result in MeasureResult],
+                    error="result must be one of {choices}",
+                ),
+            ),
+            "evidence": text(
+                "The evidence",
+                EVIDENCE_LONGEST,
+                multiline=True,
+                load_default="",
+                metadata={"description": "Needed to submit when the measure is met or partly met"},
+            ),
+            "not_applicable_reason": text(
+                "The reason",
+                REASON_LONGEST,
+                multiline=True,
+                load_default="",
+                metadata={"description": "Needed to submit when the measure does not apply"},
+            ),
+            "evidence_sources": fields.List(
+                fields.String(
+                    validate=validate.OneOf(
+                        sources,
+                        error=f"Measure {measure.code}’s sources are {', '.join(sources)}",
+                    )
+                ),
+                load_default=list,
+                validate=validate.Length(max=len(sources)),
+            ),
+        },
+        name=f"Answer{measure.field_name[1:]}",
+    )
+
+
+ANSWER_SCHEMAS = {measure.code: _answer_schema(measure) for measure in MEASURES}
+
+
+Answers = Strict.from_dict(
+    {
+        measure.field_name: fields.Nested(
+            ANSWER_SCHEMAS[measure.code],
+            data_key=measure.code,
+            metadata={"description": measure.text},
+        )
+        for measure in MEASURES
+    },
+    name="Answers",
+)
+
+
+class AnswersChange(Strict):
+    answers = fields.Nested(
+        Answers,
+        required=True,
+        metadata={
+            "description": "The measures to save: a measure left out keeps what it had. A "
+            "draft may be incomplete; submitting checks it whole."
+        },
+    )
+
+
+class Problem(Schema):
+    pointer = fields.String(metadata={"description": "Where in the return, as a JSON pointer"})
+    detail = fields.String(required=True)
+
+
+class Correction(Schema):
+    requested_at = fields.DateTime(required=True)
+    reason = fields.String(required=True)
+
+
+class ReturnLinks(Schema):
+    self_ = fields.String(data_key="self", required=True)
+    submit = fields.String(required=True)
+
+
+class OutcomeReturnOut(Schema):
+    quarter = fields.Nested(Quarter, required=True)
+    person = fields.Nested(Person, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(RETURN_STATES))
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    late = fields.Boolean(required=True, metadata={"description": "Submitted after the due date"})
+    correction = fields.Nested(
+        Correction,
+        allow_none=True,
+        required=True,
+        metadata={"description": "What the council asked to be put right, while it is returned"},
+    )
+    answers = fields.Nested(Answers, required=True)
+    problems = fields.List(
+        fields.Nested(Problem),
+        required=True,
+        metadata={"description": "What stops the return being submitted as it stands"},
+    )
+    links = fields.Nested(ReturnLinks, required=True)
+
+
+# --- Problems ------------------------------------------------------------------------------
+
+
+class ProblemError(Schema):
+    pointer = fields.String()
+    parameter = fields.String()
+    header = fields.String()
+    detail = fields.String(required=True)
+
+
+class ProblemDetails(Schema):
+    """RFC 9457 problem details, as every error is answered."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.List(fields.Nested(ProblemError))
