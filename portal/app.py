@@ -11,7 +11,9 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
+from portal.common.database import LARGEST_ID
 from portal.config import load_config
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -23,6 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder="common/templates",
         static_folder="static",
     )
+    # Every <int:...> in an address is a record's id, a 32-bit integer on PostgreSQL: a
+    # larger number matches no route (404) rather than reaching the database.
+    app.url_map.converters["int"] = RecordId
     app.config.from_mapping(load_config(app.instance_path, test_config))
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -134,6 +139,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(reports_cli)
     return app
+
+
+class RecordId(IntegerConverter):
+    """A whole number from 0 to the largest id a record may have."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _migrations_directory() -> str:

@@ -71,6 +71,8 @@ def is_unique_violation(error: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(error.orig)  # sqlite3
 
 
+# The largest id a record may have: ids are 32-bit integers on PostgreSQL.
+LARGEST_ID = 2**31 - 1
 # Requests that may change something; every other is read-only and rolls back.
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

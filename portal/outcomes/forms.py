@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length
 
+from portal.common.database import LARGEST_ID
 from portal.common.forms import GovCheckbox, GovCheckboxes, GovDateField, GovRadios, PortalForm
 from portal.common.widgets import (
     GovFileInput,
@@ -254,9 +255,6 @@ class UploadReturnsForm(PortalForm):
         ],
     )
     submit = SubmitField("Upload and submit", widget=GovSubmitInput())
-
-
-LARGEST_ID = 2**31 - 1  # a record's id is a 32-bit integer on PostgreSQL
 
 
 def _return_id(value: Any) -> int:

@@ -145,3 +145,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world: World) -> None:
 def test_roles_without_the_job_are_refused(as_role, role: Role, url: str) -> None:
     response = as_role(role).get(url)
     assert response.status_code == 403
+
+
+def test_an_id_too_large_for_any_record_is_not_found(as_role) -> None:
+    """Ids are 32-bit integers on PostgreSQL: a larger one names no record, and is answered
+    404 before it reaches the database (which would refuse it with an error)."""
+    client = as_role(Role.COMMISSIONER)
+    assert client.get("/service-users/2147483647").status_code == 404
+    assert client.get("/service-users/2147483648").status_code == 404
+    assert client.get("/service-users/9223372036854775808").status_code == 404

@@ -6,11 +6,9 @@ from typing import Any
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
+from portal.common.database import LARGEST_ID
 from portal.common.forms import GovDateField, PortalForm
 from portal.common.widgets import GovSelect, GovTextInput
-
-# Database ids are 32-bit integers: anything larger names no record (nor fits a query).
-LARGEST_ID = 2**31 - 1
 
 
 def _stripped(value: str | None) -> str | None:

@@ -20,6 +20,7 @@ REFUSALS = {
     404: "No such record for your key",
     409: "The record is not in a state to do that",
     412: "The record changed since you read it",
+    405: "The address does not take this method (or names no record)",
     413: "The request is too large",
     422: "What was sent breaks a rule: each problem is listed in errors",
     428: "If-Match is needed",
@@ -29,10 +30,11 @@ REFUSALS = {
 
 def refused(blueprint: Blueprint, *statuses: int) -> Callable[[F], F]:
     """Document that the view may answer each of ``statuses``, and with what, beside the
-    refusals every call may meet (no key, too many calls)."""
+    refusals every call may meet (no key, an address that takes no such method, too many
+    calls)."""
 
     def decorator(view: F) -> F:
-        for status in sorted({401, 429, *statuses}, reverse=True):
+        for status in sorted({401, 405, 429, *statuses}, reverse=True):
             view = blueprint.alt_response(
                 status,
                 schema=ProblemDetails,
