@@ -355,6 +355,7 @@ def import_returns(
     rows: list[tuple[ServiceUser, list[AnswerData]]],
     existing: dict[int, OutcomeReturn],
     by: User,
+    source: Source = "upload",
 ) -> ImportResult:
     """Save and submit an uploaded file's returns, all checked beforehand (by
     ``plan_upload``, with the rules ``check_answer`` holds). A row matching a
@@ -382,5 +383,5 @@ def import_returns(
             )
     made = create_drafts(period, new, by=by)
     ready += made
-    submit_returns(ready, by=by, source="upload", made_now=made)
+    submit_returns(ready, by=by, source=source, made_now=made)
     return ImportResult(submitted=len(ready), unchanged=unchanged)

@@ -16,18 +16,38 @@ from portal.accounts import administration
 from portal.api import keys
 from portal.api.models import ApiKey
 from portal.audit.models import AuditEvent
+from portal.capacity.models import CapacityReturn
+from portal.capacity.operations import CapacityData, submit_return
 from portal.common.models import utcnow
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.outcomes.measures import MeasureResult
+from portal.outcomes.models import OutcomeAnswer, OutcomeReturn
 from portal.outcomes.operations import save_answers
 from portal.outcomes.rules import AnswerData
 from tests.api.helpers import Caller, complete_answers, key_for
+from tests.api.test_api_capacity import figures as capacity_figures
 from tests.fixtures import World
 from tests.integration.fingerprint import fingerprint
 
-# What each call sends when it sends anything: what the record's owner would.
-BODIES: dict[str, Any] = {"PATCH": {"answers": complete_answers()}}
+DAY = dt.date(2026, 11, 10)  # inside November's capacity window
+
+
+@pytest.fixture(autouse=True)
+def _on_the_10th(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in ("portal.capacity.operations", "portal.api.v1.capacity"):
+        monkeypatch.setattr(f"{module}.today", lambda: DAY)
+
+
+def _body(rule: Rule, method: str, world: World) -> Any:
+    """What each call sends, when it sends anything: what A, the records' owner, would."""
+    if method == "PATCH":
+        return {"answers": complete_answers()}
+    if rule.rule.endswith("/submissions"):
+        return {"returns": [{"person_id": world.person.id, "answers": complete_answers()}]}
+    if method == "PUT":
+        return capacity_figures()
+    return None
 
 
 def api_calls(app: Flask) -> list[tuple[Rule, str]]:
@@ -44,47 +64,83 @@ def api_calls(app: Flask) -> list[tuple[Rule, str]]:
 
 
 def _url(rule: Rule, world: World) -> str:
-    """The rule's address about A's records: A's person in the quarter."""
-    values = {"period_id": world.period.id, "service_user_id": world.person.id}
+    """The rule's address about A's records: A's person in the quarter, A's month."""
+    values = {
+        "period_id": world.period.id,
+        "service_user_id": world.person.id,
+        "year": DAY.year,
+        "month": DAY.month,
+    }
     return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
 
 
 @pytest.fixture
 def a_return(world: World) -> None:
-    """A's person has a draft return, so each call has something of A's to find."""
+    """A's person has a draft return and A this month's capacity return, so each call has
+    something of A's to find."""
+    manager = world.users[Role.PROVIDER_MANAGER]
     save_answers(
         period=world.period,
         service_user=world.person,
         answers=[AnswerData(measure="1.1", result=MeasureResult.MET, evidence="Seen.")],
-        by=world.users[Role.PROVIDER_MANAGER],
+        by=manager,
     )
+    submit_return(world.provider, DAY, CapacityData(service_users=1, vacancies=7), by=manager)
     db.session.commit()
+
+
+def a_records(world: World) -> str:
+    """Everything of A's the API could reach: its returns, their answers, its capacity."""
+    rows = [
+        db.session.execute(select(table).where(criterion).order_by(*table.primary_key)).all()
+        for table, criterion in (
+            (OutcomeReturn.__table__, OutcomeReturn.provider_id == world.provider.id),
+            (
+                OutcomeAnswer.__table__,
+                OutcomeAnswer.return_id.in_(
+                    select(OutcomeReturn.id).where(OutcomeReturn.provider_id == world.provider.id)
+                ),
+            ),
+            (CapacityReturn.__table__, CapacityReturn.provider_id == world.provider.id),
+        )
+    ]
+    return repr(rows)
 
 
 def test_the_calls_walked_are_every_call(app: Flask) -> None:
     walked = {(rule.endpoint, method) for rule, method in api_calls(app)}
-    assert len(walked) >= 5
+    assert len(walked) >= 10
     assert ("outcome_returns.save_draft", "PATCH") in walked
+    assert ("capacity_returns.send_figures", "PUT") in walked
 
 
 def test_another_providers_key_finds_nothing_of_this_ones(
     app: Flask, client, world: World, a_return: None
 ) -> None:
+    """B's key, on every call about A's records (A's person, A's month): A's records are
+    not found (404), or the call reaches only B's own (B's month), or is refused; nothing
+    of A's is named in any answer or changed."""
     other = Caller(client, key_for(world.other_provider))
-    before = fingerprint()
+    before = a_records(world)
     seen = {}
     for rule, method in api_calls(app):
         url = _url(rule, world)
-        response = other.call(method, url, json=BODIES.get(method))
+        response = other.call(method, url, json=_body(rule, method, world))
         body = response.get_data(as_text=True)
-        if set(rule.arguments) & {"service_user_id"}:
+        if "service_user_id" in rule.arguments:
             assert response.status_code == 404, f"{method} {url}"
+        elif rule.rule.endswith("/submissions"):
+            assert response.status_code == 422, f"{method} {url}"  # not B's person
         else:
-            assert response.status_code == 200, f"{method} {url}"
+            # B's own month: sent, or refused as B's return stands (none to confirm, one to
+            # name the version of); either way, only B's.
+            assert response.status_code in (200, 201, 409, 428), f"{method} {url}"
         for word in (world.person.case_reference, world.person.family_name, world.provider.name):
             if word in body:
                 seen[f"{method} {url}"] = word
-        assert fingerprint() == before, f"{method} {url} changed something"
+        if '"vacancies":7' in body.replace(" ", ""):
+            seen[f"{method} {url}"] = "A's vacancies"
+        assert a_records(world) == before, f"{method} {url} changed A's records"
     assert seen == {}
 
 
@@ -98,8 +154,11 @@ def test_the_owners_key_reaches_the_same_calls(
             continue
         response = own.get(_url(rule, world))
         assert response.status_code == 200, rule.rule
+        body = response.get_data(as_text=True)
         if rule.rule.endswith("/returns") or "service_user_id" in rule.arguments:
-            assert world.person.case_reference in response.get_data(as_text=True)
+            assert world.person.case_reference in body
+        if rule.rule.startswith("/api/v1/capacity-returns"):
+            assert '"vacancies":7' in body.replace(" ", "")
 
 
 def _revoked(world: World, token: str) -> None:
@@ -138,7 +197,7 @@ def test_a_key_that_stops_working_is_refused_on_every_call_at_once(
     db.session.commit()
     before = fingerprint()
     for rule, method in api_calls(app):
-        response = caller.call(method, _url(rule, world), json=BODIES.get(method))
+        response = caller.call(method, _url(rule, world), json=_body(rule, method, world))
         assert response.status_code == 401, f"{method} {rule.rule}"
         assert response.mimetype == "application/problem+json"
         assert why in response.get_json()["detail"]

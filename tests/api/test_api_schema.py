@@ -8,6 +8,7 @@ schemathesis makes up."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -46,7 +47,22 @@ OPERATIONS = [
     ("GET", "/api/v1/quarters/{period_id}/returns/{service_user_id}"),
     ("PATCH", "/api/v1/quarters/{period_id}/returns/{service_user_id}"),
     ("POST", "/api/v1/quarters/{period_id}/returns/{service_user_id}/submit"),
+    ("POST", "/api/v1/quarters/{period_id}/submissions"),
+    ("GET", "/api/v1/capacity-returns"),
+    ("GET", "/api/v1/capacity-returns/{year}/{month}"),
+    ("PUT", "/api/v1/capacity-returns/{year}/{month}"),
+    ("POST", "/api/v1/capacity-returns/{year}/{month}/unchanged"),
+    ("POST", "/api/v1/capacity-returns/{year}/{month}/nil"),
 ]
+DAY = dt.date(2026, 11, 10)  # inside November's capacity window
+
+
+@pytest.fixture(autouse=True)
+def _on_the_10th(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in ("portal.capacity.operations", "portal.api.v1.capacity"):
+        monkeypatch.setattr(f"{module}.today", lambda: DAY)
+
+
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
@@ -69,7 +85,12 @@ def test_the_api_keeps_to_its_document(
     token = key_for(world.provider)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = schema[path][method]
-    held = {"period_id": world.period.id, "service_user_id": world.person.id}
+    held = {
+        "period_id": world.period.id,
+        "service_user_id": world.person.id,
+        "year": DAY.year,
+        "month": DAY.month,
+    }
 
     @given(case=operation.as_strategy(generation_mode=mode), ours=st.booleans())
     @settings(

@@ -12,11 +12,9 @@ another unseen: a stale version is refused with 412."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 from sqlalchemy import func, select
@@ -26,17 +24,32 @@ from portal.api.v1 import schemas
 from portal.api.v1.auth import current_key, current_key_id, key_required
 from portal.api.v1.documented import refused
 from portal.api.v1.lists import page_of
+from portal.api.v1.versions import answered, precondition
 from portal.common.errors import DomainError
 from portal.common.models import lock
 from portal.common.problems import problem
 from portal.extensions import db
 from portal.outcomes import operations
 from portal.outcomes.measures import MEASURES, MEASURES_BY_CODE, MeasureResult
-from portal.outcomes.models import OutcomeReturn, OwedReturn, PeriodKind, ReportingPeriod
+from portal.outcomes.models import (
+    EDITABLE,
+    OutcomeReturn,
+    OwedReturn,
+    PeriodKind,
+    ReportingPeriod,
+)
+from portal.outcomes.operations import same_answers
 from portal.outcomes.queries import find_return
 from portal.outcomes.rules import AnswerData, problems_by_measure
-from portal.outcomes.tasks import TaskState, task_list_statement, task_list_values
+from portal.outcomes.tasks import (
+    TaskState,
+    owed_people,
+    returns_by_person,
+    task_list_statement,
+    task_list_values,
+)
 from portal.providers.models import ServiceUser
+from portal.providers.queries import people_by_id
 
 blp = Blueprint(
     "outcome_returns",
@@ -181,10 +194,10 @@ def return_out(
     returned = outcome_return is not None and outcome_return.status.value == "returned"
     problems = [
         {
-            "pointer": f"/answers/{problem.measure}/{_PROBLEM_FIELD[problem.part]}",
-            "detail": problem.message,
+            "pointer": f"/answers/{found.measure}/{_PROBLEM_FIELD[found.part]}",
+            "detail": found.message,
         }
-        for problem in problems_by_measure(answers.values())
+        for found in problems_by_measure(answers.values())
     ]
     url = _return_url(period.id, person.id)
     return {
@@ -217,37 +230,15 @@ def return_out(
     }
 
 
-def _etag(body: dict[str, Any]) -> str:
-    dumped = schemas.OutcomeReturnOut().dump(body)
-    canonical = json.dumps(dumped, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:40]
+RETURN = schemas.OutcomeReturnOut()
 
 
 def _answered(body: dict[str, Any], status: int = 200) -> Response:
-    """The return, with its ETag."""
-    dumped = schemas.OutcomeReturnOut().dump(body)
-    response = Response(json.dumps(dumped, ensure_ascii=False), status, mimetype="application/json")
-    response.set_etag(_etag(body))
-    return response
+    return answered(RETURN, body, status)
 
 
 def _precondition(current: dict[str, Any], *, needed: bool) -> Response | None:
-    """Refuse a change to any version but the one the caller last read."""
-    if not request.if_match:
-        if needed:
-            return problem(
-                428,
-                "Send the ETag you last read of this return in an If-Match header, so a change "
-                "made since (on the form, or by another system) is not overwritten",
-            )
-        return None
-    if not request.if_match.contains(_etag(current)) and not request.if_match.star_tag:
-        return problem(
-            412,
-            "The return has changed since you read it: read it again, and make your change to "
-            "what it holds now",
-        )
-    return None
+    return precondition(RETURN, current, needed=needed, what="this return")
 
 
 @blp.route("/quarters/<int:period_id>/returns/<int:service_user_id>")
@@ -286,17 +277,7 @@ def save_draft(period_id: int, service_user_id: int, answers: dict[str, Any]) ->
     refused = _precondition(return_out(period, person, existing), needed=existing is not None)
     if refused is not None:
         return refused
-    given = [
-        AnswerData(
-            measure=measure.code,
-            result=MeasureResult(answer["result"]),
-            evidence=answer["evidence"],
-            not_applicable_reason=answer["not_applicable_reason"],
-            evidence_sources=tuple(answer["evidence_sources"]),
-        )
-        for measure in MEASURES
-        if (answer := answers.get(measure.field_name)) is not None
-    ]
+    given = _answers_given(answers)
     try:
         saved = operations.save_answers(
             period=period,
@@ -345,3 +326,124 @@ def submit(period_id: int, service_user_id: int) -> Response:
         return problem(409, error.message)
     db.session.refresh(existing)
     return _answered(return_out(period, person, existing))
+
+
+def _status_after(before: OutcomeReturn | None) -> str:
+    """A return's state once submitted with the others: submitted, unless it was handed in
+    already (and so left as it was: submitted, or accepted)."""
+    if before is not None and before.status not in EDITABLE:
+        return before.status.value
+    return "submitted"
+
+
+def _answers_given(answers: dict[str, Any]) -> list[AnswerData]:
+    """The measures' answers as the schema loaded them, in Appendix A order."""
+    return [
+        AnswerData(
+            measure=measure.code,
+            result=MeasureResult(answer["result"]),
+            evidence=answer["evidence"],
+            not_applicable_reason=answer["not_applicable_reason"],
+            evidence_sources=tuple(answer["evidence_sources"]),
+        )
+        for measure in MEASURES
+        if (answer := answers.get(measure.field_name)) is not None
+    ]
+
+
+@blp.route("/quarters/<int:period_id>/submissions", methods=["POST"])
+@key_required
+@idempotent(current_key_id)
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.arguments(schemas.Submissions, as_kwargs=True)
+@blp.response(200, schemas.SubmissionsDone, description="Every return, submitted")
+@refused(blp, 400, 404, 413)
+def submit_many(period_id: int, returns: list[dict[str, Any]]) -> Response | dict[str, Any]:
+    """Submit many people's returns for the quarter in one call, each with every measure's
+    answers: what the portal's bulk upload does with a spreadsheet. All are submitted, or,
+    if any has a problem, none (each problem is listed in errors, by pointer). A return
+    already submitted with exactly the same answers is left as it is, so sending the same
+    returns twice changes nothing; one submitted with other answers must be returned for
+    correction first. Up to 500 returns a call."""
+    period = _quarter(period_id)
+    if period is None:
+        return _no_quarter()
+    provider_id = current_key().provider_id
+    owed = set(owed_people(period, provider_id=provider_id).values())
+    problems: list[dict[str, str]] = []
+    seen: dict[int, int] = {}
+    given: list[tuple[int, list[AnswerData]]] = []
+    for index, item in enumerate(returns):
+        person_id = item["person_id"]
+        where = f"/returns/{index}"
+        if person_id not in owed:
+            problems.append(
+                {
+                    "pointer": f"{where}/person_id",
+                    "detail": "Your agency owes no return for this person in this quarter",
+                }
+            )
+            continue
+        if person_id in seen:
+            problems.append(
+                {
+                    "pointer": f"{where}/person_id",
+                    "detail": f"This person’s return is also at /returns/{seen[person_id]}: "
+                    "send each person’s once",
+                }
+            )
+            continue
+        seen[person_id] = index
+        answers = _answers_given(item["answers"])
+        problems += [
+            {
+                "pointer": f"{where}/answers/{found.measure}/{_PROBLEM_FIELD[found.part]}",
+                "detail": found.message,
+            }
+            for found in problems_by_measure(answers)
+        ]
+        given.append((person_id, answers))
+    existing = returns_by_person(period, [person_id for person_id, _ in given])
+    for person_id, answers in given:
+        current = existing.get(person_id)
+        if (
+            current is not None
+            and current.status not in EDITABLE
+            and not same_answers(current, answers)
+        ):
+            problems.append(
+                {
+                    "pointer": f"/returns/{seen[person_id]}",
+                    "detail": "This return has already been submitted with other answers: ask "
+                    "the council to return it for correction before changing it",
+                }
+            )
+    if problems:
+        return problem(
+            422,
+            "No return was submitted: put right each problem listed in errors",
+            errors=problems,
+        )
+    people = people_by_id([person_id for person_id, _ in given])
+    try:
+        done = operations.import_returns(
+            period=period,
+            rows=[(people[person_id], answers) for person_id, answers in given],
+            existing=existing,
+            by=current_key().created_by,
+            source="api",
+        )
+    except DomainError as error:
+        return problem(409, error.message)
+    return {
+        "submitted": done.submitted,
+        "unchanged": done.unchanged,
+        "returns": [
+            {
+                "person_id": person_id,
+                "status": _status_after(existing.get(person_id)),
+                "url": _return_url(period.id, person_id),
+            }
+            for person_id, _ in given
+        ],
+    }

@@ -208,6 +208,49 @@ class AnswersChange(Strict):
     )
 
 
+# The most returns one call may submit together (and the request's size is bounded too).
+MOST_IN_ONE_CALL = 500
+
+
+class ReturnToSubmit(Strict):
+    person_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=2**31 - 1, error="person_id must be a portal id"),
+        metadata={"description": "The person's id, from the list of returns owed"},
+    )
+    answers = fields.Nested(
+        Answers, required=True, metadata={"description": "Every measure's answer"}
+    )
+
+
+class Submissions(Strict):
+    returns = fields.List(
+        fields.Nested(ReturnToSubmit),
+        required=True,
+        validate=validate.Length(
+            min=1,
+            max=MOST_IN_ONE_CALL,
+            error=f"Send from 1 to {MOST_IN_ONE_CALL} returns in one call",
+        ),
+    )
+
+
+class SubmittedReturn(Schema):
+    person_id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(RETURN_STATES))
+    url = fields.String(required=True)
+
+
+class SubmissionsDone(Schema):
+    submitted = fields.Integer(required=True, metadata={"description": "Returns submitted now"})
+    unchanged = fields.Integer(
+        required=True,
+        metadata={"description": "Returns already handed in with exactly these answers"},
+    )
+    returns = fields.List(fields.Nested(SubmittedReturn), required=True)
+
+
 class Problem(Schema):
     pointer = fields.String(metadata={"description": "Where in the return, as a JSON pointer"})
     detail = fields.String(required=True)
@@ -263,3 +306,113 @@ class ProblemDetails(Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.List(fields.Nested(ProblemError))
+
+
+# --- Capacity returns ----------------------------------------------------------------------
+
+# The most of anything a provider counts, of weekly minutes, of full-time equivalents in
+# hundredths and of hourly pay in pence: the form's bounds (portal/capacity/forms.py).
+MOST_COUNT = 100_000
+MOST_MINUTES = MOST_COUNT * 60
+MOST_HUNDREDTHS = MOST_COUNT * 100
+MOST_PENCE = 100_00
+QUADRANTS = ("east", "west", "central", "south")
+
+
+def count(what: str, most: int = MOST_COUNT, **metadata: Any) -> fields.Integer:
+    return fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=0, max=most, error=f"{what} must be from 0 to {most:,}"),
+        metadata=metadata,
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, as JSON writes them: not 1, "yes" or "true"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def yes_or_no(**metadata: Any) -> fields.Boolean:
+    return StrictBoolean(required=True, metadata=metadata)
+
+
+class QuadrantFiguresIn(Strict):
+    spare_weekly_minutes = count("spare_weekly_minutes", MOST_MINUTES)
+    new_packages = count(
+        "new_packages", description="New packages you could start in the next 7 days"
+    )
+
+
+Quadrants = Strict.from_dict(
+    {name: fields.Nested(QuadrantFiguresIn) for name in QUADRANTS},
+    name="Quadrants",
+)
+
+
+class CapacityFigures(Strict):
+    """A month's figures, in whole numbers: minutes a week, pence, hundredths."""
+
+    service_users = count("service_users", description="People you support")
+    delivered_weekly_minutes = count("delivered_weekly_minutes", MOST_MINUTES)
+    quadrants = fields.Nested(
+        Quadrants,
+        required=True,
+        metadata={"description": "Spare capacity by quadrant; a quadrant left out has none"},
+    )
+    weekend_starts = yes_or_no(description="Can you start new packages at weekends?")
+    seven_day_discharge = yes_or_no(description="Do you accept hospital discharges 7 days a week?")
+    winter_weekly_minutes = count("winter_weekly_minutes", MOST_MINUTES)
+    festive_weekly_minutes = count("festive_weekly_minutes", MOST_MINUTES)
+    takes_children = yes_or_no()
+    takes_palliative = yes_or_no()
+    takes_double_handed = yes_or_no()
+    takes_dementia = yes_or_no()
+    headcount = count("headcount", description="Care staff headcount")
+    fte_hundredths = count(
+        "fte_hundredths", MOST_HUNDREDTHS, description="Full-time equivalents, in hundredths"
+    )
+    starters = count("starters")
+    leavers = count("leavers")
+    vacancies = count("vacancies")
+    overseas_sponsored = count("overseas_sponsored")
+    agency_weekly_minutes = count("agency_weekly_minutes", MOST_MINUTES)
+    pays_travel_time = yes_or_no()
+    hourly_pay_pence = count(
+        "hourly_pay_pence", MOST_PENCE, description="Average hourly pay, in pence"
+    )
+
+
+class CapacityWindow(Schema):
+    opens = fields.Date(required=True)
+    closes = fields.Date(required=True, metadata={"description": "Returns after it are late"})
+
+
+class CapacityLinks(Schema):
+    self_ = fields.String(data_key="self", required=True)
+    unchanged = fields.String(required=True)
+    nil = fields.String(required=True)
+
+
+class CapacityReturnOut(Schema):
+    month = fields.Date(required=True, metadata={"description": "The first of the month"})
+    status = fields.String(required=True, validate=validate.OneOf(("not_sent", "sent")))
+    kind = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(("full", "unchanged", "nil")),
+        metadata={"description": "How it was sent: figures, nothing changed, or nil"},
+    )
+    window = fields.Nested(CapacityWindow, required=True)
+    late = fields.Boolean(required=True)
+    submitted_at = fields.DateTime(allow_none=True, required=True)
+    figures = fields.Nested(CapacityFigures, allow_none=True, required=True)
+    links = fields.Nested(CapacityLinks, required=True)
+
+
+class CapacityReturnList(Paged):
+    items = fields.List(fields.Nested(CapacityReturnOut), required=True)
