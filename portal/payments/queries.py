@@ -291,6 +291,8 @@ def provider_payments_statement() -> Select[Any]:
             Payment.status,
             Payment.reason,
             Payment.amount_pence,
+            Payment.recommendation_reference,
+            Payment.service_user_id,
             (ServiceUser.given_name + " " + ServiceUser.family_name).label("full_name"),
             ServiceUser.case_reference,
             PaymentBatch.paid_on,

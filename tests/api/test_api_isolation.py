@@ -25,10 +25,13 @@ from portal.outcomes.measures import MeasureResult
 from portal.outcomes.models import OutcomeAnswer, OutcomeReturn
 from portal.outcomes.operations import save_answers
 from portal.outcomes.rules import AnswerData
+from portal.payments.models import PaymentBatch
+from portal.recommendations.models import Recommendation
 from tests.api.helpers import Caller, complete_answers, key_for
 from tests.api.test_api_capacity import figures as capacity_figures
 from tests.fixtures import World
 from tests.integration.fingerprint import fingerprint
+from tests.integration.records import exported_batch, submitted_reduction
 
 DAY = dt.date(2026, 11, 10)  # inside November's capacity window
 
@@ -70,6 +73,10 @@ def _url(rule: Rule, world: World) -> str:
         "service_user_id": world.person.id,
         "year": DAY.year,
         "month": DAY.month,
+        "recommendation_id": db.session.scalar(
+            select(Recommendation.id).where(Recommendation.provider_id == world.provider.id)
+        ),
+        "batch_id": db.session.scalar(select(PaymentBatch.id)),
     }
     return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
 
@@ -86,6 +93,9 @@ def a_return(world: World) -> None:
         by=manager,
     )
     submit_return(world.provider, DAY, CapacityData(service_users=1, vacancies=7), by=manager)
+    db.session.commit()
+    # And an approved reduction of A's, paid in an exported batch.
+    exported_batch(world, submitted_reduction(world, world.person))
     db.session.commit()
 
 
@@ -127,7 +137,7 @@ def test_another_providers_key_finds_nothing_of_this_ones(
         url = _url(rule, world)
         response = other.call(method, url, json=_body(rule, method, world))
         body = response.get_data(as_text=True)
-        if "service_user_id" in rule.arguments:
+        if {"service_user_id", "recommendation_id", "batch_id"} & set(rule.arguments):
             assert response.status_code == 404, f"{method} {url}"
         elif rule.rule.endswith("/submissions"):
             assert response.status_code == 422, f"{method} {url}"  # not B's person
@@ -155,8 +165,13 @@ def test_the_owners_key_reaches_the_same_calls(
         response = own.get(_url(rule, world))
         assert response.status_code == 200, rule.rule
         body = response.get_data(as_text=True)
-        if rule.rule.endswith("/returns") or "service_user_id" in rule.arguments:
-            assert world.person.case_reference in body
+        if rule.rule.endswith(("/returns", "/recommendations", "/payments")) or {
+            "service_user_id",
+            "recommendation_id",
+        } & set(rule.arguments):
+            assert world.person.case_reference in body, rule.rule
+        if "remittances" in rule.rule:
+            assert "PB" in body, rule.rule
         if rule.rule.startswith("/api/v1/capacity-returns"):
             assert '"vacancies":7' in body.replace(" ", "")
 

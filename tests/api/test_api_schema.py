@@ -26,8 +26,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from portal.extensions import db
 from tests.api.helpers import key_for
 from tests.fixtures import World
+from tests.integration.records import exported_batch, submitted_reduction
 
 EXAMPLES = 50
 CHECKS = [
@@ -53,6 +55,11 @@ OPERATIONS = [
     ("PUT", "/api/v1/capacity-returns/{year}/{month}"),
     ("POST", "/api/v1/capacity-returns/{year}/{month}/unchanged"),
     ("POST", "/api/v1/capacity-returns/{year}/{month}/nil"),
+    ("GET", "/api/v1/recommendations"),
+    ("GET", "/api/v1/recommendations/{recommendation_id}"),
+    ("GET", "/api/v1/payments"),
+    ("GET", "/api/v1/remittances"),
+    ("GET", "/api/v1/remittances/{batch_id}"),
 ]
 DAY = dt.date(2026, 11, 10)  # inside November's capacity window
 
@@ -83,6 +90,9 @@ def test_the_api_keeps_to_its_document(
     app: Flask, world: World, method: str, path: str, mode: GenerationMode
 ) -> None:
     token = key_for(world.provider)
+    reduction = submitted_reduction(world, world.person)
+    batch = exported_batch(world, reduction)
+    db.session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operation = schema[path][method]
     held = {
@@ -90,6 +100,8 @@ def test_the_api_keeps_to_its_document(
         "service_user_id": world.person.id,
         "year": DAY.year,
         "month": DAY.month,
+        "recommendation_id": reduction.id,
+        "batch_id": batch.id,
     }
 
     @given(case=operation.as_strategy(generation_mode=mode), ours=st.booleans())

@@ -15,13 +15,13 @@ from flask import Flask, current_app
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from portal.api.v1 import auth, capacity, returns
+from portal.api.v1 import auth, capacity, decisions, returns
 from portal.api.v1.schemas import ProblemDetails
 from portal.common.problems import PROBLEM_JSON
 from portal.extensions import csrf
 
 VERSION = "1.0.0"
-BLUEPRINTS = (returns.blp, capacity.blp)
+BLUEPRINTS = (returns.blp, capacity.blp, decisions.blp)
 _EXTENSION = "portal.api.v1"
 
 

@@ -6,10 +6,12 @@ right shape, are checked by ``portal.outcomes.rules``, as the form's and the upl
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from portal.common.dates import as_utc
 from portal.common.text import control_character_message, has_control_characters
 from portal.outcomes.measures import MEASURES, Measure, MeasureResult
 from portal.outcomes.rules import EVIDENCE_LONGEST, REASON_LONGEST
@@ -46,6 +48,18 @@ def text(what: str, longest: int, *, multiline: bool = False, **kwargs: Any) -> 
         ],
         **kwargs,
     )
+
+
+class Moment(fields.DateTime):
+    """A moment, in RFC 3339 with its zone: UTC, as the portal keeps every moment (SQLite
+    hands them back without their zone)."""
+
+    def _serialize(
+        self, value: Any, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | float | None:
+        if isinstance(value, dt.datetime):
+            value = as_utc(value)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 # --- Lists ---------------------------------------------------------------------------------
@@ -119,7 +133,7 @@ class OwedReturn(Schema):
         validate=validate.OneOf(RETURN_STATES),
         metadata={"description": "not_started until the first answers are saved"},
     )
-    submitted_at = fields.DateTime(allow_none=True, required=True)
+    submitted_at = Moment(allow_none=True, required=True)
     url = fields.String(required=True, metadata={"description": "The return's address in the API"})
 
 
@@ -257,7 +271,7 @@ class Problem(Schema):
 
 
 class Correction(Schema):
-    requested_at = fields.DateTime(required=True)
+    requested_at = Moment(required=True)
     reason = fields.String(required=True)
 
 
@@ -270,7 +284,7 @@ class OutcomeReturnOut(Schema):
     quarter = fields.Nested(Quarter, required=True)
     person = fields.Nested(Person, required=True)
     status = fields.String(required=True, validate=validate.OneOf(RETURN_STATES))
-    submitted_at = fields.DateTime(allow_none=True, required=True)
+    submitted_at = Moment(allow_none=True, required=True)
     late = fields.Boolean(required=True, metadata={"description": "Submitted after the due date"})
     correction = fields.Nested(
         Correction,
@@ -409,10 +423,138 @@ class CapacityReturnOut(Schema):
     )
     window = fields.Nested(CapacityWindow, required=True)
     late = fields.Boolean(required=True)
-    submitted_at = fields.DateTime(allow_none=True, required=True)
+    submitted_at = Moment(allow_none=True, required=True)
     figures = fields.Nested(CapacityFigures, allow_none=True, required=True)
     links = fields.Nested(CapacityLinks, required=True)
 
 
 class CapacityReturnList(Paged):
     items = fields.List(fields.Nested(CapacityReturnOut), required=True)
+
+
+# --- Recommendations -----------------------------------------------------------------------
+
+RECOMMENDATION_STATES = (
+    "draft",
+    "submitted",
+    "more_information",
+    "approved",
+    "rejected",
+    "withdrawn",
+)
+
+
+class RecommendationQuery(PageQuery):
+    status = fields.String(
+        validate=validate.OneOf(RECOMMENDATION_STATES, error="status must be one of {choices}"),
+        metadata={"description": "Only the recommendations in this state"},
+    )
+
+
+class Decision(Schema):
+    decided_at = Moment(required=True)
+    approved = fields.Boolean(required=True)
+    reason = fields.String(required=True)
+    agreed_start_date = fields.Date(allow_none=True, required=True)
+
+
+class PaymentEarned(Schema):
+    reference = fields.String(required=True)
+    amount_pence = fields.Integer(required=True)
+    status = fields.String(required=True)
+
+
+class Message(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("question", "answer")))
+    text = fields.String(required=True)
+    sent_at = Moment(required=True)
+
+
+class RecommendationOut(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata={"example": "TA000123"})
+    person = fields.Nested(Person, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("reduce", "increase", "reframe")))
+    status = fields.String(required=True, validate=validate.OneOf(RECOMMENDATION_STATES))
+    reason_category = fields.String(required=True)
+    proposed_start_date = fields.Date(required=True)
+    submitted_at = Moment(allow_none=True, required=True)
+    decision_due_date = fields.Date(allow_none=True, required=True)
+    current_weekly_minutes = fields.Integer(required=True)
+    proposed_weekly_minutes = fields.Integer(required=True)
+    decision = fields.Nested(Decision, allow_none=True, required=True)
+    payment = fields.Nested(
+        PaymentEarned,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The one-off payment an approved reduction earns"},
+    )
+    messages = fields.List(
+        fields.Nested(Message),
+        required=True,
+        metadata={"description": "The council's questions and your answers, oldest first"},
+    )
+    url = fields.String(required=True)
+
+
+class RecommendationList(Paged):
+    items = fields.List(fields.Nested(RecommendationOut), required=True)
+
+
+# --- Payments and remittances --------------------------------------------------------------
+
+PAYMENT_STATES = (
+    "awaiting_second_approval",
+    "approved",
+    "batched",
+    "exported",
+    "paid",
+    "cancelled",
+)
+
+
+class PaymentOut(Schema):
+    reference = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("payment", "reversal")))
+    status = fields.String(required=True, validate=validate.OneOf(PAYMENT_STATES))
+    amount_pence = fields.Integer(
+        required=True, metadata={"description": "In pence; a reversal's is below zero"}
+    )
+    reason = fields.String(required=True, metadata={"description": "Why it was reversed"})
+    person = fields.Nested(Person, required=True)
+    recommendation_reference = fields.String(required=True)
+    paid_on = fields.Date(allow_none=True, required=True)
+
+
+class PaymentList(Paged):
+    items = fields.List(fields.Nested(PaymentOut), required=True)
+
+
+class RemittanceSummary(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True, metadata={"description": "The batch's reference"})
+    exported_at = Moment(allow_none=True, required=True)
+    paid_on = fields.Date(allow_none=True, required=True)
+    payments = fields.Integer(required=True)
+    total_pence = fields.Integer(required=True)
+    url = fields.String(required=True)
+
+
+class RemittanceList(Paged):
+    items = fields.List(fields.Nested(RemittanceSummary), required=True)
+
+
+class RemittanceLineOut(Schema):
+    payment_reference = fields.String(required=True)
+    case_reference = fields.String(required=True)
+    recommendation_reference = fields.String(required=True)
+    description = fields.String(required=True)
+    amount_pence = fields.Integer(required=True)
+
+
+class RemittanceOut(Schema):
+    reference = fields.String(required=True)
+    exported_on = fields.Date(required=True)
+    paid_on = fields.Date(allow_none=True, required=True)
+    total_pence = fields.Integer(required=True)
+    lines = fields.List(fields.Nested(RemittanceLineOut), required=True)
