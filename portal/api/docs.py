@@ -18,7 +18,9 @@ CHANGES = [
         "1.0.0",
         "December 2026",
         "The first version: API keys; the quarters and the returns owed in each; a "
-        "return read, saved as a draft, submitted and resubmitted.",
+        "return read, saved as a draft, submitted and resubmitted; a quarter's returns "
+        "submitted in one call; capacity returns; recommendations and their decisions, "
+        "payments and remittance advice; ETags and Idempotency-Key.",
     ),
 ]
 
