@@ -56,7 +56,11 @@ test-postgres: install system-packages
 	@echo "=== pytest on PostgreSQL ==="
 	scripts/with-postgres.sh $(BIN)/pytest
 
-test: lint typecheck test-sqlite test-postgres
+# The two databases' suites run side by side, one a core (each is mostly one process's
+# work, and PostgreSQL's server takes little): each suite's output is printed whole when it
+# ends (--output-sync), so neither interleaves with the other.
+test: lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The benchmarks on a large council (README, "Benchmarks"): the benchmarks package beside
 # the portal, run as a module of its own. The data is built once into benchmarks/data and

@@ -12,6 +12,7 @@ import gc
 import io
 import json
 import re
+import secrets
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -41,10 +42,13 @@ from sqlalchemy import func, select, text, update
 from portal import create_app
 from portal.accounts import sessions
 from portal.accounts.models import User
+from portal.api.keys import KEY_START, token_hash
+from portal.api.models import ApiKey
 from portal.capacity.picture import capacity_picture
 from portal.casework.subject_access import gather
 from portal.casework.subject_access_pdf import subject_access_pdf
 from portal.common.dates import FinancialYear, today
+from portal.common.models import utcnow
 from portal.common.statements import recorded_executions, recorded_statements
 from portal.extensions import db
 from portal.outcomes import owed
@@ -106,6 +110,27 @@ def timed_from_clean_heap(action: Callable[..., Any], *args: Any) -> float:
     return time.perf_counter() - started
 
 
+def key_for(user_id: int) -> str:
+    """A key for the user's provider, made straight in the database (the bench's managers
+    need not be agency administrators) and committed: its token."""
+    token = KEY_START + secrets.token_urlsafe(32)
+    user = db.session.get_one(User, user_id)
+    now = utcnow()
+    db.session.add(
+        ApiKey(
+            provider_id=user.provider_id,
+            name=f"Benchmark {now:%Y-%m-%d %H:%M:%S.%f}",
+            prefix=token[:10],
+            token_hash=token_hash(token),
+            created_by_id=user.id,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=1),
+        )
+    )
+    db.session.commit()
+    return token
+
+
 @dataclass
 class Council:
     """One benchmark database, opened as the app."""
@@ -122,12 +147,16 @@ class Council:
             _get(client, path)
         return len(statements)
 
-    def client(self, user_id: int) -> FlaskClient:
+    def client(self, user_id: int, *, api: bool = False) -> FlaskClient:
+        """A client signed in as the user; for the API's pages (``api``), one sending a
+        new key of the user's provider with every request too."""
         client = self.app.test_client()
         with self.app.test_request_context():
             sessions.begin(db.session.get_one(User, user_id))
             db.session.commit()
             token = flask.session[sessions.SESSION_ID_KEY]
+            if api:
+                client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key_for(user_id)}"
         with client.session_transaction() as session:
             session[sessions.SESSION_ID_KEY] = token
         return client
@@ -188,6 +217,9 @@ class Council:
                 COMMISSIONER,
                 f"/reports/dashboard?year={latest_complete_year().start_year}",
             ),
+            # Issue 19's: the list of returns a provider owes for the quarter, through the
+            # API with the provider's key (the task list's people, as JSON).
+            "api_returns_owed": (MANAGER, f"/api/v1/quarters/{current}/returns"),
         }
 
 
@@ -259,7 +291,8 @@ def pages_and_growth(base: Council, grown: Council, *, rounds: int) -> dict[str,
     growth: dict[str, Any] = {}
     for name, (user_id, path) in base_pages.items():
         grown_path = grown_pages[name][1]
-        clients = (base.client(user_id), grown.client(user_id))
+        api = path.startswith("/api/")
+        clients = (base.client(user_id, api=api), grown.client(user_id, api=api))
         for _ in range(3):  # warm: templates compiled, statements cached
             _get(clients[0], FLOOR)
             _get(clients[0], path)
@@ -723,41 +756,47 @@ def constant_report(shape: list[SectionShape]) -> bytes:
     return buffer.getvalue()
 
 
+def unreturned_people_moved_to_provider(size: int) -> tuple[ReportingPeriod, list[Any]]:
+    """The latest quarter, and up to ``size`` people with no return for it yet (id and case
+    reference), moved with their lines to the benchmark's provider, who then owes their
+    returns: flushed, for the caller to roll back."""
+    period = db.session.scalars(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
+        .order_by(ReportingPeriod.start_date.desc())
+        .limit(1)
+    ).one()
+    people = db.session.execute(
+        text(
+            "SELECT id, case_reference FROM service_users s WHERE NOT EXISTS "
+            "(SELECT 1 FROM outcome_returns r WHERE r.service_user_id = s.id "
+            "AND r.period_id = :period) ORDER BY id LIMIT :size"
+        ),
+        {"period": period.id, "size": size},
+    ).all()
+    ids = [person_id for person_id, _ in people]
+    db.session.execute(
+        update(ServiceUser).where(ServiceUser.id.in_(ids)).values(provider_id=PROVIDER)
+    )
+    db.session.execute(
+        update(PackageLine).where(PackageLine.service_user_id.in_(ids)).values(provider_id=PROVIDER)
+    )
+    # Lines moved in bulk: who owes their returns is worked out again, as a flush would.
+    owed.refresh(db.session.connection(), people=ids)
+    db.session.flush()
+    return period, list(people)
+
+
 def upload(council: Council, *, rounds: int, size: int = 2000) -> dict[str, Any]:
     """A 2,000-row outcome CSV checked and saved, against a plain bulk insert of the rows.
     The rows are people with no return yet this quarter, moved to one provider for the
     run; everything is rolled back after each try."""
     with council.app.app_context():
-        period = db.session.scalars(
-            select(ReportingPeriod)
-            .where(ReportingPeriod.kind == PeriodKind.OUTCOMES)
-            .order_by(ReportingPeriod.start_date.desc())
-            .limit(1)
-        ).one()
-        manager = db.session.get(User, MANAGER)
-        assert manager is not None
-        people = db.session.execute(
-            text(
-                "SELECT id, case_reference FROM service_users s WHERE NOT EXISTS "
-                "(SELECT 1 FROM outcome_returns r WHERE r.service_user_id = s.id "
-                "AND r.period_id = :period) ORDER BY id LIMIT :size"
-            ),
-            {"period": period.id, "size": size},
-        ).all()
+        manager = db.session.get_one(User, MANAGER)
+        period, people = unreturned_people_moved_to_provider(size)
         ids = [person_id for person_id, _ in people]
         rows = len(ids)  # fewer than asked only in a smaller council (tests, --smaller)
-        content = _upload_file([reference for _, reference in people])
-        db.session.execute(
-            update(ServiceUser).where(ServiceUser.id.in_(ids)).values(provider_id=PROVIDER)
-        )
-        db.session.execute(
-            update(PackageLine)
-            .where(PackageLine.service_user_id.in_(ids))
-            .values(provider_id=PROVIDER)
-        )
-        # Lines moved in bulk: who owes their returns is worked out again, as a flush would.
-        owed.refresh(db.session.connection(), people=ids)
-        db.session.flush()
+        content = upload_file([reference for _, reference in people])
 
         def app_upload() -> None:
             nested = db.session.begin_nested()
@@ -796,7 +835,7 @@ def against_plain_insert(
     }
 
 
-def _upload_file(references: list[str]) -> bytes:
+def upload_file(references: list[str]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(UPLOAD_HEADER)

@@ -75,9 +75,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_api_idempotent_requests_created",
+        "ix_api_idempotent_requests_key_created",
         "api_idempotent_requests",
-        ["created_at"],
+        ["api_key_id", "created_at"],
         unique=False,
     )
     if op.get_bind().dialect.name == "sqlite":
@@ -126,7 +126,7 @@ def downgrade() -> None:
             op.f("fk_audit_events_api_key_id_api_keys"), "audit_events", type_="foreignkey"
         )
         op.drop_column("audit_events", "api_key_id")
-    op.drop_index("ix_api_idempotent_requests_created", table_name="api_idempotent_requests")
+    op.drop_index("ix_api_idempotent_requests_key_created", table_name="api_idempotent_requests")
     op.drop_table("api_idempotent_requests")
     op.drop_index("ix_api_keys_provider_created", table_name="api_keys")
     op.drop_table("api_keys")

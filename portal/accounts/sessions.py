@@ -35,6 +35,7 @@ from portal.accounts.models import SessionEnd, User, UserSession
 from portal.audit.operations import record, snapshot
 from portal.common.database import write_of_its_own
 from portal.common.models import utcnow
+from portal.common.problems import answers_in_json
 from portal.extensions import db, login_manager
 
 SESSION_ID_KEY = "sid"
@@ -69,7 +70,9 @@ def init_app(app: Flask) -> None:
             # and so Flask-Login's cached user, which must not outlive its request.
             g.pop("_login_user", None)
             g.pop(PENDING_USER, None)
-            _ = current_user.is_authenticated
+            # The API is signed by a key, never by a session: its calls carry none to find.
+            if not answers_in_json():
+                _ = current_user.is_authenticated
 
 
 def begin(user: User, *, password_only: bool = False) -> UserSession:

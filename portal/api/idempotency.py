@@ -12,7 +12,8 @@ Two calls with one key at the same moment are served one after the other: on Pos
 the second's claim waits on the unique index for the first's transaction, then finds the
 first's answer (or, if the first failed and rolled back, makes the change itself); SQLite
 lets one writer in at a time. A call that fails leaves no claim, so it may be sent again.
-An answer is kept ``KEPT_HOURS``; after that the key is new again."""
+An answer is kept ``KEPT_HOURS``; after that the key is new again, and the answer is
+cleared when its API key next sends a key."""
 
 from __future__ import annotations
 
@@ -99,10 +100,11 @@ def idempotent(key_id: Callable[[], int]) -> Callable[[F], F]:
                 )
             owner = key_id()
             fingerprint = _fingerprint()
+            # The API key's answers past keeping are cleared (this one's among them, so the
+            # key is new again): no job is needed to keep the table small.
             db.session.execute(
                 delete(IdempotentRequest).where(
                     IdempotentRequest.api_key_id == owner,
-                    IdempotentRequest.idempotency_key == idempotency_key,
                     IdempotentRequest.created_at < utcnow() - dt.timedelta(hours=KEPT_HOURS),
                 )
             )

@@ -123,7 +123,7 @@ def check_key(token: str) -> ApiKey | Refusal:
         return Refusal("The API key is not one the portal knows")
     key = db.session.scalar(
         select(ApiKey)
-        .options(joinedload(ApiKey.created_by))
+        .options(joinedload(ApiKey.created_by).joinedload(User.role_rows))
         .where(ApiKey.token_hash == token_hash(token))
     )
     if key is None:

@@ -60,12 +60,14 @@ class IdempotentRequest(db.Model):  # type: ignore[name-defined]
 
     The row is written in the same transaction as the change: a request that fails leaves
     no row (and nothing else), so it may be sent again; one that succeeds leaves both.
-    Kept for ``KEPT_HOURS`` (portal/api/idempotency.py); after that the key is new again."""
+    Kept for ``KEPT_HOURS`` (portal/api/idempotency.py); after that the key is new again,
+    and the row is cleared the next time its API key sends one."""
 
     __tablename__ = "api_idempotent_requests"
     __table_args__ = (
         UniqueConstraint("api_key_id", "idempotency_key"),
-        Index("ix_api_idempotent_requests_created", "created_at"),
+        # A key's answers past keeping, cleared as the key makes its next change.
+        Index("ix_api_idempotent_requests_key_created", "api_key_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from portal.audit.operations import AuditChange, record_many
 from portal.common.database import write_of_its_own
+from portal.common.problems import answers_in_json
 
 REFUSED = "access.refused"
 READ = "record.read"
@@ -57,9 +58,12 @@ def init_app(app: Flask) -> None:
     def record_refusal(response: Response) -> Response:
         # Only an address that names a page (a rule matched) and a signed-in person: a
         # mistyped address, or anyone signed out, is no one's attempt at a record.
+        # The API notes every call, refused or not, against its key (portal/api); its
+        # callers carry no session to load.
         if (
             response.status_code in (403, 404)
             and request.url_rule is not None
+            and not answers_in_json()
             and current_user.is_authenticated
         ):
             view_args = {k: v for k, v in (request.view_args or {}).items() if isinstance(v, int)}

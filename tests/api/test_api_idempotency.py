@@ -4,6 +4,7 @@ database."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,8 +14,10 @@ from typing import Any
 import flask_migrate
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from portal.api.idempotency import KEPT_HOURS
+from portal.api.models import IdempotentRequest
 from portal.audit.models import AuditEvent
 from portal.extensions import db
 from portal.outcomes.models import OutcomeReturn
@@ -145,3 +148,26 @@ def test_repeats_at_the_same_moment_make_one_change(racing: tuple[Flask, str, st
         assert _events("outcome_return.created") == 1
         assert _events("api.called") == REPEATS
         db.session.remove()
+
+
+def test_a_key_is_kept_a_day_and_then_cleared(caller: Caller, world: World) -> None:
+    path = return_path(world.period.id, world.person.id)
+    key = {"Idempotency-Key": "day-old"}
+    first = caller.patch(path, json={"answers": complete_answers()}, headers=key)
+    assert first.status_code == 201
+    db.session.execute(
+        update(IdempotentRequest).values(
+            created_at=IdempotentRequest.created_at - dt.timedelta(hours=KEPT_HOURS, seconds=1)
+        )
+    )
+    db.session.commit()
+    # A day on, the same key is a new call: the return exists now, so it needs If-Match.
+    again = caller.patch(path, json={"answers": complete_answers()}, headers=key)
+    assert again.status_code == 428
+    assert "Idempotent-Replayed" not in again.headers
+    another = {"Idempotency-Key": "today", "If-Match": first.headers["ETag"]}
+    assert (
+        caller.patch(path, json={"answers": complete_answers()}, headers=another).status_code == 200
+    )
+    kept = db.session.scalars(select(IdempotentRequest.idempotency_key)).all()
+    assert kept == ["today"]  # the day-old answer was cleared

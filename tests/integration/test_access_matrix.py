@@ -128,10 +128,20 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("api_keys.new_key", "POST"):               (IN, NO, NO, NO, NO, NO, GO, GO),
     ("api_keys.revoke_key", "GET"):             (IN, NO, NO, NO, NO, NO, OK, NF),
     ("api_keys.revoke_key", "POST"):            (IN, NO, NO, NO, NO, NO, GO, NF),
+    ("capacity_returns.capacity_return", "GET"): (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("capacity_returns.capacity_returns", "GET"): (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("capacity_returns.nil_return", "POST"):    (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("capacity_returns.nothing_changed", "POST"): (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("decisions.payments", "GET"):              (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("decisions.recommendation", "GET"):        (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("decisions.recommendations", "GET"):       (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("decisions.remittance", "GET"):            (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("decisions.remittances", "GET"):           (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("outcome_returns.outcome_return", "GET"):  (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("outcome_returns.owed_returns", "GET"):    (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("outcome_returns.quarters", "GET"):        (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("outcome_returns.submit", "POST"):         (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
+    ("outcome_returns.submit_many", "POST"):    (KEY, KEY, KEY, KEY, KEY, KEY, KEY, KEY),
     ("audit.event", "GET"):                     (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.events", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
     ("audit.export", "GET"):                    (IN, OK, NO, NO, NO, NO, NO, NO),
@@ -469,7 +479,12 @@ def _build(app: Flask, signer: Flask, session: Any) -> Matrix:
         recovery_codes=tuple(codes),
         offered_key=offered_key,
     )
-    forms: dict[str, Any] = {"accounts.sign_out": lambda: {}, "outcome_returns.submit": dict}
+    # The API's calls take no form (and no session): they are refused before reading one.
+    forms: dict[str, Any] = {"accounts.sign_out": lambda: {}} | {
+        endpoint: dict
+        for endpoint, method in MATRIX
+        if method == "POST" and MATRIX[endpoint, method][0] == KEY
+    }
     adapter = app.url_map.bind("")
     for route in ROUTES:
         endpoint = adapter.match(route.url(records), "POST")[0]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks import measure
+from benchmarks.api import api_against_upload
 from benchmarks.caseload import caseload_import
 from benchmarks.scale import Scale, build
 from portal.accounts.models import User
@@ -277,3 +278,32 @@ def test_the_dashboard_benchmarks_run_on_a_small_council(app: Any, db_session: A
     # Every section of the year, each from a statement or two (the package sections' and
     # the equalities' from the months kept): never one a month or a row.
     assert 10 <= result["dashboard"]["statements"] <= 30, result["dashboard"]
+
+
+def test_the_api_benchmark_submits_its_returns_on_a_small_council(
+    app: Any, db_session: Any
+) -> None:
+    """The API's benchmark sends a provider's returns in one call and the same returns as
+    an upload: both must be taken whole (each is refused loudly otherwise)."""
+    build(Scale().smaller(200))
+    result = api_against_upload(measure.Council(app=app), rounds=1, size=20, own_transaction=False)
+    assert result["returns"] == 20
+    assert set(result) == {"returns", "api_ms", "upload_ms", "ratio"}
+
+
+def test_the_apis_list_of_returns_owed_runs_the_same_statements_whatever_its_size(
+    app: Any, db_session: Any
+) -> None:
+    """The API's page of returns owed (timed against the floor page) runs a fixed number of
+    statements, never one a row."""
+    build(Scale().smaller(200))
+    council = measure.Council(app=app)
+    user, path = council.pages()["api_returns_owed"]
+    client = council.client(user, api=True)
+    with recorded_statements() as statements:
+        response = client.get(path + "?per_page=200")
+        assert response.status_code == 200
+    assert len(response.get_json()["items"]) > 1
+    # The key (with its maker and roles), the quarter, the count and the page, and the
+    # call's note in the audit trail (and, the first call in a minute, the key's last use).
+    assert len(statements) <= 7, statements
