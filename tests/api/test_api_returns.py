@@ -95,6 +95,10 @@ def test_a_quarter_walks_through_the_api_and_the_pages_show_the_same(
     ).all()
     assert [e.after["source"] for e in events] == ["api", "api"]
     assert all(e.api_key_id is not None for e in events)
+    # The audit trail says which key each change came through.
+    sign_in(client, world.users[Role.ADMINISTRATOR])
+    shown = text_of(client.get(f"/audit/{events[0].id}"))
+    assert f"API key {events[0].api_key_id}, in the name of its maker" in shown
 
 
 def test_a_change_to_a_version_read_before_someone_else_saved_is_refused(
